@@ -1,0 +1,15 @@
+"""Learnloop: the Chalice app. It wires blueprints, middleware and schedules; the work is in chalicelib."""
+
+from chalice import Chalice
+
+from chalicelib.api.health import health
+from chalicelib.api.middleware import http_middleware
+from chalicelib.api.scheduler import scheduler
+from chalicelib.api.sessions import sessions
+from chalicelib.api.tenants import tenants
+from chalicelib.jobs.schedules import jobs
+
+app = Chalice(app_name="learnloop", configure_logs=False)
+app.register_middleware(http_middleware, "http")
+for blueprint in (health, tenants, sessions, scheduler, jobs):
+    app.register_blueprint(blueprint)

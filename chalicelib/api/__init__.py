@@ -1,0 +1,1 @@
+"""The HTTP edge: one Blueprint per area, thin handlers over the domain."""

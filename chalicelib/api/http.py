@@ -1,0 +1,185 @@
+"""Routes declared once: role, body, query and answer, with auth, limits, parsing and idempotency around them.
+
+`route(bp, "POST", "/v1/sessions", role=Role.APP, body=SessionCreate, status=201)` registers
+a Chalice route whose view authenticates the caller, checks the role and the tenant's rate
+limit, refuses oversized or malformed bodies, validates body and query with the pydantic
+models, honours `Idempotency-Key` on POST, calls the handler with a `Call`, and maps any
+error to the API's error format. The same declarations generate `/openapi.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from urllib.parse import unquote
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from ..core import idempotency
+from ..core.errors import BadRequest, PayloadTooLarge, ValidationFailed
+from ..core.ids import new_id
+from ..core.settings import get_settings
+from ..tenancy.auth import Caller, authenticate
+from ..tenancy.ratelimit import admit
+from ..tenancy.schemas import Role
+from . import errors
+
+B = TypeVar("B")
+Q = TypeVar("Q")
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    method: str
+    path: str
+    name: str
+    role: Role | None
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    status: int
+    response: Any
+    summary: str
+    tag: str
+    statuses: tuple[int, ...] = ()
+
+
+ROUTES: list[RouteSpec] = []
+
+
+@dataclass
+class Call(Generic[B, Q]):
+    """What a handler receives: who calls, the validated body and query, the path parameters."""
+
+    caller: Caller | None
+    body: B
+    query: Q
+    params: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tenant(self) -> str:
+        assert self.caller is not None
+        return self.caller.tenant
+
+
+@dataclass
+class Reply:
+    """A handler's answer when it picks the status itself (201 created / 200 replaced)."""
+
+    body: Any
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Call[Any, Any]], Any]
+
+
+def route(
+    bp: Blueprint,
+    method: str,
+    path: str,
+    *,
+    role: Role | None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    status: int = 200,
+    response: Any = None,
+    summary: str = "",
+    tag: str = "",
+    statuses: tuple[int, ...] = (),
+) -> Callable[[Handler], Handler]:
+    def decorate(handler: Handler) -> Handler:
+        spec = RouteSpec(method, path, handler.__name__, role, body, query, status, response, summary, tag, statuses)
+        ROUTES.append(spec)
+
+        def view(**params: str) -> Response:
+            return serve(bp.current_request, spec, handler, {k: unquote(v) for k, v in params.items()})
+
+        view.__name__ = handler.__name__
+        view.__doc__ = handler.__doc__
+        bp.route(path, methods=[method])(view)
+        return handler
+
+    return decorate
+
+
+def serve(request: Any, spec: RouteSpec, handler: Handler, params: dict[str, str]) -> Response:
+    headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+    request_id = headers.get("x-request-id") or (request.context or {}).get("requestId") or new_id("req")
+    try:
+        caller = None
+        if spec.role is not None:
+            caller = authenticate(headers.get("authorization"))
+            caller.require(spec.role)
+            admit(caller)
+        raw = request.raw_body or b""
+        if len(raw) > get_settings().max_body_bytes:
+            raise PayloadTooLarge(f"the body is {len(raw)} bytes; the limit is {get_settings().max_body_bytes}")
+        body, payload = _parse_body(spec, raw)
+        query = _parse_query(spec, request.query_params or {})
+        call: Call[Any, Any] = Call(caller, body, query, params, headers)
+
+        def run() -> idempotency.StoredResponse:
+            return _stored(spec, handler(call))
+
+        client_key = headers.get("idempotency-key")
+        if spec.method == "POST" and client_key is not None:
+            scope = caller.tenant_id if caller is not None else None
+            stored, replayed = idempotency.execute(scope, client_key, _fingerprint(spec, params, payload), run)
+        else:
+            stored, replayed = run(), False
+        reply_headers = {**stored.headers, "X-Request-Id": request_id}
+        if replayed:
+            reply_headers["Idempotent-Replayed"] = "true"
+        if stored.status == 204:
+            return Response(body="", status_code=204, headers=reply_headers)
+        return Response(body=stored.body, status_code=stored.status, headers=reply_headers)
+    except Exception as exc:  # noqa: BLE001 - every error becomes the API's error format
+        response = errors.to_response(exc, request_id)
+        response.headers["X-Request-Id"] = request_id
+        return response
+
+
+def _parse_body(spec: RouteSpec, raw: bytes) -> tuple[Any, Any]:
+    if spec.body is None:
+        return None, None
+    text = raw.decode("utf-8", errors="replace").strip() or "{}"
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    if not isinstance(payload, dict):
+        raise ValidationFailed.field("body", "must be a JSON object", "model_type")
+    try:
+        return spec.body.model_validate_json(text), payload
+    except ValidationError as exc:
+        raise errors.validation_failed(exc, "body") from None
+
+
+def _parse_query(spec: RouteSpec, params: dict[str, str]) -> Any:
+    if spec.query is None:
+        return None
+    try:
+        return spec.query.model_validate(dict(params))
+    except ValidationError as exc:
+        raise errors.validation_failed(exc, "query") from None
+
+
+def _fingerprint(spec: RouteSpec, params: dict[str, str], payload: Any) -> str:
+    canonical = json.dumps({"route": f"{spec.method} {spec.path}", "params": params, "body": payload}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _stored(spec: RouteSpec, result: Any) -> idempotency.StoredResponse:
+    status, headers = spec.status, {}
+    if isinstance(result, Reply):
+        status, headers, result = result.status, result.headers, result.body
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json")
+    if result is None and status != 204:
+        result = {}
+    return idempotency.StoredResponse(status=status, body=result, headers=headers)

@@ -1,0 +1,30 @@
+"""Around every request: one structured access log line, and Chalice's own errors in the API's format."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Response
+
+from ..core.ids import new_id
+from ..core.logging import get_logger
+from . import errors
+
+
+def http_middleware(request: Any, get_response: Callable[[Any], Response]) -> Response:
+    began = time.perf_counter()
+    response = errors.normalise(get_response(request))
+    response.headers.setdefault("X-Request-Id", new_id("req"))
+    get_logger().info(
+        "request",
+        extra={
+            "method": getattr(request, "method", None),
+            "path": getattr(request, "path", None),
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - began) * 1000, 2),
+            "request_id": response.headers.get("X-Request-Id"),
+        },
+    )
+    return response

@@ -1,0 +1,120 @@
+"""The OpenAPI 3.1 document, generated from the route declarations and their pydantic models."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from .. import __version__
+
+_ERRORS = {
+    400: "Malformed JSON",
+    401: "Missing or unknown API key",
+    403: "The key's role is too low",
+    404: "Not found (or another tenant's)",
+    405: "Method not allowed",
+    409: "Conflict: state, version or Idempotency-Key reused with another body",
+    413: "Body over 256 KiB",
+    422: "Validation failed; details name each field",
+    429: "Rate limit or budget exceeded (Retry-After)",
+    503: "Storage throttled past retries (Retry-After)",
+}
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {"type": "array", "items": {"type": "object"}},
+            },
+        }
+    },
+}
+
+
+@lru_cache(maxsize=1)
+def document() -> dict[str, Any]:
+    from .http import ROUTES
+
+    models: list[tuple[type[BaseModel], str]] = []
+    for spec in ROUTES:
+        if spec.body is not None:
+            models.append((spec.body, "validation"))
+        if isinstance(spec.response, type) and issubclass(spec.response, BaseModel):
+            models.append((spec.response, "serialization"))
+    refs, definitions = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    schemas = dict(definitions.get("$defs", {}))
+    schemas["Error"] = _ERROR_SCHEMA
+
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in ROUTES:
+        operation: dict[str, Any] = {"operationId": spec.name, "summary": spec.summary, "tags": [spec.tag] if spec.tag else []}
+        if spec.role is not None:
+            operation["security"] = [{"bearer": []}]
+            operation["x-learnloop-role"] = spec.role.value
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", spec.path)
+        ]
+        if spec.query is not None:
+            query_schema = spec.query.model_json_schema(by_alias=True)
+            required = set(query_schema.get("required", []))
+            for name, schema in query_schema.get("properties", {}).items():
+                parameters.append({"name": name, "in": "query", "required": name in required, "schema": schema})
+        if spec.method == "POST":
+            parameters.append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+                    "description": "Replays return the first answer and write nothing; another body is 409.",
+                }
+            )
+        if parameters:
+            operation["parameters"] = parameters
+        if spec.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": refs[(spec.body, "validation")]}},
+            }
+        responses: dict[str, Any] = {}
+        success: dict[str, Any] = {"description": spec.summary or "OK"}
+        if isinstance(spec.response, type) and issubclass(spec.response, BaseModel):
+            success["content"] = {"application/json": {"schema": refs[(spec.response, "serialization")]}}
+        elif spec.status != 204:
+            success["content"] = {"application/json": {"schema": {"type": "object"}}}
+        responses[str(spec.status)] = success
+        for extra in spec.statuses:
+            if extra < 400:
+                responses[str(extra)] = success
+        errors = {400, 413, 422} if spec.body is not None else set()
+        errors |= {422} if spec.query is not None else set()
+        errors |= {401, 403, 429, 503} if spec.role is not None else set()
+        errors |= {code for code in spec.statuses if code >= 400}
+        for code in sorted(errors):
+            responses[str(code)] = {
+                "description": _ERRORS[code],
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+        operation["responses"] = responses
+        paths.setdefault(spec.path, {})[spec.method.lower()] = operation
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Learnloop", "version": __version__, "description": "The learning loop of an application's AI features."},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A Learnloop API key"}},
+        },
+    }

@@ -1,0 +1,1 @@
+"""Shared infrastructure: settings, errors, clock, ids, the table and its keys, idempotency."""

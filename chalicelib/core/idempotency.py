@@ -1,0 +1,204 @@
+"""Idempotency-Key: one execution per key, the first response replayed, another body refused.
+
+A request with a key first claims a record (`PLATFORM#…` or `TENANT#<id>#IDEMPOTENCY#<hash>`)
+with a conditional put. While it runs, every transaction it commits also updates that record
+on condition that the claim is still its own (`storage.commit` adds the guard), so two
+requests can never both write for one key, even if the first outlives its claim. The answer
+is stored on the record and replayed for 48 hours (TTL). Failed requests release the key.
+
+We use our own records rather than Powertools' idempotency utility because Powertools keeps
+its records under one static partition, and ours must live under the tenant's partition.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
+from . import clock
+from .errors import Conflict, ValidationFailed
+from .keys import Key, idempotency as idempotency_key
+from .settings import get_settings
+from .table import TableItem
+
+MAX_KEY_LENGTH = 128
+HEADER = "Idempotency-Key"
+
+
+class IdempotencyRecord(TableItem, discriminator="idempotency"):
+    fingerprint = UnicodeAttribute()
+    state = UnicodeAttribute()  # in_progress | completed
+    lock_token = UnicodeAttribute()
+    lock_until = NumberAttribute()
+    committed = BooleanAttribute(default=False)
+    status_code = NumberAttribute(null=True)
+    response = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+@dataclass
+class StoredResponse:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Guard:
+    key: Key
+    token: str
+
+    def item(self) -> IdempotencyRecord:
+        return IdempotencyRecord(self.key.pk, self.key.sk)
+
+    def actions(self) -> list[Action]:
+        return [IdempotencyRecord.committed.set(True)]
+
+    def condition(self) -> Condition:
+        return IdempotencyRecord.lock_token == self.token
+
+
+_current: ContextVar[Guard | None] = ContextVar("idempotency_guard", default=None)
+
+
+def current_guard() -> Guard | None:
+    return _current.get()
+
+
+def validate_key(client_key: str) -> str:
+    if not 1 <= len(client_key) <= MAX_KEY_LENGTH:
+        raise ValidationFailed.field(f"header.{HEADER}", f"must be 1 to {MAX_KEY_LENGTH} characters", "string_length")
+    return client_key
+
+
+def execute(
+    scope: str | None,
+    client_key: str,
+    fingerprint: str,
+    run: Callable[[], StoredResponse],
+) -> tuple[StoredResponse, bool]:
+    """Run `run` once for this key; return its response and whether it was a replay."""
+    key = idempotency_key(scope, validate_key(client_key))
+    token = secrets.token_hex(16)
+    settings = get_settings()
+    deadline = time.monotonic() + settings.idempotency_wait_seconds
+    pause = 0.02
+    while not _claim(key, fingerprint, token):
+        record = _load(key)
+        if record is None:
+            continue
+        if record.fingerprint != fingerprint:
+            raise Conflict(
+                f"{HEADER} was already used with a different request",
+                code="idempotency_key_reused",
+            )
+        if record.state == "completed":
+            return _stored(record), True
+        if time.monotonic() >= deadline:
+            if record.committed and record.lock_until < clock.now().timestamp():
+                raise Conflict(
+                    f"the first request with this {HEADER} was written but its answer was lost; read the resource",
+                    code="idempotency_response_lost",
+                )
+            raise Conflict(f"a request with this {HEADER} is still in progress", code="idempotency_in_progress")
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.25)
+
+    marker = _current.set(Guard(key, token))
+    try:
+        response = run()
+    except BaseException:
+        _release(key, token)
+        raise
+    finally:
+        _current.reset(marker)
+    if 200 <= response.status < 300:
+        _complete(key, token, response)
+    else:
+        _release(key, token)
+    return response, False
+
+
+def _claim(key: Key, fingerprint: str, token: str) -> bool:
+    settings = get_settings()
+    now = clock.now()
+    record = IdempotencyRecord(
+        key.pk,
+        key.sk,
+        fingerprint=fingerprint,
+        state="in_progress",
+        lock_token=token,
+        lock_until=int(now.timestamp()) + settings.idempotency_lock_seconds,
+        committed=False,
+        created_at=clock.iso(now),
+        expires_at=now + timedelta(hours=settings.idempotency_ttl_hours),
+    )
+    free = (
+        IdempotencyRecord.pk.does_not_exist()
+        | (IdempotencyRecord.expires_at < now)
+        | (
+            (IdempotencyRecord.state == "in_progress")
+            & (IdempotencyRecord.committed == False)  # noqa: E712 (a DynamoDB condition, not a comparison)
+            & (IdempotencyRecord.lock_until < int(now.timestamp()))
+            & (IdempotencyRecord.fingerprint == fingerprint)
+        )
+    )
+    try:
+        record.save(condition=free)
+        return True
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def _load(key: Key) -> IdempotencyRecord | None:
+    try:
+        record = IdempotencyRecord.get(key.pk, key.sk, consistent_read=True)
+    except IdempotencyRecord.DoesNotExist:
+        return None
+    if record.expires_at is not None and record.expires_at < clock.now():
+        return None
+    return record
+
+
+def _stored(record: IdempotencyRecord) -> StoredResponse:
+    payload = json.loads(record.response or "{}")
+    return StoredResponse(status=int(record.status_code or 200), body=payload.get("body"), headers=payload.get("headers", {}))
+
+
+def _complete(key: Key, token: str, response: StoredResponse) -> None:
+    record = IdempotencyRecord(key.pk, key.sk)
+    text = json.dumps({"body": response.body, "headers": response.headers}, separators=(",", ":"))
+    record.update(
+        actions=[
+            IdempotencyRecord.state.set("completed"),
+            IdempotencyRecord.status_code.set(response.status),
+            IdempotencyRecord.response.set(text),
+        ],
+        condition=IdempotencyRecord.lock_token == token,
+        add_version_condition=False,
+    )
+
+
+def _release(key: Key, token: str) -> None:
+    """Free the key after a failure, unless something was already written under it."""
+    record = IdempotencyRecord(key.pk, key.sk)
+    try:
+        record.delete(
+            condition=(IdempotencyRecord.lock_token == token) & (IdempotencyRecord.committed == False),  # noqa: E712
+            add_version_condition=False,
+        )
+    except Exception:  # noqa: BLE001 - the key then frees itself when its claim expires
+        pass

@@ -1,0 +1,61 @@
+"""Shared pydantic building blocks: the base of request bodies, common field types, pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from . import clock
+from .pagination import DEFAULT_LIMIT, MAX_LIMIT
+
+T = TypeVar("T")
+
+
+class RequestBody(BaseModel):
+    """A request body: strict types (no "5" for 5), unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class QueryParams(BaseModel):
+    """Query strings arrive as text, so they are parsed leniently ("50" is 50); unknown ones refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ListQuery(QueryParams):
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = None
+
+
+class View(BaseModel):
+    """An answer of the API."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(View, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def _no_control_chars(value: str) -> str:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+# An identifier chosen by the client (a user, a project, a store): 1-128 printable characters.
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(_no_control_chars)]
+# A key the tenant defines (a task category, a task name): lower-case words.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-.:]{0,99}$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_control_chars)]
+
+
+def utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=clock.now().tzinfo)
+
+
+Timestamp = Annotated[datetime, AfterValidator(utc)]

@@ -1,0 +1,66 @@
+"""Settings read from the environment, lazily, so tests and stages can change them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PREFIXES = ("LEARNLOOP_", "AWS_")
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; `LEARNLOOP_<NAME>` in the environment sets `<name>`."""
+
+    model_config = SettingsConfigDict(env_prefix="LEARNLOOP_", extra="ignore")
+
+    stage: str = "dev"
+    table_name: str = "learnloop"
+    # Endpoint of a DynamoDB-compatible server (the local stack); unset on AWS.
+    dynamodb_endpoint: str | None = None
+    region: str = Field(default_factory=lambda: os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
+    # The platform operator's key, or only its SHA-256 (hex) so that the secret need not sit in the config.
+    root_key: SecretStr | None = None
+    root_key_sha256: str | None = None
+    # Signs list cursors; derived from the root key when unset.
+    cursor_secret: SecretStr | None = None
+    # Write shards of hot counters (a tenant's day, a popular variant); readers sum them.
+    counter_shards: int = Field(default=4, ge=1, le=64)
+    idempotency_ttl_hours: int = Field(default=48, ge=24)
+    # How long a request may hold an Idempotency-Key before a retry may take it over (> Lambda timeout).
+    idempotency_lock_seconds: int = Field(default=120, ge=5)
+    # How long a duplicate waits for the first request of the same key to finish.
+    idempotency_wait_seconds: float = Field(default=10.0, ge=0)
+    max_body_bytes: int = 256 * 1024
+    # Optimistic-concurrency retries before a request answers 503.
+    write_attempts: int = Field(default=40, ge=1)
+    # SQS queue that fans scheduled tasks out per tenant; unset runs them inline.
+    task_queue_url: str | None = None
+    log_level: str = "INFO"
+
+    def root_key_digest(self) -> str | None:
+        if self.root_key_sha256:
+            return self.root_key_sha256.lower()
+        if self.root_key is not None:
+            return hashlib.sha256(self.root_key.get_secret_value().encode()).hexdigest()
+        return None
+
+    def cursor_key(self) -> bytes:
+        if self.cursor_secret is not None:
+            return self.cursor_secret.get_secret_value().encode()
+        seed = self.root_key_digest() or "learnloop-local"
+        return hashlib.sha256(f"cursor:{seed}:{self.table_name}".encode()).digest()
+
+
+@lru_cache(maxsize=8)
+def _settings_for(snapshot: tuple[tuple[str, str], ...]) -> Settings:
+    return Settings()
+
+
+def get_settings() -> Settings:
+    """The settings for the current environment (cached per distinct environment)."""
+    snapshot = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(_PREFIXES)))
+    return _settings_for(snapshot)

@@ -1,0 +1,140 @@
+"""Writes to the table as all-or-nothing transactions, and storage failures translated once.
+
+Every multi-item write of the domain goes through `commit`: it runs a TransactWriteItems,
+adds the idempotency guard of the current request (so a write can never happen twice for
+one Idempotency-Key), and turns DynamoDB's cancellation reasons into `ConditionFailed`
+(retry or report) or `StorageBusy` (throttled past retries).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from . import idempotency
+from .errors import Conflict, StorageBusy
+from .keys import Key
+from .settings import get_settings
+from .table import TableItem, connection
+
+T = TypeVar("T", bound=TableItem)
+
+_THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "ThrottlingError",
+}
+
+
+@dataclass
+class Put:
+    item: TableItem
+    condition: Condition | None = None
+
+
+@dataclass
+class Update:
+    item: TableItem
+    actions: list[Action]
+    condition: Condition | None = None
+
+
+@dataclass
+class Delete:
+    item: TableItem
+    condition: Condition | None = None
+
+
+@dataclass
+class Check:
+    model: type[TableItem]
+    key: Key
+    condition: Condition
+
+
+Op = Put | Update | Delete | Check
+
+
+@dataclass
+class ConditionFailed(Exception):
+    """A condition of the transaction did not hold; `failed` holds the indexes of the ops that failed."""
+
+    failed: list[int] = field(default_factory=list)
+    conflict: bool = False  # another transaction touched the same items at the same moment
+
+    def __str__(self) -> str:
+        return f"condition failed for ops {self.failed}" if not self.conflict else "transaction conflict"
+
+
+def commit(ops: Sequence[Op]) -> None:
+    """Write `ops` atomically (with the request's idempotency guard, when there is one)."""
+    guard = idempotency.current_guard()
+    all_ops: list[Op] = list(ops)
+    if guard is not None:
+        all_ops.append(Update(guard.item(), guard.actions(), guard.condition()))
+    try:
+        with TransactWrite(connection=connection().connection) as tx:
+            for op in all_ops:
+                if isinstance(op, Put):
+                    tx.save(op.item, condition=op.condition)
+                elif isinstance(op, Update):
+                    tx.update(op.item, actions=op.actions, condition=op.condition, add_version_condition=False)
+                elif isinstance(op, Delete):
+                    tx.delete(op.item, condition=op.condition, add_version_condition=False)
+                else:
+                    tx.condition_check(op.model, op.key.pk, op.key.sk, condition=op.condition)
+    except TransactWriteError as exc:
+        reasons = [reason.code if reason else None for reason in (exc.cancellation_reasons or [])]
+        if any(code in _THROTTLED for code in reasons if code) or exc.cause_response_code in _THROTTLED:
+            raise StorageBusy() from exc
+        if guard is not None and len(reasons) == len(all_ops) and reasons[-1] == "ConditionalCheckFailed":
+            raise Conflict(
+                "another request took over this Idempotency-Key; retry with the same key",
+                code="idempotency_lock_lost",
+            ) from exc
+        if "TransactionConflict" in reasons or exc.cause_response_code == "TransactionInProgressException":
+            raise ConditionFailed(conflict=True) from exc
+        failed = [i for i, code in enumerate(reasons[: len(ops)]) if code == "ConditionalCheckFailed"]
+        if failed:
+            raise ConditionFailed(failed=failed) from exc
+        raise
+
+
+def get(model: type[T], key: Key, *, consistent: bool = True) -> T | None:
+    try:
+        return model.get(key.pk, key.sk, consistent_read=consistent)
+    except model.DoesNotExist:
+        return None
+
+
+def get_many(keys: Iterable[Key], *, consistent: bool = True) -> dict[Key, TableItem]:
+    """BatchGetItem of several items of any kind, by key."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[Key, TableItem] = {}
+    for item in TableItem.batch_get([(k.pk, k.sk) for k in wanted], consistent_read=consistent):
+        found[Key(item.pk, item.sk)] = item
+    return found
+
+
+def retrying(attempt: Callable[[], Any], *, what: str) -> Any:
+    """Run an optimistic read-modify-write until its conditions hold, with jittered backoff."""
+    attempts = get_settings().write_attempts
+    for n in range(attempts):
+        try:
+            return attempt()
+        except ConditionFailed:
+            time.sleep(min(0.2, 0.004 * (2 ** min(n, 6))) * random.random())
+    raise StorageBusy(f"{what}: too many concurrent writes, retry shortly")
+
+
+def is_throttled(exc: BaseException) -> bool:
+    return isinstance(exc, PynamoDBException) and exc.cause_response_code in _THROTTLED

@@ -1,0 +1,33 @@
+"""Each registered task gets an `app.schedule` on its rate; each only calls the scheduler's domain functions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Blueprint, Rate
+
+from ..scheduler import fanout
+from ..scheduler.registry import all_tasks
+
+jobs = Blueprint(__name__)
+
+_UNITS = {"minutes": Rate.MINUTES, "hours": Rate.HOURS, "days": Rate.DAYS}
+
+
+def _fire(name: str) -> Callable[[Any], dict[str, Any]]:
+    def fire(event: Any) -> dict[str, Any]:
+        return fanout.fire(name)
+
+    fire.__name__ = f"task_{name.replace('-', '_')}"
+    return fire
+
+
+for _spec in all_tasks():
+    jobs.schedule(Rate(_spec.every, unit=_UNITS[_spec.unit]), name=f"task-{_spec.name}")(_fire(_spec.name))
+
+
+@jobs.on_sqs_message(queue=fanout.TASK_QUEUE_NAME, batch_size=1, name="scheduled-task-worker")
+def run_queued_task(event: Any) -> None:
+    for record in event:
+        fanout.handle_message(record.body)

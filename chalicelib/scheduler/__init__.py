@@ -1,0 +1,1 @@
+"""Scheduled tasks: a registry of domain functions run on rates, per tenant, with their state."""

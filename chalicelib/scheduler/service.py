@@ -1,0 +1,170 @@
+"""Run scheduled tasks: per tenant, never two runs of one task at once, every outcome recorded."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from ..core import clock, keys, storage
+from ..core.errors import Conflict
+from ..core.logging import get_logger
+from ..core.query import all_items
+from ..core.schemas import Page
+from ..core.table import TableItem
+from ..tenancy.store import iter_tenant_ids
+from .registry import TaskSpec, all_tasks, get_task
+from .schemas import Task, TaskRun
+from .store import TaskStateItem
+
+# A run longer than this is presumed dead and its lock may be taken (Lambda stops at 15 minutes).
+LOCK_SECONDS = 15 * 60
+
+
+def list_tasks(tenant_id: str) -> Page[Task]:
+    states = {
+        item.sk.removeprefix(keys.task_state_prefix()): item
+        for item in all_items(TaskStateItem, keys.tenant(tenant_id).pk, TableItem.sk.startswith(keys.task_state_prefix()))
+    }
+    return Page[Task](items=[_view(spec, states.get(spec.name)) for spec in all_tasks()])
+
+
+def set_enabled(tenant_id: str, name: str, enabled: bool) -> Task:
+    spec = get_task(name)
+    key = keys.task_state(tenant_id, name)
+    item = TaskStateItem(key.pk, key.sk)
+    item.update(
+        actions=[TaskStateItem.enabled.set(enabled), TaskStateItem.name.set(name), TaskStateItem.kind.set(TaskStateItem)],
+        add_version_condition=False,
+    )
+    return _view(spec, item)
+
+
+def is_enabled(spec: TaskSpec, state: TaskStateItem | None) -> bool:
+    if state is None or state.enabled is None:
+        return spec.enabled_by_default
+    return bool(state.enabled)
+
+
+def run_task(tenant_id: str, name: str, *, trigger: str = "manual") -> TaskRun:
+    """Run `name` for one tenant now and record the outcome; 409 while another run holds it."""
+    spec = get_task(name)
+    key = keys.task_state(tenant_id, name)
+    token = secrets.token_hex(8)
+    started = clock.now()
+    _lock(key, name, token, started.timestamp())
+    began = time.perf_counter()
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    try:
+        result = spec.function()(tenant_id)
+        status = "succeeded"
+    except Exception as exc:  # noqa: BLE001 - a failed task is recorded, never lost
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+        get_logger().exception("scheduled task failed", extra={"task": name, "tenant_id": tenant_id})
+    finished = clock.now()
+    duration_ms = round((time.perf_counter() - began) * 1000, 3)
+    state = TaskStateItem(key.pk, key.sk)
+    state.update(
+        actions=[
+            TaskStateItem.last_run_at.set(clock.iso(started)),
+            TaskStateItem.last_finished_at.set(clock.iso(finished)),
+            TaskStateItem.last_status.set(status),
+            TaskStateItem.last_trigger.set(trigger),
+            TaskStateItem.last_result.set(result) if result is not None else TaskStateItem.last_result.remove(),
+            TaskStateItem.last_error.set(error) if error else TaskStateItem.last_error.remove(),
+            TaskStateItem.last_duration_ms.set(duration_ms),
+            TaskStateItem.runs.add(1),
+            TaskStateItem.failures.add(1 if error else 0),
+            TaskStateItem.lock_token.remove(),
+            TaskStateItem.lock_until.remove(),
+        ],
+        condition=TaskStateItem.lock_token == token,
+        add_version_condition=False,
+    )
+    return TaskRun(
+        name=name,
+        tenant_id=tenant_id,
+        trigger=trigger,
+        status=status,
+        started_at=clock.iso(started),
+        finished_at=clock.iso(finished),
+        duration_ms=duration_ms,
+        result=result,
+        error=error,
+    )
+
+
+def run_for_all_tenants(name: str) -> dict[str, int]:
+    """The scheduled trigger: run the task for every tenant that has it enabled."""
+    spec = get_task(name)
+    counts = {"tenants": 0, "succeeded": 0, "failed": 0, "skipped": 0}
+    for tenant_id in iter_tenant_ids():
+        counts["tenants"] += 1
+        outcome = run_if_enabled(spec, tenant_id)
+        counts[outcome] += 1
+    return counts
+
+
+def run_if_enabled(spec: TaskSpec, tenant_id: str, *, only_if_due: bool = False) -> str:
+    """succeeded, failed or skipped (disabled, not yet due, or already running)."""
+    state = storage.get(TaskStateItem, keys.task_state(tenant_id, spec.name), consistent=False)
+    if not is_enabled(spec, state):
+        return "skipped"
+    if only_if_due and state is not None and state.last_run_at:
+        if (clock.now() - clock.parse_iso(state.last_run_at)) < spec.period:
+            return "skipped"
+    try:
+        return run_task(tenant_id, spec.name, trigger="schedule").status
+    except Conflict:
+        return "skipped"
+
+
+def run_due(tenant_ids: list[str] | None = None) -> dict[str, int]:
+    """The local runner's tick: every enabled task whose period has passed since its last run."""
+    counts = {"succeeded": 0, "failed": 0, "skipped": 0}
+    tenants = tenant_ids if tenant_ids is not None else list(iter_tenant_ids())
+    for spec in all_tasks():
+        for tenant_id in tenants:
+            counts[run_if_enabled(spec, tenant_id, only_if_due=True)] += 1
+    return counts
+
+
+def _lock(key: keys.Key, name: str, token: str, now: float) -> None:
+    item = TaskStateItem(key.pk, key.sk)
+    try:
+        item.update(
+            actions=[
+                TaskStateItem.lock_token.set(token),
+                TaskStateItem.lock_until.set(int(now) + LOCK_SECONDS),
+                TaskStateItem.name.set(name),
+                TaskStateItem.kind.set(TaskStateItem),
+            ],
+            condition=TaskStateItem.lock_until.does_not_exist() | (TaskStateItem.lock_until < int(now)),
+            add_version_condition=False,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict(f"task {name} is already running for this tenant", code="task_running") from exc
+        raise
+
+
+def _view(spec: TaskSpec, state: TaskStateItem | None) -> Task:
+    return Task(
+        name=spec.name,
+        schedule=spec.schedule,
+        description=spec.description,
+        enabled=is_enabled(spec, state),
+        enabled_by_default=spec.enabled_by_default,
+        last_run_at=state.last_run_at if state else None,
+        last_finished_at=state.last_finished_at if state else None,
+        last_status=state.last_status if state else None,
+        last_trigger=state.last_trigger if state else None,
+        last_result=state.last_result if state else None,
+        last_error=state.last_error if state else None,
+        last_duration_ms=state.last_duration_ms if state else None,
+        runs=int(state.runs or 0) if state else 0,
+        failures=int(state.failures or 0) if state else 0,
+    )

@@ -1,0 +1,24 @@
+"""Per-tenant state of each scheduled task."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+
+from ..core.table import TableItem
+
+
+class TaskStateItem(TableItem, discriminator="task_state"):
+    name = UnicodeAttribute(null=True)
+    enabled = BooleanAttribute(null=True)  # None: the task's default
+    last_run_at = UnicodeAttribute(null=True)
+    last_finished_at = UnicodeAttribute(null=True)
+    last_status = UnicodeAttribute(null=True)  # succeeded | failed
+    last_trigger = UnicodeAttribute(null=True)  # schedule | manual
+    last_result = JSONAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    last_duration_ms = NumberAttribute(null=True)
+    runs = NumberAttribute(null=True)
+    failures = NumberAttribute(null=True)
+    # A run holds the task for its tenant so that two runs never overlap.
+    lock_token = UnicodeAttribute(null=True)
+    lock_until = NumberAttribute(null=True)

@@ -1,0 +1,1 @@
+"""Sessions (recorded AI calls) and users' feedback on them."""

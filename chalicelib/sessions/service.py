@@ -1,0 +1,369 @@
+"""Session and feedback use cases, each write exactly once and with its counters in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from ..core import clock, counters, keys, pagination, storage
+from ..core.errors import NotFound, PayloadTooLarge
+from ..core.ids import new_id
+from ..core.query import page
+from ..core.schemas import Page
+from ..core.table import TableItem
+from ..tenancy import service as tenancy
+from . import scoring
+from .schemas import (
+    Feedback,
+    FeedbackCreate,
+    FeedbackRecorded,
+    Session,
+    SessionCreate,
+    SessionCreated,
+    SessionDetail,
+    SessionListQuery,
+    SessionPatch,
+)
+from .store import DAY, DayCounter, FeedbackItem, SessionItem
+
+# DynamoDB items stop at 400 KB; a session's payloads (input, outputs, corrections) must stay below this.
+MAX_PAYLOAD_BYTES = 350 * 1024
+_SESSION_COUNTS = {
+    "feedback": "feedback_count",
+    "rated": "rated_count",
+    "successes": "success_count",
+    "rating_count": "rating_count",
+    "rating_sum": "rating_sum",
+    "quality_count": "quality_count",
+    "quality_sum": "quality_sum",
+    "likes": "likes",
+    "dislikes": "dislikes",
+    "regenerates": "regenerates",
+    "skips": "skips",
+}
+
+
+def create_session(tenant_id: str, data: SessionCreate) -> SessionCreated:
+    now = clock.now()
+    created_at = clock.iso(now)
+    session_id = new_id("ses")
+    key = keys.session(tenant_id, session_id)
+    item = SessionItem(
+        key.pk,
+        key.sk,
+        id=session_id,
+        user_id=data.user_id,
+        category_key=data.category_key,
+        project_id=data.project_id,
+        input=data.input,
+        output=data.output,
+        model_id=data.model_id,
+        experiment_id=data.experiment_id,
+        variant_id=data.variant_id,
+        features=data.features or None,
+        target=data.target,
+        processing_time_ms=data.processing_time_ms,
+        created_at=created_at,
+        updated_at=created_at,
+        day=clock.day_of(now),
+        version=1,
+        **_index_keys(tenant_id, data.user_id, data.category_key, created_at, session_id),
+    )
+    _check_payload(item)
+    deltas: dict[str, float] = {"sessions": 1}
+    if data.processing_time_ms is not None:
+        deltas |= {"processing_count": 1, "processing_ms_sum": data.processing_time_ms}
+    ops: list[storage.Op] = [storage.Put(item, SessionItem.pk.does_not_exist())]
+    ops += _day_counter(tenant_id, item, deltas)
+    storage.commit(ops)
+    return SessionCreated(id=session_id, session_id=session_id, created_at=created_at)
+
+
+def get_session(tenant_id: str, session_id: str) -> SessionDetail:
+    session: SessionItem | None = None
+    feedback: list[FeedbackItem] = []
+    for item in TableItem.query(keys.session_partition(tenant_id, session_id), consistent_read=True):
+        if isinstance(item, SessionItem):
+            session = item
+        elif isinstance(item, FeedbackItem):
+            feedback.append(item)
+    if session is None:
+        raise NotFound(f"no session {session_id}")
+    feedback.sort(key=lambda fb: (fb.created_at, fb.id))
+    return SessionDetail(**_session_view(session).model_dump(), feedback=[_feedback_view(fb) for fb in feedback])
+
+
+def patch_session(tenant_id: str, session_id: str, data: SessionPatch) -> Session:
+    changes = data.model_dump(include=data.model_fields_set)
+
+    def attempt() -> SessionItem:
+        session = _load_session(tenant_id, session_id)
+        before = int(session.corrections_count or 0)
+        for name, value in changes.items():
+            setattr(session, name, value)
+        if "manual_corrections" in changes:
+            session.corrections_count = len(changes["manual_corrections"] or [])
+        _check_payload(session)
+        after = int(session.corrections_count or 0)
+        session.quality_score = scoring.session_quality(session.quality_sum or 0, int(session.quality_count or 0), after)
+        session.updated_at = clock.iso(clock.now())
+        changed = [*changes, "corrections_count", "quality_score", "updated_at"]
+        ops: list[storage.Op] = [_session_update(session, changed)]
+        ops += _day_counter(
+            tenant_id,
+            session,
+            {"corrections": after - before, "corrected_sessions": int(after > 0) - int(before > 0)},
+        )
+        storage.commit(ops)
+        return session
+
+    return _session_view(storage.retrying(attempt, what="updating the session"))
+
+
+def record_feedback(tenant_id: str, session_id: str, data: FeedbackCreate) -> FeedbackRecorded:
+    """Store one user's feedback on a session; a second one from the same user replaces the first."""
+
+    def attempt() -> FeedbackRecorded:
+        session_key, feedback_key = keys.session(tenant_id, session_id), keys.feedback(tenant_id, session_id, data.user_id)
+        found = storage.get_many([session_key, feedback_key])
+        session, previous = found.get(session_key), found.get(feedback_key)
+        if not isinstance(session, SessionItem):
+            raise NotFound(f"no session {session_id}")
+        previous = previous if isinstance(previous, FeedbackItem) else None
+        now = clock.iso(clock.now())
+        feedback = _feedback_item(tenant_id, session, data, previous, now)
+        delta = scoring.Contribution.of(feedback).minus(scoring.Contribution.of(previous))
+
+        was_rated = int(session.rated_count or 0) > 0
+        for field, session_field in _SESSION_COUNTS.items():
+            setattr(session, session_field, (getattr(session, session_field) or 0) + delta[field])
+        session.quality_score = scoring.session_quality(
+            session.quality_sum, int(session.quality_count), int(session.corrections_count or 0)
+        )
+        session.updated_at = now
+
+        fb_condition = FeedbackItem.pk.does_not_exist() if previous is None else FeedbackItem.version == previous.version
+        ops: list[storage.Op] = [
+            storage.Put(feedback, fb_condition),
+            _session_update(session, [*_SESSION_COUNTS.values(), "quality_score", "updated_at"]),
+        ]
+        delta["rated_sessions"] = int(int(session.rated_count) > 0) - int(was_rated)
+        ops += _day_counter(tenant_id, session, delta)
+        storage.commit(ops)
+        return FeedbackRecorded(
+            id=feedback.id,
+            feedback_id=feedback.id,
+            session_id=session_id,
+            quality_score=feedback.quality_score,
+            session_quality_score=session.quality_score,
+            replaced=previous is not None,
+        )
+
+    return storage.retrying(attempt, what="recording feedback")  # type: ignore[no-any-return]
+
+
+def list_sessions(tenant_id: str, query: SessionListQuery) -> Page[Session]:
+    """Sessions newest first, walking month partitions backwards from `to` to `from`."""
+    now = clock.now()
+    newest = min(query.to or now, now + timedelta(days=1))
+    oldest = query.from_ or clock.parse_iso(tenancy.get_tenant(tenant_id).created_at)
+    state = pagination.decode(tenant_id, "sessions", query.cursor) if query.cursor else {}
+    lo, hi = clock.iso(oldest), clock.iso(newest)
+    items: list[SessionItem] = []
+    after: dict[str, str] | None = state.get("k")
+
+    if query.user_id is not None:
+        filters = _filters(query, skip_user=True)
+        found, last = page(
+            SessionItem,
+            keys.user_items(tenant_id, query.user_id),
+            index="gsi2",
+            limit=query.limit,
+            after=after,
+            range_condition=SessionItem.gsi2sk.between(f"SESSION#{lo}", f"SESSION#{hi}~"),
+            filter_condition=filters,
+            forward=False,
+        )
+        items, next_state = found, ({"k": last} if last else None)
+    else:
+        month = state.get("m") or newest.strftime("%Y-%m")
+        first_month = oldest.strftime("%Y-%m")
+        next_state = None
+        while month >= first_month:
+            if query.category_key is not None:
+                partition, index, sort_attr = keys.sessions_by_category(tenant_id, query.category_key, month), "gsi3", SessionItem.gsi3sk
+            else:
+                partition, index, sort_attr = keys.sessions_by_month(tenant_id, month), "gsi1", SessionItem.gsi1sk
+            found, last = page(
+                SessionItem,
+                partition,
+                index=index,
+                limit=query.limit - len(items),
+                after=after,
+                range_condition=sort_attr.between(lo, f"{hi}~"),
+                filter_condition=_filters(query),
+                forward=False,
+            )
+            items += found
+            if last is not None:
+                next_state = {"m": month, "k": last}
+                break
+            month, after = _previous_month(month), None
+            if len(items) >= query.limit:
+                if month >= first_month:
+                    next_state = {"m": month}
+                break
+    cursor = pagination.encode(tenant_id, "sessions", next_state) if next_state else None
+    return Page[Session](items=[_session_view(item) for item in items], next_cursor=cursor)
+
+
+def daily_counts(tenant_id: str, first_day: str, last_day: str) -> dict[str, dict[str, float]]:
+    """The tenant's day counters in [first_day, last_day], summed over shards."""
+    return counters.read(DayCounter, tenant_id, DAY, first_day, last_day)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _load_session(tenant_id: str, session_id: str) -> SessionItem:
+    session = storage.get(SessionItem, keys.session(tenant_id, session_id))
+    if session is None:
+        raise NotFound(f"no session {session_id}")
+    return session
+
+
+def _session_update(session: SessionItem, fields: list[str]) -> storage.Update:
+    """SET the changed fields and bump the version, on condition nobody else changed the session meanwhile."""
+    expected = session.version
+    session.version = expected + 1
+    attributes = SessionItem.get_attributes()
+    actions = [
+        attributes[name].set(getattr(session, name)) if getattr(session, name) is not None else attributes[name].remove()
+        for name in dict.fromkeys(fields)
+    ]
+    actions.append(SessionItem.version.set(session.version))
+    key = SessionItem(session.pk, session.sk)
+    return storage.Update(key, actions, SessionItem.version == expected)
+
+
+def _index_keys(tenant_id: str, user_id: str, category_key: str, created_at: str, session_id: str) -> dict[str, str]:
+    month = created_at[:7]
+    when = keys.time_sort(created_at, session_id)
+    return {
+        "gsi1pk": keys.sessions_by_month(tenant_id, month),
+        "gsi1sk": when,
+        "gsi2pk": keys.user_items(tenant_id, user_id),
+        "gsi2sk": f"SESSION#{when}",
+        "gsi3pk": keys.sessions_by_category(tenant_id, category_key, month),
+        "gsi3sk": when,
+    }
+
+
+def _day_counter(tenant_id: str, session: SessionItem, deltas: dict[str, float]) -> list[storage.Op]:
+    op = counters.increment(DayCounter, tenant_id, DAY, session.day, deltas, seed=session.id)
+    return [op] if op is not None else []
+
+
+def _feedback_item(
+    tenant_id: str, session: SessionItem, data: FeedbackCreate, previous: FeedbackItem | None, now: str
+) -> FeedbackItem:
+    key = keys.feedback(tenant_id, session.id, data.user_id)
+    feedback_id = previous.id if previous is not None else new_id("fb")
+    created_at = previous.created_at if previous is not None else now
+    item = FeedbackItem(
+        key.pk,
+        key.sk,
+        id=feedback_id,
+        session_id=session.id,
+        user_id=data.user_id,
+        rating=data.rating,
+        thumbs=data.thumbs,
+        feedback_type=data.feedback_type,
+        helpful=data.helpful,
+        aspect=data.aspect,
+        text=data.text,
+        device_type=data.device_type,
+        created_at=created_at,
+        updated_at=now,
+        version=(previous.version if previous is not None else 0) + 1,
+        gsi2pk=keys.user_items(tenant_id, data.user_id),
+        gsi2sk=f"FEEDBACK#{keys.time_sort(created_at, feedback_id)}",
+    )
+    item.quality_score = scoring.quality_score(item)
+    return item
+
+
+def _filters(query: SessionListQuery, *, skip_user: bool = False) -> Any:
+    condition = None
+    parts = []
+    if query.experiment_id is not None:
+        parts.append(SessionItem.experiment_id == query.experiment_id)
+    if skip_user and query.category_key is not None:
+        parts.append(SessionItem.category_key == query.category_key)
+    for part in parts:
+        condition = part if condition is None else condition & part
+    return condition
+
+
+def _previous_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
+
+
+def _check_payload(item: SessionItem) -> None:
+    size = sum(
+        len(SessionItem.get_attributes()[name].serialize(getattr(item, name)) or "")
+        for name in ("input", "output", "corrected_output", "manual_corrections", "features", "target")
+        if getattr(item, name) is not None
+    )
+    if size > MAX_PAYLOAD_BYTES:
+        raise PayloadTooLarge(
+            f"the session's input, outputs and corrections together reach {size} bytes; the limit is {MAX_PAYLOAD_BYTES}"
+        )
+
+
+def _session_view(item: SessionItem) -> Session:
+    rating_count = int(item.rating_count or 0)
+    return Session(
+        id=item.id,
+        session_id=item.id,
+        user_id=item.user_id,
+        category_key=item.category_key,
+        project_id=item.project_id,
+        input=item.input,
+        output=item.output,
+        corrected_output=item.corrected_output,
+        manual_corrections=item.manual_corrections or [],
+        model_id=item.model_id,
+        experiment_id=item.experiment_id,
+        variant_id=item.variant_id,
+        features=item.features or {},
+        target=item.target,
+        processing_time_ms=item.processing_time_ms,
+        quality_score=item.quality_score,
+        feedback_count=int(item.feedback_count or 0),
+        rated_feedback_count=int(item.rated_count or 0),
+        success_count=int(item.success_count or 0),
+        average_rating=round(item.rating_sum / rating_count, 6) if rating_count else None,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def _feedback_view(item: FeedbackItem) -> Feedback:
+    return Feedback(
+        id=item.id,
+        feedback_id=item.id,
+        session_id=item.session_id,
+        user_id=item.user_id,
+        rating=int(item.rating) if item.rating is not None else None,
+        thumbs=item.thumbs,
+        feedback_type=item.feedback_type,
+        helpful=item.helpful,
+        aspect=item.aspect,
+        text=item.text,
+        device_type=item.device_type,
+        quality_score=item.quality_score,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )

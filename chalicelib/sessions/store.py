@@ -1,0 +1,83 @@
+"""Session, feedback and daily-counter items."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+
+from ..core.table import TableItem
+
+
+class SessionItem(TableItem, discriminator="session"):
+    id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    category_key = UnicodeAttribute()
+    project_id = UnicodeAttribute(null=True)
+    input = JSONAttribute(null=True)
+    output = JSONAttribute(null=True)
+    corrected_output = JSONAttribute(null=True)
+    manual_corrections = JSONAttribute(null=True)
+    model_id = UnicodeAttribute(null=True)
+    experiment_id = UnicodeAttribute(null=True)
+    variant_id = UnicodeAttribute(null=True)
+    features = JSONAttribute(null=True)
+    target = JSONAttribute(null=True)
+    processing_time_ms = NumberAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    day = UnicodeAttribute()
+    # Running sums of the session's feedback (one feedback per user), kept by record_feedback.
+    feedback_count = NumberAttribute(default=0)
+    rated_count = NumberAttribute(default=0)
+    success_count = NumberAttribute(default=0)
+    rating_count = NumberAttribute(default=0)
+    rating_sum = NumberAttribute(default=0)
+    quality_count = NumberAttribute(default=0)
+    quality_sum = NumberAttribute(default=0)
+    likes = NumberAttribute(default=0)
+    dislikes = NumberAttribute(default=0)
+    regenerates = NumberAttribute(default=0)
+    skips = NumberAttribute(default=0)
+    corrections_count = NumberAttribute(default=0)
+    quality_score = NumberAttribute(null=True)
+
+
+class FeedbackItem(TableItem, discriminator="feedback"):
+    id = UnicodeAttribute()
+    session_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    rating = NumberAttribute(null=True)
+    thumbs = UnicodeAttribute(null=True)
+    feedback_type = UnicodeAttribute(null=True)
+    helpful = BooleanAttribute(null=True)
+    aspect = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    device_type = UnicodeAttribute(null=True)
+    quality_score = NumberAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class DayCounter(TableItem, discriminator="counter_day"):
+    """A tenant's totals for one day (sessions by their creation day), one shard of them."""
+
+    sessions = NumberAttribute(null=True)
+    rated_sessions = NumberAttribute(null=True)
+    feedback = NumberAttribute(null=True)
+    rated = NumberAttribute(null=True)
+    successes = NumberAttribute(null=True)
+    rating_count = NumberAttribute(null=True)
+    rating_sum = NumberAttribute(null=True)
+    rating_sq_sum = NumberAttribute(null=True)
+    quality_count = NumberAttribute(null=True)
+    quality_sum = NumberAttribute(null=True)
+    likes = NumberAttribute(null=True)
+    dislikes = NumberAttribute(null=True)
+    regenerates = NumberAttribute(null=True)
+    skips = NumberAttribute(null=True)
+    corrected_sessions = NumberAttribute(null=True)
+    corrections = NumberAttribute(null=True)
+    processing_count = NumberAttribute(null=True)
+    processing_ms_sum = NumberAttribute(null=True)
+
+
+DAY = "DAY"

@@ -1,0 +1,197 @@
+"""Tenancy use cases: create a tenant, mint and revoke keys, set limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..core import clock, keys, pagination, storage
+from ..core.errors import Conflict, NotFound
+from ..core.ids import new_id
+from ..core.query import page
+from ..core.schemas import ListQuery, Page
+from .auth import mint
+from .schemas import (
+    ApiKey,
+    ApiKeyCreate,
+    ApiKeyCreated,
+    Limits,
+    LimitsUpdate,
+    Role,
+    Tenant,
+    TenantCreate,
+    TenantCreated,
+)
+from .store import ApiKeyItem, DomainClaim, TenantItem
+
+# Called with each new tenant id, after it is created: later capabilities seed their defaults here.
+_on_tenant_created: list[Callable[[str], None]] = []
+
+
+def on_tenant_created(hook: Callable[[str], None]) -> None:
+    _on_tenant_created.append(hook)
+
+
+def create_tenant(data: TenantCreate) -> TenantCreated:
+    now = clock.iso(clock.now())
+    tenant_id = new_id("ten")
+    tenant_key, claim_key = keys.tenant(tenant_id), keys.domain_claim(data.domain)
+    index = keys.tenant_index(now, tenant_id)
+    tenant = TenantItem(
+        tenant_key.pk,
+        tenant_key.sk,
+        id=tenant_id,
+        name=data.name,
+        domain=data.domain,
+        created_at=now,
+        updated_at=now,
+        admin_keys=1,
+        gsi1pk=index.pk,
+        gsi1sk=index.sk,
+    )
+    claim = DomainClaim(claim_key.pk, claim_key.sk, tenant_id=tenant_id)
+    key_item, token = _new_key_item(tenant_id, "default admin key", Role.ADMIN, now)
+    try:
+        storage.commit(
+            [
+                storage.Put(tenant, TenantItem.pk.does_not_exist()),
+                storage.Put(claim, DomainClaim.pk.does_not_exist()),
+                storage.Put(key_item, ApiKeyItem.pk.does_not_exist()),
+            ]
+        )
+    except storage.ConditionFailed as exc:
+        if 1 in exc.failed:
+            raise Conflict(f"the domain {data.domain} already belongs to a tenant", code="domain_taken") from exc
+        raise
+    for hook in _on_tenant_created:
+        hook(tenant_id)
+    return TenantCreated(tenant=_tenant_view(tenant), api_key=_created_view(key_item, token))
+
+
+def get_tenant(tenant_id: str) -> Tenant:
+    return _tenant_view(_load_tenant(tenant_id))
+
+
+def set_limits(tenant_id: str, data: LimitsUpdate) -> Limits:
+    tenant = _load_tenant(tenant_id)
+    tenant.update(
+        actions=[
+            TenantItem.monthly_budget_usd.set(data.monthly_budget_usd)
+            if data.monthly_budget_usd is not None
+            else TenantItem.monthly_budget_usd.remove(),
+            TenantItem.on_budget.set(data.on_budget),
+            TenantItem.requests_per_minute.set(data.requests_per_minute)
+            if data.requests_per_minute is not None
+            else TenantItem.requests_per_minute.remove(),
+            TenantItem.updated_at.set(clock.iso(clock.now())),
+        ],
+        condition=TenantItem.pk.exists(),
+        add_version_condition=False,
+    )
+    return _limits_view(tenant)
+
+
+def get_limits(tenant_id: str) -> Limits:
+    return _limits_view(_load_tenant(tenant_id))
+
+
+def create_api_key(tenant_id: str, data: ApiKeyCreate) -> ApiKeyCreated:
+    now = clock.iso(clock.now())
+    item, token = _new_key_item(tenant_id, data.name, Role(data.role), now)
+    ops: list[storage.Op] = [storage.Put(item, ApiKeyItem.pk.does_not_exist())]
+    if item.role == Role.ADMIN:
+        tenant_key = keys.tenant(tenant_id)
+        ops.append(storage.Update(TenantItem(tenant_key.pk, tenant_key.sk), [TenantItem.admin_keys.add(1)], TenantItem.pk.exists()))
+    storage.commit(ops)
+    return _created_view(item, token)
+
+
+def list_api_keys(tenant_id: str, query: ListQuery) -> Page[ApiKey]:
+    partition = keys.tenant(tenant_id).pk
+    after = pagination.decode(tenant_id, "api-keys", query.cursor) if query.cursor else None
+    items, last = page(
+        ApiKeyItem,
+        partition,
+        limit=query.limit,
+        after=after,
+        range_condition=ApiKeyItem.sk.startswith(keys.api_key_prefix()),
+        filter_condition=ApiKeyItem.revoked_at.does_not_exist(),
+    )
+    cursor = pagination.encode(tenant_id, "api-keys", last) if last else None
+    return Page[ApiKey](items=[_key_view(item) for item in items], next_cursor=cursor)
+
+
+def revoke_api_key(tenant_id: str, key_id: str) -> None:
+    key = keys.api_key(tenant_id, key_id)
+    item = storage.get(ApiKeyItem, key)
+    if item is None or item.revoked_at:
+        raise NotFound(f"no API key {key_id}")
+    ops: list[storage.Op] = [
+        storage.Update(
+            ApiKeyItem(key.pk, key.sk),
+            [ApiKeyItem.revoked_at.set(clock.iso(clock.now()))],
+            ApiKeyItem.revoked_at.does_not_exist() & ApiKeyItem.pk.exists(),
+        )
+    ]
+    if item.role == Role.ADMIN:
+        tenant_key = keys.tenant(tenant_id)
+        ops.append(
+            storage.Update(TenantItem(tenant_key.pk, tenant_key.sk), [TenantItem.admin_keys.add(-1)], TenantItem.admin_keys > 1)
+        )
+    try:
+        storage.commit(ops)
+    except storage.ConditionFailed as exc:
+        if 1 in exc.failed:
+            raise Conflict("this is the tenant's last admin key; create another admin key first", code="last_admin_key") from exc
+        raise NotFound(f"no API key {key_id}") from exc
+
+
+def _new_key_item(tenant_id: str, name: str, role: Role, now: str) -> tuple[ApiKeyItem, str]:
+    key_id = new_id("key")
+    minted = mint(tenant_id, key_id)
+    key = keys.api_key(tenant_id, key_id)
+    item = ApiKeyItem(
+        key.pk,
+        key.sk,
+        id=key_id,
+        tenant_id=tenant_id,
+        name=name,
+        role=role.value,
+        secret_sha256=minted.secret_sha256,
+        prefix=minted.prefix,
+        created_at=now,
+    )
+    return item, minted.token
+
+
+def _load_tenant(tenant_id: str) -> TenantItem:
+    tenant = storage.get(TenantItem, keys.tenant(tenant_id))
+    if tenant is None:
+        raise NotFound("no such tenant")
+    return tenant
+
+
+def _limits_view(item: TenantItem) -> Limits:
+    return Limits(
+        monthly_budget_usd=float(item.monthly_budget_usd) if item.monthly_budget_usd is not None else None,
+        on_budget=item.on_budget or "block",
+        requests_per_minute=int(item.requests_per_minute) if item.requests_per_minute is not None else None,
+    )
+
+
+def _tenant_view(item: TenantItem) -> Tenant:
+    return Tenant(
+        id=item.id,
+        tenant_id=item.id,
+        name=item.name,
+        domain=item.domain,
+        created_at=item.created_at,
+        limits=_limits_view(item),
+    )
+
+
+def _key_view(item: ApiKeyItem) -> ApiKey:
+    return ApiKey(id=item.id, api_key_id=item.id, name=item.name, role=item.role, prefix=item.prefix, created_at=item.created_at)
+
+
+def _created_view(item: ApiKeyItem, token: str) -> ApiKeyCreated:
+    return ApiKeyCreated(**_key_view(item).model_dump(), key=token)

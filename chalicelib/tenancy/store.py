@@ -1,0 +1,48 @@
+"""Tenant, domain-claim, API-key and rate-window items."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+
+from ..core import keys
+from ..core.table import TableItem
+
+
+class TenantItem(TableItem, discriminator="tenant"):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    domain = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    monthly_budget_usd = NumberAttribute(null=True)
+    on_budget = UnicodeAttribute(default="block")
+    requests_per_minute = NumberAttribute(null=True)
+    # Active admin keys, so that the last one cannot be revoked (the tenant would be locked out).
+    admin_keys = NumberAttribute(default=0)
+
+
+class DomainClaim(TableItem, discriminator="domain_claim"):
+    tenant_id = UnicodeAttribute()
+
+
+class ApiKeyItem(TableItem, discriminator="api_key"):
+    id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    secret_sha256 = UnicodeAttribute()
+    prefix = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+
+
+class RateWindow(TableItem, discriminator="rate_window"):
+    requests = NumberAttribute(default=0)
+
+
+def iter_tenant_ids() -> Iterator[str]:
+    """Every tenant, oldest first (GSI1 `PLATFORM#TENANTS`)."""
+    for item in TenantItem.gsi1.query(keys.tenant_index_partition()):
+        yield item.id

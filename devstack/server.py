@@ -1,0 +1,56 @@
+"""The API on 127.0.0.1 through Chalice's local server, answering unknown paths with the API's 404."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from chalice.cli.factory import CLIFactory
+from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalDevServer, LocalGateway
+
+
+class _Gateway(LocalGateway):
+    def handle_request(self, method: str, path: str, headers: Any, body: Any) -> Any:
+        try:
+            return super().handle_request(method, path, headers, body)
+        except ForbiddenError:
+            # Chalice local (like API Gateway) answers an unknown path with 403 "Missing Authentication Token".
+            return {
+                "statusCode": 404,
+                "headers": {"Content-Type": "application/json"},
+                "multiValueHeaders": {},
+                "body": '{"error":{"code":"not_found","message":"no such route: %s %s","details":[]}}'
+                % (method, path.split("?", 1)[0].replace('"', "")),
+            }
+
+
+class _Handler(ChaliceRequestHandler):
+    def __init__(self, request: Any, client_address: Any, server: Any, app_object: Any, config: Any) -> None:
+        self.local_gateway = _Gateway(app_object, config)
+        super(ChaliceRequestHandler, self).__init__(request, client_address, server)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the app logs each request as JSON
+        return
+
+
+class ApiServer:
+    def __init__(self, project_dir: Path, host: str, port: int, stage: str = "dev") -> None:
+        import app as chalice_app
+
+        config = CLIFactory(str(project_dir)).create_config_obj(chalice_stage_name=stage)
+        self._server = LocalDevServer(chalice_app.app, config, host, port, handler_cls=_Handler)
+        self.host, self.port = self._server.server.server_address[:2]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.server.serve_forever, name="api", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server.server_close()

@@ -1,0 +1,96 @@
+"""Start and stop the whole local stack; `make run` and the end-to-end tests both use this."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .dynamo import EmbeddedDynamo
+from .scheduler import LocalScheduler
+from .server import ApiServer
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path = field(default_factory=lambda: PROJECT_DIR / ".data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    root_key: str | None = None
+    region: str = "us-east-1"
+    table_name: str = "learnloop-local"
+    scheduler_tick_seconds: float = 15.0
+    autosave_seconds: float = 5.0
+
+    @classmethod
+    def from_environment(cls) -> StackConfig:
+        env = os.environ
+        return cls(
+            data_dir=Path(env.get("LEARNLOOP_DATA_DIR", str(PROJECT_DIR / ".data"))),
+            port=int(env.get("PORT", "8000")),
+            root_key=env.get("LEARNLOOP_ROOT_KEY") or None,
+            scheduler_tick_seconds=float(env.get("LEARNLOOP_SCHEDULER_TICK", "15")),
+        )
+
+
+def resolve_root_key(config: StackConfig) -> tuple[str, str]:
+    """The root key and where it came from: the environment, `.data/root_key`, or newly generated (and kept)."""
+    if config.root_key:
+        return config.root_key, "LEARNLOOP_ROOT_KEY"
+    path = config.data_dir / "root_key"
+    if path.exists():
+        return path.read_text().strip(), str(path)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    key = "llroot_" + secrets.token_urlsafe(24)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key, f"{path} (new)"
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.root_key, self.root_key_source = resolve_root_key(config)
+        self.dynamo = EmbeddedDynamo(config.data_dir, config.region)
+        self.api: ApiServer | None = None
+        self.scheduler = LocalScheduler(config.scheduler_tick_seconds)
+        self.restored_items = 0
+
+    @property
+    def url(self) -> str:
+        assert self.api is not None
+        return self.api.url
+
+    def start(self) -> Stack:
+        from chalicelib.core.table import create_table, reset_binding
+
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        os.environ["AWS_DEFAULT_REGION"] = self.config.region
+        self.dynamo.start()
+        os.environ.update(
+            {
+                "LEARNLOOP_DYNAMODB_ENDPOINT": self.dynamo.endpoint,
+                "LEARNLOOP_TABLE_NAME": self.config.table_name,
+                "LEARNLOOP_REGION": self.config.region,
+                "LEARNLOOP_ROOT_KEY": self.root_key,
+                "LEARNLOOP_STAGE": "local",
+            }
+        )
+        reset_binding()
+        create_table()
+        self.restored_items = self.dynamo.restore()
+        self.dynamo.autosave(self.config.autosave_seconds)
+        self.api = ApiServer(PROJECT_DIR, self.config.host, self.config.port)
+        self.api.start()
+        self.scheduler.start()
+        return self
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        if self.api is not None:
+            self.api.stop()
+        self.dynamo.stop()

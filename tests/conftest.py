@@ -1,0 +1,144 @@
+"""Fixtures shared by every layer: a fake AWS account, the API through chalice.test.Client, tenants and keys."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+ROOT_KEY = "test-root-key-0123456789"
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "LEARNLOOP_ROOT_KEY": ROOT_KEY,
+        "LEARNLOOP_TABLE_NAME": "learnloop-test",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "LEARNLOOP_LOG_LEVEL": "WARNING",
+    }
+)
+os.environ.pop("LEARNLOOP_DYNAMODB_ENDPOINT", None)
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+    @property
+    def error_code(self) -> str | None:
+        return self.body.get("error", {}).get("code") if isinstance(self.body, dict) else None
+
+
+class Api:
+    """The API through chalice.test.Client, speaking JSON."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        raw: bytes | str | None = None,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if key is not None:
+            sent["Authorization"] = f"Bearer {key}"
+        body = raw if raw is not None else (json.dumps(json_body) if json_body is not None else None)
+        response = getattr(self.client.http, method.lower())(path, headers=sent, body=body)
+        text = response.body.decode() if isinstance(response.body, bytes) else response.body
+        try:
+            parsed = json.loads(text) if text else None
+        except json.JSONDecodeError:
+            parsed = text
+        return Reply(response.status_code, parsed, {k.lower(): v for k, v in response.headers.items()})
+
+    def get(self, path: str, **kw: Any) -> Reply:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.request("POST", path, json_body=body if body is not None else kw.pop("json_body", None), **kw)
+
+    def put(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.request("PUT", path, json_body=body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.request("PATCH", path, json_body=body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Reply:
+        return self.request("DELETE", path, **kw)
+
+
+@dataclass
+class Tenant:
+    id: str
+    admin: str
+    app: str
+    read: str
+    domain: str
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """A fresh, hardened moto account with the table created."""
+    from moto import mock_aws
+
+    from chalicelib.core.table import create_table, reset_binding
+    from devstack import moto_fixes
+
+    moto_fixes.harden()
+    with mock_aws():
+        reset_binding()
+        create_table()
+        yield
+    reset_binding()
+
+
+@pytest.fixture
+def api(aws: None) -> Api:
+    from chalice.test import Client
+
+    import app
+
+    return Api(Client(app.app, stage_name="dev", project_dir=os.path.dirname(os.path.dirname(__file__))))
+
+
+_counter = {"n": 0}
+
+
+def make_tenant(api: Api, name: str = "Acme") -> Tenant:
+    _counter["n"] += 1
+    domain = f"{name.lower().replace(' ', '-')}-{_counter['n']}.example"
+    created = api.post("/v1/tenants", {"name": name, "domain": domain}, key=ROOT_KEY)
+    assert created.status == 201, created.body
+    admin = created.body["api_key"]["key"]
+    keys = {}
+    for role in ("app", "read"):
+        reply = api.post("/v1/api-keys", {"name": f"{role} key", "role": role}, key=admin)
+        assert reply.status == 201, reply.body
+        keys[role] = reply.body["key"]
+    return Tenant(created.body["tenant"]["id"], admin, keys["app"], keys["read"], domain)
+
+
+@pytest.fixture
+def tenant(api: Api) -> Tenant:
+    return make_tenant(api, "Acme")
+
+
+@pytest.fixture
+def other_tenant(api: Api) -> Tenant:
+    return make_tenant(api, "Globex")
