@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -114,7 +115,14 @@ def api(aws: None) -> Api:
 
     import app
 
-    return Api(Client(app.app, stage_name="dev", project_dir=os.path.dirname(os.path.dirname(__file__))))
+    client = Client(app.app, stage_name="dev", project_dir=os.path.dirname(os.path.dirname(__file__)))
+    # chalice.test patches os.environ around every call with mock.patch.dict, whose exit clears and
+    # refills the environment: racy when tests call from many threads. Apply the stage's variables
+    # once instead, so that concurrent requests see a stable environment.
+    for name, value in client._chalice_config.environment_variables.items():
+        os.environ.setdefault(name, value)
+    client.http._patched_env_vars = lambda _variables: contextlib.nullcontext()
+    return Api(client)
 
 
 _counter = {"n": 0}

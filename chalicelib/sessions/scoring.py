@@ -100,4 +100,4 @@ def session_quality(quality_sum: float, quality_count: int, corrections: int) ->
     if quality_count <= 0:
         return None
     mean = min(1.0, max(0.0, quality_sum / quality_count))
-    return round(mean * CORRECTION_FACTOR**corrections, 6)
+    return mean * CORRECTION_FACTOR**corrections

@@ -105,9 +105,8 @@ def patch_session(tenant_id: str, session_id: str, data: SessionPatch) -> Sessio
             session.corrections_count = len(changes["manual_corrections"] or [])
         _check_payload(session)
         after = int(session.corrections_count or 0)
-        session.quality_score = scoring.session_quality(session.quality_sum or 0, int(session.quality_count or 0), after)
         session.updated_at = clock.iso(clock.now())
-        changed = [*changes, "corrections_count", "quality_score", "updated_at"]
+        changed = [*changes, "corrections_count", "updated_at"]
         ops: list[storage.Op] = [_session_update(session, changed)]
         ops += _day_counter(
             tenant_id,
@@ -121,7 +120,12 @@ def patch_session(tenant_id: str, session_id: str, data: SessionPatch) -> Sessio
 
 
 def record_feedback(tenant_id: str, session_id: str, data: FeedbackCreate) -> FeedbackRecorded:
-    """Store one user's feedback on a session; a second one from the same user replaces the first."""
+    """Store one user's feedback on a session; a second one from the same user replaces the first.
+
+    The session's sums move by atomic ADDs, so feedback from different users never conflicts;
+    only the count of rated sessions needs to know whether this feedback makes the session rated
+    (or unrated), and that is a condition on the session's rated count as it was read.
+    """
 
     def attempt() -> FeedbackRecorded:
         session_key, feedback_key = keys.session(tenant_id, session_id), keys.feedback(tenant_id, session_id, data.user_id)
@@ -134,28 +138,38 @@ def record_feedback(tenant_id: str, session_id: str, data: FeedbackCreate) -> Fe
         feedback = _feedback_item(tenant_id, session, data, previous, now)
         delta = scoring.Contribution.of(feedback).minus(scoring.Contribution.of(previous))
 
-        was_rated = int(session.rated_count or 0) > 0
-        for field, session_field in _SESSION_COUNTS.items():
-            setattr(session, session_field, (getattr(session, session_field) or 0) + delta[field])
-        session.quality_score = scoring.session_quality(
-            session.quality_sum, int(session.quality_count), int(session.corrections_count or 0)
-        )
-        session.updated_at = now
+        rated_before = int(session.rated_count or 0)
+        rated_after = rated_before + int(delta["rated"])
+        if delta["rated"] == 0:
+            rated_condition = SessionItem.pk.exists()
+        elif rated_before == 0 or rated_after == 0:
+            # This feedback decides whether the session counts as rated: it must still be as we read it.
+            rated_condition = SessionItem.rated_count == rated_before if rated_before else (
+                SessionItem.rated_count.does_not_exist() | (SessionItem.rated_count == 0)
+            )
+        else:
+            rated_condition = SessionItem.rated_count > 0 if delta["rated"] > 0 else SessionItem.rated_count > 1
+        delta["rated_sessions"] = int(rated_after > 0) - int(rated_before > 0)
 
+        actions = [getattr(SessionItem, _SESSION_COUNTS[name]).add(value) for name, value in delta.items()
+                   if name in _SESSION_COUNTS and value]
+        actions.append(SessionItem.updated_at.set(now))
         fb_condition = FeedbackItem.pk.does_not_exist() if previous is None else FeedbackItem.version == previous.version
         ops: list[storage.Op] = [
             storage.Put(feedback, fb_condition),
-            _session_update(session, [*_SESSION_COUNTS.values(), "quality_score", "updated_at"]),
+            storage.Update(SessionItem(session.pk, session.sk), actions, rated_condition),
         ]
-        delta["rated_sessions"] = int(int(session.rated_count) > 0) - int(was_rated)
         ops += _day_counter(tenant_id, session, delta)
         storage.commit(ops)
+
+        for name, session_field in _SESSION_COUNTS.items():
+            setattr(session, session_field, (getattr(session, session_field) or 0) + delta[name])
         return FeedbackRecorded(
             id=feedback.id,
             feedback_id=feedback.id,
             session_id=session_id,
             quality_score=feedback.quality_score,
-            session_quality_score=session.quality_score,
+            session_quality_score=_quality(session),
             replaced=previous is not None,
         )
 
@@ -340,7 +354,7 @@ def _session_view(item: SessionItem) -> Session:
         features=item.features or {},
         target=item.target,
         processing_time_ms=item.processing_time_ms,
-        quality_score=item.quality_score,
+        quality_score=_quality(item),
         feedback_count=int(item.feedback_count or 0),
         rated_feedback_count=int(item.rated_count or 0),
         success_count=int(item.success_count or 0),
@@ -348,6 +362,10 @@ def _session_view(item: SessionItem) -> Session:
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
+
+
+def _quality(item: SessionItem) -> float | None:
+    return scoring.session_quality(item.quality_sum or 0, int(item.quality_count or 0), int(item.corrections_count or 0))
 
 
 def _feedback_view(item: FeedbackItem) -> Feedback:

@@ -25,7 +25,8 @@ class SessionItem(TableItem, discriminator="session"):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     day = UnicodeAttribute()
-    # Running sums of the session's feedback (one feedback per user), kept by record_feedback.
+    # Running sums of the session's feedback (one feedback per user), moved by atomic ADDs in record_feedback;
+    # the quality score and average rating are derived from them when read.
     feedback_count = NumberAttribute(default=0)
     rated_count = NumberAttribute(default=0)
     success_count = NumberAttribute(default=0)
@@ -38,7 +39,6 @@ class SessionItem(TableItem, discriminator="session"):
     regenerates = NumberAttribute(default=0)
     skips = NumberAttribute(default=0)
     corrections_count = NumberAttribute(default=0)
-    quality_score = NumberAttribute(null=True)
 
 
 class FeedbackItem(TableItem, discriminator="feedback"):
