@@ -125,15 +125,30 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
             if op_type != "ConditionCheck":
                 remember(table_name, key)
             if op_type == "Put":
-                self.put_item(table_name, op["Item"], condition_expression=condition,
-                              expression_attribute_names=names, expression_attribute_values=values)
+                self.put_item(
+                    table_name,
+                    op["Item"],
+                    condition_expression=condition,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
             elif op_type == "Delete":
-                self.delete_item(table_name, key, condition_expression=condition,
-                                 expression_attribute_names=names, expression_attribute_values=values)
+                self.delete_item(
+                    table_name,
+                    key,
+                    condition_expression=condition,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
             elif op_type == "Update":
-                self.update_item(table_name, key, update_expression=op["UpdateExpression"],
-                                 condition_expression=condition, expression_attribute_names=names,
-                                 expression_attribute_values=values)
+                self.update_item(
+                    table_name,
+                    key,
+                    update_expression=op["UpdateExpression"],
+                    condition_expression=condition,
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
             errors.append((None, None, None))
         except (MultipleTransactionsException, MockValidationException):
             rollback()

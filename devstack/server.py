@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from chalice.cli.factory import CLIFactory
-from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalDevServer, LocalGateway
+from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalDevServer, LocalGateway, ThreadedHTTPServer
 
 
 class _Gateway(LocalGateway):
@@ -20,8 +20,9 @@ class _Gateway(LocalGateway):
                 "statusCode": 404,
                 "headers": {"Content-Type": "application/json"},
                 "multiValueHeaders": {},
-                "body": '{"error":{"code":"not_found","message":"no such route: %s %s","details":[]}}'
-                % (method, path.split("?", 1)[0].replace('"', "")),
+                "body": '{{"error":{{"code":"not_found","message":"no such route: {} {}","details":[]}}}}'.format(
+                    method, path.split("?", 1)[0].replace('"', "")
+                ),
             }
 
 
@@ -34,12 +35,17 @@ class _Handler(ChaliceRequestHandler):
         return
 
 
+class _Server(ThreadedHTTPServer):
+    # socketserver's default backlog of 5 resets bursts of concurrent clients.
+    request_queue_size = 256
+
+
 class ApiServer:
     def __init__(self, project_dir: Path, host: str, port: int, stage: str = "dev") -> None:
         import app as chalice_app
 
         config = CLIFactory(str(project_dir)).create_config_obj(chalice_stage_name=stage)
-        self._server = LocalDevServer(chalice_app.app, config, host, port, handler_cls=_Handler)
+        self._server = LocalDevServer(chalice_app.app, config, host, port, handler_cls=_Handler, server_cls=_Server)
         self.host, self.port = self._server.server.server_address[:2]
         self._thread: threading.Thread | None = None
 

@@ -45,6 +45,8 @@ class RouteSpec:
     summary: str
     tag: str
     statuses: tuple[int, ...] = ()
+    # Dotted paths of answer fields that hold secrets: never stored for idempotent replays.
+    secrets: tuple[str, ...] = ()
 
 
 ROUTES: list[RouteSpec] = []
@@ -91,9 +93,10 @@ def route(
     summary: str = "",
     tag: str = "",
     statuses: tuple[int, ...] = (),
+    secrets: tuple[str, ...] = (),
 ) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
-        spec = RouteSpec(method, path, handler.__name__, role, body, query, status, response, summary, tag, statuses)
+        spec = RouteSpec(method, path, handler.__name__, role, body, query, status, response, summary, tag, statuses, secrets)
         ROUTES.append(spec)
 
         def view(**params: str) -> Response:
@@ -182,4 +185,17 @@ def _stored(spec: RouteSpec, result: Any) -> idempotency.StoredResponse:
         result = result.model_dump(mode="json")
     if result is None and status != 204:
         result = {}
-    return idempotency.StoredResponse(status=status, body=result, headers=headers)
+    replay = _without_secrets(result, spec.secrets) if spec.secrets else None
+    return idempotency.StoredResponse(status=status, body=result, headers=headers, replay_body=replay)
+
+
+def _without_secrets(body: Any, paths: tuple[str, ...]) -> Any:
+    redacted = json.loads(json.dumps(body))
+    for path in paths:
+        *parents, leaf = path.split(".")
+        node = redacted
+        for part in parents:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict) and leaf in node:
+            node[leaf] = None
+    return redacted

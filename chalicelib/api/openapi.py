@@ -111,7 +111,11 @@ def document() -> dict[str, Any]:
 
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Learnloop", "version": __version__, "description": "The learning loop of an application's AI features."},
+        "info": {
+            "title": "Learnloop",
+            "version": __version__,
+            "description": "The learning loop of an application's AI features.",
+        },
         "paths": paths,
         "components": {
             "schemas": schemas,

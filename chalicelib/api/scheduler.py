@@ -13,19 +13,43 @@ from .http import Call, route
 scheduler = Blueprint(__name__)
 
 
-@route(scheduler, "GET", "/v1/scheduler/tasks", role=Role.ADMIN, response=Page[Task],
-       summary="Every task with its schedule and this tenant's state", tag="scheduler")
+@route(
+    scheduler,
+    "GET",
+    "/v1/scheduler/tasks",
+    role=Role.ADMIN,
+    response=Page[Task],
+    summary="Every task with its schedule and this tenant's state",
+    tag="scheduler",
+)
 def list_tasks(call: Call[None, None]) -> Page[Task]:
     return service.list_tasks(call.tenant)
 
 
-@route(scheduler, "PUT", "/v1/scheduler/tasks/{name}", role=Role.ADMIN, body=TaskUpdate, response=Task,
-       summary="Enable or disable a task for this tenant", tag="scheduler", statuses=(404,))
+@route(
+    scheduler,
+    "PUT",
+    "/v1/scheduler/tasks/{name}",
+    role=Role.ADMIN,
+    body=TaskUpdate,
+    response=Task,
+    summary="Enable or disable a task for this tenant",
+    tag="scheduler",
+    statuses=(404,),
+)
 def put_task(call: Call[TaskUpdate, None]) -> Task:
     return service.set_enabled(call.tenant, call.params["name"], call.body.enabled)
 
 
-@route(scheduler, "POST", "/v1/scheduler/tasks/{name}/run", role=Role.ADMIN, response=TaskRun,
-       summary="Run a task now for this tenant", tag="scheduler", statuses=(404, 409))
+@route(
+    scheduler,
+    "POST",
+    "/v1/scheduler/tasks/{name}/run",
+    role=Role.ADMIN,
+    response=TaskRun,
+    summary="Run a task now for this tenant",
+    tag="scheduler",
+    statuses=(404, 409),
+)
 def run_task(call: Call[None, None]) -> TaskRun:
     return service.run_task(call.tenant, call.params["name"], trigger="manual")

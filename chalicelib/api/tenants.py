@@ -22,8 +22,19 @@ from .http import Call, route
 tenants = Blueprint(__name__)
 
 
-@route(tenants, "POST", "/v1/tenants", role=Role.ROOT, body=TenantCreate, status=201, response=TenantCreated,
-       summary="Create a tenant and its first admin key", tag="tenancy", statuses=(409,))
+@route(
+    tenants,
+    "POST",
+    "/v1/tenants",
+    role=Role.ROOT,
+    body=TenantCreate,
+    status=201,
+    response=TenantCreated,
+    summary="Create a tenant and its first admin key",
+    tag="tenancy",
+    statuses=(409,),
+    secrets=("api_key.key",),
+)
 def create_tenant(call: Call[TenantCreate, None]) -> TenantCreated:
     return service.create_tenant(call.body)
 
@@ -33,8 +44,16 @@ def get_my_tenant(call: Call[None, None]) -> Tenant:
     return service.get_tenant(call.tenant)
 
 
-@route(tenants, "PUT", "/v1/tenants/me/limits", role=Role.ADMIN, body=LimitsUpdate, response=Limits,
-       summary="Replace the tenant's limits (budget, requests per minute)", tag="tenancy")
+@route(
+    tenants,
+    "PUT",
+    "/v1/tenants/me/limits",
+    role=Role.ADMIN,
+    body=LimitsUpdate,
+    response=Limits,
+    summary="Replace the tenant's limits (budget, requests per minute)",
+    tag="tenancy",
+)
 def put_limits(call: Call[LimitsUpdate, None]) -> Limits:
     return service.set_limits(call.tenant, call.body)
 
@@ -44,19 +63,45 @@ def get_limits(call: Call[None, None]) -> Limits:
     return service.get_limits(call.tenant)
 
 
-@route(tenants, "POST", "/v1/api-keys", role=Role.ADMIN, body=ApiKeyCreate, status=201, response=ApiKeyCreated,
-       summary="Mint an API key (its secret is shown only in this answer)", tag="tenancy")
+@route(
+    tenants,
+    "POST",
+    "/v1/api-keys",
+    role=Role.ADMIN,
+    body=ApiKeyCreate,
+    status=201,
+    response=ApiKeyCreated,
+    summary="Mint an API key (its secret is shown only in this answer)",
+    tag="tenancy",
+    secrets=("key",),
+)
 def create_api_key(call: Call[ApiKeyCreate, None]) -> ApiKeyCreated:
     return service.create_api_key(call.tenant, call.body)
 
 
-@route(tenants, "GET", "/v1/api-keys", role=Role.ADMIN, query=ListQuery, response=Page[ApiKey],
-       summary="The tenant's active keys, without secrets", tag="tenancy")
+@route(
+    tenants,
+    "GET",
+    "/v1/api-keys",
+    role=Role.ADMIN,
+    query=ListQuery,
+    response=Page[ApiKey],
+    summary="The tenant's active keys, without secrets",
+    tag="tenancy",
+)
 def list_api_keys(call: Call[None, ListQuery]) -> Page[ApiKey]:
     return service.list_api_keys(call.tenant, call.query)
 
 
-@route(tenants, "DELETE", "/v1/api-keys/{key_id}", role=Role.ADMIN, status=204,
-       summary="Revoke a key: it answers 401 from then on", tag="tenancy", statuses=(404, 409))
+@route(
+    tenants,
+    "DELETE",
+    "/v1/api-keys/{key_id}",
+    role=Role.ADMIN,
+    status=204,
+    summary="Revoke a key: it answers 401 from then on",
+    tag="tenancy",
+    statuses=(404, 409),
+)
 def revoke_api_key(call: Call[None, None]) -> None:
     service.revoke_api_key(call.tenant, call.params["key_id"])

@@ -4,7 +4,8 @@ A request with a key first claims a record (`PLATFORM#…` or `TENANT#<id>#IDEMP
 with a conditional put. While it runs, every transaction it commits also updates that record
 on condition that the claim is still its own (`storage.commit` adds the guard), so two
 requests can never both write for one key, even if the first outlives its claim. The answer
-is stored on the record and replayed for 48 hours (TTL). Failed requests release the key.
+is stored on the record and replayed for 48 hours (TTL), except secrets: a minted API key
+is never stored, so a replay answers it as null. Failed requests release the key.
 
 We use our own records rather than Powertools' idempotency utility because Powertools keeps
 its records under one static partition, and ours must live under the tenant's partition.
@@ -28,7 +29,8 @@ from pynamodb.expressions.update import Action
 
 from . import clock
 from .errors import Conflict, ValidationFailed
-from .keys import Key, idempotency as idempotency_key
+from .keys import Key
+from .keys import idempotency as idempotency_key
 from .settings import get_settings
 from .table import TableItem
 
@@ -52,6 +54,8 @@ class StoredResponse:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    # What a replay answers when `body` holds a secret that must not be stored (a minted API key).
+    replay_body: Any = None
 
 
 @dataclass(frozen=True)
@@ -180,7 +184,8 @@ def _stored(record: IdempotencyRecord) -> StoredResponse:
 
 def _complete(key: Key, token: str, response: StoredResponse) -> None:
     record = IdempotencyRecord(key.pk, key.sk)
-    text = json.dumps({"body": response.body, "headers": response.headers}, separators=(",", ":"))
+    stored = response.replay_body if response.replay_body is not None else response.body
+    text = json.dumps({"body": stored, "headers": response.headers}, separators=(",", ":"))
     record.update(
         actions=[
             IdempotencyRecord.state.set("completed"),

@@ -27,6 +27,7 @@ def _digest(text: str) -> str:
 
 # --- tenancy -----------------------------------------------------------------------------------
 
+
 def tenant(tenant_id: str) -> Key:
     return Key(_tenant(tenant_id), "TENANT")
 
@@ -57,6 +58,7 @@ def rate_window(tenant_id: str, minute: str) -> Key:
 
 
 # --- sessions and feedback ---------------------------------------------------------------------
+
 
 def session(tenant_id: str, session_id: str) -> Key:
     return Key(f"{_tenant(tenant_id)}#SESSION#{session_id}", "SESSION")
@@ -95,6 +97,7 @@ def time_sort(created_at: str, item_id: str) -> str:
 
 # --- counters ----------------------------------------------------------------------------------
 
+
 def counter(tenant_id: str, shard: int, name: str, bucket: str) -> Key:
     """One shard of a counter. Shards sit on distinct partitions so a hot counter spreads its writes."""
     return Key(f"{_tenant(tenant_id)}#COUNTER#{shard}", f"{name}#{bucket}")
@@ -109,6 +112,7 @@ def counter_sort(name: str, bucket: str) -> str:
 
 
 # --- idempotency and scheduler -------------------------------------------------------------------
+
 
 def idempotency(scope: str | None, client_key: str) -> Key:
     """A remembered request. `scope` is the tenant id, or None for the platform (root) scope."""

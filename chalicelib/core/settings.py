@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     table_name: str = "learnloop"
     # Endpoint of a DynamoDB-compatible server (the local stack); unset on AWS.
     dynamodb_endpoint: str | None = None
-    region: str = Field(default_factory=lambda: os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
+    region: str = Field(
+        default_factory=lambda: os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    )
     # The platform operator's key, or only its SHA-256 (hex) so that the secret need not sit in the config.
     root_key: SecretStr | None = None
     root_key_sha256: str | None = None

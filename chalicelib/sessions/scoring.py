@@ -47,12 +47,7 @@ def is_rated(fb: Signals) -> bool:
 
 
 def is_success(fb: Signals) -> bool:
-    return (
-        (fb.rating is not None and fb.rating >= 4)
-        or fb.thumbs == "up"
-        or fb.feedback_type == "like"
-        or fb.helpful is True
-    )
+    return (fb.rating is not None and fb.rating >= 4) or fb.thumbs == "up" or fb.feedback_type == "like" or fb.helpful is True
 
 
 @dataclass(frozen=True)

@@ -144,15 +144,20 @@ def record_feedback(tenant_id: str, session_id: str, data: FeedbackCreate) -> Fe
             rated_condition = SessionItem.pk.exists()
         elif rated_before == 0 or rated_after == 0:
             # This feedback decides whether the session counts as rated: it must still be as we read it.
-            rated_condition = SessionItem.rated_count == rated_before if rated_before else (
-                SessionItem.rated_count.does_not_exist() | (SessionItem.rated_count == 0)
+            rated_condition = (
+                SessionItem.rated_count == rated_before
+                if rated_before
+                else (SessionItem.rated_count.does_not_exist() | (SessionItem.rated_count == 0))
             )
         else:
             rated_condition = SessionItem.rated_count > 0 if delta["rated"] > 0 else SessionItem.rated_count > 1
         delta["rated_sessions"] = int(rated_after > 0) - int(rated_before > 0)
 
-        actions = [getattr(SessionItem, _SESSION_COUNTS[name]).add(value) for name, value in delta.items()
-                   if name in _SESSION_COUNTS and value]
+        actions = [
+            getattr(SessionItem, _SESSION_COUNTS[name]).add(value)
+            for name, value in delta.items()
+            if name in _SESSION_COUNTS and value
+        ]
         actions.append(SessionItem.updated_at.set(now))
         fb_condition = FeedbackItem.pk.does_not_exist() if previous is None else FeedbackItem.version == previous.version
         ops: list[storage.Op] = [
@@ -205,7 +210,11 @@ def list_sessions(tenant_id: str, query: SessionListQuery) -> Page[Session]:
         next_state = None
         while month >= first_month:
             if query.category_key is not None:
-                partition, index, sort_attr = keys.sessions_by_category(tenant_id, query.category_key, month), "gsi3", SessionItem.gsi3sk
+                partition, index, sort_attr = (
+                    keys.sessions_by_category(tenant_id, query.category_key, month),
+                    "gsi3",
+                    SessionItem.gsi3sk,
+                )
             else:
                 partition, index, sort_attr = keys.sessions_by_month(tenant_id, month), "gsi1", SessionItem.gsi1sk
             found, last = page(

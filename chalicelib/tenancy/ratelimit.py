@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-
 from ..core import clock, keys
 from ..core.errors import RateLimited
 from .auth import Caller

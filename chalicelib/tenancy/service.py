@@ -100,7 +100,9 @@ def create_api_key(tenant_id: str, data: ApiKeyCreate) -> ApiKeyCreated:
     ops: list[storage.Op] = [storage.Put(item, ApiKeyItem.pk.does_not_exist())]
     if item.role == Role.ADMIN:
         tenant_key = keys.tenant(tenant_id)
-        ops.append(storage.Update(TenantItem(tenant_key.pk, tenant_key.sk), [TenantItem.admin_keys.add(1)], TenantItem.pk.exists()))
+        ops.append(
+            storage.Update(TenantItem(tenant_key.pk, tenant_key.sk), [TenantItem.admin_keys.add(1)], TenantItem.pk.exists())
+        )
     storage.commit(ops)
     return _created_view(item, token)
 

@@ -50,8 +50,10 @@ def test_corrections_reduce_the_quality_score(api: Api, tenant: Tenant) -> None:
     api.post(f"/v1/sessions/{session_id}/feedback", {"user_id": "user-1", "rating": 5}, key=tenant.app)
     patched = api.patch(
         f"/v1/sessions/{session_id}",
-        {"corrected_output": {"canvas": {"width": 1080, "height": 1920, "moved": 2}},
-         "manual_corrections": [{"object": "logo", "dx": 10}, {"object": "title", "dy": -4}]},
+        {
+            "corrected_output": {"canvas": {"width": 1080, "height": 1920, "moved": 2}},
+            "manual_corrections": [{"object": "logo", "dx": 10}, {"object": "title", "dy": -4}],
+        },
         key=tenant.app,
     )
     assert patched.status == 200
@@ -161,7 +163,9 @@ def test_list_is_newest_first_filtered_and_paged(api: Api) -> None:
         assert collect("&category_key=caption", 4) == [sid for _, sid, b in reversed(made) if b["category_key"] == "caption"]
         assert collect("&experiment_id=exp-1", 1) == [sid for _, sid, b in reversed(made) if b.get("experiment_id")]
         window = collect("&from=2026-10-05T00:00:00Z&to=2026-10-20T00:00:00Z", 2)
-        expected = [sid for m, sid, _ in reversed(made) if datetime(2026, 10, 5, tzinfo=UTC) <= m <= datetime(2026, 10, 20, tzinfo=UTC)]
+        expected = [
+            sid for m, sid, _ in reversed(made) if datetime(2026, 10, 5, tzinfo=UTC) <= m <= datetime(2026, 10, 20, tzinfo=UTC)
+        ]
         assert window == expected and len(expected) == 5
         assert collect("&user_id=user-2&category_key=ai_resize", 3) == [
             sid for _, sid, b in reversed(made) if b["user_id"] == "user-2" and b["category_key"] == "ai_resize"

@@ -124,8 +124,11 @@ def test_another_tenants_key_is_404(api: Api, tenant: Tenant, other_tenant: Tena
 
 
 def test_limits_are_replaced_and_read_back(api: Api, tenant: Tenant) -> None:
-    reply = api.put("/v1/tenants/me/limits", {"monthly_budget_usd": 25.5, "on_budget": "downgrade", "requests_per_minute": 100},
-                    key=tenant.admin)
+    reply = api.put(
+        "/v1/tenants/me/limits",
+        {"monthly_budget_usd": 25.5, "on_budget": "downgrade", "requests_per_minute": 100},
+        key=tenant.admin,
+    )
     assert reply.status == 200
     assert reply.body == {"monthly_budget_usd": 25.5, "on_budget": "downgrade", "requests_per_minute": 100}
     assert api.get("/v1/tenants/me", key=tenant.read).body["limits"] == reply.body

@@ -1,0 +1,43 @@
+# Learnloop: `make run` starts the local stack, `make test` runs the suite. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha1sum | cut -c1-12)
+STAGE ?= prod
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run test lint unit api e2e bench package clean
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@rm -f $(VENV)/.installed-*
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python -m devstack
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
+
+lint: install
+	$(BIN)/ruff check .
+
+unit api e2e: install
+	$(BIN)/python -m pytest -q tests/$@
+
+bench: install
+	$(BIN)/python -m bench
+
+# The CloudFormation (SAM) template and deployment package of a stage, with infra/ merged in (see docs/operations.md).
+package: install
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage $(STAGE) \
+		--template-format yaml --merge-template infra/template.yaml build/$(STAGE)
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -1,0 +1,82 @@
+"""Health, the OpenAPI document, and properties every route shares."""
+
+from __future__ import annotations
+
+import re
+
+from openapi_spec_validator import validate
+
+import app as chalice_app
+from chalicelib import __version__
+from tests.conftest import Api, Tenant
+
+
+def test_health_needs_no_key(api: Api) -> None:
+    reply = api.get("/health")
+    assert reply.status == 200
+    assert reply.body == {"status": "ok", "version": __version__}
+    assert reply.headers["x-request-id"].startswith("req_")
+
+
+def test_openapi_is_valid_and_lists_every_route(api: Api) -> None:
+    reply = api.get("/openapi.json")
+    assert reply.status == 200
+    document = reply.body
+    validate(document)
+    assert document["openapi"] == "3.1.0"
+    declared = {(path, method.lower()) for path, methods in chalice_app.app.routes.items() for method in methods}
+    documented = {(path, method) for path, methods in document["paths"].items() for method in methods}
+    assert documented == declared
+    create = document["paths"]["/v1/sessions"]["post"]
+    schema_name = create["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    schema = document["components"]["schemas"][schema_name]
+    assert set(schema["required"]) == {"user_id", "category_key", "input"}
+    assert schema["additionalProperties"] is False
+    assert {p["name"] for p in create["parameters"]} == {"Idempotency-Key"}
+    listing = document["paths"]["/v1/sessions"]["get"]
+    assert {p["name"] for p in listing["parameters"]} >= {
+        "from",
+        "to",
+        "user_id",
+        "category_key",
+        "experiment_id",
+        "limit",
+        "cursor",
+    }
+    assert create["x-learnloop-role"] == "app"
+
+
+def test_every_tenant_route_needs_a_key(api: Api) -> None:
+    for path, methods in chalice_app.app.routes.items():
+        if path in ("/health", "/openapi.json"):
+            continue
+        concrete = re.sub(r"{\w+}", "x", path)
+        for method in methods:
+            reply = api.request(method, concrete, json_body={})
+            assert reply.status == 401, (method, path, reply.body)
+            assert reply.error_code == "unauthorized"
+            assert reply.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_read_keys_cannot_write_anywhere(api: Api, tenant: Tenant) -> None:
+    for path, methods in chalice_app.app.routes.items():
+        concrete = re.sub(r"{\w+}", "x", path)
+        for method in methods:
+            if method == "GET" or path in ("/health", "/openapi.json"):
+                continue
+            reply = api.request(method, concrete, json_body={}, key=tenant.read)
+            assert reply.status == 403, (method, path, reply.body)
+
+
+def test_errors_never_leak_a_stack_trace(api: Api, tenant: Tenant, monkeypatch) -> None:
+    from chalicelib.sessions import service
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("internal detail")
+
+    monkeypatch.setattr(service, "get_session", broken)
+    reply = api.get("/v1/sessions/ses_1", key=tenant.read)
+    assert reply.status == 500
+    assert reply.error_code == "internal_error"
+    assert "internal detail" not in str(reply.body) and "Traceback" not in str(reply.body)
+    assert reply.headers["x-request-id"] in reply.body["error"]["message"]
