@@ -12,7 +12,7 @@ from ..core.query import page
 from ..core.schemas import Page
 from ..core.table import TableItem
 from ..tenancy import service as tenancy
-from . import scoring
+from . import events, scoring
 from .schemas import (
     Feedback,
     FeedbackCreate,
@@ -283,8 +283,23 @@ def _index_keys(tenant_id: str, user_id: str, category_key: str, created_at: str
 
 
 def _day_counter(tenant_id: str, session: SessionItem, deltas: dict[str, float]) -> list[storage.Op]:
+    """The tenant's day counter, and every subscriber's counters, for this change of `session`."""
     op = counters.increment(DayCounter, tenant_id, DAY, session.day, deltas, seed=session.id)
-    return [op] if op is not None else []
+    return ([op] if op is not None else []) + events.ops_for(facts_of(tenant_id, session), deltas)
+
+
+def facts_of(tenant_id: str, session: SessionItem) -> events.SessionFacts:
+    return events.SessionFacts(
+        tenant_id=tenant_id,
+        session_id=session.id,
+        user_id=session.user_id,
+        category_key=session.category_key,
+        day=session.day,
+        created_at=session.created_at,
+        model_id=session.model_id,
+        experiment_id=session.experiment_id,
+        variant_id=session.variant_id,
+    )
 
 
 def _feedback_item(

@@ -152,3 +152,24 @@ def test_concurrent_replacements_by_one_user_keep_one_feedback(api: Api, tenant:
     day = counts(tenant)
     assert (day["feedback"], day["rating_count"], day["rating_sum"]) == (1, 1, final)
     assert day.get("successes", 0) == int(final >= 4)
+
+
+def test_subscribers_count_in_the_same_transaction(api: Api, tenant: Tenant) -> None:
+    from chalicelib.sessions import events
+
+    seen: list[tuple[str, dict[str, float]]] = []
+
+    def subscriber(facts: events.SessionFacts, deltas: dict[str, float]) -> list:
+        seen.append((facts.session_id, deltas))
+        return []
+
+    events.subscribe(subscriber)
+    try:
+        session_id = new_session(api, tenant)
+        api.post(f"/v1/sessions/{session_id}/feedback", {"user_id": "u", "thumbs": "up"}, key=tenant.app)
+        api.post(f"/v1/sessions/{session_id}/feedback", {"user_id": "u", "thumbs": "down"}, key=tenant.app)
+    finally:
+        events.unsubscribe(subscriber)
+    assert seen[0] == (session_id, {"sessions": 1})
+    assert seen[1][1]["successes"] == 1 and seen[1][1]["rated_sessions"] == 1 and seen[1][1]["feedback"] == 1
+    assert seen[2][1] == {"successes": -1, "likes": -1, "dislikes": 1, "quality_sum": -1.0}

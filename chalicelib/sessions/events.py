@@ -1,0 +1,64 @@
+"""Other capabilities count session events in the same transaction as the event itself.
+
+A subscriber is a module listed in `SUBSCRIBERS` with a function
+`session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storage.Op]`. It is
+called when a session is created (deltas `sessions: 1`, plus its tokens, cost and timing),
+when feedback is recorded or replaced (the difference the feedback makes: `feedback`, `rated`,
+`successes`, `rating_sum`, `rating_sq_sum`, `rated_sessions`, ...), and when corrections change
+(`corrections`, `corrected_sessions`). The ops it returns commit with the event, all or nothing,
+so every counter moves exactly once. Subscribers are imported on first use, not at cold start.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..core import storage
+
+# Modules with a `session_counts` function; each capability that counts sessions adds itself here.
+SUBSCRIBERS: list[str] = []
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What a subscriber may know of the session an event belongs to."""
+
+    tenant_id: str
+    session_id: str
+    user_id: str
+    category_key: str
+    day: str
+    created_at: str
+    model_id: str | None = None
+    experiment_id: str | None = None
+    variant_id: str | None = None
+
+
+Subscriber = Callable[[SessionFacts, dict[str, float]], list[storage.Op]]
+_loaded: list[Subscriber] | None = None
+_extra: list[Subscriber] = []
+
+
+def subscribe(subscriber: Subscriber) -> None:
+    """Add a subscriber at run time (tests)."""
+    _extra.append(subscriber)
+
+
+def unsubscribe(subscriber: Subscriber) -> None:
+    if subscriber in _extra:
+        _extra.remove(subscriber)
+
+
+def ops_for(facts: SessionFacts, deltas: dict[str, float]) -> list[storage.Op]:
+    global _loaded
+    if _loaded is None:
+        _loaded = [importlib.import_module(name).session_counts for name in SUBSCRIBERS]
+    changes = {name: value for name, value in deltas.items() if value}
+    if not changes:
+        return []
+    ops: list[storage.Op] = []
+    for subscriber in [*_loaded, *_extra]:
+        ops += subscriber(facts, dict(changes))
+    return ops
