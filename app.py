@@ -2,8 +2,11 @@
 
 from chalice import Chalice
 
+from chalicelib.api.catalog import catalog
+from chalicelib.api.generation import generation
 from chalicelib.api.health import health
 from chalicelib.api.middleware import http_middleware
+from chalicelib.api.prompts import prompts
 from chalicelib.api.scheduler import scheduler
 from chalicelib.api.sessions import sessions
 from chalicelib.api.tenants import tenants
@@ -11,5 +14,5 @@ from chalicelib.jobs.schedules import jobs
 
 app = Chalice(app_name="learnloop", configure_logs=False)
 app.register_middleware(http_middleware, "http")
-for blueprint in (health, tenants, sessions, scheduler, jobs):
+for blueprint in (health, tenants, sessions, scheduler, jobs, catalog, prompts, generation):
     app.register_blueprint(blueprint)

@@ -97,6 +97,8 @@ def route(
 ) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         spec = RouteSpec(method, path, handler.__name__, role, body, query, status, response, summary, tag, statuses, secrets)
+        if any(other.name == spec.name for other in ROUTES):
+            raise ValueError(f"two routes are named {spec.name}: handler names are the OpenAPI operation ids")
         ROUTES.append(spec)
 
         def view(**params: str) -> Response:

@@ -21,6 +21,7 @@ _ERRORS = {
     413: "Body over 256 KiB",
     422: "Validation failed; details name each field",
     429: "Rate limit or budget exceeded (Retry-After)",
+    502: "Every model of the fallback chain failed (the session is recorded)",
     503: "Storage throttled past retries (Retry-After)",
 }
 

@@ -22,8 +22,13 @@ from .table import TableItem
 Number = int | float
 
 
-def shard_for(seed: str) -> int:
-    return zlib.crc32(seed.encode()) % get_settings().counter_shards
+def shard_count(shards: int | None = None) -> int:
+    """`shards` for a counter that fixes its own (1: a cold counter read in one query), else the setting."""
+    return shards if shards is not None else get_settings().counter_shards
+
+
+def shard_for(seed: str, shards: int | None = None) -> int:
+    return zlib.crc32(seed.encode()) % shard_count(shards)
 
 
 def fields_of(model: type[TableItem]) -> list[str]:
@@ -38,12 +43,14 @@ def increment(
     deltas: Mapping[str, Number],
     *,
     seed: str,
+    shards: int | None = None,
 ) -> Update | None:
-    """The update op that adds `deltas` to one shard; None when every delta is zero."""
-    changes = {field: value for field, value in deltas.items() if value}
+    """The update op that adds `deltas` (only the model's fields) to one shard; None when nothing changes."""
+    fields = model.get_attributes()
+    changes = {field: value for field, value in deltas.items() if value and field in fields}
     if not changes:
         return None
-    key = keys.counter(tenant_id, shard_for(seed), name, bucket)
+    key = keys.counter(tenant_id, shard_for(seed, shards), name, bucket)
     item = model(key.pk, key.sk)
     actions = [getattr(model, field).add(value) for field, value in sorted(changes.items())]
     actions.append(TableItem.kind.set(model))
@@ -56,13 +63,26 @@ def read(
     name: str,
     first_bucket: str,
     last_bucket: str,
+    *,
+    shards: int | None = None,
 ) -> dict[str, dict[str, Number]]:
     """Per bucket in [first, last] (sort order), each field summed over the shards."""
+    lo, hi = keys.counter_sort(name, first_bucket), keys.counter_sort(name, last_bucket)
+    return _sum(model, tenant_id, TableItem.sk.between(lo, hi), shards)
+
+
+def read_prefix(
+    model: type[TableItem], tenant_id: str, name: str, bucket_prefix: str, *, shards: int | None = None
+) -> dict[str, dict[str, Number]]:
+    """Per bucket starting with `bucket_prefix`, each field summed over the shards."""
+    return _sum(model, tenant_id, TableItem.sk.startswith(keys.counter_sort(name, bucket_prefix)), shards)
+
+
+def _sum(model: type[TableItem], tenant_id: str, condition: object, shards: int | None) -> dict[str, dict[str, Number]]:
     totals: dict[str, dict[str, Number]] = defaultdict(lambda: defaultdict(int))
     wanted = fields_of(model)
-    lo, hi = keys.counter_sort(name, first_bucket), keys.counter_sort(name, last_bucket)
-    for shard in range(get_settings().counter_shards):
-        for item in model.query(keys.counter_partition(tenant_id, shard), TableItem.sk.between(lo, hi)):
+    for shard in range(shard_count(shards)):
+        for item in model.query(keys.counter_partition(tenant_id, shard), condition):
             bucket = item.sk.split("#", 1)[1]
             for field in wanted:
                 value = getattr(item, field)

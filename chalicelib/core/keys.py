@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import NamedTuple
+from urllib.parse import quote
 
 
 class Key(NamedTuple):
@@ -126,3 +127,282 @@ def task_state(tenant_id: str, task_name: str) -> Key:
 
 def task_state_prefix() -> str:
     return "TASK#"
+
+
+# --- model catalog and prompts -------------------------------------------------------------------
+
+
+def catalog_partition(tenant_id: str) -> str:
+    """A tenant's whole model catalog (models, task categories, mappings, prompt heads): one Query reads it."""
+    return f"{_tenant(tenant_id)}#CATALOG"
+
+
+def catalog_model(tenant_id: str, model_id: str) -> Key:
+    return Key(catalog_partition(tenant_id), f"MODEL#{model_id}")
+
+
+def catalog_category(tenant_id: str, category_key: str) -> Key:
+    return Key(catalog_partition(tenant_id), f"CATEGORY#{category_key}")
+
+
+def catalog_mapping(tenant_id: str, category_key: str, model_id: str) -> Key:
+    return Key(catalog_partition(tenant_id), f"MAPPING#{category_key}#{model_id}")
+
+
+def prompt_head(tenant_id: str, name: str) -> Key:
+    """The latest version number of a prompt template."""
+    return Key(catalog_partition(tenant_id), f"PROMPT#{name}")
+
+
+def prompt_version(tenant_id: str, name: str, version: int) -> Key:
+    return Key(f"{_tenant(tenant_id)}#PROMPT#{name}", f"VERSION#{version:06d}")
+
+
+# --- generation budget ---------------------------------------------------------------------------
+
+
+def budget_month(tenant_id: str, month: str) -> Key:
+    """A tenant's committed spend (spent plus reserved) for one month (YYYY-MM)."""
+    return Key(f"{_tenant(tenant_id)}#BUDGET", f"MONTH#{month}")
+
+
+# --- ML model registry and governance ------------------------------------------------------------
+# Names and versions of models, pipelines and experiments are restricted to [A-Za-z0-9_.-]; free text
+# (feature names, labels, table names) is percent-encoded by `key_part` so it can never forge a `#`.
+
+
+def key_part(text: str) -> str:
+    """Free text made safe inside a key: percent-encoded, so `#` and every other separator are escaped."""
+    return quote(text, safe="")
+
+
+def ml_model_partition(tenant_id: str, model_name: str) -> str:
+    """A model's versions and their feature importance, one partition per model name."""
+    return f"{_tenant(tenant_id)}#MLMODEL#{model_name}"
+
+
+def ml_model(tenant_id: str, model_name: str, model_version: str) -> Key:
+    return Key(ml_model_partition(tenant_id, model_name), f"VERSION#{model_version}")
+
+
+def ml_model_prefix() -> str:
+    return "VERSION#"
+
+
+def ml_models(tenant_id: str) -> str:
+    """GSI1 partition: every model version of a tenant, sorted by `<created_at>#<model id>`."""
+    return f"{_tenant(tenant_id)}#MLMODELS"
+
+
+def ml_models_by_status(tenant_id: str, status: str) -> str:
+    """GSI3 partition: a tenant's model versions in one status (moved when the status changes)."""
+    return f"{_tenant(tenant_id)}#MLMODELS#{status}"
+
+
+def ml_importance(tenant_id: str, model_name: str, model_version: str, method: str) -> Key:
+    return Key(ml_model_partition(tenant_id, model_name), f"IMPORTANCE#{model_version}#{method}")
+
+
+def ml_importance_prefix(model_version: str) -> str:
+    return f"IMPORTANCE#{model_version}#"
+
+
+def ml_version_partition(tenant_id: str, model_id: str) -> str:
+    """One model version's monitoring data: drift baselines, latest drift reports and their history."""
+    return f"{_tenant(tenant_id)}#MLVERSION#{model_id}"
+
+
+def ml_baseline(tenant_id: str, model_id: str, drift_type: str, feature: str) -> Key:
+    return Key(ml_version_partition(tenant_id, model_id), f"BASELINE#{drift_type}#{key_part(feature)}")
+
+
+def ml_baseline_prefix() -> str:
+    return "BASELINE#"
+
+
+def ml_drift_latest(tenant_id: str, model_id: str, drift_type: str, feature: str, metric: str) -> Key:
+    return Key(ml_version_partition(tenant_id, model_id), f"DRIFTLATEST#{drift_type}#{key_part(feature)}#{metric}")
+
+
+def ml_drift_latest_prefix() -> str:
+    return "DRIFTLATEST#"
+
+
+def ml_drift_report(tenant_id: str, model_id: str, checked_at: str, drift_type: str, feature: str, metric: str) -> Key:
+    return Key(
+        ml_version_partition(tenant_id, model_id),
+        f"DRIFT#{checked_at}#{drift_type}#{key_part(feature)}#{metric}",
+    )
+
+
+def ml_drift_report_prefix() -> str:
+    return "DRIFT#"
+
+
+def ml_run(tenant_id: str, run_id: str) -> Key:
+    return Key(f"{_tenant(tenant_id)}#MLRUN#{run_id}", "RUN")
+
+
+def ml_run_point(tenant_id: str, run_id: str, step: int) -> Key:
+    """One metric point of a training run (a loss curve is the run partition's POINT# items in order)."""
+    return Key(ml_run(tenant_id, run_id).pk, f"POINT#{step:08d}")
+
+
+def ml_run_point_prefix() -> str:
+    return "POINT#"
+
+
+def ml_runs_of_version(tenant_id: str, model_id: str) -> str:
+    """GSI1 partition: a model version's training runs, sorted by `<started_at>#<run id>`."""
+    return f"{_tenant(tenant_id)}#MLVERSION#{model_id}#RUNS"
+
+
+def ml_prediction(tenant_id: str, prediction_id: str) -> Key:
+    return Key(f"{_tenant(tenant_id)}#MLPRED#{prediction_id}", "PREDICTION")
+
+
+def ml_predictions_by_day(tenant_id: str, model_id: str, day: str) -> str:
+    """GSI1 partition: a model version's predictions of one day (UTC), sorted by `<created_at>#<id>`."""
+    return f"{_tenant(tenant_id)}#MLVERSION#{model_id}#PREDICTIONS#{day}"
+
+
+def ml_experiment(tenant_id: str, experiment_name: str) -> Key:
+    return Key(f"{_tenant(tenant_id)}#MLEXPERIMENTS", f"EXPERIMENT#{experiment_name}")
+
+
+def ml_experiment_prefix() -> str:
+    return "EXPERIMENT#"
+
+
+def ml_pipeline(tenant_id: str, pipeline_name: str) -> Key:
+    return Key(f"{_tenant(tenant_id)}#MLPIPELINES", f"PIPELINE#{pipeline_name}")
+
+
+def ml_pipeline_prefix() -> str:
+    return "PIPELINE#"
+
+
+def ml_pipeline_run(tenant_id: str, pipeline_name: str, started_at: str, run_id: str) -> Key:
+    return Key(f"{_tenant(tenant_id)}#MLPIPELINE#{pipeline_name}", f"RUN#{started_at}#{run_id}")
+
+
+def ml_pipeline_run_partition(tenant_id: str, pipeline_name: str) -> str:
+    return f"{_tenant(tenant_id)}#MLPIPELINE#{pipeline_name}"
+
+
+def data_quality(tenant_id: str, table: str, column: str, metric: str) -> Key:
+    """The latest data-quality figure of one (table, column, metric)."""
+    return Key(f"{_tenant(tenant_id)}#DATAQUALITY", f"{key_part(table)}#{key_part(column)}#{metric}")
+
+
+def data_quality_partition(tenant_id: str) -> str:
+    return f"{_tenant(tenant_id)}#DATAQUALITY"
+
+
+def data_quality_table_prefix(table: str) -> str:
+    return f"{key_part(table)}#"
+
+
+def ml_deployment(tenant_id: str, deployment_id: str) -> Key:
+    return Key(f"{_tenant(tenant_id)}#MLDEPLOYMENT#{deployment_id}", "DEPLOYMENT")
+
+
+def ml_deployment_slot(tenant_id: str, model_name: str, environment: str) -> Key:
+    """What is active for one model in one environment, and the stack of deployments it replaced."""
+    return Key(f"{_tenant(tenant_id)}#MLDEPLOYSLOT#{model_name}#{environment}", "SLOT")
+
+
+def ml_deployments(tenant_id: str) -> str:
+    """GSI1 partition: every deployment of a tenant, sorted by `<created_at>#<id>`."""
+    return f"{_tenant(tenant_id)}#MLDEPLOYMENTS"
+
+
+def ml_deployments_of(tenant_id: str, model_name: str, environment: str) -> str:
+    """GSI3 partition: the deployments of one model in one environment."""
+    return f"{_tenant(tenant_id)}#MLDEPLOYMENTS#{model_name}#{environment}"
+
+
+def governance_partition(tenant_id: str) -> str:
+    """Policies and their name claims."""
+    return f"{_tenant(tenant_id)}#GOVERNANCE"
+
+
+def policy(tenant_id: str, policy_id: str) -> Key:
+    return Key(governance_partition(tenant_id), f"POLICY#{policy_id}")
+
+
+def policy_prefix() -> str:
+    return "POLICY#"
+
+
+def policy_name_claim(tenant_id: str, policy_name: str) -> Key:
+    return Key(governance_partition(tenant_id), f"POLICYNAME#{_digest(policy_name)}")
+
+
+def violation(tenant_id: str, violation_id: str) -> Key:
+    return Key(f"{_tenant(tenant_id)}#VIOLATION#{violation_id}", "VIOLATION")
+
+
+def violations(tenant_id: str) -> str:
+    """GSI1 partition: a tenant's violations, sorted by `<opened_at>#<id>`."""
+    return f"{_tenant(tenant_id)}#VIOLATIONS"
+
+
+def violations_by_status(tenant_id: str, status: str) -> str:
+    """GSI3 partition: a tenant's violations in one status (moved when the status changes)."""
+    return f"{_tenant(tenant_id)}#VIOLATIONS#{status}"
+
+
+# --- experiments ---------------------------------------------------------------------------------
+# An experiment's partition holds the experiment (with its variants), its weight history and its
+# running always-valid p-values; each user's assignment has a partition of its own, so a popular
+# experiment has no hot partition. Variant ids are restricted to [A-Za-z0-9_.-].
+
+
+def experiment_partition(tenant_id: str, experiment_id: str) -> str:
+    return f"{_tenant(tenant_id)}#EXPERIMENT#{experiment_id}"
+
+
+def experiment(tenant_id: str, experiment_id: str) -> Key:
+    return Key(experiment_partition(tenant_id, experiment_id), "EXPERIMENT")
+
+
+def experiments(tenant_id: str) -> str:
+    """GSI1 partition: a tenant's experiments, sorted by `<created_at>#<experiment id>`."""
+    return f"{_tenant(tenant_id)}#EXPERIMENTS"
+
+
+def experiment_period(tenant_id: str, experiment_id: str, period: int) -> Key:
+    """One period of fixed weights (and the change that started it)."""
+    return Key(experiment_partition(tenant_id, experiment_id), f"PERIOD#{period:06d}")
+
+
+def experiment_period_prefix() -> str:
+    return "PERIOD#"
+
+
+def experiment_sequential(tenant_id: str, experiment_id: str, variant_id: str) -> Key:
+    """The running minimum of the always-valid p-value of one comparison (variant against control)."""
+    return Key(experiment_partition(tenant_id, experiment_id), f"SEQUENTIAL#{variant_id}")
+
+
+def experiment_sequential_prefix() -> str:
+    return "SEQUENTIAL#"
+
+
+def assignment(tenant_id: str, experiment_id: str, user_id: str) -> Key:
+    """A user's sticky assignment; user ids are hashed into the key (they are free text)."""
+    return Key(f"{experiment_partition(tenant_id, experiment_id)}#USER#{_digest(user_id)}", "ASSIGNMENT")
+
+
+def experiment_counter_name() -> str:
+    """Counter name of every per-variant counter (`chalicelib.core.counters`); buckets start with the experiment id."""
+    return "EXPERIMENT"
+
+
+def variant_counter_bucket(experiment_id: str, variant_id: str) -> str:
+    return f"{experiment_id}#VARIANT#{variant_id}"
+
+
+def period_counter_bucket(experiment_id: str, period: int, variant_id: str) -> str:
+    return f"{experiment_id}#PERIOD#{period:06d}#{variant_id}"

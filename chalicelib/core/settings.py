@@ -6,10 +6,26 @@ import hashlib
 import os
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_PREFIXES = ("LEARNLOOP_", "AWS_")
+_PREFIXES = ("LEARNLOOP_", "AWS_", "OPENAI_")
+
+# OpenAI-compatible endpoints of the known providers; a provider is usable once it has a key.
+DEFAULT_BASE_URLS = {
+    "openai": None,  # the SDK's default
+    "anthropic": "https://api.anthropic.com/v1/",
+    "google": "https://generativelanguage.googleapis.com/v1beta/openai/",
+}
+
+
+class ProviderSettings(BaseModel):
+    """How to reach one OpenAI-compatible provider (OpenAI, Anthropic, Google, vLLM, Ollama, Azure...)."""
+
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=2, ge=0, le=10)
 
 
 class Settings(BaseSettings):
@@ -42,6 +58,23 @@ class Settings(BaseSettings):
     # SQS queue that fans scheduled tasks out per tenant; unset runs them inline.
     task_queue_url: str | None = None
     log_level: str = "INFO"
+    # LLM providers by name, as JSON: {"openai": {"api_key": "sk-..."}, "vllm": {"base_url": "http://...", "api_key": "x"}}.
+    providers: dict[str, ProviderSettings] = Field(default_factory=dict)
+    # How long routing may reuse a tenant's catalog and learned model statistics (seconds; 0 reads every time).
+    routing_cache_seconds: float = Field(default=10.0, ge=0)
+    # Multiplies the simulated latency of the offline `local` models (0 makes them instant, for tests).
+    local_latency_scale: float = Field(default=1.0, ge=0)
+
+    def provider(self, name: str) -> ProviderSettings | None:
+        """The settings of a provider that can be called (it has a key or an explicit endpoint), else None."""
+        configured = self.providers.get(name)
+        if configured is None and name == "openai" and os.environ.get("OPENAI_API_KEY"):
+            configured = ProviderSettings(api_key=SecretStr(os.environ["OPENAI_API_KEY"]))
+        if configured is None or (configured.api_key is None and configured.base_url is None):
+            return None
+        if configured.base_url is None and name in DEFAULT_BASE_URLS:
+            return configured.model_copy(update={"base_url": DEFAULT_BASE_URLS[name]})
+        return configured
 
     def root_key_digest(self) -> str | None:
         if self.root_key_sha256:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..core import storage
 
 # Modules with a `session_counts` function; each capability that counts sessions adds itself here.
-SUBSCRIBERS: list[str] = []
+SUBSCRIBERS: list[str] = ["chalicelib.catalog.stats"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class SessionFacts:
     model_id: str | None = None
     experiment_id: str | None = None
     variant_id: str | None = None
+    # The user whose feedback this event is (None for the session's own events).
+    feedback_user_id: str | None = None
 
 
 Subscriber = Callable[[SessionFacts, dict[str, float]], list[storage.Op]]

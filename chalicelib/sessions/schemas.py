@@ -107,6 +107,18 @@ class Session(View):
     features: dict[str, JsonValue] = Field(default_factory=dict)
     target: dict[str, JsonValue] | None = None
     processing_time_ms: float | None = None
+    source: str = "external"
+    status: str | None = None
+    prompt: dict[str, JsonValue] | None = None
+    usage: dict[str, int] | None = None
+    cost_usd: float | None = None
+    latency_ms: float | None = None
+    attempts: list[dict[str, JsonValue]] | None = None
+    selected_by: str | None = None
+    confidence_score: float | None = None
+    candidates: list[dict[str, JsonValue]] | None = None
+    priority: str | None = None
+    complexity: str | None = None
     quality_score: float | None = None
     feedback_count: int = 0
     rated_feedback_count: int = 0
@@ -133,3 +145,29 @@ class FeedbackRecorded(View):
     quality_score: float | None
     session_quality_score: float | None
     replaced: bool
+
+
+class GenerationRecord(View):
+    """What the generation gateway records of one generation (every attempt, the chosen model, usage)."""
+
+    user_id: str
+    category_key: str
+    input: JsonValue
+    output: JsonValue = None
+    status: str  # succeeded | failed
+    model_id: str | None = None
+    experiment_id: str | None = None
+    variant_id: str | None = None
+    prompt: dict[str, JsonValue] | None = None
+    features: dict[str, JsonValue] = Field(default_factory=dict)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    processing_time_ms: float | None = None
+    attempts: list[dict[str, JsonValue]] = Field(default_factory=list)
+    selected_by: str | None = None
+    confidence_score: float | None = None
+    candidates: list[dict[str, JsonValue]] = Field(default_factory=list)
+    priority: str | None = None
+    complexity: str | None = None

@@ -17,6 +17,7 @@ from .schemas import (
     Feedback,
     FeedbackCreate,
     FeedbackRecorded,
+    GenerationRecord,
     Session,
     SessionCreate,
     SessionCreated,
@@ -67,6 +68,7 @@ def create_session(tenant_id: str, data: SessionCreate) -> SessionCreated:
         updated_at=created_at,
         day=clock.day_of(now),
         version=1,
+        source="external",
         **_index_keys(tenant_id, data.user_id, data.category_key, created_at, session_id),
     )
     _check_payload(item)
@@ -75,6 +77,63 @@ def create_session(tenant_id: str, data: SessionCreate) -> SessionCreated:
         deltas |= {"processing_count": 1, "processing_ms_sum": data.processing_time_ms}
     ops: list[storage.Op] = [storage.Put(item, SessionItem.pk.does_not_exist())]
     ops += _day_counter(tenant_id, item, deltas)
+    storage.commit(ops)
+    return SessionCreated(id=session_id, session_id=session_id, created_at=created_at)
+
+
+def record_generation(tenant_id: str, record: GenerationRecord, extra_ops: list[storage.Op] | None = None) -> SessionCreated:
+    """Record a generation as a session, with its usage and every attempt, and count it."""
+    now = clock.now()
+    created_at = clock.iso(now)
+    session_id = new_id("ses")
+    key = keys.session(tenant_id, session_id)
+    item = SessionItem(
+        key.pk,
+        key.sk,
+        id=session_id,
+        user_id=record.user_id,
+        category_key=record.category_key,
+        input=record.input,
+        output=record.output,
+        model_id=record.model_id,
+        experiment_id=record.experiment_id,
+        variant_id=record.variant_id,
+        features=record.features or None,
+        processing_time_ms=record.processing_time_ms,
+        created_at=created_at,
+        updated_at=created_at,
+        day=clock.day_of(now),
+        version=1,
+        source="generation",
+        status=record.status,
+        prompt=record.prompt,
+        input_tokens=record.input_tokens,
+        output_tokens=record.output_tokens,
+        cost_usd=record.cost_usd,
+        latency_ms=record.latency_ms,
+        attempts=record.attempts,
+        selected_by=record.selected_by,
+        confidence_score=record.confidence_score,
+        candidates=record.candidates,
+        priority=record.priority,
+        complexity=record.complexity,
+        **_index_keys(tenant_id, record.user_id, record.category_key, created_at, session_id),
+    )
+    _check_payload(item)
+    deltas: dict[str, float] = {
+        "sessions": 1,
+        "generations": 1,
+        "failed_generations": int(record.status == "failed"),
+        "attempt_errors": sum(1 for a in record.attempts if not a.get("ok")),
+        "input_tokens": record.input_tokens,
+        "output_tokens": record.output_tokens,
+        "cost_usd": record.cost_usd,
+    }
+    if record.processing_time_ms is not None:
+        deltas |= {"processing_count": 1, "processing_ms_sum": record.processing_time_ms}
+    ops: list[storage.Op] = [storage.Put(item, SessionItem.pk.does_not_exist())]
+    ops += _day_counter(tenant_id, item, deltas)
+    ops += extra_ops or []
     storage.commit(ops)
     return SessionCreated(id=session_id, session_id=session_id, created_at=created_at)
 
@@ -164,7 +223,7 @@ def record_feedback(tenant_id: str, session_id: str, data: FeedbackCreate) -> Fe
             storage.Put(feedback, fb_condition),
             storage.Update(SessionItem(session.pk, session.sk), actions, rated_condition),
         ]
-        ops += _day_counter(tenant_id, session, delta)
+        ops += _day_counter(tenant_id, session, delta, feedback_user_id=data.user_id)
         storage.commit(ops)
 
         for name, session_field in _SESSION_COUNTS.items():
@@ -282,13 +341,16 @@ def _index_keys(tenant_id: str, user_id: str, category_key: str, created_at: str
     }
 
 
-def _day_counter(tenant_id: str, session: SessionItem, deltas: dict[str, float]) -> list[storage.Op]:
+def _day_counter(
+    tenant_id: str, session: SessionItem, deltas: dict[str, float], *, feedback_user_id: str | None = None
+) -> list[storage.Op]:
     """The tenant's day counter, and every subscriber's counters, for this change of `session`."""
     op = counters.increment(DayCounter, tenant_id, DAY, session.day, deltas, seed=session.id)
-    return ([op] if op is not None else []) + events.ops_for(facts_of(tenant_id, session), deltas)
+    facts = facts_of(tenant_id, session, feedback_user_id)
+    return ([op] if op is not None else []) + events.ops_for(facts, deltas)
 
 
-def facts_of(tenant_id: str, session: SessionItem) -> events.SessionFacts:
+def facts_of(tenant_id: str, session: SessionItem, feedback_user_id: str | None = None) -> events.SessionFacts:
     return events.SessionFacts(
         tenant_id=tenant_id,
         session_id=session.id,
@@ -299,6 +361,7 @@ def facts_of(tenant_id: str, session: SessionItem) -> events.SessionFacts:
         model_id=session.model_id,
         experiment_id=session.experiment_id,
         variant_id=session.variant_id,
+        feedback_user_id=feedback_user_id,
     )
 
 
@@ -351,7 +414,7 @@ def _previous_month(month: str) -> str:
 def _check_payload(item: SessionItem) -> None:
     size = sum(
         len(SessionItem.get_attributes()[name].serialize(getattr(item, name)) or "")
-        for name in ("input", "output", "corrected_output", "manual_corrections", "features", "target")
+        for name in ("input", "output", "corrected_output", "manual_corrections", "features", "target", "attempts", "candidates")
         if getattr(item, name) is not None
     )
     if size > MAX_PAYLOAD_BYTES:
@@ -378,6 +441,20 @@ def _session_view(item: SessionItem) -> Session:
         features=item.features or {},
         target=item.target,
         processing_time_ms=item.processing_time_ms,
+        source=item.source or "external",
+        status=item.status,
+        prompt=item.prompt,
+        usage={"input_tokens": int(item.input_tokens or 0), "output_tokens": int(item.output_tokens or 0)}
+        if item.source == "generation"
+        else None,
+        cost_usd=item.cost_usd,
+        latency_ms=item.latency_ms,
+        attempts=item.attempts,
+        selected_by=item.selected_by,
+        confidence_score=item.confidence_score,
+        candidates=item.candidates,
+        priority=item.priority,
+        complexity=item.complexity,
         quality_score=_quality(item),
         feedback_count=int(item.feedback_count or 0),
         rated_feedback_count=int(item.rated_count or 0),

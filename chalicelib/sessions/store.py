@@ -25,6 +25,20 @@ class SessionItem(TableItem, discriminator="session"):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     day = UnicodeAttribute()
+    # Generations (POST /v1/generations) also record how they were made.
+    source = UnicodeAttribute(null=True)  # generation | external
+    status = UnicodeAttribute(null=True)  # succeeded | failed
+    prompt = JSONAttribute(null=True)  # {name, version, variables} when a template was rendered
+    input_tokens = NumberAttribute(null=True)
+    output_tokens = NumberAttribute(null=True)
+    cost_usd = NumberAttribute(null=True)
+    latency_ms = NumberAttribute(null=True)
+    attempts = JSONAttribute(null=True)
+    selected_by = UnicodeAttribute(null=True)
+    confidence_score = NumberAttribute(null=True)
+    candidates = JSONAttribute(null=True)
+    priority = UnicodeAttribute(null=True)
+    complexity = UnicodeAttribute(null=True)
     # Running sums of the session's feedback (one feedback per user), moved by atomic ADDs in record_feedback;
     # the quality score and average rating are derived from them when read.
     feedback_count = NumberAttribute(default=0)
@@ -78,6 +92,12 @@ class DayCounter(TableItem, discriminator="counter_day"):
     corrections = NumberAttribute(null=True)
     processing_count = NumberAttribute(null=True)
     processing_ms_sum = NumberAttribute(null=True)
+    generations = NumberAttribute(null=True)
+    failed_generations = NumberAttribute(null=True)
+    attempt_errors = NumberAttribute(null=True)
+    input_tokens = NumberAttribute(null=True)
+    output_tokens = NumberAttribute(null=True)
+    cost_usd = NumberAttribute(null=True)
 
 
 DAY = "DAY"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..core import keys, storage
 from ..core.errors import Forbidden, Unauthorized
 from ..core.settings import get_settings
-from .schemas import Role
+from .schemas import Limits, Role
 from .store import ApiKeyItem, TenantItem
 
 TOKEN_PREFIX = "ll"
@@ -28,6 +28,7 @@ class Caller:
     tenant_id: str | None = None
     key_id: str | None = None
     requests_per_minute: int | None = None
+    limits: Limits | None = None
 
     def require(self, needed: Role) -> None:
         if needed is Role.ROOT:
@@ -93,4 +94,9 @@ def _tenant_caller(tenant_id: str, key_id: str, secret: str) -> Caller | None:
     if not hmac.compare_digest(digest(secret), item.secret_sha256):
         return None
     rpm = int(tenant.requests_per_minute) if tenant.requests_per_minute else None
-    return Caller(role=Role(item.role), tenant_id=tenant_id, key_id=key_id, requests_per_minute=rpm)
+    limits = Limits(
+        monthly_budget_usd=float(tenant.monthly_budget_usd) if tenant.monthly_budget_usd is not None else None,
+        on_budget=tenant.on_budget or "block",
+        requests_per_minute=rpm,
+    )
+    return Caller(role=Role(item.role), tenant_id=tenant_id, key_id=key_id, requests_per_minute=rpm, limits=limits)

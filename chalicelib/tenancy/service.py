@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 
 from ..core import clock, keys, pagination, storage
 from ..core.errors import Conflict, NotFound
@@ -23,12 +23,16 @@ from .schemas import (
 )
 from .store import ApiKeyItem, DomainClaim, TenantItem
 
-# Called with each new tenant id, after it is created: later capabilities seed their defaults here.
-_on_tenant_created: list[Callable[[str], None]] = []
+# Modules with `tenant_seed_ops(tenant_id, now) -> list[storage.Op]`: what every new tenant starts with
+# (the default catalog, the default prompts), written in the tenant's creation transaction.
+TENANT_SEEDERS = ["chalicelib.catalog.service", "chalicelib.prompts.service"]
 
 
-def on_tenant_created(hook: Callable[[str], None]) -> None:
-    _on_tenant_created.append(hook)
+def _seed_ops(tenant_id: str, now: str) -> list[storage.Op]:
+    ops: list[storage.Op] = []
+    for module in TENANT_SEEDERS:
+        ops += importlib.import_module(module).tenant_seed_ops(tenant_id, now)
+    return ops
 
 
 def create_tenant(data: TenantCreate) -> TenantCreated:
@@ -56,14 +60,13 @@ def create_tenant(data: TenantCreate) -> TenantCreated:
                 storage.Put(tenant, TenantItem.pk.does_not_exist()),
                 storage.Put(claim, DomainClaim.pk.does_not_exist()),
                 storage.Put(key_item, ApiKeyItem.pk.does_not_exist()),
+                *_seed_ops(tenant_id, now),
             ]
         )
     except storage.ConditionFailed as exc:
         if 1 in exc.failed:
             raise Conflict(f"the domain {data.domain} already belongs to a tenant", code="domain_taken") from exc
         raise
-    for hook in _on_tenant_created:
-        hook(tenant_id)
     return TenantCreated(tenant=_tenant_view(tenant), api_key=_created_view(key_item, token))
 
 

@@ -1,0 +1,1 @@
+"""The model catalog: models, task categories and which models suit which task (seed 002)."""

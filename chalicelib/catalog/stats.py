@@ -1,0 +1,105 @@
+"""Live statistics of models per task and users' preferences, counted from sessions and feedback.
+
+A sessions subscriber (see chalicelib/sessions/events.py): every session with a model adds to
+that model's counters for the session's task category, and every feedback adds its quality,
+success and like/dislike/regenerate counts to the model's counters and to the rating user's
+preference counters, in the same transaction as the session or feedback itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..core import counters, storage
+from ..sessions.events import SessionFacts
+from .store import MODEL_TASK, USER_PREFERENCE, ModelTaskCounter, UserPreferenceCounter
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What has been observed of a model on a task (or of one user's experience of it)."""
+
+    requests: float = 0
+    attempts: float = 0
+    errors: float = 0
+    processing_count: float = 0
+    processing_ms_sum: float = 0
+    cost_usd: float = 0
+    feedback: float = 0
+    rated: float = 0
+    successes: float = 0
+    quality_count: float = 0
+    quality_sum: float = 0
+    likes: float = 0
+    dislikes: float = 0
+    regenerates: float = 0
+
+    @classmethod
+    def of(cls, values: dict[str, float]) -> Evidence:
+        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+
+    @property
+    def mean_quality(self) -> float | None:
+        return self.quality_sum / self.quality_count if self.quality_count else None
+
+    @property
+    def mean_latency_ms(self) -> float | None:
+        return self.processing_ms_sum / self.processing_count if self.processing_count else None
+
+
+def session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storage.Op]:
+    if not facts.model_id:
+        return []
+    changes = dict(deltas)
+    if "sessions" in changes:
+        changes["requests"] = changes.pop("sessions")
+    ops = [
+        counters.increment(
+            ModelTaskCounter,
+            facts.tenant_id,
+            MODEL_TASK,
+            f"{facts.category_key}#{facts.model_id}",
+            changes,
+            seed=facts.session_id,
+        ),
+        counters.increment(
+            UserPreferenceCounter,
+            facts.tenant_id,
+            USER_PREFERENCE,
+            f"{facts.feedback_user_id or facts.user_id}#{facts.category_key}#{facts.model_id}",
+            changes,
+            seed=facts.session_id,
+            shards=1,
+        ),
+    ]
+    return [op for op in ops if op is not None]
+
+
+def attempt_ops(tenant_id: str, category_key: str, attempts: Iterable[tuple[str, bool]], seed: str) -> list[storage.Op]:
+    """Count each call to a model (and its failures), so routing learns which models fail."""
+    ops = []
+    for model_id, ok in attempts:
+        op = counters.increment(
+            ModelTaskCounter,
+            tenant_id,
+            MODEL_TASK,
+            f"{category_key}#{model_id}",
+            {"attempts": 1, "errors": 0 if ok else 1},
+            seed=seed,
+        )
+        if op is not None:
+            ops.append(op)
+    return ops
+
+
+def for_category(tenant_id: str, category_key: str) -> dict[str, Evidence]:
+    """Every model's evidence on one category, by model id."""
+    found = counters.read_prefix(ModelTaskCounter, tenant_id, MODEL_TASK, f"{category_key}#")
+    return {bucket.split("#", 1)[1]: Evidence.of(values) for bucket, values in found.items()}
+
+
+def user_preferences(tenant_id: str, user_id: str, category_key: str) -> dict[str, Evidence]:
+    """One user's evidence of each model on one category, by model id."""
+    found = counters.read_prefix(UserPreferenceCounter, tenant_id, USER_PREFERENCE, f"{user_id}#{category_key}#", shards=1)
+    return {bucket.rsplit("#", 1)[1]: Evidence.of(values) for bucket, values in found.items()}

@@ -1,0 +1,77 @@
+"""Catalog items (models, task categories, model-task mappings) and the counters of what each model did."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+
+from ..core.table import TableItem
+
+
+class ModelItem(TableItem, discriminator="catalog_model"):
+    model_id = UnicodeAttribute()
+    provider = UnicodeAttribute()
+    is_active = BooleanAttribute(default=True)
+    spec = JSONAttribute()  # the validated ModelPut fields
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    deprecated_at = UnicodeAttribute(null=True)
+
+
+class CategoryItem(TableItem, discriminator="task_category"):
+    category_key = UnicodeAttribute()
+    spec = JSONAttribute()  # the validated TaskPut fields
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class MappingItem(TableItem, discriminator="model_task"):
+    category_key = UnicodeAttribute()
+    model_id = UnicodeAttribute()
+    spec = JSONAttribute()  # the validated MappingPut fields
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class ModelTaskCounter(TableItem, discriminator="counter_model_task"):
+    """What one model did on one task category, all time (bucket `<category>#<model id>`), one shard of it."""
+
+    requests = NumberAttribute(null=True)
+    attempts = NumberAttribute(null=True)
+    errors = NumberAttribute(null=True)
+    processing_count = NumberAttribute(null=True)
+    processing_ms_sum = NumberAttribute(null=True)
+    input_tokens = NumberAttribute(null=True)
+    output_tokens = NumberAttribute(null=True)
+    cost_usd = NumberAttribute(null=True)
+    feedback = NumberAttribute(null=True)
+    rated = NumberAttribute(null=True)
+    successes = NumberAttribute(null=True)
+    quality_count = NumberAttribute(null=True)
+    quality_sum = NumberAttribute(null=True)
+    rating_count = NumberAttribute(null=True)
+    rating_sum = NumberAttribute(null=True)
+    likes = NumberAttribute(null=True)
+    dislikes = NumberAttribute(null=True)
+    regenerates = NumberAttribute(null=True)
+    skips = NumberAttribute(null=True)
+
+
+class UserPreferenceCounter(TableItem, discriminator="counter_user_preference"):
+    """One end user's experience of one model on one category (bucket `<user>#<category>#<model id>`), unsharded."""
+
+    requests = NumberAttribute(null=True)
+    feedback = NumberAttribute(null=True)
+    rated = NumberAttribute(null=True)
+    successes = NumberAttribute(null=True)
+    quality_count = NumberAttribute(null=True)
+    quality_sum = NumberAttribute(null=True)
+    rating_count = NumberAttribute(null=True)
+    rating_sum = NumberAttribute(null=True)
+    likes = NumberAttribute(null=True)
+    dislikes = NumberAttribute(null=True)
+    regenerates = NumberAttribute(null=True)
+    skips = NumberAttribute(null=True)
+
+
+MODEL_TASK = "MODELTASK"
+USER_PREFERENCE = "USERPREF"

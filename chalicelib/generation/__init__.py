@@ -1,0 +1,1 @@
+"""The generation gateway: route, render, call, fall back, record, answer."""

@@ -1,0 +1,207 @@
+"""POST /v1/generations: pick the model, render the prompt, call it, fall back, record the session, answer.
+
+The chain of models is the routing decision's candidates, best first (a `model_id` given by
+the caller goes first). Each candidate's most expensive outcome is reserved from the monthly
+budget before the call and settled after. A provider error moves to the next candidate; the
+session records every attempt. Only when every candidate failed is the answer 502, and that
+session is recorded too.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..billing import service as billing
+from ..catalog import service as catalog
+from ..catalog import stats
+from ..core.errors import UpstreamFailed, ValidationFailed
+from ..core.logging import get_logger
+from ..prompts import service as prompts
+from ..prompts import templates
+from ..providers.base import Completion, CompletionRequest, ProviderError
+from ..providers.registry import provider_for
+from ..routing import scoring
+from ..routing.schemas import RouteBody
+from ..routing.service import Decision, decide
+from ..sessions import service as sessions
+from ..sessions.schemas import GenerationRecord
+from ..tenancy.schemas import Limits
+from .schemas import Attempt, Generated, GenerationRequest, Usage
+
+MAX_ATTEMPTS = 4
+
+
+@dataclass
+class Prepared:
+    text: str
+    prompt: dict[str, Any] | None
+    model_id: str | None  # fixed by the caller or by an experiment's variant
+    experiment_id: str | None = None
+    variant_id: str | None = None
+
+
+def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = None) -> Generated:
+    limits = limits or Limits()
+    prepared = _prepare(tenant_id, body)
+    decision = decide(
+        tenant_id,
+        RouteBody(
+            category_key=body.category_key,
+            user_id=body.user_id,
+            priority=body.priority,
+            complexity=body.complexity,
+            max_tokens=body.max_tokens,
+        ),
+        limits=limits,
+        prompt=prepared.text,
+    )
+    chain = _chain(tenant_id, decision, prepared.model_id)
+    kind = "image" if "image_generation" in decision.request.required_capabilities else "text"
+    began = time.perf_counter()
+    attempts: list[Attempt] = []
+    answered: tuple[scoring.Scored, Completion, float, float] | None = None
+    called = False
+    for candidate in chain[:MAX_ATTEMPTS]:
+        reservation = billing.reserve(tenant_id, limits, candidate.max_cost_usd)
+        if reservation is None:
+            if limits.on_budget == "downgrade":
+                attempts.append(Attempt(model_id=candidate.model_id, ok=False, error="skipped: beyond the remaining budget"))
+                continue
+            if not called:
+                raise billing.exhausted(limits)
+            attempts.append(Attempt(model_id=candidate.model_id, ok=False, error="skipped: beyond the remaining budget"))
+            break
+        called = True
+        request = CompletionRequest(
+            model_id=candidate.model_id,
+            messages=[{"role": "user", "content": prepared.text}],
+            max_tokens=body.max_tokens or decision.category.typical_max_tokens,
+            temperature=body.temperature if body.temperature is not None else decision.category.typical_temperature,
+            kind=kind,
+            task=body.category_key,
+            tenant_id=tenant_id,
+        )
+        started = time.perf_counter()
+        try:
+            completion = provider_for(request.provider).complete(request)
+        except ProviderError as exc:
+            billing.settle(reservation, 0.0)
+            attempts.append(Attempt(model_id=candidate.model_id, ok=False, error=str(exc), latency_ms=_ms(started)))
+            get_logger().warning("model call failed", extra={"model_id": candidate.model_id, "error": str(exc)})
+            continue
+        cost = _cost(tenant_id, candidate.model_id, completion)
+        billing.settle(reservation, cost)
+        latency = _ms(started)
+        attempts.append(Attempt(model_id=candidate.model_id, ok=True, latency_ms=latency))
+        answered = (candidate, completion, cost, latency)
+        break
+
+    if not called:
+        raise billing.exhausted(limits)
+    total_ms = _ms(began)
+    first = chain[0].model_id
+    selected_by = "user_override" if prepared.model_id and not prepared.variant_id else decision.selected_by
+    record = GenerationRecord(
+        user_id=body.user_id,
+        category_key=body.category_key,
+        input=prepared.text,
+        status="succeeded" if answered else "failed",
+        experiment_id=prepared.experiment_id,
+        variant_id=prepared.variant_id,
+        prompt=prepared.prompt,
+        features=body.features,
+        latency_ms=total_ms,
+        attempts=[a.model_dump(exclude_none=True) for a in attempts],
+        candidates=[
+            {"model_id": c.model_id, "score": c.score, "expected_cost_usd": round(c.expected_cost_usd, 8)} for c in chain[:10]
+        ],
+        priority=decision.request.priority,
+        complexity=decision.request.complexity,
+    )
+    provider_calls = [(a.model_id, a.ok) for a in attempts if not (a.error or "").startswith("skipped")]
+    if answered is None:
+        record.selected_by = "fallback" if len(provider_calls) > 1 else selected_by
+        created = sessions.record_generation(
+            tenant_id, record, stats.attempt_ops(tenant_id, body.category_key, provider_calls, seed=created_seed(body))
+        )
+        raise UpstreamFailed(
+            "every model of the fallback chain failed",
+            details=[{"session_id": created.session_id}, *({"model_id": a.model_id, "error": a.error} for a in attempts)],
+        )
+    candidate, completion, cost, latency = answered
+    if candidate.model_id != first:
+        selected_by = "fallback"
+    confidence = (
+        _share(chain, candidate.model_id) if selected_by != "auto" or candidate.model_id != first else decision.confidence
+    )
+    record.output = completion.output
+    record.model_id = candidate.model_id
+    record.input_tokens = completion.input_tokens
+    record.output_tokens = completion.output_tokens
+    record.cost_usd = cost
+    record.processing_time_ms = latency
+    record.selected_by = selected_by
+    record.confidence_score = confidence
+    created = sessions.record_generation(
+        tenant_id, record, stats.attempt_ops(tenant_id, body.category_key, provider_calls, seed=created_seed(body))
+    )
+    return Generated(
+        id=created.session_id,
+        session_id=created.session_id,
+        output=completion.output,
+        model_id=candidate.model_id,
+        experiment_id=prepared.experiment_id,
+        variant_id=prepared.variant_id,
+        selected_by=selected_by,
+        confidence_score=confidence,
+        latency_ms=total_ms,
+        usage=Usage(input_tokens=completion.input_tokens, output_tokens=completion.output_tokens),
+        cost_usd=cost,
+        attempts=attempts,
+        prompt_name=(prepared.prompt or {}).get("name"),
+        prompt_version=(prepared.prompt or {}).get("version"),
+    )
+
+
+def created_seed(body: GenerationRequest) -> str:
+    return f"{body.user_id}:{body.category_key}"
+
+
+def _prepare(tenant_id: str, body: GenerationRequest) -> Prepared:
+    """The prompt text (rendered when it is a template) and any model the caller or an experiment fixes."""
+    if body.experiment_id is not None:
+        raise ValidationFailed.field("body.experiment_id", "experiments are not available yet", "unsupported")
+    if body.prompt_name is not None:
+        rendered = prompts.render(tenant_id, body.prompt_name, body.variables, body.prompt_version)
+        prompt = {"name": body.prompt_name, "version": rendered.version, "variables": body.variables}
+        return Prepared(text=rendered.text, prompt=prompt, model_id=body.model_id)
+    assert body.prompt is not None
+    text = templates.render(body.prompt, body.variables) if body.variables else body.prompt
+    return Prepared(text=text, prompt={"variables": body.variables} if body.variables else None, model_id=body.model_id)
+
+
+def _chain(tenant_id: str, decision: Decision, fixed: str | None) -> list[scoring.Scored]:
+    """The candidates in the order they are tried: a fixed model first (if it can serve), then the ranking."""
+    if fixed is None:
+        return decision.candidates
+    for candidate in decision.candidates:
+        if candidate.model_id == fixed:
+            return [candidate, *(c for c in decision.candidates if c.model_id != fixed)]
+    why = dict(decision.excluded).get(fixed) or "is not in the catalog"
+    raise ValidationFailed.field("body.model_id", f"{fixed} cannot serve this request: {why}", "model_unavailable")
+
+
+def _cost(tenant_id: str, model_id: str, completion: Completion) -> float:
+    model = catalog.load(tenant_id).model(model_id)
+    return round(scoring.expected_cost(model, completion.input_tokens, completion.output_tokens), 10)
+
+
+def _share(chain: list[scoring.Scored], model_id: str) -> float:
+    scores = [c.score for c in chain]
+    return scoring.share(scores, next(c.score for c in chain if c.model_id == model_id))
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

@@ -1,0 +1,1 @@
+"""Prompt templates: versioned, with `{variable}` placeholders, rendered with every variable given."""

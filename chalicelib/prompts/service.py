@@ -1,0 +1,128 @@
+"""Prompt use cases: versions, the latest of each, rendering, and seed 000's default templates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..core import clock, keys, storage
+from ..core.errors import NotFound
+from ..core.schemas import Page
+from ..core.table import TableItem
+from . import templates
+from .schemas import Prompt, PromptPut, Rendered
+from .store import PromptHead, PromptVersion
+
+# Seed 000's default templates, version 1 for every tenant.
+DEFAULT_PROMPTS = {
+    "bouquet-basic": ("Create a beautiful {style} bouquet with {flowers} in {colors} colors for {occasion}", "bouquet"),
+    "arrangement-modern": (
+        "Design a {style} floral arrangement featuring {flowers} with {colors} color palette in a {container} container",
+        "arrangement",
+    ),
+    "style-specific": (
+        "Generate a {style} floral design with {flowers} arranged in {arrangement} style using {colors} colors",
+        "style",
+    ),
+}
+
+
+def tenant_seed_ops(tenant_id: str, now: str) -> list[storage.Op]:
+    ops: list[storage.Op] = []
+    for name, (template, category) in DEFAULT_PROMPTS.items():
+        head, version = _items(tenant_id, name, 1, PromptPut(template=template, category=category, description=None), now)
+        ops += [storage.Put(head), storage.Put(version)]
+    return ops
+
+
+def put_prompt(tenant_id: str, name: str, body: PromptPut) -> Prompt:
+    """A new version of `name` (1 for a new prompt)."""
+    templates.variables_of(body.template)  # 422 before anything is written
+
+    def attempt() -> PromptVersion:
+        head = storage.get(PromptHead, keys.prompt_head(tenant_id, name))
+        number = int(head.latest) + 1 if head else 1
+        now = clock.iso(clock.now())
+        new_head, version = _items(tenant_id, name, number, body, now)
+        head_condition = PromptHead.pk.does_not_exist() if head is None else PromptHead.latest == head.latest
+        storage.commit([storage.Put(version, PromptVersion.pk.does_not_exist()), storage.Put(new_head, head_condition)])
+        return version
+
+    return _view(storage.retrying(attempt, what="saving the prompt"))
+
+
+def list_prompts(tenant_id: str) -> Page[Prompt]:
+    heads = TableItem.query(keys.catalog_partition(tenant_id), TableItem.sk.startswith("PROMPT#"))
+    items = [
+        Prompt(
+            id=h.name,
+            name=h.name,
+            version=int(h.latest),
+            template=h.template,
+            variables=list(h.variables or []),
+            category=h.category,
+            description=h.description,
+            created_at=h.updated_at,
+        )
+        for h in heads
+        if isinstance(h, PromptHead)
+    ]
+    return Page[Prompt](items=sorted(items, key=lambda p: p.name))
+
+
+def get_prompt(tenant_id: str, name: str, version: int | None = None) -> Prompt:
+    if version is None:
+        head = storage.get(PromptHead, keys.prompt_head(tenant_id, name))
+        if head is None:
+            raise NotFound(f"no prompt {name}")
+        version = int(head.latest)
+    item = storage.get(PromptVersion, keys.prompt_version(tenant_id, name, version))
+    if item is None:
+        raise NotFound(f"no version {version} of prompt {name}")
+    return _view(item)
+
+
+def render(tenant_id: str, name: str, values: Mapping[str, Any], version: int | None = None) -> Rendered:
+    prompt = get_prompt(tenant_id, name, version)
+    return Rendered(text=templates.render(prompt.template, values), version=prompt.version, name=name)
+
+
+def _items(tenant_id: str, name: str, number: int, body: PromptPut, now: str) -> tuple[PromptHead, PromptVersion]:
+    variables = templates.variables_of(body.template)
+    head_key, version_key = keys.prompt_head(tenant_id, name), keys.prompt_version(tenant_id, name, number)
+    head = PromptHead(
+        head_key.pk,
+        head_key.sk,
+        name=name,
+        latest=number,
+        template=body.template,
+        variables=variables,
+        category=body.category,
+        description=body.description,
+        updated_at=now,
+    )
+    version = PromptVersion(
+        version_key.pk,
+        version_key.sk,
+        name=name,
+        number=number,
+        template=body.template,
+        variables=variables,
+        category=body.category,
+        description=body.description,
+        created_at=now,
+    )
+    return head, version
+
+
+def _view(item: PromptVersion) -> Prompt:
+    return Prompt(
+        id=item.name,
+        name=item.name,
+        version=int(item.number),
+        template=item.template,
+        variables=list(item.variables or []),
+        category=item.category,
+        description=item.description,
+        created_at=item.created_at,
+    )

@@ -1,0 +1,1 @@
+"""Task routing: the model that serves a task best for its cost, learned from feedback."""

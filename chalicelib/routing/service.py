@@ -1,0 +1,133 @@
+"""Route a task: filter the catalog to the models that can serve it, score them, say why."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from ..billing import service as billing
+from ..catalog import service as catalog
+from ..catalog import stats
+from ..catalog.schemas import TaskPut
+from ..core.errors import ValidationFailed
+from ..core.settings import get_settings
+from ..providers.base import count_tokens
+from ..tenancy.schemas import Limits
+from . import scoring
+from .schemas import CandidateView, Excluded, RouteAnswer, RouteBody, Selected
+
+
+class NoEligibleModel(ValidationFailed):
+    code = "no_eligible_model"
+
+
+@dataclass
+class Decision:
+    selected: scoring.Scored
+    selected_by: str  # auto | user_preference
+    confidence: float
+    candidates: list[scoring.Scored]  # the eligible ones, best first
+    excluded: list[tuple[str, str]]
+    category: TaskPut
+    request: scoring.Request
+
+
+_evidence_cache: dict[tuple[str, str], tuple[float, dict[str, stats.Evidence]]] = {}
+_lock = threading.Lock()
+
+
+def decide(
+    tenant_id: str,
+    body: RouteBody,
+    *,
+    limits: Limits | None = None,
+    prompt: str | None = None,
+) -> Decision:
+    book = catalog.load(tenant_id)
+    if body.category_key not in book.categories:
+        raise ValidationFailed.field("body.category_key", f"{body.category_key} is not a task category of this tenant", "unknown")
+    category = book.category(body.category_key)
+    if not category.is_active:
+        raise ValidationFailed.field("body.category_key", f"the task category {body.category_key} is inactive", "inactive")
+    input_tokens = body.estimated_input_tokens if body.estimated_input_tokens is not None else count_tokens(prompt or "")
+    downgrade = limits is not None and limits.on_budget == "downgrade" and limits.monthly_budget_usd is not None
+    request = scoring.Request(
+        category_key=body.category_key,
+        priority=body.priority or category.default_priority,
+        complexity=body.complexity or category.default_complexity,
+        required_capabilities=list(dict.fromkeys([*category.required_capabilities, *body.required_capabilities])),
+        input_tokens=input_tokens,
+        output_tokens=body.max_tokens or category.typical_max_tokens or scoring.DEFAULT_OUTPUT_TOKENS,
+        budget_pressure=billing.pressure(tenant_id, limits) if downgrade and limits else 0.0,
+    )
+    evidence = _evidence(tenant_id, body.category_key)
+    user = stats.user_preferences(tenant_id, body.user_id, body.category_key) if body.user_id else {}
+
+    eligible: list[scoring.Scored] = []
+    excluded: list[tuple[str, str]] = []
+    for model_id in sorted(book.models):
+        model = book.model(model_id)
+        mapping = book.mapping(body.category_key, model_id)
+        why = scoring.exclusion(model_id, model, mapping, request, catalog.is_available(model.provider))
+        if why:
+            excluded.append((model_id, why))
+            continue
+        eligible.append(
+            scoring.score(
+                model_id, model, mapping, category, request, evidence.get(model_id, stats.Evidence()), user.get(model_id)
+            )
+        )
+    if not eligible:
+        raise NoEligibleModel(
+            f"no model of the catalog can serve {body.category_key} now",
+            details=[
+                {"field": "body.category_key", "message": f"{model_id}: {why}", "type": "excluded"} for model_id, why in excluded
+            ],
+        )
+    ranked = sorted(eligible, key=lambda s: (-s.score, s.max_cost_usd, s.model_id))
+    by_base = max(eligible, key=lambda s: (s.base_score, -s.max_cost_usd))
+    selected = ranked[0]
+    selected_by = "user_preference" if selected.model_id != by_base.model_id else "auto"
+    return Decision(
+        selected=selected,
+        selected_by=selected_by,
+        confidence=scoring.confidence([s.score for s in ranked]),
+        candidates=ranked,
+        excluded=excluded,
+        category=category,
+        request=request,
+    )
+
+
+def route(tenant_id: str, body: RouteBody, limits: Limits | None) -> RouteAnswer:
+    decision = decide(tenant_id, body, limits=limits)
+    return answer_of(decision)
+
+
+def answer_of(decision: Decision) -> RouteAnswer:
+    return RouteAnswer(
+        selected=Selected(
+            model_id=decision.selected.model_id, confidence_score=decision.confidence, selected_by=decision.selected_by
+        ),
+        candidates=[
+            CandidateView(model_id=s.model_id, score=s.score, reasons=s.reasons, expected_cost_usd=round(s.expected_cost_usd, 8))
+            for s in decision.candidates
+        ],
+        excluded=[Excluded(model_id=model_id, reasons=[why]) for model_id, why in decision.excluded],
+        priority=decision.request.priority,
+        complexity=decision.request.complexity,
+    )
+
+
+def _evidence(tenant_id: str, category_key: str) -> dict[str, stats.Evidence]:
+    ttl = get_settings().routing_cache_seconds
+    key, now = (tenant_id, category_key), time.monotonic()
+    with _lock:
+        cached = _evidence_cache.get(key)
+    if cached and now - cached[0] < ttl:
+        return cached[1]
+    evidence = stats.for_category(tenant_id, category_key)
+    with _lock:
+        _evidence_cache[key] = (now, evidence)
+    return evidence
