@@ -150,3 +150,21 @@ def tenant(api: Api) -> Tenant:
 @pytest.fixture
 def other_tenant(api: Api) -> Tenant:
     return make_tenant(api, "Globex")
+
+
+os.environ.setdefault("LEARNLOOP_LOCAL_LATENCY_SCALE", "0")
+os.environ.setdefault("LEARNLOOP_ROUTING_STATS_CACHE_SECONDS", "0")
+
+
+@pytest.fixture
+def fake_openai(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A fake OpenAI-compatible server on 127.0.0.1, configured as the `openai` provider."""
+    from tests.fakes.openai_server import FakeOpenAI
+
+    server = FakeOpenAI(slow_seconds=2.0).start()
+    monkeypatch.setenv(
+        "LEARNLOOP_PROVIDERS",
+        json.dumps({"openai": {"base_url": server.base_url, "api_key": "sk-test", "timeout_seconds": 0.5, "max_retries": 0}}),
+    )
+    yield server
+    server.stop()

@@ -61,8 +61,8 @@ def tenant_seed_ops(tenant_id: str, now: str) -> list[storage.Op]:
 
 
 def load(tenant_id: str, *, fresh: bool = False) -> Catalog:
-    """The tenant's catalog in one Query, reused for `routing_cache_seconds`."""
-    ttl = get_settings().routing_cache_seconds
+    """The tenant's catalog in one Query, reused for `catalog_cache_seconds`."""
+    ttl = get_settings().catalog_cache_seconds
     now = time.monotonic()
     with _cache_lock:
         cached = _cache.get(tenant_id)

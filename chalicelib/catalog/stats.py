@@ -77,7 +77,11 @@ def session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storag
 
 
 def attempt_ops(tenant_id: str, category_key: str, attempts: Iterable[tuple[str, bool]], seed: str) -> list[storage.Op]:
-    """Count each call to a model (and its failures), so routing learns which models fail."""
+    """Count calls to models other than the session's own (failures, mostly), so routing learns which models fail.
+
+    The session's own model has its call counted by `session_counts` (an `attempts` delta): one transaction
+    may not touch an item twice.
+    """
     ops = []
     for model_id, ok in attempts:
         op = counters.increment(

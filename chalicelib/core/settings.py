@@ -60,8 +60,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # LLM providers by name, as JSON: {"openai": {"api_key": "sk-..."}, "vllm": {"base_url": "http://...", "api_key": "x"}}.
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
-    # How long routing may reuse a tenant's catalog and learned model statistics (seconds; 0 reads every time).
-    routing_cache_seconds: float = Field(default=10.0, ge=0)
+    # How long a Lambda may reuse a tenant's catalog (writes in the same Lambda refresh it at once).
+    catalog_cache_seconds: float = Field(default=30.0, ge=0)
+    # How long routing may reuse the learned statistics of a task's models (0: read them on every route).
+    routing_stats_cache_seconds: float = Field(default=10.0, ge=0)
     # Multiplies the simulated latency of the offline `local` models (0 makes them instant, for tests).
     local_latency_scale: float = Field(default=1.0, ge=0)
 

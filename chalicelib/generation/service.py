@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..billing import service as billing
-from ..catalog import service as catalog
 from ..catalog import stats
 from ..core.errors import UpstreamFailed, ValidationFailed
 from ..core.logging import get_logger
@@ -91,7 +90,7 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
             attempts.append(Attempt(model_id=candidate.model_id, ok=False, error=str(exc), latency_ms=_ms(started)))
             get_logger().warning("model call failed", extra={"model_id": candidate.model_id, "error": str(exc)})
             continue
-        cost = _cost(tenant_id, candidate.model_id, completion)
+        cost = round(scoring.expected_cost(candidate.model, completion.input_tokens, completion.output_tokens), 10)
         billing.settle(reservation, cost)
         latency = _ms(started)
         attempts.append(Attempt(model_id=candidate.model_id, ok=True, latency_ms=latency))
@@ -120,11 +119,12 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
         priority=decision.request.priority,
         complexity=decision.request.complexity,
     )
-    provider_calls = [(a.model_id, a.ok) for a in attempts if not (a.error or "").startswith("skipped")]
+    # Calls that failed are counted against their models here; the answering model's call is counted with its session.
+    failed_calls = [(a.model_id, False) for a in attempts if not a.ok and not (a.error or "").startswith("skipped")]
     if answered is None:
-        record.selected_by = "fallback" if len(provider_calls) > 1 else selected_by
+        record.selected_by = "fallback" if len(failed_calls) > 1 else selected_by
         created = sessions.record_generation(
-            tenant_id, record, stats.attempt_ops(tenant_id, body.category_key, provider_calls, seed=created_seed(body))
+            tenant_id, record, stats.attempt_ops(tenant_id, body.category_key, failed_calls, seed=created_seed(body))
         )
         raise UpstreamFailed(
             "every model of the fallback chain failed",
@@ -145,7 +145,7 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
     record.selected_by = selected_by
     record.confidence_score = confidence
     created = sessions.record_generation(
-        tenant_id, record, stats.attempt_ops(tenant_id, body.category_key, provider_calls, seed=created_seed(body))
+        tenant_id, record, stats.attempt_ops(tenant_id, body.category_key, failed_calls, seed=created_seed(body))
     )
     return Generated(
         id=created.session_id,
@@ -191,11 +191,6 @@ def _chain(tenant_id: str, decision: Decision, fixed: str | None) -> list[scorin
             return [candidate, *(c for c in decision.candidates if c.model_id != fixed)]
     why = dict(decision.excluded).get(fixed) or "is not in the catalog"
     raise ValidationFailed.field("body.model_id", f"{fixed} cannot serve this request: {why}", "model_unavailable")
-
-
-def _cost(tenant_id: str, model_id: str, completion: Completion) -> float:
-    model = catalog.load(tenant_id).model(model_id)
-    return round(scoring.expected_cost(model, completion.input_tokens, completion.output_tokens), 10)
 
 
 def _share(chain: list[scoring.Scored], model_id: str) -> float:

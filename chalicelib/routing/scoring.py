@@ -46,6 +46,7 @@ class Request:
 @dataclass
 class Scored:
     model_id: str
+    model: ModelPut
     score: float
     reasons: list[str]
     expected_cost_usd: float
@@ -148,6 +149,7 @@ def score(
         reasons.append(f"this user's feedback on it: mean quality {user.mean_quality:.2f} over {int(user.quality_count)} answers")
     return Scored(
         model_id=model_id,
+        model=model,
         score=round(total, 6),
         reasons=reasons,
         expected_cost_usd=cost,

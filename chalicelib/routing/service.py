@@ -121,7 +121,7 @@ def answer_of(decision: Decision) -> RouteAnswer:
 
 
 def _evidence(tenant_id: str, category_key: str) -> dict[str, stats.Evidence]:
-    ttl = get_settings().routing_cache_seconds
+    ttl = get_settings().routing_stats_cache_seconds
     key, now = (tenant_id, category_key), time.monotonic()
     with _lock:
         cached = _evidence_cache.get(key)

@@ -123,6 +123,7 @@ def record_generation(tenant_id: str, record: GenerationRecord, extra_ops: list[
     deltas: dict[str, float] = {
         "sessions": 1,
         "generations": 1,
+        "attempts": int(record.status == "succeeded"),  # the answering call; failed calls are counted by the caller
         "failed_generations": int(record.status == "failed"),
         "attempt_errors": sum(1 for a in record.attempts if not a.get("ok")),
         "input_tokens": record.input_tokens,
