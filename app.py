@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.api.catalog import catalog
+from chalicelib.api.experiments import experiments
 from chalicelib.api.generation import generation
 from chalicelib.api.health import health
 from chalicelib.api.middleware import http_middleware
@@ -14,5 +15,5 @@ from chalicelib.jobs.schedules import jobs
 
 app = Chalice(app_name="learnloop", configure_logs=False)
 app.register_middleware(http_middleware, "http")
-for blueprint in (health, tenants, sessions, scheduler, jobs, catalog, prompts, generation):
+for blueprint in (health, tenants, sessions, scheduler, jobs, catalog, prompts, generation, experiments):
     app.register_blueprint(blueprint)

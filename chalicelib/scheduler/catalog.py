@@ -10,5 +10,16 @@ from .registry import TaskSpec, register
 
 TASKS: list[TaskSpec] = []
 
+TASKS.append(
+    TaskSpec(
+        "optimize-experiments",
+        1,
+        "days",
+        "chalicelib.experiments.optimization:optimize_experiments",
+        "Set the weights of every running auto_optimize experiment to its arms' Thompson probabilities of being best, "
+        "floored at min_exploration (after burn-in), record each change, and stop on the always-valid p-value when auto_stop",
+    )
+)
+
 for _spec in TASKS:
     register(_spec)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..core import storage
 
 # Modules with a `session_counts` function; each capability that counts sessions adds itself here.
-SUBSCRIBERS: list[str] = ["chalicelib.catalog.stats"]
+SUBSCRIBERS: list[str] = ["chalicelib.catalog.stats", "chalicelib.experiments.counting"]
 
 
 @dataclass(frozen=True)

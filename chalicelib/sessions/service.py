@@ -49,6 +49,9 @@ def create_session(tenant_id: str, data: SessionCreate) -> SessionCreated:
     created_at = clock.iso(now)
     session_id = new_id("ses")
     key = keys.session(tenant_id, session_id)
+    from ..experiments.assignment import resolve_variant  # checks the experiment, or assigns the user's variant
+
+    variant_id = resolve_variant(tenant_id, data.experiment_id, data.variant_id, data.user_id)
     item = SessionItem(
         key.pk,
         key.sk,
@@ -60,7 +63,7 @@ def create_session(tenant_id: str, data: SessionCreate) -> SessionCreated:
         output=data.output,
         model_id=data.model_id,
         experiment_id=data.experiment_id,
-        variant_id=data.variant_id,
+        variant_id=variant_id,
         features=data.features or None,
         target=data.target,
         processing_time_ms=data.processing_time_ms,

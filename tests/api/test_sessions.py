@@ -134,13 +134,15 @@ def test_list_is_newest_first_filtered_and_paged(api: Api) -> None:
     start = datetime(2026, 9, 28, 12, 0, tzinfo=UTC)
     with clock.frozen(start - timedelta(days=1)):
         tenant = make_tenant(api, "Lister")
+        experiment = {"name": "e", "variants": [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]}
+        experiment_id = api.post("/v1/experiments", experiment, key=tenant.admin).body["id"]
     made = []
     for i in range(12):
         moment = start + timedelta(days=3 * i)  # spans October and November
         with clock.frozen(moment):
             body = {**RESIZE, "user_id": f"user-{i % 3}", "category_key": "caption" if i % 2 else "ai_resize"}
             if i % 4 == 0:
-                body |= {"experiment_id": "exp-1", "variant_id": "a"}
+                body |= {"experiment_id": experiment_id, "variant_id": "a"}
             made.append((moment, api.post("/v1/sessions", body, key=tenant.app).body["session_id"], body))
     with clock.frozen(start + timedelta(days=40)):
         newest_first = [sid for _, sid, _ in reversed(made)]
@@ -161,7 +163,7 @@ def test_list_is_newest_first_filtered_and_paged(api: Api) -> None:
         assert collect("", 5) == newest_first
         assert collect("&user_id=user-1", 2) == [sid for _, sid, b in reversed(made) if b["user_id"] == "user-1"]
         assert collect("&category_key=caption", 4) == [sid for _, sid, b in reversed(made) if b["category_key"] == "caption"]
-        assert collect("&experiment_id=exp-1", 1) == [sid for _, sid, b in reversed(made) if b.get("experiment_id")]
+        assert collect(f"&experiment_id={experiment_id}", 1) == [sid for _, sid, b in reversed(made) if b.get("experiment_id")]
         window = collect("&from=2026-10-05T00:00:00Z&to=2026-10-20T00:00:00Z", 2)
         expected = [
             sid for m, sid, _ in reversed(made) if datetime(2026, 10, 5, tzinfo=UTC) <= m <= datetime(2026, 10, 20, tzinfo=UTC)

@@ -1,0 +1,146 @@
+"""Sticky assignment: a user's first variant follows the weights, by a hash of (experiment, user); then it is theirs.
+
+The hash puts each (experiment, user) at a point of [0, 1); the variant is the one whose slice
+of the active variants' cumulative traffic shares holds the point. So an assignment is
+reproducible, and independent between experiments. The first assignment is stored with a
+conditional put (`attribute_not_exists`), with its counters in the same transaction, so
+concurrent first calls agree; every later call returns the stored variant, whatever the weights
+have become. A stopped experiment gives everyone its winner; a paused one keeps its enrolled
+users on their variants and gives new users the control without enrolling them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from ..core import clock, keys, storage
+from ..core.errors import NotFound, ValidationFailed
+from .schemas import AssignedVariant
+from .service import shares_of
+from .store import AssignmentItem, ExperimentItem, assignment_counts
+
+_SCALE = float(2**64)
+
+
+def point(experiment_id: str, user_id: str) -> float:
+    """The user's place in [0, 1) for this experiment: the first 64 bits of SHA-256 of `<experiment>:<user>`."""
+    digest = hashlib.sha256(f"{experiment_id}:{user_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / _SCALE
+
+
+def choose(at: float, shares: Sequence[tuple[str, float]]) -> str:
+    """The variant whose slice of the cumulative shares (in the given order) holds `at`."""
+    total = sum(share for _, share in shares if share > 0)
+    if total <= 0:
+        raise ValueError("no variant has a share of traffic")
+    cumulative = 0.0
+    chosen = None
+    for variant_id, share in shares:
+        if share <= 0:
+            continue
+        cumulative += share / total
+        chosen = variant_id
+        if at < cumulative:
+            return variant_id
+    return chosen  # type: ignore[return-value]  # `at` within rounding of 1
+
+
+def assign(tenant_id: str, experiment_id: str, user_id: str) -> AssignedVariant:
+    """The user's variant: stored if they have one, else chosen by the weights and stored (sticky)."""
+    return storage.retrying(lambda: _assign(tenant_id, experiment_id, user_id), what="assigning")  # type: ignore[no-any-return]
+
+
+def _assign(tenant_id: str, experiment_id: str, user_id: str) -> AssignedVariant:
+    experiment_key, assignment_key = keys.experiment(tenant_id, experiment_id), keys.assignment(tenant_id, experiment_id, user_id)
+    found = storage.get_many([experiment_key, assignment_key])
+    experiment, stored = found.get(experiment_key), found.get(assignment_key)
+    if not isinstance(experiment, ExperimentItem):
+        raise NotFound(f"no experiment {experiment_id}")
+    stored = stored if isinstance(stored, AssignmentItem) else None
+    if experiment.status == "stopped":
+        return _answer(experiment, user_id, experiment.winner_variant_id or experiment.control_id, stored, enrolled=False)
+    if stored is not None:
+        return _answer(experiment, user_id, stored.variant_id, stored, enrolled=True)
+    if experiment.status == "paused":
+        return _answer(experiment, user_id, experiment.control_id, None, enrolled=False)
+
+    at = point(experiment_id, user_id)
+    shares = shares_of(experiment.variants)
+    variant_id = choose(at, [(v["id"], shares[v["id"]]) for v in experiment.variants])
+    period = int(experiment.weights_period)
+    item = AssignmentItem(
+        assignment_key.pk,
+        assignment_key.sk,
+        experiment_id=experiment_id,
+        user_id=user_id,
+        variant_id=variant_id,
+        period=period,
+        point=at,
+        assigned_at=clock.iso(clock.now()),
+        gsi2pk=keys.user_items(tenant_id, user_id),
+        gsi2sk=f"ASSIGNMENT#{experiment_id}",
+    )
+    ops: list[storage.Op] = [storage.Put(item, AssignmentItem.pk.does_not_exist())]
+    ops += assignment_counts(tenant_id, experiment_id, period, variant_id, seed=user_id)
+    try:
+        storage.commit(ops)
+    except storage.ConditionFailed:
+        # A concurrent first call stored the user's assignment first: that one is the user's.
+        winner = storage.get(AssignmentItem, assignment_key)
+        if winner is None:
+            raise  # a transaction conflict, not a lost race: try again
+        return _answer(experiment, user_id, winner.variant_id, winner, enrolled=True)
+    return _answer(experiment, user_id, variant_id, item, enrolled=True)
+
+
+def variant_for(tenant_id: str, experiment_id: str, user_id: str) -> AssignedVariant:
+    """For the generation gateway: the user's variant (assigned and stored on first use) with its prompt and model.
+
+    Raises NotFound when the experiment does not exist in this tenant.
+    """
+    return assign(tenant_id, experiment_id, user_id)
+
+
+def resolve_variant(tenant_id: str, experiment_id: str | None, variant_id: str | None, user_id: str) -> str | None:
+    """For a session recorded with an experiment: check the reference, or assign the user's variant when none is given.
+
+    An unknown experiment or variant is a 422 naming the field (the session is what the request
+    is about; the experiment is only a reference in its body).
+    """
+    if experiment_id is None:
+        return variant_id
+    if variant_id is None:
+        try:
+            return assign(tenant_id, experiment_id, user_id).variant_id
+        except NotFound:
+            raise ValidationFailed.field("body.experiment_id", f"no experiment {experiment_id}", "unknown") from None
+    experiment = storage.get(ExperimentItem, keys.experiment(tenant_id, experiment_id))
+    if experiment is None:
+        raise ValidationFailed.field("body.experiment_id", f"no experiment {experiment_id}", "unknown")
+    if not any(v["id"] == variant_id for v in experiment.variants):
+        raise ValidationFailed.field("body.variant_id", f"no variant {variant_id} in experiment {experiment_id}", "unknown")
+    return variant_id
+
+
+def _answer(
+    experiment: ExperimentItem, user_id: str, variant_id: str, stored: AssignmentItem | None, *, enrolled: bool
+) -> AssignedVariant:
+    variant: dict[str, Any] = next(v for v in experiment.variants if v["id"] == variant_id)
+    return AssignedVariant(
+        id=f"{experiment.id}:{user_id}",
+        experiment_id=experiment.id,
+        user_id=user_id,
+        variant_id=variant_id,
+        name=variant["name"],
+        prompt=variant.get("prompt"),
+        prompt_name=variant.get("prompt_name"),
+        prompt_version=variant.get("prompt_version"),
+        model_id=variant.get("model_id"),
+        category_key=experiment.category_key,
+        is_control=variant_id == experiment.control_id,
+        assigned_at=stored.assigned_at if stored is not None else clock.iso(clock.now()),
+        enrolled=enrolled,
+        status=experiment.status,  # type: ignore[arg-type]
+    )

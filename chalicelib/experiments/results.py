@@ -1,0 +1,186 @@
+"""An experiment's results: per-variant figures from the counters, each variant against the control, the SRM check.
+
+Every look at the results is a look of the sequential test: the always-valid p-value of each
+comparison is the running minimum over looks, kept on one item per comparison and lowered only
+by a conditional update (so concurrent looks can never raise it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from ..core import clock, keys
+from ..core.errors import NotFound
+from . import stats
+from .schemas import Comparison, Results, Srm, VariantResult
+from .service import traffic_shares
+from .store import ExperimentItem, PeriodItem, SequentialItem, load_partition, read_counts
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What results and the optimiser read of one experiment at one moment."""
+
+    experiment: ExperimentItem
+    totals: dict[str, dict[str, Any]]
+    periods: list[tuple[dict[str, int], dict[str, float]]]
+    running: dict[str, float]  # variant id -> stored running minimum of its always-valid p-value
+
+
+def snapshot(tenant_id: str, experiment_id: str) -> Snapshot:
+    experiment, period_items, sequential = load_partition(tenant_id, experiment_id)
+    if experiment is None:
+        raise NotFound(f"no experiment {experiment_id}")
+    totals, period_counts = read_counts(tenant_id, experiment_id)
+    return Snapshot(
+        experiment,
+        totals,
+        _periods(period_items, period_counts),
+        {s.variant_id: float(s.min_p_value) for s in sequential if s.control_id == experiment.control_id},
+    )
+
+
+def get_results(tenant_id: str, experiment_id: str) -> Results:
+    snap = snapshot(tenant_id, experiment_id)
+    experiment = snap.experiment
+    comparisons = compare(tenant_id, snap)
+    check = stats.srm(snap.periods)
+    shares = traffic_shares(experiment)
+    return Results(
+        id=experiment.id,
+        experiment_id=experiment.id,
+        metric=experiment.metric,  # type: ignore[arg-type]
+        status=experiment.status,  # type: ignore[arg-type]
+        control_id=experiment.control_id,
+        winner_variant_id=experiment.winner_variant_id,
+        alpha=stats.ALPHA,
+        variants=[_variant_result(v, snap.totals.get(v["id"], {}), shares[v["id"]], experiment) for v in experiment.variants],
+        comparisons=comparisons,
+        srm=Srm(
+            p_value=check.p_value,
+            ok=check.ok,
+            chi2=check.chi2 if check.chi2 is None or math.isfinite(check.chi2) else None,
+            df=check.df,
+            observed=check.observed,
+            expected=check.expected,
+            periods=len(snap.periods),
+        ),
+        computed_at=clock.iso(clock.now()),
+    )
+
+
+def compare(tenant_id: str, snap: Snapshot) -> list[Comparison]:
+    """Each variant against the control; this is a look, so the running always-valid p-values move with it."""
+    experiment = snap.experiment
+    control = experiment.control_id
+    c = snap.totals.get(control, {})
+    out = []
+    for v in experiment.variants:
+        if v["id"] == control:
+            continue
+        t = snap.totals.get(v["id"], {})
+        if experiment.metric == "success":
+            test = stats.two_proportions(_n(c, "successes"), _n(c, "rated"), _n(t, "successes"), _n(t, "rated"))
+            chance = stats.beta_chance_to_beat(
+                1 + _n(c, "successes"),
+                1 + _n(c, "rated") - _n(c, "successes"),
+                1 + _n(t, "successes"),
+                1 + _n(t, "rated") - _n(t, "successes"),
+            )
+        else:
+            test = stats.welch(_moments(c), _moments(t))
+            chance = stats.normal_chance_to_beat(test.difference, test.variance)
+        now = stats.msprt_p_value(test.difference, test.variance, test.n_total)
+        running = _lower(tenant_id, experiment, v["id"], now, snap.running.get(v["id"]))
+        out.append(
+            Comparison(
+                variant_id=v["id"],
+                control_id=control,
+                metric=experiment.metric,  # type: ignore[arg-type]
+                difference=test.difference,
+                lift=test.lift,
+                ci95=list(test.ci95) if test.ci95 is not None else None,
+                p_value=test.p_value,
+                z=test.statistic,
+                df=test.df,
+                significant=test.significant,
+                confidence=test.confidence,
+                chance_to_beat_control=chance,
+                always_valid_p_value=running,
+                always_valid_p_value_now=now,
+            )
+        )
+    return out
+
+
+def _lower(tenant_id: str, experiment: ExperimentItem, variant_id: str, now: float, stored: float | None) -> float:
+    """Store `now` as the comparison's running minimum when it is lower; the minimum after this look."""
+    if stored is not None and stored <= now:
+        return stored
+    if stored is None and now >= 1.0:
+        return 1.0
+    key = keys.experiment_sequential(tenant_id, experiment.id, variant_id)
+    item = SequentialItem(key.pk, key.sk)
+    try:
+        item.update(
+            actions=[
+                SequentialItem.min_p_value.set(now),
+                SequentialItem.experiment_id.set(experiment.id),
+                SequentialItem.variant_id.set(variant_id),
+                SequentialItem.control_id.set(experiment.control_id),
+                SequentialItem.updated_at.set(clock.iso(clock.now())),
+                SequentialItem.kind.set(SequentialItem),
+            ],
+            condition=SequentialItem.min_p_value.does_not_exist() | (SequentialItem.min_p_value > now),
+            add_version_condition=False,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        # Another look stored a lower minimum meanwhile; it stands.
+    return min(now, stored) if stored is not None else now
+
+
+def _periods(items: list[PeriodItem], counts: dict[int, dict[str, int]]) -> list[tuple[dict[str, int], dict[str, float]]]:
+    shares = {int(p.period): {k: float(v) for k, v in p.shares.items()} for p in items}
+    return [(counts.get(n, {}), shares.get(n, {})) for n in sorted(set(shares) | set(counts))]
+
+
+def _n(counts: dict[str, Any], name: str) -> int:
+    return int(counts.get(name, 0) or 0)
+
+
+def _moments(counts: dict[str, Any]) -> stats.Moments:
+    return stats.Moments(
+        _n(counts, "rating_count"), float(counts.get("rating_sum", 0) or 0), float(counts.get("rating_sq_sum", 0) or 0)
+    )
+
+
+def _variant_result(v: dict[str, Any], counts: dict[str, Any], share: float, experiment: ExperimentItem) -> VariantResult:
+    rated, successes = _n(counts, "rated"), _n(counts, "successes")
+    ratings = _moments(counts)
+    quality_count = _n(counts, "quality_count")
+    variance = ratings.variance
+    return VariantResult(
+        variant_id=v["id"],
+        name=v["name"],
+        is_control=v["id"] == experiment.control_id,
+        active=bool(v["active"]),
+        assignments=_n(counts, "assignments"),
+        sessions=_n(counts, "sessions"),
+        feedback_count=_n(counts, "feedback"),
+        rated=rated,
+        rated_sessions=_n(counts, "rated_sessions"),
+        successes=successes,
+        success_rate=successes / rated if rated else None,
+        rating_count=ratings.n,
+        average_rating=ratings.mean,
+        rating_sd=math.sqrt(variance) if variance is not None else None,
+        average_quality=float(counts.get("quality_sum", 0) or 0) / quality_count if quality_count else None,
+        weight=float(v["weight"]),
+        traffic_share=share,
+    )

@@ -1,0 +1,346 @@
+"""Experiment use cases: create, list, read, add variants, change weights and status (with every weight change recorded)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import clock, keys, pagination, storage
+from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core.ids import new_id
+from ..core.query import page
+from ..core.schemas import Page
+from .schemas import (
+    MAX_VARIANTS,
+    Experiment,
+    ExperimentCreate,
+    ExperimentListQuery,
+    ExperimentPatch,
+    Variant,
+    VariantCreate,
+    WeightChange,
+)
+from .store import ExperimentItem, PeriodItem
+
+# Allowed status changes; a stopped experiment is final.
+TRANSITIONS = {("running", "paused"), ("paused", "running"), ("running", "stopped"), ("paused", "stopped")}
+
+
+def create_experiment(tenant_id: str, data: ExperimentCreate) -> Experiment:
+    active = sum(v.active for v in data.variants)
+    if data.min_exploration * active > 1 + 1e-12:
+        raise ValidationFailed.field(
+            "body.min_exploration", f"cannot hold for {active} active variants: at most {1 / active:.6g}", "less_than_equal"
+        )
+    now = clock.iso(clock.now())
+    experiment_id = new_id("exp")
+    variants = [_variant_dict(v, now) for v in data.variants]
+    control = next((v["id"] for v in variants if v["is_control"]), variants[0]["id"])
+    for v in variants:
+        v["is_control"] = v["id"] == control
+    key = keys.experiment(tenant_id, experiment_id)
+    item = ExperimentItem(
+        key.pk,
+        key.sk,
+        id=experiment_id,
+        name=data.name,
+        description=data.description,
+        category_key=data.category_key,
+        metric=data.metric,
+        auto_optimize=data.auto_optimize,
+        min_exploration=data.min_exploration,
+        min_rated_per_arm=data.min_rated_per_arm,
+        auto_stop=data.auto_stop,
+        status="running",
+        control_id=control,
+        variants=variants,
+        weights_period=1,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        gsi1pk=keys.experiments(tenant_id),
+        gsi1sk=keys.time_sort(now, experiment_id),
+    )
+    period = period_item(tenant_id, item, reason="created", trigger="api", previous=None, inputs=None)
+    storage.commit([storage.Put(item, ExperimentItem.pk.does_not_exist()), storage.Put(period, PeriodItem.pk.does_not_exist())])
+    return view(item)
+
+
+def get_experiment(tenant_id: str, experiment_id: str) -> Experiment:
+    return view(load(tenant_id, experiment_id))
+
+
+def list_experiments(tenant_id: str, query: ExperimentListQuery) -> Page[Experiment]:
+    after = pagination.decode(tenant_id, "experiments", query.cursor).get("k") if query.cursor else None
+    found, last = page(
+        ExperimentItem,
+        keys.experiments(tenant_id),
+        index="gsi1",
+        limit=query.limit,
+        after=after,
+        filter_condition=(ExperimentItem.status == query.status) if query.status else None,
+        forward=False,
+    )
+    cursor = pagination.encode(tenant_id, "experiments", {"k": last}) if last else None
+    return Page[Experiment](items=[view(item) for item in found], next_cursor=cursor)
+
+
+def add_variant(tenant_id: str, experiment_id: str, data: VariantCreate) -> Variant:
+    def attempt() -> Variant:
+        item = load(tenant_id, experiment_id)
+        if item.status == "stopped":
+            raise Conflict(f"experiment {experiment_id} is stopped: it takes no new variants", code="experiment_stopped")
+        if any(v["id"] == data.id for v in item.variants):
+            raise Conflict(f"experiment {experiment_id} already has a variant {data.id}", code="variant_exists")
+        if data.is_control:
+            raise Conflict(f"experiment {experiment_id} already has its control {item.control_id}", code="control_exists")
+        if len(item.variants) >= MAX_VARIANTS:
+            raise Conflict(
+                f"experiment {experiment_id} has {MAX_VARIANTS} variants, the most it can have", code="too_many_variants"
+            )
+        previous = shares_of(item.variants)
+        now = clock.iso(clock.now())
+        item.variants = [*item.variants, _variant_dict(data, now)]
+        _save_with_period(tenant_id, item, previous, reason="variant_added", trigger="api", inputs=None, now=now)
+        return variant_view(item, item.variants[-1])
+
+    return storage.retrying(attempt, what="adding the variant")  # type: ignore[no-any-return]
+
+
+def patch_experiment(tenant_id: str, experiment_id: str, data: ExperimentPatch) -> Experiment:
+    def attempt() -> Experiment:
+        item = load(tenant_id, experiment_id)
+        if item.status == "stopped":
+            raise Conflict(
+                f"experiment {experiment_id} is stopped; a stopped experiment cannot change", code="experiment_stopped"
+            )
+        now = clock.iso(clock.now())
+        previous, before = shares_of(item.variants), _snapshot(item.variants)
+        _apply_settings(item, data)
+        _apply_variants(item, data)
+        if data.status is not None and data.status != item.status:
+            if (item.status, data.status) not in TRANSITIONS:
+                raise Conflict(f"an experiment cannot go from {item.status} to {data.status}", code="invalid_transition")
+            if data.status == "stopped":
+                stop(item, data.winner_variant_id or item.control_id, reason="manual", now=now)
+            else:
+                item.status = data.status
+        elif data.winner_variant_id is not None:
+            raise ValidationFailed.field("body.winner_variant_id", "goes with status stopped", "winner_needs_stop")
+        if _snapshot(item.variants) != before and item.status != "stopped":
+            _save_with_period(tenant_id, item, previous, reason="weights_changed", trigger="api", inputs=None, now=now)
+        else:
+            save(item, now)
+        return view(item)
+
+    return storage.retrying(attempt, what="changing the experiment")  # type: ignore[no-any-return]
+
+
+def weight_history(tenant_id: str, experiment_id: str, limit: int, cursor: str | None) -> Page[WeightChange]:
+    load(tenant_id, experiment_id)
+    after = pagination.decode(tenant_id, f"experiment-history:{experiment_id}", cursor).get("k") if cursor else None
+    found, last = page(
+        PeriodItem,
+        keys.experiment_partition(tenant_id, experiment_id),
+        limit=limit,
+        after=after,
+        range_condition=PeriodItem.sk.startswith(keys.experiment_period_prefix()),
+        forward=False,
+    )
+    next_cursor = pagination.encode(tenant_id, f"experiment-history:{experiment_id}", {"k": last}) if last else None
+    return Page[WeightChange](items=[change_view(p) for p in found], next_cursor=next_cursor)
+
+
+# --- shared with assignment, results and optimisation ------------------------------------------------
+
+
+def load(tenant_id: str, experiment_id: str) -> ExperimentItem:
+    item = storage.get(ExperimentItem, keys.experiment(tenant_id, experiment_id))
+    if item is None:
+        raise NotFound(f"no experiment {experiment_id}")
+    return item
+
+
+def shares_of(variants: list[dict[str, Any]]) -> dict[str, float]:
+    """Each variant's share of new users under its weight: active variants' weights, normalised; 0 for the rest."""
+    total = sum(float(v["weight"]) for v in variants if v["active"])
+    return {v["id"]: (float(v["weight"]) / total if v["active"] and total > 0 else 0.0) for v in variants}
+
+
+def traffic_shares(item: ExperimentItem) -> dict[str, float]:
+    """Where new users go now: the weights' shares, or everything to the winner once stopped."""
+    if item.status == "stopped":
+        return {v["id"]: float(v["id"] == item.winner_variant_id) for v in item.variants}
+    return shares_of(item.variants)
+
+
+def stop(item: ExperimentItem, winner: str, *, reason: str, now: str) -> None:
+    item.status = "stopped"
+    item.winner_variant_id = winner
+    item.stopped_at = now
+    item.stop_reason = reason
+
+
+def save(item: ExperimentItem, now: str, extra: list[storage.Op] | None = None) -> None:
+    """Write the experiment back on condition that nobody changed it since it was read."""
+    expected = item.version
+    item.version = expected + 1
+    item.updated_at = now
+    storage.commit([storage.Put(item, ExperimentItem.version == expected), *(extra or [])])
+
+
+def save_with_new_weights(
+    tenant_id: str, item: ExperimentItem, previous: dict[str, float], *, reason: str, trigger: str, inputs: dict[str, Any] | None
+) -> None:
+    _save_with_period(tenant_id, item, previous, reason=reason, trigger=trigger, inputs=inputs, now=clock.iso(clock.now()))
+
+
+def period_item(
+    tenant_id: str,
+    item: ExperimentItem,
+    *,
+    reason: str,
+    trigger: str,
+    previous: dict[str, float] | None,
+    inputs: dict[str, Any] | None,
+) -> PeriodItem:
+    key = keys.experiment_period(tenant_id, item.id, int(item.weights_period))
+    return PeriodItem(
+        key.pk,
+        key.sk,
+        experiment_id=item.id,
+        period=int(item.weights_period),
+        started_at=item.updated_at,
+        reason=reason,
+        trigger=trigger,
+        weights={v["id"]: float(v["weight"]) for v in item.variants},
+        shares=shares_of(item.variants),
+        previous_shares=previous,
+        inputs=inputs,
+    )
+
+
+def view(item: ExperimentItem) -> Experiment:
+    return Experiment(
+        id=item.id,
+        experiment_id=item.id,
+        name=item.name,
+        description=item.description,
+        category_key=item.category_key,
+        metric=item.metric,  # type: ignore[arg-type]
+        auto_optimize=bool(item.auto_optimize),
+        min_exploration=float(item.min_exploration),
+        min_rated_per_arm=int(item.min_rated_per_arm),
+        auto_stop=bool(item.auto_stop),
+        status=item.status,  # type: ignore[arg-type]
+        control_id=item.control_id,
+        winner_variant_id=item.winner_variant_id,
+        variants=[variant_view(item, v) for v in item.variants],
+        weights_period=int(item.weights_period),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        stopped_at=item.stopped_at,
+        stop_reason=item.stop_reason,
+        last_optimized_at=item.last_optimized_at,
+    )
+
+
+def variant_view(item: ExperimentItem, v: dict[str, Any]) -> Variant:
+    return Variant(
+        id=v["id"],
+        variant_id=v["id"],
+        experiment_id=item.id,
+        name=v["name"],
+        description=v.get("description"),
+        prompt=v.get("prompt"),
+        prompt_name=v.get("prompt_name"),
+        prompt_version=v.get("prompt_version"),
+        model_id=v.get("model_id"),
+        weight=float(v["weight"]),
+        traffic_share=traffic_shares(item)[v["id"]],
+        is_control=v["id"] == item.control_id,
+        active=bool(v["active"]),
+        created_at=v["created_at"],
+    )
+
+
+def change_view(p: PeriodItem) -> WeightChange:
+    return WeightChange(
+        id=f"{p.experiment_id}:{int(p.period)}",
+        experiment_id=p.experiment_id,
+        period=int(p.period),
+        started_at=p.started_at,
+        reason=p.reason,
+        trigger=p.trigger,
+        weights=p.weights,
+        traffic_shares=p.shares,
+        previous_traffic_shares=p.previous_shares,
+        inputs=p.inputs,
+    )
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _variant_dict(v: VariantCreate, now: str) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "name": v.name,
+        "description": v.description,
+        "prompt": v.prompt,
+        "prompt_name": v.prompt_name,
+        "prompt_version": v.prompt_version,
+        "model_id": v.model_id,
+        "weight": v.weight,
+        "is_control": v.is_control,
+        "active": v.active,
+        "created_at": now,
+    }
+
+
+def _apply_settings(item: ExperimentItem, data: ExperimentPatch) -> None:
+    for name in ("name", "auto_optimize", "min_exploration", "min_rated_per_arm", "auto_stop"):
+        if name in data.model_fields_set and getattr(data, name) is not None:
+            setattr(item, name, getattr(data, name))
+
+
+def _apply_variants(item: ExperimentItem, data: ExperimentPatch) -> None:
+    if data.winner_variant_id is not None and not any(v["id"] == data.winner_variant_id for v in item.variants):
+        raise ValidationFailed.field(
+            "body.winner_variant_id", f"no variant {data.winner_variant_id} in this experiment", "unknown"
+        )
+    by_id = {v["id"]: v for v in item.variants}
+    for n, change in enumerate(data.variants or []):
+        variant = by_id.get(change.id)
+        if variant is None:
+            raise ValidationFailed.field(f"body.variants.{n}.id", f"no variant {change.id} in this experiment", "unknown")
+        if change.weight is not None:
+            variant["weight"] = change.weight
+        if change.active is not None:
+            variant["active"] = change.active
+    if not any(v["active"] and float(v["weight"]) > 0 for v in item.variants):
+        raise ValidationFailed.field("body.variants", "at least one active variant needs a weight above 0", "no_traffic")
+    active = sum(bool(v["active"]) for v in item.variants)
+    if float(item.min_exploration) * active > 1 + 1e-12:
+        raise ValidationFailed.field(
+            "body.min_exploration", f"cannot hold for {active} active variants: at most {1 / active:.6g}", "less_than_equal"
+        )
+
+
+def _snapshot(variants: list[dict[str, Any]]) -> list[tuple[str, float, bool]]:
+    return [(v["id"], float(v["weight"]), bool(v["active"])) for v in variants]
+
+
+def _save_with_period(
+    tenant_id: str,
+    item: ExperimentItem,
+    previous: dict[str, float],
+    *,
+    reason: str,
+    trigger: str,
+    inputs: dict[str, Any] | None,
+    now: str,
+) -> None:
+    item.weights_period = int(item.weights_period) + 1
+    item.updated_at = now
+    period = period_item(tenant_id, item, reason=reason, trigger=trigger, previous=previous, inputs=inputs)
+    save(item, now, [storage.Put(period, PeriodItem.pk.does_not_exist())])

@@ -1,0 +1,159 @@
+"""Experiment items: the experiment with its variants, its weight history, assignments, running p-values, counters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+
+from ..core import counters, keys, storage
+from ..core.table import TableItem
+
+
+class ExperimentItem(TableItem, discriminator="experiment"):
+    """An experiment and its variants (at most 20, kept on the item so one read gives the weights and their period).
+
+    `variants` is a list of dicts: id, name, description, prompt, prompt_name, prompt_version,
+    model_id, weight, is_control, active, created_at. Read, modified and written back under
+    `version` (optimistic locking).
+    """
+
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    category_key = UnicodeAttribute(null=True)
+    metric = UnicodeAttribute()
+    auto_optimize = BooleanAttribute()
+    min_exploration = NumberAttribute()
+    min_rated_per_arm = NumberAttribute()
+    auto_stop = BooleanAttribute(default=False)
+    status = UnicodeAttribute()
+    control_id = UnicodeAttribute()
+    winner_variant_id = UnicodeAttribute(null=True)
+    variants = JSONAttribute()
+    weights_period = NumberAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    stopped_at = UnicodeAttribute(null=True)
+    stop_reason = UnicodeAttribute(null=True)
+    last_optimized_at = UnicodeAttribute(null=True)
+
+
+class PeriodItem(TableItem, discriminator="experiment_period"):
+    """A period of fixed weights, written with the change that started it (creation, a PATCH, a new variant, the optimiser)."""
+
+    experiment_id = UnicodeAttribute()
+    period = NumberAttribute()
+    started_at = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    trigger = UnicodeAttribute()
+    weights = JSONAttribute()
+    shares = JSONAttribute()
+    previous_shares = JSONAttribute(null=True)
+    inputs = JSONAttribute(null=True)
+
+
+class SequentialItem(TableItem, discriminator="experiment_sequential"):
+    """The running minimum of one comparison's always-valid p-value: it only ever goes down."""
+
+    experiment_id = UnicodeAttribute()
+    variant_id = UnicodeAttribute()
+    control_id = UnicodeAttribute()
+    min_p_value = NumberAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class AssignmentItem(TableItem, discriminator="experiment_assignment"):
+    """A user's first (and only) assignment; written once with attribute_not_exists."""
+
+    experiment_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    variant_id = UnicodeAttribute()
+    period = NumberAttribute()
+    point = NumberAttribute()
+    assigned_at = UnicodeAttribute()
+
+
+class VariantCounter(TableItem, discriminator="counter_variant"):
+    """Per-variant totals (bucket `<experiment>#VARIANT#<variant>`), per-period assignments (`...#PERIOD#<n>#<variant>`)."""
+
+    assignments = NumberAttribute(null=True)
+    sessions = NumberAttribute(null=True)
+    feedback = NumberAttribute(null=True)
+    rated = NumberAttribute(null=True)
+    rated_sessions = NumberAttribute(null=True)
+    successes = NumberAttribute(null=True)
+    rating_count = NumberAttribute(null=True)
+    rating_sum = NumberAttribute(null=True)
+    rating_sq_sum = NumberAttribute(null=True)
+    quality_count = NumberAttribute(null=True)
+    quality_sum = NumberAttribute(null=True)
+
+
+COUNTED = tuple(counters.fields_of(VariantCounter))
+
+
+def variant_counts(
+    tenant_id: str, experiment_id: str, deltas: dict[str, float], variant_id: str, *, seed: str
+) -> list[storage.Op]:
+    """The ADD to a variant's totals (only the fields it keeps)."""
+    wanted = {name: value for name, value in deltas.items() if name in COUNTED and value}
+    bucket = keys.variant_counter_bucket(experiment_id, variant_id)
+    op = counters.increment(VariantCounter, tenant_id, keys.experiment_counter_name(), bucket, wanted, seed=seed)
+    return [op] if op is not None else []
+
+
+def assignment_counts(tenant_id: str, experiment_id: str, period: int, variant_id: str, *, seed: str) -> list[storage.Op]:
+    """One assignment, counted on the variant's totals and on its period's count (for the SRM check)."""
+    name = keys.experiment_counter_name()
+    ops = [
+        counters.increment(
+            VariantCounter, tenant_id, name, keys.variant_counter_bucket(experiment_id, variant_id), {"assignments": 1}, seed=seed
+        ),
+        counters.increment(
+            VariantCounter,
+            tenant_id,
+            name,
+            keys.period_counter_bucket(experiment_id, period, variant_id),
+            {"assignments": 1},
+            seed=seed,
+        ),
+    ]
+    return [op for op in ops if op is not None]
+
+
+def read_counts(tenant_id: str, experiment_id: str) -> tuple[dict[str, dict[str, Any]], dict[int, dict[str, int]]]:
+    """Per-variant totals, and per period the assignments of each variant; shards summed."""
+    buckets = counters.read(VariantCounter, tenant_id, keys.experiment_counter_name(), f"{experiment_id}#", f"{experiment_id}#~")
+    totals: dict[str, dict[str, Any]] = {}
+    periods: dict[int, dict[str, int]] = {}
+    for bucket, values in buckets.items():
+        parts = bucket.split("#")
+        if len(parts) == 3 and parts[1] == "VARIANT":
+            totals[parts[2]] = values
+        elif len(parts) == 4 and parts[1] == "PERIOD":
+            periods.setdefault(int(parts[2]), {})[parts[3]] = int(values.get("assignments", 0))
+    return totals, periods
+
+
+def load_partition(tenant_id: str, experiment_id: str) -> tuple[ExperimentItem | None, list[PeriodItem], list[SequentialItem]]:
+    """One Query of the experiment's partition: the experiment, its periods (oldest first), its running p-values."""
+    experiment: ExperimentItem | None = None
+    periods: list[PeriodItem] = []
+    sequential: list[SequentialItem] = []
+    for item in TableItem.query(keys.experiment_partition(tenant_id, experiment_id), consistent_read=True):
+        if isinstance(item, ExperimentItem):
+            experiment = item
+        elif isinstance(item, PeriodItem):
+            periods.append(item)
+        elif isinstance(item, SequentialItem):
+            sequential.append(item)
+    periods.sort(key=lambda p: p.period)
+    return experiment, periods, sequential
+
+
+def iter_experiments(tenant_id: str, status: str | None = None) -> Iterator[ExperimentItem]:
+    """Every experiment of a tenant (optionally of one status), newest first."""
+    condition = (ExperimentItem.status == status) if status else None
+    yield from ExperimentItem.gsi1.query(keys.experiments(tenant_id), filter_condition=condition, scan_index_forward=False)
