@@ -5,9 +5,12 @@ from chalice import Chalice
 from chalicelib.api.catalog import catalog
 from chalicelib.api.experiments import experiments
 from chalicelib.api.generation import generation
+from chalicelib.api.governance import governance
 from chalicelib.api.health import health
 from chalicelib.api.middleware import http_middleware
 from chalicelib.api.prompts import prompts
+from chalicelib.api.registry import registry
+from chalicelib.api.registry_operations import registry_operations
 from chalicelib.api.scheduler import scheduler
 from chalicelib.api.sessions import sessions
 from chalicelib.api.tenants import tenants
@@ -15,5 +18,18 @@ from chalicelib.jobs.schedules import jobs
 
 app = Chalice(app_name="learnloop", configure_logs=False)
 app.register_middleware(http_middleware, "http")
-for blueprint in (health, tenants, sessions, scheduler, jobs, catalog, prompts, generation, experiments):
+for blueprint in (
+    health,
+    tenants,
+    sessions,
+    scheduler,
+    jobs,
+    catalog,
+    prompts,
+    generation,
+    registry,
+    registry_operations,
+    governance,
+    experiments,
+):
     app.register_blueprint(blueprint)

@@ -266,16 +266,26 @@ def ml_predictions_by_day(tenant_id: str, model_id: str, day: str) -> str:
     return f"{_tenant(tenant_id)}#MLVERSION#{model_id}#PREDICTIONS#{day}"
 
 
+def ml_experiments(tenant_id: str) -> str:
+    """The tenant's registry experiments (seed: AIExperiment), one partition."""
+    return f"{_tenant(tenant_id)}#MLEXPERIMENTS"
+
+
 def ml_experiment(tenant_id: str, experiment_name: str) -> Key:
-    return Key(f"{_tenant(tenant_id)}#MLEXPERIMENTS", f"EXPERIMENT#{experiment_name}")
+    return Key(ml_experiments(tenant_id), f"EXPERIMENT#{experiment_name}")
 
 
 def ml_experiment_prefix() -> str:
     return "EXPERIMENT#"
 
 
+def ml_pipelines(tenant_id: str) -> str:
+    """The tenant's pipeline definitions, one partition."""
+    return f"{_tenant(tenant_id)}#MLPIPELINES"
+
+
 def ml_pipeline(tenant_id: str, pipeline_name: str) -> Key:
-    return Key(f"{_tenant(tenant_id)}#MLPIPELINES", f"PIPELINE#{pipeline_name}")
+    return Key(ml_pipelines(tenant_id), f"PIPELINE#{pipeline_name}")
 
 
 def ml_pipeline_prefix() -> str:

@@ -12,6 +12,17 @@ TASKS: list[TaskSpec] = []
 
 TASKS.append(
     TaskSpec(
+        "detect-drift",
+        1,
+        "days",
+        "chalicelib.registry.monitoring:detect_drift",
+        "Compare recent prediction inputs with each model version's baseline (KS, PSI, Wasserstein, chi-square, "
+        "Jensen-Shannon), record drift reports and check drift and performance policies",
+    )
+)
+
+TASKS.append(
+    TaskSpec(
         "optimize-experiments",
         1,
         "days",

@@ -1,0 +1,214 @@
+"""Violations: opened once per breach (a deterministic id and a conditional put), then moved through their life cycle."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core import clock, keys, pagination, storage
+from ..core.errors import Conflict, NotFound
+from ..core.query import page
+from ..core.schemas import Page
+from .schemas import Violation, ViolationChange, ViolationPatch, ViolationQuery
+from .store import PolicyItem, ViolationItem
+
+# The life cycle as data. A resolved or false-positive violation can be reopened.
+MOVES: Mapping[str, frozenset[str]] = {
+    "open": frozenset({"investigating", "resolved", "false_positive"}),
+    "investigating": frozenset({"open", "resolved", "false_positive"}),
+    "resolved": frozenset({"open"}),
+    "false_positive": frozenset({"open"}),
+}
+CLOSED = frozenset({"resolved", "false_positive"})
+VIOLATION_TYPES = {
+    "performance": "performance",
+    "drift": "drift",
+    "fairness": "fairness",
+    "bias_detection": "bias",
+    "data_quality": "data_quality",
+}
+MAX_HISTORY = 50
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A policy's threshold passed by one figure in one window. `direction` is `min` when the figure must
+    stay at or above the threshold, `max` when at or below it."""
+
+    policy: PolicyItem
+    metric: str
+    value: float
+    threshold: float
+    direction: str
+    window: str
+    description: str
+    subject: str = ""
+    model_id: str | None = None
+    model_name: str | None = None
+    model_version: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def violation_id(self) -> str:
+        """The same breach (policy, model, subject, metric, window) always gets the same id."""
+        parts = (self.policy.id, self.model_id or "", self.subject, self.metric, self.window)
+        return "vio_" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:26]
+
+
+def severity(value: float, threshold: float, direction: str) -> str:
+    """How far past its threshold a figure is, relative to the threshold: under 10 % low, under 25 % medium,
+    under 50 % high, else critical."""
+    gap = (threshold - value) if direction == "min" else (value - threshold)
+    relative = gap / max(abs(threshold), 1e-9)
+    if relative >= 0.5:
+        return "critical"
+    if relative >= 0.25:
+        return "high"
+    if relative >= 0.1:
+        return "medium"
+    return "low"
+
+
+def open_violations(tenant_id: str, breaches: list[Breach]) -> int:
+    """Open a violation for every breach that has none yet; the number opened now."""
+    unique = {breach.violation_id: breach for breach in breaches}
+    if not unique:
+        return 0
+    wanted = {vid: keys.violation(tenant_id, vid) for vid in unique}
+    existing = storage.get_many(wanted.values())
+    opened = 0
+    for vid, breach in unique.items():
+        if wanted[vid] in existing:
+            continue
+        try:
+            storage.commit([storage.Put(_item(tenant_id, breach), ViolationItem.pk.does_not_exist())])
+            opened += 1
+        except storage.ConditionFailed as exc:
+            if exc.conflict:
+                raise
+            # Another check opened it between our read and our write: still exactly one.
+    return opened
+
+
+def list_violations(tenant_id: str, query: ViolationQuery) -> Page[Violation]:
+    listing = f"violations:{query.status or ''}"
+    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
+    if query.status is not None:
+        partition, index = keys.violations_by_status(tenant_id, query.status), "gsi3"
+    else:
+        partition, index = keys.violations(tenant_id), "gsi1"
+    found, last = page(ViolationItem, partition, index=index, limit=query.limit, after=state.get("k"), forward=False)
+    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    return Page[Violation](items=[view(item) for item in found], next_cursor=cursor)
+
+
+def get_violation(tenant_id: str, violation_id: str) -> Violation:
+    return view(_load(tenant_id, violation_id))
+
+
+def patch_violation(tenant_id: str, violation_id: str, data: ViolationPatch, by: str | None) -> Violation:
+    def attempt() -> ViolationItem:
+        item = _load(tenant_id, violation_id)
+        current = item.status
+        if data.status != current and data.status not in MOVES[current]:
+            options = ", ".join(sorted(MOVES[current]))
+            raise Conflict(
+                f"violation {violation_id} cannot move from {current} to {data.status}; from {current} it can move to: {options}",
+                code="illegal_transition",
+                details=[{"field": "body.status", "from": current, "to": data.status, "allowed": sorted(MOVES[current])}],
+            )
+        now = clock.iso(clock.now())
+        if data.status != current:
+            history = list(item.status_history or [])
+            history.append({"from_status": current, "to_status": data.status, "at": now, "by": by})
+            item.status_history = history[-MAX_HISTORY:]
+            item.status = data.status
+            item.gsi3pk = keys.violations_by_status(tenant_id, data.status)
+            if data.status in CLOSED:
+                item.resolved_at, item.resolved_by = now, by
+            else:
+                item.resolved_at = item.resolved_by = None
+        if data.resolution is not None:
+            item.resolution = data.resolution
+        item.updated_at = now
+        expected = item.version
+        item.version = expected + 1
+        storage.commit([storage.Put(item, ViolationItem.version == expected)])
+        return item
+
+    return view(storage.retrying(attempt, what="updating the violation"))
+
+
+def _item(tenant_id: str, breach: Breach) -> ViolationItem:
+    now = clock.iso(clock.now())
+    vid = breach.violation_id
+    key = keys.violation(tenant_id, vid)
+    sort = keys.time_sort(now, vid)
+    policy = breach.policy
+    return ViolationItem(
+        key.pk,
+        key.sk,
+        id=vid,
+        policy_id=policy.id,
+        policy_name=policy.policy_name,
+        policy_type=policy.policy_type,
+        violation_type=VIOLATION_TYPES.get(policy.policy_type, policy.policy_type),
+        severity=(policy.rules or {}).get("severity") or severity(breach.value, breach.threshold, breach.direction),
+        status="open",
+        description=breach.description,
+        details={**breach.details, "direction": breach.direction},
+        model_id=breach.model_id,
+        model_name=breach.model_name,
+        model_version=breach.model_version,
+        subject=breach.subject or None,
+        metric=breach.metric,
+        value=breach.value,
+        threshold=breach.threshold,
+        window=breach.window,
+        status_history=[{"from_status": None, "to_status": "open", "at": now, "by": None}],
+        opened_at=now,
+        updated_at=now,
+        version=1,
+        gsi1pk=keys.violations(tenant_id),
+        gsi1sk=sort,
+        gsi3pk=keys.violations_by_status(tenant_id, "open"),
+        gsi3sk=sort,
+    )
+
+
+def _load(tenant_id: str, violation_id: str) -> ViolationItem:
+    item = storage.get(ViolationItem, keys.violation(tenant_id, violation_id))
+    if item is None:
+        raise NotFound(f"no violation {violation_id}")
+    return item
+
+
+def view(item: ViolationItem) -> Violation:
+    return Violation(
+        id=item.id,
+        violation_id=item.id,
+        policy_id=item.policy_id,
+        policy_name=item.policy_name,
+        policy_type=item.policy_type,
+        violation_type=item.violation_type,
+        severity=item.severity,  # type: ignore[arg-type]
+        status=item.status,  # type: ignore[arg-type]
+        description=item.description,
+        details=item.details or {},
+        model_id=item.model_id,
+        model_name=item.model_name,
+        model_version=item.model_version,
+        subject=item.subject,
+        metric=item.metric,
+        value=item.value,
+        threshold=item.threshold,
+        window=item.window,
+        resolution=item.resolution,
+        resolved_by=item.resolved_by,
+        resolved_at=item.resolved_at,
+        status_history=[ViolationChange(**change) for change in item.status_history or []],
+        opened_at=item.opened_at,
+        updated_at=item.updated_at,
+    )

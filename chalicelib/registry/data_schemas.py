@@ -1,0 +1,273 @@
+"""What the registry's monitoring routes take and give: drift baselines and reports, pipelines, data quality."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator, model_validator
+
+from ..core.schemas import ListQuery, RequestBody, Timestamp, View
+from .schemas import FeatureName, Fraction, ModelName
+
+DriftType = Literal["data_drift", "label_drift", "concept_drift"]
+DriftMetric = Literal["ks", "psi", "wasserstein", "chi_square", "jensen_shannon", "accuracy_drop", "rmse_increase"]
+DriftStatus = Literal["detected", "warning", "normal"]
+QualityMetric = Literal["completeness", "validity", "consistency", "timeliness", "accuracy"]
+QualityStatus = Literal["pass", "warning", "fail"]
+PipelineType = Literal["data_collection", "preprocessing", "feature_engineering", "validation"]
+
+_NAME = r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}"
+_VERSION = r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}"
+SOURCE_TABLE = re.compile(rf"^(predictions:{_NAME}:{_VERSION}|sessions|registry_models)$")
+TARGET_TABLE = re.compile(rf"^(baseline:{_NAME}:{_VERSION}|data_quality)$")
+ColumnPath = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\s.][^\s]*$")]
+
+
+# --- drift -------------------------------------------------------------------------------------
+
+
+class DriftThresholds(RequestBody):
+    """Overrides of the default thresholds (docs/registry.md), kept with the baseline."""
+
+    ks: Fraction | None = None
+    psi: float | None = Field(default=None, gt=0)
+    wasserstein: float | None = Field(default=None, gt=0)
+    chi_square: Fraction | None = Field(default=None, description="On Cramér's V.")
+    jensen_shannon: Fraction | None = None
+    accuracy_drop: Fraction | None = None
+    rmse_increase: float | None = Field(default=None, gt=0)
+    alpha: float | None = Field(default=None, gt=0, lt=1)
+    min_samples: int | None = Field(default=None, ge=2, le=100_000)
+
+
+class FromPredictions(RequestBody):
+    """Take the baseline from this version's own predictions in a window (default: the last 7 days)."""
+
+    from_: Timestamp | None = Field(default=None, alias="from")
+    to: Timestamp | None = None
+    days: int = Field(default=7, ge=1, le=366)
+    max_samples: int = Field(default=5000, ge=10, le=20_000)
+
+
+class BaselineCreate(RequestBody):
+    features: dict[FeatureName, Annotated[list[JsonValue], Field(min_length=1, max_length=100_000)]] | None = Field(
+        default=None, max_length=500
+    )
+    predictions: list[JsonValue] | None = Field(
+        default=None, min_length=1, max_length=100_000, description="Baseline of the model's outputs (label drift)."
+    )
+    from_predictions: FromPredictions | None = None
+    thresholds: DriftThresholds | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BaselineCreate:
+        given = self.features is not None or self.predictions is not None
+        if given == (self.from_predictions is not None):
+            raise ValueError("give either features (and/or predictions) or from_predictions")
+        if self.features is not None and not self.features:
+            raise ValueError("features must name at least one feature")
+        return self
+
+
+class BaselineFeature(View):
+    feature_name: str
+    drift_type: str
+    kind: Literal["numeric", "categorical"]
+    sample_size: int
+    stored_size: int
+    mean: float | None = None
+    std: float | None = None
+    min: float | None = None
+    max: float | None = None
+    categories: dict[str, int] | None = None
+
+
+class Baseline(View):
+    id: str
+    model_id: str
+    model_name: str
+    model_version: str
+    source: Literal["given", "predictions", "pipeline"]
+    window_start: str | None = None
+    window_end: str | None = None
+    features: list[BaselineFeature]
+    skipped: list[str] = Field(default_factory=list, description="Features with no usable value.")
+    created_at: str
+
+
+class DriftReport(View):
+    id: str
+    drift_id: str
+    model_id: str
+    model_name: str
+    model_version: str
+    feature_name: str
+    drift_type: str
+    metric: str
+    drift_score: float
+    threshold: float
+    status: DriftStatus
+    statistic: float | None = None
+    p_value: float | None = None
+    baseline_value: float | str | None = None
+    current_value: float | str | None = None
+    baseline_size: int
+    current_size: int
+    window_start: str
+    window_end: str
+    checked_at: str
+    analysis: dict[str, JsonValue] = Field(default_factory=dict)
+    recommendations: list[str] = Field(default_factory=list)
+
+
+# --- pipelines and data quality ------------------------------------------------------------------
+
+
+class ColumnRule(RequestBody):
+    required: bool = False
+    type: Literal["number", "integer", "string", "boolean", "object", "array", "timestamp"] | None = None
+    min: float | None = None
+    max: float | None = None
+    allowed: list[JsonValue] | None = Field(default=None, min_length=1, max_length=1000)
+    pattern: str | None = Field(default=None, max_length=500)
+    max_age_days: float | None = Field(default=None, gt=0, description="Timeliness: the column is a timestamp this recent.")
+    thresholds: dict[QualityMetric, Fraction] | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"is not a regular expression: {exc}") from None
+        return pattern
+
+    @model_validator(mode="after")
+    def _range(self) -> ColumnRule:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min must not exceed max")
+        return self
+
+
+class Transformation(RequestBody):
+    fill_missing: JsonValue = None
+    clip: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None
+    lowercase: bool = False
+    strip: bool = False
+    cast: Literal["number", "string"] | None = None
+
+
+class PipelineConfig(BaseModel):
+    """Known settings are checked; anything else is kept as given."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    days: int = Field(default=30, ge=1, le=366, description="Records of the last `days` days (predictions, sessions).")
+    max_records: int = Field(default=10_000, ge=1, le=50_000)
+    where: dict[str, JsonValue] = Field(default_factory=dict, description="Only records whose fields equal these.")
+    dedupe_key: ColumnPath | None = Field(default=None, description="Records repeating this column's value are skipped.")
+    columns: list[ColumnPath] = Field(default_factory=list, max_length=200, description="Columns profiled without rules.")
+    thresholds: dict[QualityMetric, Fraction] = Field(default_factory=dict)
+    warning_margin: Fraction = 0.05
+
+
+class PipelineCreate(RequestBody):
+    pipeline_name: ModelName
+    pipeline_type: PipelineType
+    schedule: str | None = Field(default=None, max_length=100, description="A cron expression, kept for the record.")
+    description: str | None = Field(default=None, max_length=2000)
+    config: PipelineConfig = Field(default_factory=PipelineConfig)
+    source_tables: list[str] = Field(min_length=1, max_length=10)
+    target_tables: list[str] = Field(default_factory=list, max_length=10)
+    validation_rules: dict[ColumnPath, ColumnRule] = Field(default_factory=dict, max_length=200)
+    transformations: dict[ColumnPath, Transformation] = Field(default_factory=dict, max_length=200)
+
+    @field_validator("source_tables")
+    @classmethod
+    def _sources(cls, tables: list[str]) -> list[str]:
+        for table in tables:
+            if not SOURCE_TABLE.match(table):
+                raise ValueError(f"{table!r} is not a source: predictions:<model>:<version>, sessions or registry_models")
+        return tables
+
+    @field_validator("target_tables")
+    @classmethod
+    def _targets(cls, tables: list[str]) -> list[str]:
+        for table in tables:
+            if not TARGET_TABLE.match(table):
+                raise ValueError(f"{table!r} is not a target: baseline:<model>:<version> or data_quality")
+        return tables
+
+
+class PipelineRunCreate(RequestBody):
+    """A run takes no parameters: it executes the pipeline as defined."""
+
+
+class PipelinePatch(RequestBody):
+    status: Literal["active", "paused"]
+
+
+class Pipeline(View):
+    id: str
+    pipeline_id: str
+    pipeline_name: str
+    pipeline_type: str
+    status: str
+    schedule: str | None = None
+    description: str | None = None
+    config: dict[str, JsonValue]
+    source_tables: list[str]
+    target_tables: list[str]
+    validation_rules: dict[str, JsonValue]
+    transformations: dict[str, JsonValue]
+    runs: int = 0
+    last_run_id: str | None = None
+    last_run_at: str | None = None
+    last_run_status: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class DataQuality(View):
+    id: str
+    table_name: str
+    column_name: str
+    quality_metric: QualityMetric
+    metric_value: float
+    threshold: float
+    status: QualityStatus
+    records: int
+    issues: list[str] = Field(default_factory=list)
+    recommendations: list[str] = Field(default_factory=list)
+    pipeline_name: str | None = None
+    run_id: str | None = None
+    measured_at: str
+
+
+class PipelineRun(View):
+    id: str
+    run_id: str
+    pipeline_id: str
+    pipeline_name: str
+    pipeline_type: str
+    status: Literal["completed", "failed"]
+    records_processed: int
+    records_failed: int
+    records_skipped: int
+    metrics: dict[str, JsonValue]
+    logs: str
+    data_quality: list[DataQuality] = Field(default_factory=list)
+    violations_opened: int = 0
+    started_at: str
+    ended_at: str
+    duration_ms: float
+
+
+class DataQualityQuery(ListQuery):
+    table: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+
+
+class PipelineRunListQuery(ListQuery):
+    pass

@@ -1,0 +1,99 @@
+"""Registry experiments (seed: AIExperiment): objective, hypothesis, baseline and current model, results."""
+
+from __future__ import annotations
+
+from ..core import clock, keys, pagination, storage
+from ..core.errors import Conflict, NotFound
+from ..core.ids import new_id
+from ..core.query import page
+from ..core.schemas import ListQuery, Page
+from ..core.table import TableItem
+from . import lifecycle
+from .schemas import MlExperiment, MlExperimentCreate, MlExperimentPatch
+from .store import ExperimentItem
+
+
+def create_experiment(tenant_id: str, data: MlExperimentCreate) -> MlExperiment:
+    now = clock.iso(clock.now())
+    key = keys.ml_experiment(tenant_id, data.experiment_name)
+    item = ExperimentItem(
+        key.pk,
+        key.sk,
+        id=new_id("mlx"),
+        experiment_name=data.experiment_name,
+        objective=data.objective,
+        hypothesis=data.hypothesis,
+        status="active",
+        baseline_model=data.baseline_model,
+        current_model=data.current_model,
+        success_metrics=data.success_metrics,
+        methodology=data.methodology,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    try:
+        storage.commit([storage.Put(item, ExperimentItem.pk.does_not_exist())])
+    except storage.ConditionFailed as exc:
+        if exc.failed:
+            raise Conflict(f"an experiment named {data.experiment_name} already exists", code="experiment_exists") from exc
+        raise
+    return view(item)
+
+
+def list_experiments(tenant_id: str, query: ListQuery) -> Page[MlExperiment]:
+    state = pagination.decode(tenant_id, "registry-experiments", query.cursor) if query.cursor else {}
+    found, last = page(
+        ExperimentItem,
+        keys.ml_experiments(tenant_id),
+        limit=query.limit,
+        after=state.get("k"),
+        range_condition=TableItem.sk.startswith(keys.ml_experiment_prefix()),
+    )
+    cursor = pagination.encode(tenant_id, "registry-experiments", {"k": last}) if last else None
+    return Page[MlExperiment](items=[view(item) for item in found], next_cursor=cursor)
+
+
+def patch_experiment(tenant_id: str, experiment_name: str, data: MlExperimentPatch) -> MlExperiment:
+    def attempt() -> ExperimentItem:
+        item = _load(tenant_id, experiment_name)
+        if data.status is not None:
+            what = f"experiment {experiment_name}"
+            lifecycle.check_move("experiment", lifecycle.EXPERIMENT_MOVES, item.status, data.status, what)
+            item.status = data.status
+        for name in ("current_model", "results", "conclusions"):
+            if name in data.model_fields_set:
+                setattr(item, name, getattr(data, name))
+        item.updated_at = clock.iso(clock.now())
+        expected = item.version
+        item.version = expected + 1
+        storage.commit([storage.Put(item, ExperimentItem.version == expected)])
+        return item
+
+    return view(storage.retrying(attempt, what="updating the experiment"))
+
+
+def _load(tenant_id: str, experiment_name: str) -> ExperimentItem:
+    item = storage.get(ExperimentItem, keys.ml_experiment(tenant_id, experiment_name)) if "#" not in experiment_name else None
+    if item is None:
+        raise NotFound(f"no registry experiment {experiment_name}")
+    return item
+
+
+def view(item: ExperimentItem) -> MlExperiment:
+    return MlExperiment(
+        id=item.id,
+        experiment_id=item.id,
+        experiment_name=item.experiment_name,
+        objective=item.objective,
+        hypothesis=item.hypothesis,
+        status=item.status,
+        baseline_model=item.baseline_model,
+        current_model=item.current_model,
+        success_metrics=item.success_metrics or {},
+        methodology=item.methodology or {},
+        results=item.results,
+        conclusions=item.conclusions,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )

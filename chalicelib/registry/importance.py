@@ -1,0 +1,65 @@
+"""Feature importance (seed: AIModelFeatureImportance): per model version and method, ranked."""
+
+from __future__ import annotations
+
+from ..core import clock, keys, storage
+from ..core.ids import new_id
+from ..core.query import all_items
+from ..core.schemas import Page
+from ..core.table import TableItem
+from . import models
+from .schemas import FeatureImportance, FeatureImportanceSet, RankedFeature
+from .store import ImportanceItem
+
+
+def rank(features: list[tuple[str, float]]) -> list[RankedFeature]:
+    """Most important first (by importance, descending; ties by name). Ties share a rank and the next rank
+    skips as many places (1, 2, 2, 4), so a rank says how many features are more important."""
+    ordered = sorted(features, key=lambda pair: (-pair[1], pair[0]))
+    ranked: list[RankedFeature] = []
+    for position, (name, importance) in enumerate(ordered, start=1):
+        tied = ranked and ranked[-1].importance == importance
+        ranked.append(RankedFeature(feature_name=name, importance=importance, rank=ranked[-1].rank if tied else position))
+    return ranked
+
+
+def set_importance(tenant_id: str, model_name: str, model_version: str, data: FeatureImportanceSet) -> FeatureImportance:
+    """Replace the version's importance for one method."""
+    model = models.load(tenant_id, model_name, model_version)
+    key = keys.ml_importance(tenant_id, model_name, model_version, data.method)
+    ranked = rank([(f.feature_name, f.importance) for f in data.features])
+    item = ImportanceItem(
+        key.pk,
+        key.sk,
+        id=new_id("fim"),
+        model_id=model.id,
+        model_name=model_name,
+        model_version=model_version,
+        method=data.method,
+        features=[feature.model_dump() for feature in ranked],
+        updated_at=clock.iso(clock.now()),
+    )
+    storage.commit([storage.Put(item)])
+    return view(item)
+
+
+def list_importance(tenant_id: str, model_name: str, model_version: str) -> Page[FeatureImportance]:
+    models.load(tenant_id, model_name, model_version)
+    found = all_items(
+        ImportanceItem,
+        keys.ml_model_partition(tenant_id, model_name),
+        TableItem.sk.startswith(keys.ml_importance_prefix(model_version)),
+    )
+    return Page[FeatureImportance](items=[view(item) for item in found])
+
+
+def view(item: ImportanceItem) -> FeatureImportance:
+    return FeatureImportance(
+        id=item.id,
+        model_id=item.model_id,
+        model_name=item.model_name,
+        model_version=item.model_version,
+        method=item.method,
+        features=[RankedFeature(**feature) for feature in item.features],
+        updated_at=item.updated_at,
+    )

@@ -1,0 +1,177 @@
+"""Model versions: registered, listed, their metrics recorded and their status moved along its life cycle."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..core import clock, keys, pagination, storage
+from ..core.errors import Conflict, NotFound
+from ..core.ids import new_id
+from ..core.query import page
+from ..core.schemas import Page
+from ..governance.checks import ModelRef
+from . import lifecycle
+from .metrics import canonical_label
+from .schemas import MlModel, ModelCreate, ModelListQuery, ModelPatch, StatusChange
+from .store import ModelItem
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+MAX_HISTORY = 50
+
+
+def register_model(tenant_id: str, data: ModelCreate) -> MlModel:
+    now = clock.iso(clock.now())
+    model_id = new_id("mdl")
+    key = keys.ml_model(tenant_id, data.model_name, data.model_version)
+    item = ModelItem(
+        key.pk,
+        key.sk,
+        id=model_id,
+        model_name=data.model_name,
+        model_version=data.model_version,
+        model_type=data.model_type,
+        algorithm=data.algorithm,
+        status="training",
+        hyperparameters=data.hyperparameters,
+        feature_columns=data.feature_columns,
+        target_column=data.target_column,
+        experiment_id=data.experiment_id,
+        description=data.description,
+        positive_label=canonical_label(data.positive_label) if data.positive_label is not None else None,
+        segment_columns=data.segment_columns,
+        running_runs=0,
+        status_history=[_change(None, "training", now, "registered")],
+        created_at=now,
+        updated_at=now,
+        version=1,
+        gsi1pk=keys.ml_models(tenant_id),
+        gsi1sk=keys.time_sort(now, model_id),
+        gsi3pk=keys.ml_models_by_status(tenant_id, "training"),
+        gsi3sk=keys.time_sort(now, model_id),
+    )
+    try:
+        storage.commit([storage.Put(item, ModelItem.pk.does_not_exist())])
+    except storage.ConditionFailed as exc:
+        if exc.failed:
+            raise Conflict(
+                f"model {data.model_name} version {data.model_version} is already registered", code="model_version_exists"
+            ) from exc
+        raise
+    return view(item)
+
+
+def get_model(tenant_id: str, model_name: str, model_version: str) -> MlModel:
+    return view(load(tenant_id, model_name, model_version))
+
+
+def list_models(tenant_id: str, query: ModelListQuery) -> Page[MlModel]:
+    """Newest first; by status through GSI3, otherwise through GSI1; a model name filters either."""
+    listing = f"models:{query.status or ''}:{query.model_name or ''}"
+    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
+    if query.status is not None:
+        partition, index = keys.ml_models_by_status(tenant_id, query.status), "gsi3"
+    else:
+        partition, index = keys.ml_models(tenant_id), "gsi1"
+    condition = ModelItem.model_name == query.model_name if query.model_name is not None else None
+    found, last = page(
+        ModelItem, partition, index=index, limit=query.limit, after=state.get("k"), filter_condition=condition, forward=False
+    )
+    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    return Page[MlModel](items=[view(item) for item in found], next_cursor=cursor)
+
+
+def patch_model(tenant_id: str, model_name: str, model_version: str, data: ModelPatch) -> MlModel:
+    """Record metrics and move the status; an illegal move is 409 and writes nothing."""
+
+    def attempt() -> ModelItem:
+        item = load(tenant_id, model_name, model_version)
+        changes: dict[str, Any] = {}
+        for name in ("accuracy", "precision", "recall", "f1_score", "description"):
+            if name in data.model_fields_set:
+                changes[name] = getattr(data, name)
+        if data.status is not None and data.status != item.status:
+            lifecycle.check_move("model", lifecycle.MODEL_MOVES, item.status, data.status, f"model {model_name} {model_version}")
+            changes.update(status_changes(tenant_id, item, data.status, "changed by request"))
+        commit_changes(item, changes)
+        return item
+
+    return view(storage.retrying(attempt, what="updating the model"))
+
+
+def status_changes(tenant_id: str, item: ModelItem, target: str, reason: str) -> dict[str, Any]:
+    """The attributes a status move sets: the status, its GSI3 partition and the history."""
+    now = clock.iso(clock.now())
+    history = [*(item.status_history or []), _change(item.status, target, now, reason)][-MAX_HISTORY:]
+    return {"status": target, "gsi3pk": keys.ml_models_by_status(tenant_id, target), "status_history": history}
+
+
+def update_op(item: ModelItem, changes: dict[str, Any], *, extra: list[Any] | None = None) -> storage.Update:
+    """SET `changes` (and `updated_at`) and bump the version, on condition nobody changed the item meanwhile."""
+    expected = item.version
+    changes = {**changes, "updated_at": clock.iso(clock.now())}
+    attributes = ModelItem.get_attributes()
+    actions = [attributes[name].set(value) if value is not None else attributes[name].remove() for name, value in changes.items()]
+    actions.append(ModelItem.version.set(expected + 1))
+    actions += extra or []
+    for name, value in changes.items():
+        setattr(item, name, value)
+    item.version = expected + 1
+    return storage.Update(ModelItem(item.pk, item.sk), actions, ModelItem.version == expected)
+
+
+def commit_changes(item: ModelItem, changes: dict[str, Any]) -> None:
+    if changes:
+        storage.commit([update_op(item, changes)])
+
+
+def load(tenant_id: str, model_name: str, model_version: str) -> ModelItem:
+    """The version, or 404 (also for names and versions that cannot exist)."""
+    item = None
+    if _NAME.match(model_name) and _VERSION.match(model_version):
+        item = storage.get(ModelItem, keys.ml_model(tenant_id, model_name, model_version))
+    if item is None:
+        raise NotFound(f"no model {model_name} version {model_version}")
+    return item
+
+
+def iter_models(tenant_id: str) -> list[ModelItem]:
+    """Every version of the tenant (GSI1), for the scheduled monitoring."""
+    return list(ModelItem.gsi1.query(keys.ml_models(tenant_id)))  # type: ignore[arg-type]
+
+
+def ref(item: ModelItem) -> ModelRef:
+    return ModelRef(item.id, item.model_name, item.model_version)
+
+
+def _change(before: str | None, after: str, at: str, reason: str) -> dict[str, Any]:
+    return {"from_status": before, "to_status": after, "at": at, "reason": reason}
+
+
+def view(item: ModelItem) -> MlModel:
+    return MlModel(
+        id=item.id,
+        model_id=item.id,
+        model_name=item.model_name,
+        model_version=item.model_version,
+        model_type=item.model_type,
+        algorithm=item.algorithm,
+        status=item.status,
+        hyperparameters=item.hyperparameters or {},
+        feature_columns=item.feature_columns or [],
+        target_column=item.target_column,
+        experiment_id=item.experiment_id,
+        description=item.description,
+        positive_label=item.positive_label,
+        segment_columns=item.segment_columns or [],
+        accuracy=item.accuracy,
+        precision=item.precision,
+        recall=item.recall,
+        f1_score=item.f1_score,
+        running_runs=int(item.running_runs or 0),
+        last_run_id=item.last_run_id,
+        status_history=[StatusChange(**change) for change in item.status_history or []],
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )

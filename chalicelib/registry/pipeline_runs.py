@@ -1,0 +1,371 @@
+"""Pipeline runs (seed: AIDataPipelineRun): a pipeline executed over the tenant's own data in Learnloop.
+
+A run reads every source table (a version's predictions, the tenant's sessions, the registry's model
+versions) within `config.days` and `config.max_records`; skips the records that fail `config.where` or
+repeat `config.dedupe_key`; applies the transformations; checks each remaining record (processed)
+against the validation rules (failed when any rule breaks); measures data quality per (table, column);
+profiles the columns (feature engineering); writes the targets (a drift baseline from the valid records'
+input_data); and holds the quality figures against the data-quality policies.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..core import clock, keys, pagination, storage
+from ..core.errors import Conflict, NotFound
+from ..core.ids import new_id
+from ..core.logging import get_logger
+from ..core.query import page
+from ..core.schemas import ListQuery, Page
+from ..governance import checks
+from . import baselines, drift, models, pipelines, predictions, quality
+from .data_schemas import PipelineConfig, PipelineRun
+from .store import ModelItem, PipelineItem, PipelineRunItem
+
+MAX_LOG_LINES = 200
+MAX_LOG_CHARS = 65_536
+_BATCH = 90
+
+
+class SourceMissing(Exception):
+    """A source or target names something that does not exist (a model version)."""
+
+
+class Execution:
+    """What one run saw and did."""
+
+    def __init__(self, started: datetime) -> None:
+        self.started = started
+        self.read = self.processed = self.failed = self.skipped = self.transformed = 0
+        self.per_table: dict[str, Counter[str]] = defaultdict(Counter)
+        self.tallies: dict[tuple[str, str], quality.ColumnTally] = {}
+        self.valid: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.lines: list[str] = []
+        self.figures: list[quality.Figure] = []
+        self.extra: dict[str, Any] = {}
+
+    def log(self, line: str) -> None:
+        if len(self.lines) < MAX_LOG_LINES:
+            self.lines.append(f"{clock.iso(clock.now())} {line}")
+        elif len(self.lines) == MAX_LOG_LINES:
+            self.lines.append("... further lines left out")
+
+
+def run_pipeline(tenant_id: str, pipeline_name: str) -> PipelineRun:
+    pipeline = pipelines.load(tenant_id, pipeline_name)
+    if pipeline.status == "paused":
+        raise Conflict(f"pipeline {pipeline_name} is paused; set it active to run it", code="pipeline_paused")
+    config = PipelineConfig.model_validate(pipeline.config or {})
+    began, started = time.perf_counter(), clock.now()
+    run_id = new_id("prun")
+    work = Execution(started)
+    status = "completed"
+    work.log(f"run {run_id} of {pipeline.pipeline_type} pipeline {pipeline_name} started")
+    try:
+        execute(tenant_id, pipeline, config, work)
+        write_targets(tenant_id, pipeline, work, run_id)
+    except SourceMissing as exc:
+        status = "failed"
+        work.log(f"failed: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a crashed run is recorded as failed with its error
+        status = "failed"
+        work.log(f"failed: {type(exc).__name__}: {exc}")
+        get_logger().exception("pipeline run failed", extra={"pipeline": pipeline_name, "tenant_id": tenant_id})
+    ended = clock.now()
+    measured_at = clock.iso(ended)
+    opened = 0
+    if status == "completed":
+        storage_ops = quality.store_ops(tenant_id, work.figures, pipeline_name, run_id, measured_at)
+        for start in range(0, len(storage_ops), _BATCH):
+            storage.commit(storage_ops[start : start + _BATCH])
+        opened = _check_policies(tenant_id, work, run_id, pipeline_name)
+    work.log(
+        f"{status}: read {work.read}, processed {work.processed}, failed {work.failed}, skipped {work.skipped}; "
+        f"{len(work.figures)} quality figures, {opened} violations opened"
+    )
+    duration = round((time.perf_counter() - began) * 1000, 3)
+    run = _run_item(tenant_id, pipeline, run_id, status, work, opened, measured_at, duration)
+    storage.commit([storage.Put(run, PipelineRunItem.pk.does_not_exist()), _pipeline_update(pipeline, run)])
+    return view(run)
+
+
+def execute(tenant_id: str, pipeline: PipelineItem, config: PipelineConfig, work: Execution) -> None:
+    rules: dict[str, dict[str, Any]] = dict(pipeline.validation_rules or {})
+    for column in config.columns:
+        rules.setdefault(column, {})
+    steps: dict[str, dict[str, Any]] = pipeline.transformations or {}
+    seen: set[str] = set()
+    for table in pipeline.source_tables or []:
+        columns = dict(rules)
+        if not columns and pipeline.pipeline_type == "feature_engineering" and table.startswith("predictions:"):
+            columns = {f"input_data.{name}": {} for name in _model_for(tenant_id, table).feature_columns or []}
+        counts = work.per_table[table]
+        for record_id, record in read_source(tenant_id, table, config, work.started):
+            work.read += 1
+            counts["read"] += 1
+            if any(quality.get_path(record, path) != value for path, value in config.where.items()):
+                work.skipped += 1
+                counts["skipped"] += 1
+                continue
+            if config.dedupe_key is not None:
+                marker = json.dumps([table, quality.get_path(record, config.dedupe_key)], sort_keys=True, default=str)
+                if marker in seen:
+                    work.skipped += 1
+                    counts["skipped"] += 1
+                    continue
+                seen.add(marker)
+            if steps and transform(record, steps):
+                work.transformed += 1
+            work.processed += 1
+            counts["processed"] += 1
+            found = []
+            for column, rule in columns.items():
+                tally = work.tallies.setdefault((table, column), quality.ColumnTally())
+                found += [f"{column} {problem}" for problem in tally.see(quality.get_path(record, column), rule, work.started)]
+            if found:
+                work.failed += 1
+                counts["failed"] += 1
+                work.log(f"{table} {record_id}: " + "; ".join(found))
+            elif len(work.valid[table]) < config.max_records:
+                work.valid[table].append(record)
+        work.log(f"{table}: " + ", ".join(f"{name} {counts[name]}" for name in ("read", "processed", "failed", "skipped")))
+        for (tally_table, column), tally in work.tallies.items():
+            if tally_table == table:
+                work.figures += quality.figures(
+                    table, column, tally, columns.get(column, {}), config.thresholds, config.warning_margin
+                )
+        if pipeline.pipeline_type == "feature_engineering":
+            work.extra.setdefault("features", {})[table] = profile(work.valid[table], list(columns))
+
+
+def read_source(tenant_id: str, table: str, config: PipelineConfig, now: datetime) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(record id, record) of a source table, newest first where the table has an order."""
+    since = now - timedelta(days=config.days)
+    if table.startswith("predictions:"):
+        model = _model_for(tenant_id, table)
+        for item in predictions.recent(tenant_id, model.id, since, now, config.max_records):
+            yield item.id, predictions.view(item).model_dump(mode="json")
+    elif table == "sessions":
+        from ..sessions import service as sessions
+        from ..sessions.schemas import SessionListQuery
+
+        cursor, count = None, 0
+        while count < config.max_records:
+            query = SessionListQuery.model_validate(
+                {"from": clock.iso(since), "to": clock.iso(now), "limit": 200, "cursor": cursor}
+            )
+            listed = sessions.list_sessions(tenant_id, query)
+            for session in listed.items[: config.max_records - count]:
+                count += 1
+                yield session.id, session.model_dump(mode="json")
+            cursor = listed.next_cursor
+            if cursor is None:
+                break
+    elif table == "registry_models":
+        for item in models.iter_models(tenant_id)[: config.max_records]:
+            yield item.id, models.view(item).model_dump(mode="json")
+
+
+def transform(record: dict[str, Any], steps: dict[str, dict[str, Any]]) -> bool:
+    """Apply the transformations to `record` in place; whether anything changed."""
+    changed = False
+    for path, step in steps.items():
+        before = quality.get_path(record, path)
+        value = before
+        if quality.is_missing(value):
+            if "fill_missing" not in step:
+                continue
+            value = step["fill_missing"]
+        if isinstance(value, str):
+            value = value.strip() if step.get("strip") else value
+            value = value.lower() if step.get("lowercase") else value
+        if step.get("cast") == "number" and isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        elif step.get("cast") == "string" and value is not None and not isinstance(value, dict | list):
+            value = value if isinstance(value, str) else json.dumps(value)
+        if step.get("clip") and quality.json_type(value) == "number":
+            low, high = step["clip"]
+            value = min(max(value, low), high)
+        if quality.is_missing(before) or value != before:
+            quality.set_path(record, path, value)
+            changed = True
+    return changed
+
+
+def profile(records: list[dict[str, Any]], columns: list[str]) -> dict[str, Any]:
+    """Per column of the valid records: numbers' count, mean, std, min, max; categories' distinct values and top 5."""
+    found: dict[str, Any] = {}
+    for column in columns:
+        values = [quality.get_path(record, column) for record in records]
+        present = [v for v in values if not quality.is_missing(v)]
+        numbers = baselines.numbers(present)
+        if present and len(numbers) == len(present):
+            found[column] = {"kind": "numeric", "count": len(numbers), **drift.summary(numbers)}
+        else:
+            counts = baselines.labels(present)
+            found[column] = {
+                "kind": "categorical",
+                "count": sum(counts.values()),
+                "distinct": len(counts),
+                "top": counts.most_common(5),
+            }
+        found[column]["missing"] = len(values) - len(present)
+    return found
+
+
+def write_targets(tenant_id: str, pipeline: PipelineItem, work: Execution, run_id: str) -> None:
+    """Targets: `baseline:<model>:<version>` becomes the version's drift baseline from the valid records."""
+    for target in pipeline.target_tables or []:
+        if not target.startswith("baseline:"):
+            continue
+        model = _model_for(tenant_id, target)
+        records = [record for table in pipeline.source_tables or [] for record in work.valid[table]]
+        columns = [c.removeprefix("input_data.") for c in (pipeline.validation_rules or {}) if c.startswith("input_data.")]
+        columns = columns or list(model.feature_columns or [])
+        created_at = clock.iso(clock.now())
+        items = []
+        for name in columns:
+            values = [(record.get("input_data") or {}).get(name) for record in records]
+            item = baselines.build(
+                tenant_id, model.id, run_id, "data_drift", name, values, "pipeline", {}, (None, None), created_at
+            )
+            if item is not None:
+                items.append(item)
+        if not items:
+            work.log(f"{target}: no valid values, baseline left as it was")
+            continue
+        baselines.replace(tenant_id, model.id, items)
+        work.extra.setdefault("baselines_written", []).append({"target": target, "features": [i.feature_name for i in items]})
+        work.log(f"{target}: baseline of {len(items)} features from {len(records)} valid records")
+
+
+def list_runs(tenant_id: str, pipeline_name: str, query: ListQuery) -> Page[PipelineRun]:
+    pipelines.load(tenant_id, pipeline_name)
+    listing = f"pipeline-runs:{pipeline_name}"
+    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
+    partition = keys.ml_pipeline_run_partition(tenant_id, pipeline_name)
+    found, last = page(PipelineRunItem, partition, limit=query.limit, after=state.get("k"), forward=False)
+    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    return Page[PipelineRun](items=[view(item) for item in found], next_cursor=cursor)
+
+
+def _model_for(tenant_id: str, table: str) -> ModelItem:
+    _, name, version = table.split(":")
+    try:
+        return models.load(tenant_id, name, version)
+    except NotFound as exc:
+        raise SourceMissing(f"{table}: no model {name} version {version}") from exc
+
+
+def _check_policies(tenant_id: str, work: Execution, run_id: str, pipeline_name: str) -> int:
+    policies = checks.active_policies(tenant_id)
+    if not any(p.policy_type == "data_quality" for p in policies):
+        return 0
+    opened = 0
+    by_table: dict[str, list[quality.Figure]] = defaultdict(list)
+    for figure in work.figures:
+        by_table[figure.table_name].append(figure)
+    for table, found in by_table.items():
+        model = models.ref(_model_for(tenant_id, table)) if table.startswith("predictions:") else None
+        facts = [
+            checks.QualityFacts(f.table_name, f.column_name, f.quality_metric, f.metric_value, f.threshold, f.status)
+            for f in found
+        ]
+        opened += checks.check_data_quality(tenant_id, policies, facts, run_id=run_id, pipeline_name=pipeline_name, model=model)
+    return opened
+
+
+def _run_item(
+    tenant_id: str,
+    pipeline: PipelineItem,
+    run_id: str,
+    status: str,
+    work: Execution,
+    opened: int,
+    measured_at: str,
+    duration: float,
+) -> PipelineRunItem:
+    started_at = clock.iso(work.started)
+    key = keys.ml_pipeline_run(tenant_id, pipeline.pipeline_name, started_at, run_id)
+    statuses = Counter(figure.status for figure in work.figures)
+    metrics = {
+        "records_read": work.read,
+        "records_valid": work.processed - work.failed,
+        "records_transformed": work.transformed,
+        "tables": {table: dict(counts) for table, counts in work.per_table.items()},
+        "quality": {name: statuses.get(name, 0) for name in ("pass", "warning", "fail")},
+        "duration_ms": duration,
+        **work.extra,
+    }
+    figures = [
+        quality.figure_view(f, run_id=run_id, pipeline_name=pipeline.pipeline_name, measured_at=measured_at) for f in work.figures
+    ]
+    return PipelineRunItem(
+        key.pk,
+        key.sk,
+        id=run_id,
+        pipeline_id=pipeline.id,
+        pipeline_name=pipeline.pipeline_name,
+        pipeline_type=pipeline.pipeline_type,
+        status=status,
+        records_processed=work.processed,
+        records_failed=work.failed,
+        records_skipped=work.skipped,
+        metrics=json.loads(json.dumps(metrics, default=str)),
+        logs="\n".join(work.lines)[-MAX_LOG_CHARS:],
+        data_quality=[figure.model_dump(mode="json") for figure in figures],
+        violations_opened=opened,
+        started_at=started_at,
+        ended_at=measured_at,
+        duration_ms=duration,
+    )
+
+
+def _pipeline_update(pipeline: PipelineItem, run: PipelineRunItem) -> storage.Update:
+    status = pipeline.status
+    if run.status == "failed":
+        status = "error"
+    elif status == "error":
+        status = "active"
+    return storage.Update(
+        PipelineItem(pipeline.pk, pipeline.sk),
+        [
+            PipelineItem.runs.add(1),
+            PipelineItem.last_run_id.set(run.id),
+            PipelineItem.last_run_at.set(run.started_at),
+            PipelineItem.last_run_status.set(run.status),
+            PipelineItem.status.set(status),
+            PipelineItem.updated_at.set(run.ended_at),
+        ],
+        PipelineItem.pk.exists(),
+    )
+
+
+def view(item: PipelineRunItem) -> PipelineRun:
+    return PipelineRun(
+        id=item.id,
+        run_id=item.id,
+        pipeline_id=item.pipeline_id,
+        pipeline_name=item.pipeline_name,
+        pipeline_type=item.pipeline_type,
+        status=item.status,  # type: ignore[arg-type]
+        records_processed=int(item.records_processed),
+        records_failed=int(item.records_failed),
+        records_skipped=int(item.records_skipped),
+        metrics=item.metrics or {},
+        logs=item.logs,
+        data_quality=item.data_quality or [],
+        violations_opened=int(item.violations_opened or 0),
+        started_at=item.started_at,
+        ended_at=item.ended_at,
+        duration_ms=item.duration_ms,
+    )

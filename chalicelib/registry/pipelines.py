@@ -1,0 +1,100 @@
+"""Data pipeline definitions (seed: AIDataPipeline): what they read, check and write; names unique per tenant."""
+
+from __future__ import annotations
+
+from ..core import clock, keys, pagination, storage
+from ..core.errors import Conflict, NotFound
+from ..core.ids import new_id
+from ..core.query import page
+from ..core.schemas import ListQuery, Page
+from ..core.table import TableItem
+from . import lifecycle
+from .data_schemas import Pipeline, PipelineCreate, PipelinePatch
+from .store import PipelineItem
+
+
+def create_pipeline(tenant_id: str, data: PipelineCreate) -> Pipeline:
+    now = clock.iso(clock.now())
+    key = keys.ml_pipeline(tenant_id, data.pipeline_name)
+    item = PipelineItem(
+        key.pk,
+        key.sk,
+        id=new_id("ppl"),
+        pipeline_name=data.pipeline_name,
+        pipeline_type=data.pipeline_type,
+        status="active",
+        schedule=data.schedule,
+        description=data.description,
+        config=data.config.model_dump(mode="json"),
+        source_tables=data.source_tables,
+        target_tables=data.target_tables,
+        validation_rules={name: rule.model_dump(mode="json", exclude_none=True) for name, rule in data.validation_rules.items()},
+        transformations={name: step.model_dump(mode="json", exclude_unset=True) for name, step in data.transformations.items()},
+        runs=0,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    try:
+        storage.commit([storage.Put(item, PipelineItem.pk.does_not_exist())])
+    except storage.ConditionFailed as exc:
+        if exc.failed:
+            raise Conflict(f"a pipeline named {data.pipeline_name} already exists", code="pipeline_exists") from exc
+        raise
+    return view(item)
+
+
+def list_pipelines(tenant_id: str, query: ListQuery) -> Page[Pipeline]:
+    state = pagination.decode(tenant_id, "pipelines", query.cursor) if query.cursor else {}
+    found, last = page(
+        PipelineItem,
+        keys.ml_pipelines(tenant_id),
+        limit=query.limit,
+        after=state.get("k"),
+        range_condition=TableItem.sk.startswith(keys.ml_pipeline_prefix()),
+    )
+    cursor = pagination.encode(tenant_id, "pipelines", {"k": last}) if last else None
+    return Page[Pipeline](items=[view(item) for item in found], next_cursor=cursor)
+
+
+def patch_pipeline(tenant_id: str, pipeline_name: str, data: PipelinePatch) -> Pipeline:
+    def attempt() -> PipelineItem:
+        item = load(tenant_id, pipeline_name)
+        lifecycle.check_move("pipeline", lifecycle.PIPELINE_MOVES, item.status, data.status, f"pipeline {pipeline_name}")
+        item.status, item.updated_at = data.status, clock.iso(clock.now())
+        expected = item.version
+        item.version = expected + 1
+        storage.commit([storage.Put(item, PipelineItem.version == expected)])
+        return item
+
+    return view(storage.retrying(attempt, what="updating the pipeline"))
+
+
+def load(tenant_id: str, pipeline_name: str) -> PipelineItem:
+    item = storage.get(PipelineItem, keys.ml_pipeline(tenant_id, pipeline_name)) if "#" not in pipeline_name else None
+    if item is None:
+        raise NotFound(f"no pipeline {pipeline_name}")
+    return item
+
+
+def view(item: PipelineItem) -> Pipeline:
+    return Pipeline(
+        id=item.id,
+        pipeline_id=item.id,
+        pipeline_name=item.pipeline_name,
+        pipeline_type=item.pipeline_type,
+        status=item.status,
+        schedule=item.schedule,
+        description=item.description,
+        config=item.config or {},
+        source_tables=item.source_tables or [],
+        target_tables=item.target_tables or [],
+        validation_rules=item.validation_rules or {},
+        transformations=item.transformations or {},
+        runs=int(item.runs or 0),
+        last_run_id=item.last_run_id,
+        last_run_at=item.last_run_at,
+        last_run_status=item.last_run_status,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )

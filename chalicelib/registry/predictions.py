@@ -1,0 +1,223 @@
+"""Predictions and their ground truth, each counted exactly once in the same transaction as the write.
+
+A ground truth adds one to its day's confusion cell (actual, predicted) for labels, or its error to the
+day's error sums for numbers, and the same per segment for the attributes that fairness is measured on.
+A replaced ground truth moves the counters by the difference; repeating it moves nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..core import clock, counters, keys, storage
+from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core.ids import new_id
+from ..governance import checks
+from . import lifecycle, models
+from .metrics import canonical_label, number, unwrap
+from .schemas import PREDICTION_TYPES, REGRESSION_TYPES, GroundTruth, Prediction, PredictionCreate, PredictionCreated
+from .store import (
+    ErrorCounter,
+    LabelCounter,
+    PredictionCounter,
+    PredictionItem,
+    confusion_counter,
+    error_counter,
+    prediction_counter,
+    segment_confusion_counter,
+    segment_error_counter,
+)
+
+MISSING = "__missing__"
+CounterKey = tuple[type, str, str]  # (counter model, counter name, bucket)
+
+
+def record_prediction(tenant_id: str, model_name: str, model_version: str, data: PredictionCreate) -> PredictionCreated:
+    model = models.load(tenant_id, model_name, model_version)
+    if model.status not in lifecycle.PREDICTABLE:
+        raise Conflict(f"model {model_name} {model_version} is {model.status} and takes no predictions", code="model_not_serving")
+    if data.prediction_type not in PREDICTION_TYPES[model.model_type]:
+        allowed = ", ".join(sorted(PREDICTION_TYPES[model.model_type]))
+        raise ValidationFailed.field("body.prediction_type", f"a {model.model_type} model takes {allowed} predictions")
+    label, value = _predicted(data.prediction_type, data.prediction)
+    now = clock.now()
+    created_at, day = clock.iso(now), clock.day_of(now)
+    prediction_id = new_id("prd")
+    key = keys.ml_prediction(tenant_id, prediction_id)
+    item = PredictionItem(
+        key.pk,
+        key.sk,
+        id=prediction_id,
+        model_id=model.id,
+        model_name=model_name,
+        model_version=model_version,
+        prediction_type=data.prediction_type,
+        input_data=data.input_data,
+        prediction=data.prediction,
+        label=label,
+        value=value,
+        confidence=data.confidence,
+        probability=data.probability,
+        day=day,
+        created_at=created_at,
+        version=1,
+        gsi1pk=keys.ml_predictions_by_day(tenant_id, model.id, day),
+        gsi1sk=keys.time_sort(created_at, prediction_id),
+    )
+    deltas: dict[str, float] = {"predictions": 1}
+    if data.confidence is not None:
+        deltas |= {"confidence_count": 1, "confidence_sum": data.confidence}
+    ops: list[storage.Op] = [storage.Put(item, PredictionItem.pk.does_not_exist())]
+    op = counters.increment(PredictionCounter, tenant_id, prediction_counter(model.id), day, deltas, seed=prediction_id)
+    ops += [op] if op is not None else []
+    storage.commit(ops)
+    return PredictionCreated(id=prediction_id, prediction_id=prediction_id, model_id=model.id, created_at=created_at)
+
+
+def record_ground_truth(tenant_id: str, prediction_id: str, data: GroundTruth) -> Prediction:
+    """Set (or replace) the true value; `is_correct` for labels, `error` = |actual - predicted| for numbers."""
+    first = _load(tenant_id, prediction_id)
+    model = models.load(tenant_id, first.model_name, first.model_version)
+    attributes = sorted(
+        set(model.segment_columns or []) | checks.segment_attributes(checks.active_policies(tenant_id), models.ref(model))
+    )
+
+    def attempt() -> PredictionItem:
+        item = _load(tenant_id, prediction_id)
+        regression = item.prediction_type in REGRESSION_TYPES
+        actual = _actual(regression, data.actual_value)
+        deltas: dict[CounterKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        if item.labelled_at is not None:
+            _contribution(deltas, item, _actual(regression, item.actual_value), item.segments or {}, sign=-1)
+        segments = _segments(item.input_data, attributes)
+        _contribution(deltas, item, actual, segments, sign=1)
+        if item.labelled_at is None:
+            deltas[(PredictionCounter, prediction_counter(item.model_id), item.day)]["labelled"] += 1
+        now = clock.iso(clock.now())
+        item.actual_value, item.segments, item.labelled_at = data.actual_value, segments, now
+        if regression:
+            item.error, item.is_correct = abs(actual - float(item.value)), None
+        else:
+            item.is_correct, item.error = int(actual == item.label), None
+        expected = item.version
+        item.version = expected + 1
+        ops: list[storage.Op] = [storage.Put(item, PredictionItem.version == expected)]
+        for (model_cls, name, bucket), fields in deltas.items():
+            op = counters.increment(model_cls, tenant_id, name, bucket, fields, seed=item.id)
+            ops += [op] if op is not None else []
+        storage.commit(ops)
+        return item
+
+    return view(storage.retrying(attempt, what="recording the ground truth"))
+
+
+def get_prediction(tenant_id: str, prediction_id: str) -> Prediction:
+    return view(_load(tenant_id, prediction_id))
+
+
+def recent(tenant_id: str, model_id: str, start: datetime, end: datetime, limit: int) -> Iterator[PredictionItem]:
+    """A version's predictions made in [start, end], newest first, at most `limit` (day partitions of GSI1)."""
+    lo, hi = clock.iso(start), clock.iso(end)
+    day, first, found = end.date(), start.date(), 0
+    while day >= first and found < limit:
+        partition = keys.ml_predictions_by_day(tenant_id, model_id, day.isoformat())
+        for item in PredictionItem.gsi1.query(
+            partition,
+            PredictionItem.gsi1sk.between(lo, f"{hi}~"),
+            scan_index_forward=False,
+            page_size=min(max(limit - found, 25), 1000),
+        ):
+            yield item  # type: ignore[misc]
+            found += 1
+            if found >= limit:
+                return
+        day -= timedelta(days=1)
+
+
+def _predicted(prediction_type: str, raw: Any) -> tuple[str | None, float | None]:
+    try:
+        value = unwrap(raw)
+        if prediction_type in REGRESSION_TYPES:
+            return None, number(value)
+        return canonical_label(value), None
+    except ValueError as exc:
+        raise ValidationFailed.field("body.prediction", str(exc)) from None
+
+
+def _actual(regression: bool, raw: Any) -> Any:
+    try:
+        value = unwrap(raw)
+        return number(value) if regression else canonical_label(value)
+    except ValueError as exc:
+        raise ValidationFailed.field("body.actual_value", str(exc)) from None
+
+
+def _segments(input_data: dict[str, Any], attributes: list[str]) -> dict[str, str]:
+    """Each attribute's value as a segment (missing when absent or null; objects and lists are not segments)."""
+    found: dict[str, str] = {}
+    for attribute in attributes:
+        value = input_data.get(attribute)
+        if value is None:
+            found[attribute] = MISSING
+        elif not isinstance(value, dict | list):
+            try:
+                found[attribute] = canonical_label(value)
+            except ValueError:
+                continue
+    return found
+
+
+def _contribution(
+    deltas: dict[CounterKey, dict[str, float]], item: PredictionItem, actual: str | float, segments: dict[str, str], *, sign: int
+) -> None:
+    """What one (canonical) ground truth adds to the counters (sign 1), or takes back when replaced (sign -1)."""
+    day, part = item.day, keys.key_part
+    if item.prediction_type in REGRESSION_TYPES:
+        error = float(actual) - float(item.value)
+        fields = {"n": 1.0, "abs_error_sum": abs(error), "sq_error_sum": error * error, "error_sum": error}
+        targets = [(ErrorCounter, error_counter(item.model_id), day)]
+        targets += [
+            (ErrorCounter, segment_error_counter(item.model_id), f"{part(attr)}#{day}#{part(value)}")
+            for attr, value in segments.items()
+        ]
+    else:
+        fields = {"n": 1.0}
+        cell = f"{part(str(actual))}#{part(str(item.label))}"
+        targets = [(LabelCounter, confusion_counter(item.model_id), f"{day}#{cell}")]
+        targets += [
+            (LabelCounter, segment_confusion_counter(item.model_id), f"{part(attr)}#{day}#{part(value)}#{cell}")
+            for attr, value in segments.items()
+        ]
+    for target in targets:
+        for name, value in fields.items():
+            deltas[target][name] += sign * value
+
+
+def _load(tenant_id: str, prediction_id: str) -> PredictionItem:
+    item = storage.get(PredictionItem, keys.ml_prediction(tenant_id, prediction_id))
+    if item is None:
+        raise NotFound(f"no prediction {prediction_id}")
+    return item
+
+
+def view(item: PredictionItem) -> Prediction:
+    return Prediction(
+        id=item.id,
+        prediction_id=item.id,
+        model_id=item.model_id,
+        model_name=item.model_name,
+        model_version=item.model_version,
+        prediction_type=item.prediction_type,
+        input_data=item.input_data,
+        prediction=item.prediction,
+        confidence=item.confidence,
+        probability=item.probability,
+        actual_value=item.actual_value,
+        is_correct=bool(item.is_correct) if item.is_correct is not None else None,
+        error=item.error,
+        created_at=item.created_at,
+        labelled_at=item.labelled_at,
+    )

@@ -1,0 +1,315 @@
+"""Data quality: rules checked on records, figures per (table, column), their thresholds and status.
+
+- completeness: records where the column is present (not null) / records evaluated;
+- validity: present values that pass the column's rules (type, min, max, allowed, pattern) / present values;
+- consistency: present values of the column's most common JSON type / present values;
+- timeliness: present timestamps at most `max_age_days` old / present values.
+
+A figure passes at or above its threshold (default 0.95), is a warning within `warning_margin` (default
+0.05) below it, and fails further below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..core import clock, keys, pagination, storage
+from ..core.query import page
+from ..core.schemas import Page
+from ..core.table import TableItem
+from .data_schemas import DataQuality, DataQualityQuery
+from .store import DataQualityItem
+
+DEFAULT_THRESHOLD = 0.95
+DEFAULT_MARGIN = 0.05
+MAX_ISSUES = 5
+_ABSENT = object()
+_VALUE_RULES = ("type", "min", "max", "allowed", "pattern")
+_PROBLEM_KINDS = (
+    ("is not of type", "wrong type"),
+    ("minimum", "below minimum"),
+    ("maximum", "above maximum"),
+    ("allowed", "not allowed"),
+    ("does not match", "pattern mismatch"),
+    ("not a number", "not a number"),
+)
+
+
+def get_path(record: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path (`input_data.amount`), or _ABSENT."""
+    node: Any = record
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node
+
+
+def is_missing(value: Any) -> bool:
+    return value is _ABSENT or value is None
+
+
+def set_path(record: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    node = record
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[leaf] = value
+
+
+def json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "null"
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return clock.parse_iso(value)
+    except ValueError:
+        return None
+
+
+def problems(value: Any, rule: Mapping[str, Any]) -> list[str]:
+    """What is wrong with a present value under a column rule (empty when it is valid)."""
+    found: list[str] = []
+    kind = rule.get("type")
+    if kind is not None:
+        ok = {
+            "number": json_type(value) == "number",
+            "integer": json_type(value) == "number" and float(value).is_integer(),
+            "timestamp": parse_time(value) is not None,
+        }.get(kind, json_type(value) == kind)
+        if not ok:
+            found.append(f"{value!r} is not of type {kind}")
+    if json_type(value) == "number":
+        if rule.get("min") is not None and value < rule["min"]:
+            found.append(f"{value!r} is below the minimum {rule['min']}")
+        if rule.get("max") is not None and value > rule["max"]:
+            found.append(f"{value!r} is above the maximum {rule['max']}")
+    elif rule.get("min") is not None or rule.get("max") is not None:
+        if kind is None:
+            found.append(f"{value!r} is not a number")
+    if rule.get("allowed") is not None and value not in rule["allowed"]:
+        found.append(f"{value!r} is not one of the allowed values")
+    if rule.get("pattern") is not None and not (isinstance(value, str) and re.fullmatch(rule["pattern"], value)):
+        found.append(f"{value!r} does not match {rule['pattern']}")
+    return found
+
+
+@dataclass
+class ColumnTally:
+    """What a run saw of one (table, column)."""
+
+    records: int = 0
+    present: int = 0
+    valid: int = 0
+    timely: int = 0
+    types: Counter[str] = field(default_factory=Counter)
+    issues: Counter[str] = field(default_factory=Counter)
+
+    def see(self, value: Any, rule: Mapping[str, Any], now: datetime) -> list[str]:
+        self.records += 1
+        if is_missing(value):
+            if rule.get("required"):
+                self.issues["missing"] += 1
+                return ["is missing"]
+            return []
+        self.present += 1
+        self.types[json_type(value)] += 1
+        wrong = problems(value, rule)
+        if not wrong:
+            self.valid += 1
+        for problem in wrong:
+            self.issues[_kind_of(problem)] += 1
+        if rule.get("max_age_days") is not None:
+            moment = parse_time(value)
+            if moment is not None and (now - moment).total_seconds() <= float(rule["max_age_days"]) * 86400:
+                self.timely += 1
+            else:
+                self.issues["stale"] += 1
+                wrong.append(f"{value!r} is older than {rule['max_age_days']} days")
+        return wrong
+
+
+@dataclass(frozen=True)
+class Figure:
+    table_name: str
+    column_name: str
+    quality_metric: str
+    metric_value: float
+    threshold: float
+    status: str
+    records: int
+    issues: list[str]
+    recommendations: list[str]
+
+
+def status_of(value: float, threshold: float, margin: float = DEFAULT_MARGIN) -> str:
+    return "pass" if value >= threshold else "warning" if value >= threshold - margin else "fail"
+
+
+def figures(
+    table: str, column: str, tally: ColumnTally, rule: Mapping[str, Any], thresholds: Mapping[str, float], margin: float
+) -> list[Figure]:
+    """The quality figures of one column: completeness always, the others when they can be measured."""
+    if tally.records == 0:
+        return []
+    limits = {**thresholds, **(rule.get("thresholds") or {})}
+    measured: list[tuple[str, float, list[str], list[str]]] = []
+    missing = tally.records - tally.present
+    measured.append(
+        (
+            "completeness",
+            tally.present / tally.records,
+            [f"{missing} of {tally.records} records lack {column}"] if missing else [],
+            [f"fill {column} at the source or drop the records that lack it"] if missing else [],
+        )
+    )
+    if tally.present:
+        if any(rule.get(name) is not None for name in _VALUE_RULES):
+            bad = tally.present - tally.valid
+            issues = [f"{n} x {kind}" for kind, n in tally.issues.most_common(MAX_ISSUES) if kind not in ("missing", "stale")]
+            measured.append(
+                (
+                    "validity",
+                    tally.valid / tally.present,
+                    issues,
+                    [f"fix or filter the {bad} invalid values of {column}"] if bad else [],
+                )
+            )
+        dominant, count = tally.types.most_common(1)[0]
+        other = tally.present - count
+        measured.append(
+            (
+                "consistency",
+                count / tally.present,
+                [f"{other} values are not {dominant}: {dict(tally.types)}"] if other else [],
+                [f"store {column} with one type ({dominant})"] if other else [],
+            )
+        )
+        if rule.get("max_age_days") is not None:
+            stale = tally.present - tally.timely
+            measured.append(
+                (
+                    "timeliness",
+                    tally.timely / tally.present,
+                    [f"{stale} values are older than {rule['max_age_days']} days"] if stale else [],
+                    ["refresh the source more often"] if stale else [],
+                )
+            )
+    found = []
+    for metric, value, issues, advice in measured:
+        threshold = float(limits.get(metric, DEFAULT_THRESHOLD))
+        found.append(
+            Figure(table, column, metric, value, threshold, status_of(value, threshold, margin), tally.records, issues, advice)
+        )
+    return found
+
+
+def _kind_of(problem: str) -> str:
+    for marker, kind in _PROBLEM_KINDS:
+        if marker in problem:
+            return kind
+    return "invalid"
+
+
+# --- storage -------------------------------------------------------------------------------------
+
+
+def store_ops(tenant_id: str, found: list[Figure], pipeline_name: str, run_id: str, measured_at: str) -> list[storage.Op]:
+    """Each figure becomes the latest of its (table, column, metric)."""
+    ops: list[storage.Op] = []
+    for figure in found:
+        key = keys.data_quality(tenant_id, figure.table_name, figure.column_name, figure.quality_metric)
+        item = DataQualityItem(
+            key.pk,
+            key.sk,
+            id=quality_id(figure.table_name, figure.column_name, figure.quality_metric),
+            table_name=figure.table_name,
+            column_name=figure.column_name,
+            quality_metric=figure.quality_metric,
+            metric_value=figure.metric_value,
+            threshold=figure.threshold,
+            status=figure.status,
+            records=figure.records,
+            issues=figure.issues,
+            recommendations=figure.recommendations,
+            pipeline_name=pipeline_name,
+            run_id=run_id,
+            measured_at=measured_at,
+        )
+        ops.append(storage.Put(item))
+    return ops
+
+
+def list_quality(tenant_id: str, query: DataQualityQuery) -> Page[DataQuality]:
+    listing = f"data-quality:{query.table or ''}"
+    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
+    condition = TableItem.sk.startswith(keys.data_quality_table_prefix(query.table)) if query.table else None
+    found, last = page(
+        DataQualityItem,
+        keys.data_quality_partition(tenant_id),
+        limit=query.limit,
+        after=state.get("k"),
+        range_condition=condition,
+    )
+    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    return Page[DataQuality](items=[view(item) for item in found], next_cursor=cursor)
+
+
+def quality_id(table: str, column: str, metric: str) -> str:
+    """The id of a (table, column, metric) figure: the same for every run that measures it."""
+    return f"dq_{keys.key_part(table)}.{keys.key_part(column)}.{metric}"
+
+
+def figure_view(figure: Figure, *, run_id: str, pipeline_name: str, measured_at: str) -> DataQuality:
+    return DataQuality(
+        id=quality_id(figure.table_name, figure.column_name, figure.quality_metric),
+        table_name=figure.table_name,
+        column_name=figure.column_name,
+        quality_metric=figure.quality_metric,  # type: ignore[arg-type]
+        metric_value=figure.metric_value,
+        threshold=figure.threshold,
+        status=figure.status,  # type: ignore[arg-type]
+        records=figure.records,
+        issues=figure.issues,
+        recommendations=figure.recommendations,
+        pipeline_name=pipeline_name,
+        run_id=run_id,
+        measured_at=measured_at,
+    )
+
+
+def view(item: DataQualityItem) -> DataQuality:
+    return DataQuality(
+        id=item.id,
+        table_name=item.table_name,
+        column_name=item.column_name,
+        quality_metric=item.quality_metric,  # type: ignore[arg-type]
+        metric_value=item.metric_value,
+        threshold=item.threshold,
+        status=item.status,  # type: ignore[arg-type]
+        records=int(item.records),
+        issues=item.issues or [],
+        recommendations=item.recommendations or [],
+        pipeline_name=item.pipeline_name,
+        run_id=item.run_id,
+        measured_at=item.measured_at,
+    )
