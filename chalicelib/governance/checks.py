@@ -165,8 +165,9 @@ def _fairness(
 
 
 def check_drift(tenant_id: str, policies: Iterable[PolicyItem], model: ModelRef, reports: Iterable[DriftFacts]) -> int:
-    """Drift reports against drift policies: a per-test maximum (`max_psi`, ...), else `max_drift_score`,
-    else the report's own status `detected`. One violation per (feature, test) and day."""
+    """Drift reports against drift policies: a per-test maximum (`max_psi`, ...) or `max_drift_score` for every
+    test; a policy without thresholds is breached by any report whose status is `detected`. One violation per
+    (feature, test) and day."""
     breaches: list[Breach] = []
     drift_policies = [p for p in policies if p.policy_type == "drift" and applies(p, model)]
     for report in reports:
@@ -178,8 +179,8 @@ def check_drift(tenant_id: str, policies: Iterable[PolicyItem], model: ModelRef,
                 continue
             limit = thresholds.get(f"max_{report.metric}", thresholds.get("max_drift_score"))
             if limit is None:
-                if report.status != "detected":
-                    continue
+                if thresholds or report.status != "detected":
+                    continue  # a policy with thresholds checks only the tests it names
                 limit = report.threshold
             elif report.drift_score <= limit:
                 continue

@@ -79,14 +79,15 @@ def record_prediction(tenant_id: str, model_name: str, model_version: str, data:
 
 def record_ground_truth(tenant_id: str, prediction_id: str, data: GroundTruth) -> Prediction:
     """Set (or replace) the true value; `is_correct` for labels, `error` = |actual - predicted| for numbers."""
-    first = _load(tenant_id, prediction_id)
-    model = models.load(tenant_id, first.model_name, first.model_version)
+    read: list[PredictionItem] = [_load(tenant_id, prediction_id)]
+    model = models.load(tenant_id, read[0].model_name, read[0].model_version)
     attributes = sorted(
         set(model.segment_columns or []) | checks.segment_attributes(checks.active_policies(tenant_id), models.ref(model))
     )
 
     def attempt() -> PredictionItem:
-        item = _load(tenant_id, prediction_id)
+        # The first attempt uses the prediction as read above; a retry reads it again.
+        item = read.pop() if read else _load(tenant_id, prediction_id)
         regression = item.prediction_type in REGRESSION_TYPES
         actual = _actual(regression, data.actual_value)
         deltas: dict[CounterKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
