@@ -66,17 +66,20 @@ def create_policy(tenant_id: str, data: PolicyCreate) -> Policy:
         updated_at=now,
         version=1,
     )
-    try:
-        storage.commit(
-            [
-                storage.Put(PolicyNameItem(claim.pk, claim.sk, policy_id=policy_id), PolicyNameItem.pk.does_not_exist()),
-                storage.Put(item, PolicyItem.pk.does_not_exist()),
-            ]
-        )
-    except storage.ConditionFailed as exc:
-        if exc.failed:
-            raise Conflict(f"a policy named {data.policy_name!r} already exists", code="policy_exists") from exc
-        raise
+    ops: list[storage.Op] = [
+        storage.Put(PolicyNameItem(claim.pk, claim.sk, policy_id=policy_id), PolicyNameItem.pk.does_not_exist()),
+        storage.Put(item, PolicyItem.pk.does_not_exist()),
+    ]
+
+    def attempt() -> None:
+        try:
+            storage.commit(ops)
+        except storage.ConditionFailed as exc:
+            if exc.failed:
+                raise Conflict(f"a policy named {data.policy_name!r} already exists", code="policy_exists") from exc
+            raise  # a concurrent transaction: retried
+
+    storage.retrying(attempt, what="creating the policy")
     return view(item)
 
 

@@ -80,16 +80,19 @@ def open_violations(tenant_id: str, breaches: list[Breach]) -> int:
     existing = storage.get_many(wanted.values())
     opened = 0
     for vid, breach in unique.items():
-        if wanted[vid] in existing:
-            continue
-        try:
-            storage.commit([storage.Put(_item(tenant_id, breach), ViolationItem.pk.does_not_exist())])
-            opened += 1
-        except storage.ConditionFailed as exc:
-            if exc.conflict:
-                raise
-            # Another check opened it between our read and our write: still exactly one.
+        if wanted[vid] not in existing:
+            opened += int(storage.retrying(lambda breach=breach: _open(tenant_id, breach), what="opening a violation"))
     return opened
+
+
+def _open(tenant_id: str, breach: Breach) -> bool:
+    try:
+        storage.commit([storage.Put(_item(tenant_id, breach), ViolationItem.pk.does_not_exist())])
+        return True
+    except storage.ConditionFailed as exc:
+        if exc.conflict:
+            raise  # a concurrent transaction: retried
+        return False  # another check opened it between our read and our write: still exactly one
 
 
 def list_violations(tenant_id: str, query: ViolationQuery) -> Page[Violation]:

@@ -17,14 +17,13 @@ from ..core.errors import Conflict
 from ..core.ids import new_id
 from ..core.query import all_items
 from ..core.table import TableItem
-from . import drift, models, predictions
+from . import drift, models, predictions, writes
 from .data_schemas import Baseline, BaselineCreate, BaselineFeature
 from .metrics import canonical_label
 from .store import BaselineItem, ModelItem, PredictionItem
 
 PREDICTION_FEATURE = "prediction"  # the feature name of the outputs' baseline (label drift)
 MAX_FEATURES = 200
-_BATCH = 90
 
 
 def set_baseline(tenant_id: str, model_name: str, model_version: str, data: BaselineCreate) -> Baseline:
@@ -160,8 +159,7 @@ def replace(tenant_id: str, model_id: str, items: list[BaselineItem]) -> None:
     stale = [item for item in load(tenant_id, model_id) if (item.pk, item.sk) not in keep]
     ops: list[storage.Op] = [storage.Put(item) for item in items]
     ops += [storage.Delete(BaselineItem(item.pk, item.sk)) for item in stale]
-    for start in range(0, len(ops), _BATCH):
-        storage.commit(ops[start : start + _BATCH])
+    writes.commit(ops, what="writing the baseline")
 
 
 def load(tenant_id: str, model_id: str) -> list[BaselineItem]:

@@ -8,7 +8,7 @@ from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
-from . import lifecycle
+from . import lifecycle, writes
 from .schemas import MlExperiment, MlExperimentCreate, MlExperimentPatch
 from .store import ExperimentItem
 
@@ -32,12 +32,8 @@ def create_experiment(tenant_id: str, data: MlExperimentCreate) -> MlExperiment:
         updated_at=now,
         version=1,
     )
-    try:
-        storage.commit([storage.Put(item, ExperimentItem.pk.does_not_exist())])
-    except storage.ConditionFailed as exc:
-        if exc.failed:
-            raise Conflict(f"an experiment named {data.experiment_name} already exists", code="experiment_exists") from exc
-        raise
+    exists = Conflict(f"an experiment named {data.experiment_name} already exists", code="experiment_exists")
+    writes.create([storage.Put(item, ExperimentItem.pk.does_not_exist())], exists, what="creating the experiment")
     return view(item)
 
 

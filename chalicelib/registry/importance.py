@@ -7,7 +7,7 @@ from ..core.ids import new_id
 from ..core.query import all_items
 from ..core.schemas import Page
 from ..core.table import TableItem
-from . import models
+from . import models, writes
 from .schemas import FeatureImportance, FeatureImportanceSet, RankedFeature
 from .store import ImportanceItem
 
@@ -39,7 +39,7 @@ def set_importance(tenant_id: str, model_name: str, model_version: str, data: Fe
         features=[feature.model_dump() for feature in ranked],
         updated_at=clock.iso(clock.now()),
     )
-    storage.commit([storage.Put(item)])
+    writes.commit([storage.Put(item)], what="setting feature importance")
     return view(item)
 
 

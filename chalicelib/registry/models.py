@@ -11,7 +11,7 @@ from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import Page
 from ..governance.checks import ModelRef
-from . import lifecycle
+from . import lifecycle, writes
 from .metrics import canonical_label
 from .schemas import MlModel, ModelCreate, ModelListQuery, ModelPatch, StatusChange
 from .store import ModelItem
@@ -51,14 +51,8 @@ def register_model(tenant_id: str, data: ModelCreate) -> MlModel:
         gsi3pk=keys.ml_models_by_status(tenant_id, "training"),
         gsi3sk=keys.time_sort(now, model_id),
     )
-    try:
-        storage.commit([storage.Put(item, ModelItem.pk.does_not_exist())])
-    except storage.ConditionFailed as exc:
-        if exc.failed:
-            raise Conflict(
-                f"model {data.model_name} version {data.model_version} is already registered", code="model_version_exists"
-            ) from exc
-        raise
+    exists = Conflict(f"model {data.model_name} version {data.model_version} is already registered", code="model_version_exists")
+    writes.create([storage.Put(item, ModelItem.pk.does_not_exist())], exists, what="registering the model")
     return view(item)
 
 

@@ -22,14 +22,13 @@ from ..core.schemas import Page
 from ..core.table import TableItem
 from ..governance import checks
 from ..governance.store import PolicyItem
-from . import baselines, drift, models, performance, predictions
+from . import baselines, drift, models, performance, predictions, writes
 from .data_schemas import DriftReport
 from .store import BaselineItem, DriftItem, ModelItem, PredictionItem
 
 WINDOW_DAYS = 7
 MAX_CURRENT = 5000
 HISTORY_DAYS = 400  # drift history is kept this long (TTL)
-_BATCH = 45  # reports per transaction (two items each)
 _ADVICE = {
     "data_drift": "compare the feature's recent values with the training data; retrain on recent data if the shift is real",
     "label_drift": "the model's outputs changed distribution: check its inputs and the population it now serves",
@@ -202,8 +201,7 @@ def _store(tenant_id: str, reports: list[DriftItem]) -> None:
         fields = {name: getattr(report, name) for name in DriftItem.get_attributes() if name not in ("pk", "sk", "kind")}
         ops.append(storage.Put(DriftItem(history.pk, history.sk, **{**fields, "expires_at": expires})))
         ops.append(storage.Put(DriftItem(last.pk, last.sk, **fields)))
-    for start in range(0, len(ops), 2 * _BATCH):
-        storage.commit(ops[start : start + 2 * _BATCH])
+    writes.commit(ops, what="storing drift reports")
 
 
 def _finite(value: float | None) -> float | None:

@@ -24,13 +24,12 @@ from ..core.logging import get_logger
 from ..core.query import page
 from ..core.schemas import ListQuery, Page
 from ..governance import checks
-from . import baselines, drift, models, pipelines, predictions, quality
+from . import baselines, drift, models, pipelines, predictions, quality, writes
 from .data_schemas import PipelineConfig, PipelineRun
 from .store import ModelItem, PipelineItem, PipelineRunItem
 
 MAX_LOG_LINES = 200
 MAX_LOG_CHARS = 65_536
-_BATCH = 90
 
 
 class SourceMissing(Exception):
@@ -81,9 +80,7 @@ def run_pipeline(tenant_id: str, pipeline_name: str) -> PipelineRun:
     measured_at = clock.iso(ended)
     opened = 0
     if status == "completed":
-        storage_ops = quality.store_ops(tenant_id, work.figures, pipeline_name, run_id, measured_at)
-        for start in range(0, len(storage_ops), _BATCH):
-            storage.commit(storage_ops[start : start + _BATCH])
+        writes.commit(quality.store_ops(tenant_id, work.figures, pipeline_name, run_id, measured_at), what="storing data quality")
         opened = _check_policies(tenant_id, work, run_id, pipeline_name)
     work.log(
         f"{status}: read {work.read}, processed {work.processed}, failed {work.failed}, skipped {work.skipped}; "
@@ -91,7 +88,9 @@ def run_pipeline(tenant_id: str, pipeline_name: str) -> PipelineRun:
     )
     duration = round((time.perf_counter() - began) * 1000, 3)
     run = _run_item(tenant_id, pipeline, run_id, status, work, opened, measured_at, duration)
-    storage.commit([storage.Put(run, PipelineRunItem.pk.does_not_exist()), _pipeline_update(pipeline, run)])
+    writes.commit(
+        [storage.Put(run, PipelineRunItem.pk.does_not_exist()), _pipeline_update(pipeline, run)], what="recording the run"
+    )
     return view(run)
 
 

@@ -8,7 +8,7 @@ from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
-from . import lifecycle
+from . import lifecycle, writes
 from .data_schemas import Pipeline, PipelineCreate, PipelinePatch
 from .store import PipelineItem
 
@@ -35,12 +35,8 @@ def create_pipeline(tenant_id: str, data: PipelineCreate) -> Pipeline:
         updated_at=now,
         version=1,
     )
-    try:
-        storage.commit([storage.Put(item, PipelineItem.pk.does_not_exist())])
-    except storage.ConditionFailed as exc:
-        if exc.failed:
-            raise Conflict(f"a pipeline named {data.pipeline_name} already exists", code="pipeline_exists") from exc
-        raise
+    exists = Conflict(f"a pipeline named {data.pipeline_name} already exists", code="pipeline_exists")
+    writes.create([storage.Put(item, PipelineItem.pk.does_not_exist())], exists, what="creating the pipeline")
     return view(item)
 
 

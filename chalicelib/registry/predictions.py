@@ -16,7 +16,7 @@ from ..core import clock, counters, keys, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
 from ..governance import checks
-from . import lifecycle, models
+from . import lifecycle, models, writes
 from .metrics import canonical_label, number, unwrap
 from .schemas import PREDICTION_TYPES, REGRESSION_TYPES, GroundTruth, Prediction, PredictionCreate, PredictionCreated
 from .store import (
@@ -73,7 +73,7 @@ def record_prediction(tenant_id: str, model_name: str, model_version: str, data:
     ops: list[storage.Op] = [storage.Put(item, PredictionItem.pk.does_not_exist())]
     op = counters.increment(PredictionCounter, tenant_id, prediction_counter(model.id), day, deltas, seed=prediction_id)
     ops += [op] if op is not None else []
-    storage.commit(ops)
+    writes.commit(ops, what="recording the prediction")
     return PredictionCreated(id=prediction_id, prediction_id=prediction_id, model_id=model.id, created_at=created_at)
 
 
