@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .policies import active_policies
+from . import thresholds as vocabulary
+from .policies import active_policies, checks_of
 from .store import PolicyItem
 from .violations import Breach, open_violations
 
@@ -66,18 +67,12 @@ def policy_window(policy: PolicyItem) -> str:
 
 def segment_attributes(policies: Iterable[PolicyItem], model: ModelRef) -> set[str]:
     """The input attributes fairness policies compare this model's segments on (counted with ground truth)."""
-    return {
-        str((p.rules or {})["segment_attribute"])
-        for p in policies
-        if p.policy_type in ("fairness", "bias_detection") and applies(p, model)
-    }
+    return {str((p.rules or {})["segment_attribute"]) for p in policies if "fairness" in checks_of(p) and applies(p, model)}
 
 
 def windows_watched(policies: Iterable[PolicyItem], model: ModelRef) -> set[str]:
-    """The window kinds (daily, weekly, monthly) some performance or fairness policy watches on this model."""
-    return {
-        policy_window(p) for p in policies if p.policy_type in ("performance", "fairness", "bias_detection") and applies(p, model)
-    }
+    """The window kinds (daily, weekly, monthly) some performance or fairness threshold watches on this model."""
+    return {policy_window(p) for p in policies if checks_of(p) & {"performance", "fairness"} and applies(p, model)}
 
 
 def check_performance(
@@ -90,39 +85,36 @@ def check_performance(
     figures: Mapping[str, float | None],
     segments: Callable[[str], SegmentFigures],
 ) -> int:
-    """A performance window against performance policies (minimum scores, maximum errors) and fairness
-    policies (the largest gap of a metric between segments of an attribute). Returns violations opened."""
+    """A performance window against minimum scores and maximum errors, and against maximum disparities of a
+    metric between the segments of an attribute (fairness). Returns the violations opened."""
     window = f"{window_kind}:{window_start}"
     breaches: list[Breach] = []
     for policy in policies:
         if not applies(policy, model) or policy_window(policy) != window_kind:
             continue
-        rules, thresholds = policy.rules or {}, policy.thresholds or {}
-        min_samples = int(rules.get("min_samples", 1))
-        if policy.policy_type == "performance" and samples >= min_samples:
-            for name, threshold in thresholds.items():
-                direction, metric = name.split("_", 1)
-                value = figures.get(metric)
-                if value is None or not _breached(value, threshold, direction):
-                    continue
-                word = "below the minimum" if direction == "min" else "above the maximum"
-                breaches.append(
-                    Breach(
-                        policy,
-                        metric,
-                        value,
-                        threshold,
-                        direction,
-                        window,
-                        f"{model.model_name} {model.model_version}: {metric} {value:.4g} is {word} {threshold:g} "
-                        f"({window_kind} window from {window_start}, {samples} predictions with ground truth)",
-                        model_id=model.model_id,
-                        model_name=model.model_name,
-                        model_version=model.model_version,
-                        details={"samples": samples, "window_start": window_start, "time_window": window_kind},
-                    )
+        enough = samples >= int((policy.rules or {}).get("min_samples", 1))
+        for limit, threshold in vocabulary.limits(policy.thresholds or {}, "performance") if enough else []:
+            value = figures.get(limit.metric)
+            if value is None or not _breached(value, threshold, limit.direction):
+                continue
+            word = "below the minimum" if limit.direction == "min" else "above the maximum"
+            breaches.append(
+                Breach(
+                    policy,
+                    limit.metric,
+                    value,
+                    threshold,
+                    limit.direction,
+                    window,
+                    f"{model.model_name} {model.model_version}: {limit.metric} {value:.4g} is {word} {threshold:g} "
+                    f"({window_kind} window from {window_start}, {samples} predictions with ground truth)",
+                    model_id=model.model_id,
+                    model_name=model.model_name,
+                    model_version=model.model_version,
+                    details={"samples": samples, "window_start": window_start, "time_window": window_kind},
                 )
-        elif policy.policy_type in ("fairness", "bias_detection"):
+            )
+        if "fairness" in checks_of(policy):
             breach = _fairness(policy, model, window, window_start, segments)
             if breach is not None:
                 breaches.append(breach)
@@ -135,11 +127,11 @@ def _fairness(
     rules = policy.rules or {}
     attribute, metric = str(rules["segment_attribute"]), str(rules.get("metric", "accuracy"))
     min_samples = int(rules.get("min_samples", 1))
-    threshold = float((policy.thresholds or {})["max_disparity"])
+    threshold = min(value for _, value in vocabulary.limits(policy.thresholds or {}, "fairness"))
     values = {
-        segment: float(figures[metric])  # type: ignore[arg-type]
-        for segment, (samples, figures) in segments(attribute).items()
-        if samples >= min_samples and figures.get(metric) is not None
+        segment: float(found[metric])  # type: ignore[arg-type]
+        for segment, (samples, found) in segments(attribute).items()
+        if samples >= min_samples and found.get(metric) is not None
     }
     if len(values) < 2:
         return None
@@ -165,21 +157,22 @@ def _fairness(
 
 
 def check_drift(tenant_id: str, policies: Iterable[PolicyItem], model: ModelRef, reports: Iterable[DriftFacts]) -> int:
-    """Drift reports against drift policies: a per-test maximum (`max_psi`, ...) or `max_drift_score` for every
-    test; a policy without thresholds is breached by any report whose status is `detected`. One violation per
-    (feature, test) and day."""
+    """Drift reports against maximum drift: a per-test maximum (`max_psi`, ...), else a maximum for every test
+    (`max_drift_score`, `max_drift`); a drift policy without thresholds is breached by any report whose status
+    is `detected`. One violation per (feature, test) and day."""
     breaches: list[Breach] = []
-    drift_policies = [p for p in policies if p.policy_type == "drift" and applies(p, model)]
+    drift_policies = [p for p in policies if "drift" in checks_of(p) and applies(p, model)]
     for report in reports:
         for policy in drift_policies:
-            rules, thresholds = policy.rules or {}, policy.thresholds or {}
+            rules = policy.rules or {}
             if "features" in rules and report.feature_name not in rules["features"]:
                 continue
             if "drift_types" in rules and report.drift_type not in rules["drift_types"]:
                 continue
-            limit = thresholds.get(f"max_{report.metric}", thresholds.get("max_drift_score"))
+            maximums = {lim.metric: value for lim, value in vocabulary.limits(policy.thresholds or {}, "drift")}
+            limit = maximums.get(report.metric, maximums.get("drift_score"))
             if limit is None:
-                if thresholds or report.status != "detected":
+                if maximums or report.status != "detected":
                     continue  # a policy with thresholds checks only the tests it names
                 limit = report.threshold
             elif report.drift_score <= limit:
@@ -213,22 +206,27 @@ def check_data_quality(
     pipeline_name: str,
     model: ModelRef | None = None,
 ) -> int:
-    """A data-quality run's figures against data-quality policies: a `min_<metric>`, else the figure's own
-    status `fail`. One violation per (table, column, metric) and run."""
+    """A data-quality run's figures against minimum quality (`min_completeness`, ...); a data-quality policy
+    without thresholds is breached by any figure whose status is `fail`. One violation per (table, column,
+    metric) and run."""
     breaches: list[Breach] = []
-    quality_policies = [p for p in policies if p.policy_type == "data_quality"]
+    quality_policies = [p for p in policies if "data_quality" in checks_of(p) and applies(p, model)]
     for figure in figures:
         for policy in quality_policies:
-            rules, thresholds = policy.rules or {}, policy.thresholds or {}
-            if rules.get("table", figure.table_name) != figure.table_name:
+            rules = policy.rules or {}
+            if any(
+                rules.get(name, value) != value
+                for name, value in (
+                    ("table", figure.table_name),
+                    ("column", figure.column_name),
+                    ("pipeline_name", pipeline_name),
+                )
+            ):
                 continue
-            if rules.get("pipeline_name", pipeline_name) != pipeline_name:
-                continue
-            if rules.get("column", figure.column_name) != figure.column_name:
-                continue
-            limit: Any = thresholds.get(f"min_{figure.quality_metric}")
+            minimums = {lim.metric: value for lim, value in vocabulary.limits(policy.thresholds or {}, "data_quality")}
+            limit: Any = minimums.get(figure.quality_metric)
             if limit is None:
-                if figure.status != "fail" or thresholds:
+                if minimums or figure.status != "fail":
                     continue
                 limit = figure.threshold
             elif figure.metric_value >= limit:

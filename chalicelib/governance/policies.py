@@ -1,4 +1,4 @@
-"""Governance policies: each type's rules and thresholds checked when the policy is written, names unique."""
+"""Governance policies: rules and thresholds checked when the policy is written (thresholds.py), names unique."""
 
 from __future__ import annotations
 
@@ -11,40 +11,9 @@ from ..core.ids import new_id
 from ..core.query import all_items, page
 from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
+from . import thresholds as vocabulary
 from .schemas import Policy, PolicyCreate, PolicyPatch
 from .store import PolicyItem, PolicyNameItem
-
-WINDOWS = ("daily", "weekly", "monthly")
-SEVERITIES = ("low", "medium", "high", "critical")
-_SCORES = ("accuracy", "precision", "recall", "f1_score")
-_ERRORS = ("mae", "rmse")
-_DRIFT_METRICS = ("ks", "psi", "wasserstein", "chi_square", "jensen_shannon", "accuracy_drop", "rmse_increase")
-_QUALITY = ("completeness", "validity", "consistency", "timeliness", "accuracy")
-
-# Per checked type: the thresholds it knows (name -> (low, high) bounds), which of them must be given
-# (one of them, or all), and the rules it knows (name -> kind).
-THRESHOLDS: dict[str, dict[str, tuple[float, float | None]]] = {
-    "performance": {**{f"min_{m}": (0.0, 1.0) for m in _SCORES}, **{f"max_{m}": (0.0, None) for m in _ERRORS}},
-    "drift": {"max_drift_score": (0.0, None), **{f"max_{m}": (0.0, None) for m in _DRIFT_METRICS}},
-    "fairness": {"max_disparity": (0.0, None)},
-    "data_quality": {f"min_{m}": (0.0, 1.0) for m in _QUALITY},
-}
-THRESHOLDS["bias_detection"] = THRESHOLDS["fairness"]
-_COMMON_RULES = {"model_name": "text", "model_version": "text", "severity": "severity"}
-RULES: dict[str, dict[str, str]] = {
-    "performance": {**_COMMON_RULES, "window": "window", "min_samples": "count"},
-    "drift": {**_COMMON_RULES, "features": "texts", "drift_types": "texts"},
-    "fairness": {
-        **_COMMON_RULES,
-        "segment_attribute": "text",
-        "metric": "fair_metric",
-        "window": "window",
-        "min_samples": "count",
-    },
-    "data_quality": {"severity": "severity", "table": "text", "pipeline_name": "text", "column": "text"},
-}
-RULES["bias_detection"] = RULES["fairness"]
-CHECKED = frozenset(THRESHOLDS)
 
 
 def create_policy(tenant_id: str, data: PolicyCreate) -> Policy:
@@ -120,61 +89,24 @@ def patch_policy(tenant_id: str, policy_id: str, data: PolicyPatch) -> Policy:
 
 
 def active_policies(tenant_id: str) -> list[PolicyItem]:
-    """Every active policy of a type Learnloop checks (one Query of the governance partition)."""
+    """Every active policy that some check applies (one Query of the governance partition)."""
     found = all_items(PolicyItem, keys.governance_partition(tenant_id), TableItem.sk.startswith(keys.policy_prefix()))
-    return [item for item in found if item.status == "active" and item.policy_type in CHECKED]
+    return [item for item in found if item.status == "active" and checks_of(item)]
 
 
 def validate(
     policy_type: str, rules: Mapping[str, Any], thresholds: Mapping[str, float]
 ) -> tuple[dict[str, Any], dict[str, float]]:
-    """The rules and thresholds, checked against the type; 422 naming every field that is wrong."""
-    details: list[dict[str, str]] = []
-
-    def wrong(field: str, message: str) -> None:
-        details.append({"field": field, "message": message, "type": "policy_invalid"})
-
-    known = THRESHOLDS.get(policy_type)
-    if known is not None:
-        for name, value in thresholds.items():
-            if name not in known:
-                wrong(f"body.thresholds.{name}", f"is not a threshold of a {policy_type} policy; known: {', '.join(known)}")
-                continue
-            low, high = known[name]
-            if value < low or (high is not None and value > high):
-                wrong(f"body.thresholds.{name}", f"must be between {low} and {high}" if high is not None else f"must be >= {low}")
-        if policy_type in ("performance", "fairness", "bias_detection") and not thresholds:
-            wrong("body.thresholds", f"a {policy_type} policy needs one of: {', '.join(known)}")
-        if policy_type in ("fairness", "bias_detection") and "max_disparity" not in thresholds:
-            wrong("body.thresholds.max_disparity", "a fairness policy needs max_disparity")
-        for name, value in rules.items():
-            kind = RULES[policy_type].get(name)
-            if kind is None:
-                wrong(f"body.rules.{name}", f"is not a rule of a {policy_type} policy; known: {', '.join(RULES[policy_type])}")
-            elif problem := _rule_problem(kind, value):
-                wrong(f"body.rules.{name}", problem)
-        if policy_type in ("fairness", "bias_detection") and "segment_attribute" not in rules:
-            wrong("body.rules.segment_attribute", "a fairness policy needs the input attribute whose segments are compared")
-    if details:
-        raise ValidationFailed("invalid policy: " + "; ".join(f"{d['field']}: {d['message']}" for d in details), details=details)
+    """The rules and thresholds, checked against the vocabulary and the type; 422 naming every wrong field."""
+    found = vocabulary.problems(policy_type, rules, thresholds)
+    if found:
+        details = [{"field": field, "message": message, "type": "policy_invalid"} for field, message in found]
+        raise ValidationFailed("invalid policy: " + "; ".join(f"{f}: {m}" for f, m in found), details=details)
     return dict(rules), dict(thresholds)
 
 
-def _rule_problem(kind: str, value: Any) -> str | None:
-    if kind == "text":
-        return None if isinstance(value, str) and 0 < len(value) <= 200 else "must be a non-empty string"
-    if kind == "texts":
-        ok = isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)
-        return None if ok else "must be a non-empty list of strings"
-    if kind == "window":
-        return None if value in WINDOWS else f"must be one of {', '.join(WINDOWS)}"
-    if kind == "severity":
-        return None if value in SEVERITIES else f"must be one of {', '.join(SEVERITIES)}"
-    if kind == "count":
-        return None if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else "must be an integer >= 1"
-    if kind == "fair_metric":
-        return None if value in (*_SCORES, *_ERRORS) else f"must be one of {', '.join((*_SCORES, *_ERRORS))}"
-    return "is not understood"
+def checks_of(item: PolicyItem) -> set[str]:
+    return vocabulary.checks_of(item.policy_type, item.thresholds or {}, item.rules or {})
 
 
 def _load(tenant_id: str, policy_id: str) -> PolicyItem:
@@ -194,7 +126,7 @@ def view(item: PolicyItem) -> Policy:
         rules=item.rules or {},
         thresholds=item.thresholds or {},
         description=item.description,
-        checked=item.policy_type in CHECKED,
+        checked=bool(checks_of(item)),
         created_at=item.created_at,
         updated_at=item.updated_at,
     )

@@ -47,7 +47,7 @@ class Policy(View):
     rules: dict[str, JsonValue]
     thresholds: dict[str, float]
     description: str | None = None
-    checked: bool = Field(description="Whether Learnloop checks this policy type automatically.")
+    checked: bool = Field(description="Whether some automatic check (performance, drift, fairness, data quality) applies it.")
     created_at: str
     updated_at: str
 

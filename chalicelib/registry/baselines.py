@@ -30,8 +30,8 @@ def set_baseline(tenant_id: str, model_name: str, model_version: str, data: Base
     model = models.load(tenant_id, model_name, model_version)
     now = clock.now()
     window: tuple[str | None, str | None] = (None, None)
-    if data.from_predictions is not None:
-        spec = data.from_predictions
+    spec = data.window()
+    if spec is not None:
         end = spec.to or now
         start = spec.from_ or end - timedelta(days=spec.days)
         found = list(predictions.recent(tenant_id, model.id, start, end, spec.max_samples))

@@ -57,17 +57,28 @@ class BaselineCreate(RequestBody):
     predictions: list[JsonValue] | None = Field(
         default=None, min_length=1, max_length=100_000, description="Baseline of the model's outputs (label drift)."
     )
-    from_predictions: FromPredictions | None = None
+    from_predictions: FromPredictions | bool | None = Field(
+        default=None,
+        description="A window of the version's own predictions (true: the last 7 days, the default without features).",
+    )
     thresholds: DriftThresholds | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> BaselineCreate:
         given = self.features is not None or self.predictions is not None
-        if given == (self.from_predictions is not None):
+        wanted = self.from_predictions not in (None, False)
+        if given and wanted:
             raise ValueError("give either features (and/or predictions) or from_predictions")
+        if not given and self.from_predictions is False:
+            raise ValueError("without from_predictions, give features (and/or predictions)")
+        if not given and not isinstance(self.from_predictions, FromPredictions):
+            self.from_predictions = FromPredictions()
         if self.features is not None and not self.features:
             raise ValueError("features must name at least one feature")
         return self
+
+    def window(self) -> FromPredictions | None:
+        return self.from_predictions if isinstance(self.from_predictions, FromPredictions) else None
 
 
 class BaselineFeature(View):

@@ -56,7 +56,7 @@ def test_policies_are_created_validated_and_unique(api: Api, tenant: Tenant, oth
         {
             "policy_name": "broken",
             "policy_type": "performance",
-            "rules": {"window": "hourly", "colour": "red"},
+            "rules": {"window": "hourly", "min_samples": 0, "owner": "risk team"},
             "thresholds": {"min_accuracy": 1.5, "max_banana": 1},
         },
         key=tenant.admin,
@@ -64,7 +64,7 @@ def test_policies_are_created_validated_and_unique(api: Api, tenant: Tenant, oth
     assert bad.status == 422
     assert {d["field"] for d in bad.body["error"]["details"]} == {
         "body.rules.window",
-        "body.rules.colour",
+        "body.rules.min_samples",
         "body.thresholds.min_accuracy",
         "body.thresholds.max_banana",
     }
@@ -329,3 +329,37 @@ def test_a_failing_data_quality_run_opens_a_violation(api: Api, tenant: Tenant) 
     )
     assert found[0]["window"] == f"run:{run.body['run_id']}" and found[0]["model_id"] == model["id"]
     assert len(api.get("/v1/registry/pipelines/amounts/runs", key=tenant.read).body["items"]) == 1
+
+
+def test_thresholds_decide_what_is_checked_whatever_the_policy_type(api: Api, tenant: Tenant) -> None:
+    model = register(api, tenant)
+    seed_type = policy(
+        api, tenant, policy_name="transparent and accurate", policy_type="transparency", thresholds={"accuracy": 0.9}
+    )
+    assert seed_type["checked"] is True and seed_type["thresholds"] == {"accuracy": 0.9}  # kept as given
+    bias = policy(
+        api,
+        tenant,
+        policy_name="no bias by vendor size",
+        policy_type="bias_detection",
+        rules={"segment_attribute": "vendor_size", "metric": "recall", "owner": "risk team"},
+        thresholds={"max_disparity": 0.3},
+    )
+    drift = policy(api, tenant, policy_name="maximum drift", policy_type="drift", thresholds={"max_drift": 0.5})
+    assert drift["checked"] is True
+    with clock.frozen(DAY):
+        labelled(api, tenant, model, [("office", "office"), ("travel", "travel")], {"vendor_size": "large"})
+        labelled(api, tenant, model, [("office", "travel"), ("travel", "office")], {"vendor_size": "small"})
+        run_task(api, tenant)
+    found = {v["policy_id"]: v for v in violations(api, tenant)}
+    assert set(found) == {seed_type["id"], bias["id"]}
+    assert (found[seed_type["id"]]["metric"], found[seed_type["id"]]["value"], found[seed_type["id"]]["violation_type"]) == (
+        "accuracy",
+        0.5,
+        "transparency",
+    )
+    assert (found[bias["id"]]["metric"], found[bias["id"]]["value"], found[bias["id"]]["violation_type"]) == (
+        "disparity:recall",
+        1.0,
+        "bias",
+    )

@@ -175,7 +175,10 @@ def test_baseline_from_a_window_of_predictions_with_label_and_concept_drift(api:
 
 def test_baseline_validation(api: Api, tenant: Tenant) -> None:
     model = register(api, tenant)
-    assert api.post(path(model, "/baseline"), {}, key=tenant.admin).status == 422
+    for default in ({}, {"from_predictions": True}):  # the last 7 days of predictions: none yet
+        refused = api.post(path(model, "/baseline"), default, key=tenant.admin)
+        assert refused.status == 409 and refused.error_code == "no_predictions"
+    assert api.post(path(model, "/baseline"), {"from_predictions": False}, key=tenant.admin).status == 422
     both = api.post(path(model, "/baseline"), {"features": {"a": [1]}, "from_predictions": {"days": 1}}, key=tenant.admin)
     assert both.status == 422
     assert api.post(path(model, "/baseline"), {"features": {"a": []}}, key=tenant.admin).status == 422
