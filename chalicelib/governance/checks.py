@@ -93,7 +93,7 @@ def check_performance(
         if not applies(policy, model) or policy_window(policy) != window_kind:
             continue
         enough = samples >= int((policy.rules or {}).get("min_samples", 1))
-        for limit, threshold in vocabulary.limits(policy.thresholds or {}, "performance") if enough else []:
+        for limit, threshold in vocabulary.limits(policy.thresholds or {}, "performance", policy.rules) if enough else []:
             value = figures.get(limit.metric)
             if value is None or not _breached(value, threshold, limit.direction):
                 continue
@@ -127,7 +127,7 @@ def _fairness(
     rules = policy.rules or {}
     attribute, metric = str(rules["segment_attribute"]), str(rules.get("metric", "accuracy"))
     min_samples = int(rules.get("min_samples", 1))
-    threshold = min(value for _, value in vocabulary.limits(policy.thresholds or {}, "fairness"))
+    threshold = min(value for _, value in vocabulary.limits(policy.thresholds or {}, "fairness", policy.rules))
     values = {
         segment: float(found[metric])  # type: ignore[arg-type]
         for segment, (samples, found) in segments(attribute).items()
@@ -169,7 +169,7 @@ def check_drift(tenant_id: str, policies: Iterable[PolicyItem], model: ModelRef,
                 continue
             if "drift_types" in rules and report.drift_type not in rules["drift_types"]:
                 continue
-            maximums = {lim.metric: value for lim, value in vocabulary.limits(policy.thresholds or {}, "drift")}
+            maximums = {lim.metric: value for lim, value in vocabulary.limits(policy.thresholds or {}, "drift", policy.rules)}
             limit = maximums.get(report.metric, maximums.get("drift_score"))
             if limit is None:
                 if maximums or report.status != "detected":
@@ -223,7 +223,9 @@ def check_data_quality(
                 )
             ):
                 continue
-            minimums = {lim.metric: value for lim, value in vocabulary.limits(policy.thresholds or {}, "data_quality")}
+            minimums = {
+                lim.metric: value for lim, value in vocabulary.limits(policy.thresholds or {}, "data_quality", policy.rules)
+            }
             limit: Any = minimums.get(figure.quality_metric)
             if limit is None:
                 if minimums or figure.status != "fail":

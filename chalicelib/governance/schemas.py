@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, JsonValue, model_validator
+from pydantic import Field, JsonValue, StringConstraints, model_validator
 
 from ..core.schemas import ListQuery, Name, RequestBody, View
 
-PolicyType = Literal["performance", "drift", "fairness", "bias_detection", "data_quality", "transparency", "privacy", "security"]
+# performance, drift, fairness, bias_detection, data_quality, and the seed's transparency, privacy, security; the
+# thresholds decide what is checked, so a team's own type names are kept as given.
+PolicyType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 PolicyStatus = Literal["active", "inactive", "draft"]
 ViolationStatus = Literal["open", "investigating", "resolved", "false_positive"]
 Severity = Literal["low", "medium", "high", "critical"]

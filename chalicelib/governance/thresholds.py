@@ -1,7 +1,8 @@
 """The vocabulary of policy thresholds and rules: what each threshold checks, in which direction, within which bounds.
 
 A threshold is named `min_<metric>` or `max_<metric>` (`min_accuracy`, `max_psi`, `max_disparity`), or by
-the bare metric, read in its natural direction (`accuracy` is a minimum, `rmse` and `psi` are maximums).
+the bare metric, read in its natural direction (`accuracy` is a minimum, `rmse` and `psi` are maximums), or
+generically (`min`, `max`, `minimum`, `maximum`, `threshold`) for the metric that `rules.metric` names.
 The thresholds decide what a policy checks, whatever its `policy_type`: a `fairness` policy with
 `max_disparity`, a `performance` policy with `min_accuracy`, a `bias_detection` policy with both.
 """
@@ -58,7 +59,7 @@ RULES = {
     "features": "texts",
     "drift_types": "texts",
     "segment_attribute": "text",
-    "metric": "fair_metric",
+    "metric": "metric",
     "table": "text",
     "column": "text",
     "pipeline_name": "text",
@@ -67,18 +68,33 @@ RULES = {
 CHECKED_WITHOUT_THRESHOLDS = {"drift": "drift", "data_quality": "data_quality"}
 
 
-def limits(thresholds: Mapping[str, float], check: str) -> list[tuple[Limit, float]]:
+GENERIC = {"min": "min", "minimum": "min", "max": "max", "maximum": "max", "threshold": None}
+
+
+def resolve(name: str, rules: Mapping[str, Any]) -> Limit | None:
+    """What a threshold's name means (None: nothing known)."""
+    if name in VOCABULARY:
+        return VOCABULARY[name]
+    metric = rules.get("metric")
+    if name not in GENERIC or not isinstance(metric, str) or metric not in VOCABULARY:
+        return None
+    natural = VOCABULARY[metric]
+    return VOCABULARY.get(f"{GENERIC[name] or natural.direction}_{natural.metric}")
+
+
+def limits(thresholds: Mapping[str, float], check: str, rules: Mapping[str, Any] | None = None) -> list[tuple[Limit, float]]:
     """The thresholds of one check, each with its value."""
-    return [
-        (VOCABULARY[name], float(value))
-        for name, value in thresholds.items()
-        if name in VOCABULARY and VOCABULARY[name].check == check
-    ]
+    found = []
+    for name, value in thresholds.items():
+        limit = resolve(name, rules or {})
+        if limit is not None and limit.check == check:
+            found.append((limit, float(value)))
+    return found
 
 
 def checks_of(policy_type: str, thresholds: Mapping[str, float], rules: Mapping[str, Any]) -> set[str]:
     """Which checks a policy takes part in."""
-    found = {VOCABULARY[name].check for name in thresholds if name in VOCABULARY}
+    found = {limit.check for name in thresholds if (limit := resolve(name, rules)) is not None}
     if "fairness" in found and "segment_attribute" not in rules:
         found.discard("fairness")
     if policy_type in CHECKED_WITHOUT_THRESHOLDS and not found:
@@ -90,9 +106,10 @@ def problems(policy_type: str, rules: Mapping[str, Any], thresholds: Mapping[str
     """(field, message) for everything wrong with a policy's rules and thresholds."""
     wrong: list[tuple[str, str]] = []
     for name, value in thresholds.items():
-        limit = VOCABULARY.get(name)
+        limit = resolve(name, rules)
         if limit is None:
-            wrong.append((f"body.thresholds.{name}", "is not a known threshold: min_<metric> or max_<metric> (docs/registry.md)"))
+            known = "min_<metric> or max_<metric>, or min/max with rules.metric (docs/registry.md)"
+            wrong.append((f"body.thresholds.{name}", f"is not a known threshold: {known}"))
         elif value < limit.low or (limit.high is not None and value > limit.high):
             bounds = f"between {limit.low} and {limit.high}" if limit.high is not None else f">= {limit.low}"
             wrong.append((f"body.thresholds.{name}", f"must be {bounds}"))
@@ -100,13 +117,15 @@ def problems(policy_type: str, rules: Mapping[str, Any], thresholds: Mapping[str
         kind = RULES.get(name)
         if kind is not None and (problem := _rule_problem(kind, value)):
             wrong.append((f"body.rules.{name}", problem))
-    checks = {VOCABULARY[name].check for name in thresholds if name in VOCABULARY}
+    checks = {limit.check for name in thresholds if (limit := resolve(name, rules)) is not None}
     if policy_type == "performance" and "performance" not in checks:
         wrong.append(("body.thresholds", "a performance policy needs a minimum score or a maximum error, e.g. min_accuracy"))
     if policy_type in ("fairness", "bias_detection") and "fairness" not in checks:
         wrong.append(("body.thresholds.max_disparity", f"a {policy_type} policy needs max_disparity"))
     if ("fairness" in checks or policy_type in ("fairness", "bias_detection")) and "segment_attribute" not in rules:
         wrong.append(("body.rules.segment_attribute", "a disparity needs the input attribute whose segments are compared"))
+    if "fairness" in checks and rules.get("metric", "accuracy") not in (*SCORES, *ERRORS):
+        wrong.append(("body.rules.metric", f"a disparity compares one of {', '.join((*SCORES, *ERRORS))}"))
     return wrong
 
 
@@ -122,5 +141,5 @@ def _rule_problem(kind: str, value: Any) -> str | None:
         return None if value in SEVERITIES else f"must be one of {', '.join(SEVERITIES)}"
     if kind == "count":
         return None if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else "must be an integer >= 1"
-    metrics = (*SCORES, *ERRORS)
-    return None if value in metrics else f"must be one of {', '.join(metrics)}"
+    known = isinstance(value, str) and value in VOCABULARY and not value.startswith(("min_", "max_"))
+    return None if known else "must be a metric such as accuracy, f1_score, rmse, psi, drift_score or completeness"

@@ -77,12 +77,22 @@ def test_policies_are_created_validated_and_unique(api: Api, tenant: Tenant, oth
         "body.thresholds.max_disparity",
         "body.rules.segment_attribute",
     }
-    assert api.post("/v1/governance/policies", {"policy_name": "x", "policy_type": "astrology"}, key=tenant.admin).status == 422
+    assert api.post("/v1/governance/policies", {"policy_name": "x", "policy_type": "Not A Type"}, key=tenant.admin).status == 422
+    generic = policy(
+        api, tenant, policy_name="team type", policy_type="accuracy_floor", rules={"metric": "f1_score"}, thresholds={"min": 0.7}
+    )
+    assert generic["checked"] is True
+    wrong = api.post(
+        "/v1/governance/policies",
+        {"policy_name": "y", "policy_type": "drift", "rules": {"metric": "vibes"}, "thresholds": {"max": 1}},
+        key=tenant.admin,
+    )
+    assert {d["field"] for d in wrong.body["error"]["details"]} == {"body.rules.metric", "body.thresholds.max"}
     assert api.post("/v1/governance/policies", {"policy_name": "x", "policy_type": "drift"}, key=tenant.app).status == 403
     manual = policy(api, tenant, policy_name="no PII in features", policy_type="privacy", rules={"forbidden": ["email"]})
     assert manual["checked"] is False
     listed = api.get("/v1/governance/policies", key=tenant.read).body["items"]
-    assert {p["policy_name"] for p in listed} == {"minimum accuracy", "no PII in features"}
+    assert {p["policy_name"] for p in listed} == {"minimum accuracy", "no PII in features", "team type"}
     assert api.get(f"/v1/governance/policies/{created['id']}", key=other_tenant.read).status == 404
     assert api.patch(f"/v1/governance/policies/{created['id']}", {"status": "inactive"}, key=other_tenant.admin).status == 404
     off = api.patch(f"/v1/governance/policies/{created['id']}", {"status": "inactive"}, key=tenant.admin)
