@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["foundation", "regret", "peeking"]
+BENCHMARKS = ["foundation", "routing", "regret", "peeking"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..core import counters, storage
+from ..core import counters, keys, storage
 from ..sessions.events import SessionFacts
-from .store import MODEL_TASK, USER_PREFERENCE, ModelTaskCounter, UserPreferenceCounter
+from .store import MODEL_TASK, ModelTaskCounter, UserPreferenceCounter
 
 
 @dataclass(frozen=True)
@@ -63,14 +63,10 @@ def session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storag
             changes,
             seed=facts.session_id,
         ),
-        counters.increment(
+        counters.increment_at(
             UserPreferenceCounter,
-            facts.tenant_id,
-            USER_PREFERENCE,
-            f"{facts.feedback_user_id or facts.user_id}#{facts.category_key}#{facts.model_id}",
+            keys.user_preference(facts.tenant_id, facts.feedback_user_id or facts.user_id, facts.category_key, facts.model_id),
             changes,
-            seed=facts.session_id,
-            shards=1,
         ),
     ]
     return [op for op in ops if op is not None]
@@ -105,5 +101,7 @@ def for_category(tenant_id: str, category_key: str) -> dict[str, Evidence]:
 
 def user_preferences(tenant_id: str, user_id: str, category_key: str) -> dict[str, Evidence]:
     """One user's evidence of each model on one category, by model id."""
-    found = counters.read_prefix(UserPreferenceCounter, tenant_id, USER_PREFERENCE, f"{user_id}#{category_key}#", shards=1)
-    return {bucket.rsplit("#", 1)[1]: Evidence.of(values) for bucket, values in found.items()}
+    found = counters.read_at(
+        UserPreferenceCounter, keys.user_partition(tenant_id, user_id), keys.user_preference_prefix(category_key)
+    )
+    return {model_id: Evidence.of(values) for model_id, values in found.items()}

@@ -57,7 +57,7 @@ class ModelTaskCounter(TableItem, discriminator="counter_model_task"):
 
 
 class UserPreferenceCounter(TableItem, discriminator="counter_user_preference"):
-    """One end user's experience of one model on one category (bucket `<user>#<category>#<model id>`), unsharded."""
+    """One end user's experience of one model on one category, in the user's own partition (seed 002's user preferences)."""
 
     requests = NumberAttribute(null=True)
     feedback = NumberAttribute(null=True)
@@ -74,4 +74,3 @@ class UserPreferenceCounter(TableItem, discriminator="counter_user_preference"):
 
 
 MODEL_TASK = "MODELTASK"
-USER_PREFERENCE = "USERPREF"

@@ -50,11 +50,20 @@ def increment(
     changes = {field: value for field, value in deltas.items() if value and field in fields}
     if not changes:
         return None
-    key = keys.counter(tenant_id, shard_for(seed, shards), name, bucket)
-    item = model(key.pk, key.sk)
+    return _add(model, keys.counter(tenant_id, shard_for(seed, shards), name, bucket), changes)
+
+
+def increment_at(model: type[TableItem], key: keys.Key, deltas: Mapping[str, Number]) -> Update | None:
+    """An unsharded counter at its own key (one user's counts live in that user's partition)."""
+    fields = model.get_attributes()
+    changes = {field: value for field, value in deltas.items() if value and field in fields}
+    return _add(model, key, changes) if changes else None
+
+
+def _add(model: type[TableItem], key: keys.Key, changes: Mapping[str, Number]) -> Update:
     actions = [getattr(model, field).add(value) for field, value in sorted(changes.items())]
     actions.append(TableItem.kind.set(model))
-    return Update(item, actions)
+    return Update(model(key.pk, key.sk), actions)
 
 
 def read(
@@ -76,6 +85,15 @@ def read_prefix(
 ) -> dict[str, dict[str, Number]]:
     """Per bucket starting with `bucket_prefix`, each field summed over the shards."""
     return _sum(model, tenant_id, TableItem.sk.startswith(keys.counter_sort(name, bucket_prefix)), shards)
+
+
+def read_at(model: type[TableItem], partition: str, sort_prefix: str) -> dict[str, dict[str, Number]]:
+    """Unsharded counters of one partition whose sort keys start with `sort_prefix`, by the rest of the sort key."""
+    wanted = fields_of(model)
+    return {
+        item.sk[len(sort_prefix) :]: {field: getattr(item, field) for field in wanted if getattr(item, field)}
+        for item in model.query(partition, TableItem.sk.startswith(sort_prefix))
+    }
 
 
 def _sum(model: type[TableItem], tenant_id: str, condition: object, shards: int | None) -> dict[str, dict[str, Number]]:

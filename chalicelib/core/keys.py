@@ -92,6 +92,19 @@ def user_items(tenant_id: str, user_id: str) -> str:
     return f"{_tenant(tenant_id)}#USER#{user_id}"
 
 
+def user_partition(tenant_id: str, user_id: str) -> str:
+    """What Learnloop keeps about one end user (their model preferences), in one partition."""
+    return f"{_tenant(tenant_id)}#USER#{user_id}"
+
+
+def user_preference(tenant_id: str, user_id: str, category_key: str, model_id: str) -> Key:
+    return Key(user_partition(tenant_id, user_id), f"PREF#{category_key}#{model_id}")
+
+
+def user_preference_prefix(category_key: str) -> str:
+    return f"PREF#{category_key}#"
+
+
 def time_sort(created_at: str, item_id: str) -> str:
     return f"{created_at}#{item_id}"
 
@@ -167,8 +180,9 @@ def budget_month(tenant_id: str, month: str) -> Key:
 
 
 # --- ML model registry and governance ------------------------------------------------------------
-# Names and versions of models, pipelines and experiments are restricted to [A-Za-z0-9_.-]; free text
-# (feature names, labels, table names) is percent-encoded by `key_part` so it can never forge a `#`.
+# Names and versions of models and deployment environments are restricted to [A-Za-z0-9_.-]; free text
+# (pipeline and experiment names, feature names, labels, table names) is percent-encoded by `key_part`,
+# so it can never forge a `#`.
 
 
 def key_part(text: str) -> str:
@@ -272,7 +286,7 @@ def ml_experiments(tenant_id: str) -> str:
 
 
 def ml_experiment(tenant_id: str, experiment_name: str) -> Key:
-    return Key(ml_experiments(tenant_id), f"EXPERIMENT#{experiment_name}")
+    return Key(ml_experiments(tenant_id), f"EXPERIMENT#{key_part(experiment_name)}")
 
 
 def ml_experiment_prefix() -> str:
@@ -285,7 +299,7 @@ def ml_pipelines(tenant_id: str) -> str:
 
 
 def ml_pipeline(tenant_id: str, pipeline_name: str) -> Key:
-    return Key(ml_pipelines(tenant_id), f"PIPELINE#{pipeline_name}")
+    return Key(ml_pipelines(tenant_id), f"PIPELINE#{key_part(pipeline_name)}")
 
 
 def ml_pipeline_prefix() -> str:
@@ -293,11 +307,11 @@ def ml_pipeline_prefix() -> str:
 
 
 def ml_pipeline_run(tenant_id: str, pipeline_name: str, started_at: str, run_id: str) -> Key:
-    return Key(f"{_tenant(tenant_id)}#MLPIPELINE#{pipeline_name}", f"RUN#{started_at}#{run_id}")
+    return Key(ml_pipeline_run_partition(tenant_id, pipeline_name), f"RUN#{started_at}#{run_id}")
 
 
 def ml_pipeline_run_partition(tenant_id: str, pipeline_name: str) -> str:
-    return f"{_tenant(tenant_id)}#MLPIPELINE#{pipeline_name}"
+    return f"{_tenant(tenant_id)}#MLPIPELINE#{key_part(pipeline_name)}"
 
 
 def data_quality(tenant_id: str, table: str, column: str, metric: str) -> Key:

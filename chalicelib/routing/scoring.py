@@ -1,9 +1,13 @@
 """How a candidate model is scored for a request (pure functions; docs/routing.md has the formulas).
 
-score = reliability x (w_q x quality + w_s x speed + w_c x cost) + w_u x (user preference - 0.5) + bonuses
+score = reliability x (w_q x (quality + exploration) + w_s x speed + w_c x cost) + w_u x (user preference - 0.5) + bonuses
 
 - quality: the mean quality score of the model's feedback on this task, shrunk toward the
   prior (the mapping's suitability, or 0.4 when unmapped) with 8 pseudo-observations;
+- exploration: c x sqrt(q (1 - q) x (1 + ln(1 + N)) / (8 + n)), n the model's rated answers on
+  this task and N all models' there: optimism while evidence is thin (an upper confidence
+  bound), so an untried model gets tried, an unlucky one is tried again as the task's evidence
+  grows, and the bonus fades as the model's own feedback accumulates;
 - reliability: the share of calls that succeeded, shrunk toward 1 with 5 pseudo-calls;
 - speed: 1 / (1 + latency / 1 s), the latency learned from calls, shrunk toward the catalog's;
 - cost: 1 / (1 + expected cost / $0.001), from the catalog's prices and the request's tokens;
@@ -28,8 +32,9 @@ USER_PSEUDO = 4.0
 USER_WEIGHT = 0.3
 DEFAULT_LATENCY_MS = 2000.0
 DEFAULT_OUTPUT_TOKENS = 500
-WEIGHTS = {"speed": (0.4, 0.4, 0.2), "balanced": (0.6, 0.2, 0.2), "quality": (0.8, 0.1, 0.1)}
-DOWNGRADE_WEIGHT = 0.6
+EXPLORATION = 0.5
+WEIGHTS = {"speed": (0.6, 0.25, 0.15), "balanced": (0.7, 0.15, 0.15), "quality": (0.85, 0.05, 0.1)}
+DOWNGRADE_WEIGHT = 2.0  # at a fully committed budget, cost outweighs everything else
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Request:
     input_tokens: int
     output_tokens: int
     budget_pressure: float = 0.0
+    task_evidence: float = 0.0  # rated answers on this task, all models together
 
 
 @dataclass
@@ -109,6 +115,10 @@ def score(
     else:
         reasons.append("no feedback yet on this task: quality estimate is the prior")
 
+    exploration = EXPLORATION * math.sqrt(
+        quality * (1 - quality) * (1 + math.log1p(request.task_evidence)) / (QUALITY_PSEUDO + evidence.quality_count)
+    )
+
     ok = evidence.attempts - evidence.errors
     reliability = (RELIABILITY_PSEUDO + ok) / (RELIABILITY_PSEUDO + evidence.attempts)
     if evidence.errors:
@@ -129,7 +139,7 @@ def score(
     if request.budget_pressure > 0.5:
         w_c += DOWNGRADE_WEIGHT * (request.budget_pressure - 0.5) * 2
         reasons.append(f"budget {request.budget_pressure:.0%} committed: cost weighs more")
-    base = reliability * (w_q * quality + w_s * speed + w_c * cost_score)
+    base = reliability * (w_q * (quality + exploration) + w_s * speed + w_c * cost_score)
     bonus = 0.0
     if mapping is not None and mapping.is_recommended:
         bonus += 0.02
@@ -156,7 +166,13 @@ def score(
         max_cost_usd=expected_cost(model, request.input_tokens, request.output_tokens),
         base_score=round(base, 6),
         quality=quality,
-        components={"quality": quality, "reliability": reliability, "speed": speed, "cost": cost_score},
+        components={
+            "quality": quality,
+            "exploration": exploration,
+            "reliability": reliability,
+            "speed": speed,
+            "cost": cost_score,
+        },
     )
 
 

@@ -62,6 +62,7 @@ def decide(
         budget_pressure=billing.pressure(tenant_id, limits) if downgrade and limits else 0.0,
     )
     evidence = _evidence(tenant_id, body.category_key)
+    request.task_evidence = sum(e.quality_count for e in evidence.values())
     user = stats.user_preferences(tenant_id, body.user_id, body.category_key) if body.user_id else {}
 
     eligible: list[scoring.Scored] = []
