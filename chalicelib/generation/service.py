@@ -101,7 +101,10 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
         raise billing.exhausted(limits)
     total_ms = _ms(began)
     first = chain[0].model_id
+    # A model fixed by the caller is their override; one fixed by an experiment's variant is the system's choice.
     selected_by = "user_override" if prepared.model_id and not prepared.variant_id else decision.selected_by
+    if prepared.variant_id and prepared.model_id:
+        selected_by = "auto"
     record = GenerationRecord(
         user_id=body.user_id,
         category_key=body.category_key,
@@ -170,16 +173,35 @@ def created_seed(body: GenerationRequest) -> str:
 
 
 def _prepare(tenant_id: str, body: GenerationRequest) -> Prepared:
-    """The prompt text (rendered when it is a template) and any model the caller or an experiment fixes."""
+    """The prompt text (rendered when it is a template) and any model the caller or an experiment fixes.
+
+    With `experiment_id`, the user's sticky variant decides: its prompt (text or named template) replaces the
+    request's, and its model (when it names one) is tried first.
+    """
+    text, template, version, model_id = body.prompt, body.prompt_name, body.prompt_version, body.model_id
+    experiment_id = variant_id = None
+    is_template = bool(body.variables)  # a raw prompt is sent as written unless variables are given
     if body.experiment_id is not None:
-        raise ValidationFailed.field("body.experiment_id", "experiments are not available yet", "unsupported")
-    if body.prompt_name is not None:
-        rendered = prompts.render(tenant_id, body.prompt_name, body.variables, body.prompt_version)
-        prompt = {"name": body.prompt_name, "version": rendered.version, "variables": body.variables}
-        return Prepared(text=rendered.text, prompt=prompt, model_id=body.model_id)
-    assert body.prompt is not None
-    text = templates.render(body.prompt, body.variables) if body.variables else body.prompt
-    return Prepared(text=text, prompt={"variables": body.variables} if body.variables else None, model_id=body.model_id)
+        from ..experiments.assignment import variant_for  # experiments are optional in a generation
+
+        variant = variant_for(tenant_id, body.experiment_id, body.user_id)
+        experiment_id, variant_id = variant.experiment_id, variant.variant_id
+        if variant.prompt is not None:
+            text, template, version, is_template = variant.prompt, None, None, True
+        elif variant.prompt_name is not None:
+            text, template, version = None, variant.prompt_name, variant.prompt_version
+        model_id = variant.model_id or model_id
+    if template is not None:
+        rendered = prompts.render(tenant_id, template, body.variables, version)
+        prompt = {"name": template, "version": rendered.version, "variables": body.variables}
+        return Prepared(rendered.text, prompt, model_id, experiment_id, variant_id)
+    if text is None:
+        raise ValidationFailed.field(
+            "body.prompt", "give prompt or prompt_name: the experiment's variant has no prompt", "missing"
+        )
+    rendered_text = templates.render(text, body.variables) if is_template else text
+    prompt = {"variables": body.variables} if body.variables else None
+    return Prepared(rendered_text, prompt, model_id, experiment_id, variant_id)
 
 
 def _chain(tenant_id: str, decision: Decision, fixed: str | None) -> list[scoring.Scored]:

@@ -194,3 +194,68 @@ def test_idempotent_generation(api: Api, tenant: Tenant) -> None:
     again = api.post("/v1/generations", CAPTION, key=tenant.app, headers={"Idempotency-Key": "gen-1"})
     assert again.body == first.body
     assert len(api.get("/v1/sessions", key=tenant.read).body["items"]) == 1
+
+
+def test_an_experiments_variant_decides_prompt_and_model(api: Api, tenant: Tenant) -> None:
+    experiment = api.post(
+        "/v1/experiments",
+        {
+            "name": "Resize prompts",
+            "category_key": "content_caption",
+            "metric": "success",
+            "auto_optimize": False,
+            "min_exploration": 0.1,
+            "variants": [
+                {
+                    "id": "original",
+                    "name": "Original",
+                    "prompt": "Resize the {thing}",
+                    "model_id": "local:echo",
+                    "weight": 1,
+                    "is_control": True,
+                },
+                {"id": "enhanced", "name": "Enhanced", "prompt_name": "bouquet-basic", "model_id": "local:swift", "weight": 1},
+            ],
+        },
+        key=tenant.admin,
+    ).body
+    variables = {"thing": "poster", "style": "modern", "flowers": "lilies", "colors": "white", "occasion": "launch"}
+    seen = {}
+    for i in range(12):
+        reply = api.post(
+            "/v1/generations",
+            {
+                "user_id": f"user-{i}",
+                "category_key": "content_caption",
+                "experiment_id": experiment["id"],
+                "variables": variables,
+            },
+            key=tenant.app,
+        )
+        assert reply.status == 201, reply.body
+        seen[reply.body["variant_id"]] = reply.body
+        again = api.post(
+            "/v1/generations",
+            {
+                "user_id": f"user-{i}",
+                "category_key": "content_caption",
+                "experiment_id": experiment["id"],
+                "variables": variables,
+            },
+            key=tenant.app,
+        )
+        assert again.body["variant_id"] == reply.body["variant_id"]  # sticky
+    assert set(seen) == {"original", "enhanced"}
+    original, enhanced = seen["original"], seen["enhanced"]
+    assert (original["model_id"], original["output"], original["selected_by"]) == ("local:echo", "Resize the poster", "auto")
+    assert enhanced["model_id"] == "local:swift" and enhanced["prompt_name"] == "bouquet-basic"
+    session = api.get(f"/v1/sessions/{enhanced['session_id']}", key=tenant.read).body
+    assert (session["experiment_id"], session["variant_id"]) == (experiment["id"], "enhanced")
+    results = api.get(f"/v1/experiments/{experiment['id']}/results", key=tenant.read).body
+    assert sum(v["sessions"] for v in results["variants"]) == 24
+    assert (
+        api.post(
+            "/v1/generations", {"user_id": "u", "category_key": "content_caption", "experiment_id": "exp_nope"}, key=tenant.app
+        ).status
+        == 404
+    )
