@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator, model_validator
 
-from ..core.schemas import ListQuery, RequestBody, Timestamp, View
-from .schemas import FeatureName, Fraction, ModelName
+from ..core.schemas import ListQuery, Name, RequestBody, Timestamp, View
+from .schemas import FeatureName, Fraction
 
 DriftType = Literal["data_drift", "label_drift", "concept_drift"]
 DriftMetric = Literal["ks", "psi", "wasserstein", "chi_square", "jensen_shannon", "accuracy_drop", "rmse_increase"]
@@ -19,8 +19,9 @@ PipelineType = Literal["data_collection", "preprocessing", "feature_engineering"
 
 _NAME = r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}"
 _VERSION = r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}"
-SOURCE_TABLE = re.compile(rf"^(predictions:{_NAME}:{_VERSION}|sessions|registry_models)$")
-TARGET_TABLE = re.compile(rf"^(baseline:{_NAME}:{_VERSION}|data_quality)$")
+SOURCE_TABLE = re.compile(rf"^(predictions(:{_NAME}(:{_VERSION})?)?|sessions|registry_models|models|training_runs)$")
+TARGET_BASELINE = re.compile(rf"^baseline:{_NAME}:{_VERSION}$")
+TableName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ColumnPath = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\s.][^\s]*$")]
 
 
@@ -185,13 +186,19 @@ class PipelineConfig(BaseModel):
 
 
 class PipelineCreate(RequestBody):
-    pipeline_name: ModelName
+    pipeline_name: Name
     pipeline_type: PipelineType
     schedule: str | None = Field(default=None, max_length=100, description="A cron expression, kept for the record.")
     description: str | None = Field(default=None, max_length=2000)
     config: PipelineConfig = Field(default_factory=PipelineConfig)
-    source_tables: list[str] = Field(min_length=1, max_length=10)
-    target_tables: list[str] = Field(default_factory=list, max_length=10)
+    source_tables: list[str] = Field(
+        min_length=1,
+        max_length=10,
+        description="predictions, predictions:<model>, predictions:<model>:<version>, sessions, registry_models, training_runs",
+    )
+    target_tables: list[TableName] = Field(
+        default_factory=list, max_length=10, description="baseline:<model>:<version> writes a drift baseline; others are recorded"
+    )
     validation_rules: dict[ColumnPath, ColumnRule] = Field(default_factory=dict, max_length=200)
     transformations: dict[ColumnPath, Transformation] = Field(default_factory=dict, max_length=200)
 
@@ -200,15 +207,9 @@ class PipelineCreate(RequestBody):
     def _sources(cls, tables: list[str]) -> list[str]:
         for table in tables:
             if not SOURCE_TABLE.match(table):
-                raise ValueError(f"{table!r} is not a source: predictions:<model>:<version>, sessions or registry_models")
-        return tables
-
-    @field_validator("target_tables")
-    @classmethod
-    def _targets(cls, tables: list[str]) -> list[str]:
-        for table in tables:
-            if not TARGET_TABLE.match(table):
-                raise ValueError(f"{table!r} is not a target: baseline:<model>:<version> or data_quality")
+                raise ValueError(
+                    f"{table!r} is not a source: predictions[:<model>[:<version>]], sessions, registry_models or training_runs"
+                )
         return tables
 
 

@@ -1,7 +1,8 @@
 """Deployments (seed: AIDeployment): one active deployment per model and environment, with rollback.
 
 A slot item per (model, environment) holds the active deployment and the stack of deployments it
-superseded. Deploying supersedes the active one (it stays on record as `superseded`); rolling back the
+superseded. Deploying activates the version (a legal move of its life cycle, so never a failed or archived
+one) and supersedes the active one (it stays on record as `superseded`); rolling back the
 active one marks it `rolled_back` and makes the deployment it superseded active again. Each move is one
 transaction conditioned on the slot's version and the deployments' statuses, so two concurrent deploys
 or rollbacks of one slot can never both win.
@@ -26,11 +27,9 @@ MAX_STACK = 50
 def deploy(tenant_id: str, data: DeploymentCreate) -> MlDeployment:
     def attempt() -> DeploymentItem:
         model = models.load(tenant_id, data.model_name, data.model_version)
-        if model.status not in lifecycle.DEPLOYABLE:
-            raise Conflict(
-                f"model {data.model_name} {data.model_version} is {model.status}; only a validated or active version is deployed",
-                code="model_not_deployable",
-            )
+        # Deploying activates the version: the move must be legal (a failed or archived version is 409).
+        what = f"model {data.model_name} {data.model_version}"
+        lifecycle.check_move("model", lifecycle.MODEL_MOVES, model.status, "active", what)
         slot_key = keys.ml_deployment_slot(tenant_id, data.model_name, data.environment)
         slot = storage.get(DeploymentSlotItem, slot_key)
         previous_id = slot.active_id if slot is not None else None
@@ -63,7 +62,7 @@ def deploy(tenant_id: str, data: DeploymentCreate) -> MlDeployment:
             ops.append(_move(tenant_id, previous_id, "active", "superseded", now))
             stack = [*stack, previous_id][-MAX_STACK:]
         ops.append(_slot(slot_key, slot, deployment_id, stack, now))
-        if model.status == "validated":
+        if model.status != "active":
             changes = models.status_changes(tenant_id, model, "active", f"deployed to {data.environment} ({deployment_id})")
             ops.append(models.update_op(model, changes))
         storage.commit(ops)
@@ -119,7 +118,10 @@ def list_deployments(tenant_id: str, query: DeploymentListQuery) -> Page[MlDeplo
         partition, index = keys.ml_deployments_of(tenant_id, query.model_name, query.environment), "gsi3"
     else:
         partition, index = keys.ml_deployments(tenant_id), "gsi1"
-        condition = DeploymentItem.model_name == query.model_name if query.model_name is not None else None
+        if query.model_name is not None:
+            condition = DeploymentItem.model_name == query.model_name
+        if query.environment is not None:
+            condition = DeploymentItem.environment == query.environment
     found, last = page(
         DeploymentItem, partition, index=index, limit=query.limit, after=state.get("k"), filter_condition=condition, forward=False
     )

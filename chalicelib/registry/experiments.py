@@ -70,7 +70,7 @@ def patch_experiment(tenant_id: str, experiment_name: str, data: MlExperimentPat
 
 
 def _load(tenant_id: str, experiment_name: str) -> ExperimentItem:
-    item = storage.get(ExperimentItem, keys.ml_experiment(tenant_id, experiment_name)) if "#" not in experiment_name else None
+    item = storage.get(ExperimentItem, keys.ml_experiment(tenant_id, experiment_name))
     if item is None:
         raise NotFound(f"no registry experiment {experiment_name}")
     return item

@@ -24,9 +24,9 @@ MODEL_MOVES: Mapping[str, frozenset[str]] = {
 }
 # A new training run may start on a version in these states; it moves the version to `training`.
 RUN_MAY_START_FROM = frozenset({"training", "validated", "failed"})
-# Versions that may receive predictions, be deployed, or be the target of a rollback.
+# Versions that may receive predictions, or be the target of a rollback. (A deployment activates its version,
+# so a version is deployable when it is active or may move to active.)
 PREDICTABLE = frozenset({"training", "validated", "active", "deprecated"})
-DEPLOYABLE = frozenset({"validated", "active"})
 ROLLBACK_TARGETS = frozenset({"validated", "active", "deprecated"})
 
 # Training runs: running until they end, once.

@@ -1,11 +1,12 @@
 """Drift detection over stored data: the `detect-drift` scheduled task and the latest reports per feature.
 
-For each model version that is not archived: the recent inputs (its predictions of the last 7 days, at
-most 5000, newest first) are compared with the version's baseline, feature by feature (data drift) and
-for the outputs (label drift); the accuracy (or RMSE) of the recent predictions with ground truth is
-compared with the baseline's window or the version's recorded accuracy (concept drift). Every report is
-kept, the latest per (feature, test) is what `GET .../drift` shows, and each is held against the drift
-policies. The performance windows the tenant's policies watch are checked in the same run.
+For each model version that is not archived: the recent inputs (its predictions of the last 7 days, or
+since the end of the baseline's window when that is later; at most 5000, newest first) are compared with
+the version's baseline, feature by feature (data drift) and for the outputs (label drift); the accuracy
+(or RMSE) of the recent predictions with ground truth is compared with the baseline's window or the
+version's recorded accuracy (concept drift). Every report is kept, the latest per (feature, test) is what
+`GET .../drift` shows, and each is held against the drift policies. The performance windows the tenant's
+policies watch are checked in the same run.
 """
 
 from __future__ import annotations
@@ -68,8 +69,8 @@ def check_model(tenant_id: str, model: ModelItem, policies: list[PolicyItem]) ->
     """Test the version's recent data against its baseline; store the reports and check them. Returns the
     reports, the features skipped for too few recent values, and the violations opened."""
     now = clock.now()
-    start = now - timedelta(days=WINDOW_DAYS)
     found = baselines.load(tenant_id, model.id)
+    start = current_start(found, now)
     recent = list(predictions.recent(tenant_id, model.id, start, now, MAX_CURRENT)) if found else []
     checked_at = clock.iso(now)
     reports: list[DriftItem] = []
@@ -102,6 +103,14 @@ def check_model(tenant_id: str, model: ModelItem, policies: list[PolicyItem]) ->
         for r in reports
     ]
     return reports, skipped, checks.check_drift(tenant_id, policies, models.ref(model), facts)
+
+
+def current_start(found: list[BaselineItem], now: datetime) -> datetime:
+    """The recent window starts 7 days ago, or just after the baseline's own window when that ends later: the
+    predictions a baseline was taken from are never compared with themselves."""
+    start = now - timedelta(days=WINDOW_DAYS)
+    ends = [clock.parse_iso(b.window_end) + timedelta(milliseconds=1) for b in found if b.window_end]
+    return max([start, *ends])
 
 
 def latest(tenant_id: str, model_name: str, model_version: str) -> Page[DriftReport]:

@@ -18,7 +18,15 @@ from ..core import clock, counters, keys
 from ..governance import checks
 from ..governance.store import PolicyItem
 from . import metrics, models
-from .schemas import REGRESSION_TYPES, MetricSeries, PerformanceQuery, PerformanceReport, PerformanceWindow, SeriesPoint
+from .schemas import (
+    REGRESSION_TYPES,
+    MetricSeries,
+    PerformanceQuery,
+    PerformanceReport,
+    PerformanceRow,
+    PerformanceWindow,
+    SeriesPoint,
+)
 from .store import (
     ErrorCounter,
     LabelCounter,
@@ -179,6 +187,20 @@ def performance(tenant_id: str, model_name: str, model_version: str, query: Perf
         window=kind,
         windows=windows,
         series=[MetricSeries(metric_type=name, time_window=kind, points=points[name]) for name in names],
+        items=[
+            PerformanceRow(
+                metric_type=name,
+                metric_value=window.metrics[name],
+                time_window=kind,
+                window_start=window.window_start,
+                window_end=window.window_end,
+                samples=window.samples,
+                comparison_value=window.comparison[name],
+                trend=window.trend[name],
+            )
+            for window in windows
+            for name in names
+        ],
         violations_opened=opened,
     )
 

@@ -24,8 +24,8 @@ from ..core.logging import get_logger
 from ..core.query import page
 from ..core.schemas import ListQuery, Page
 from ..governance import checks
-from . import baselines, drift, models, pipelines, predictions, quality, writes
-from .data_schemas import PipelineConfig, PipelineRun
+from . import baselines, drift, models, pipelines, predictions, quality, runs, writes
+from .data_schemas import TARGET_BASELINE, PipelineConfig, PipelineRun
 from .store import ModelItem, PipelineItem, PipelineRunItem
 
 MAX_LOG_LINES = 200
@@ -102,8 +102,9 @@ def execute(tenant_id: str, pipeline: PipelineItem, config: PipelineConfig, work
     seen: set[str] = set()
     for table in pipeline.source_tables or []:
         columns = dict(rules)
-        if not columns and pipeline.pipeline_type == "feature_engineering" and table.startswith("predictions:"):
-            columns = {f"input_data.{name}": {} for name in _model_for(tenant_id, table).feature_columns or []}
+        if not columns and pipeline.pipeline_type == "feature_engineering" and table.startswith("predictions"):
+            names = dict.fromkeys(name for model in _models_for(tenant_id, table, config) for name in model.feature_columns or [])
+            columns = {f"input_data.{name}": {} for name in names}
         counts = work.per_table[table]
         for record_id, record in read_source(tenant_id, table, config, work.started):
             work.read += 1
@@ -146,10 +147,12 @@ def execute(tenant_id: str, pipeline: PipelineItem, config: PipelineConfig, work
 def read_source(tenant_id: str, table: str, config: PipelineConfig, now: datetime) -> Iterator[tuple[str, dict[str, Any]]]:
     """(record id, record) of a source table, newest first where the table has an order."""
     since = now - timedelta(days=config.days)
-    if table.startswith("predictions:"):
-        model = _model_for(tenant_id, table)
-        for item in predictions.recent(tenant_id, model.id, since, now, config.max_records):
-            yield item.id, predictions.view(item).model_dump(mode="json")
+    if table.startswith("predictions"):
+        count = 0
+        for model in _models_for(tenant_id, table, config):
+            for item in predictions.recent(tenant_id, model.id, since, now, config.max_records - count):
+                count += 1
+                yield item.id, predictions.view(item).model_dump(mode="json")
     elif table == "sessions":
         from ..sessions import service as sessions
         from ..sessions.schemas import SessionListQuery
@@ -166,9 +169,17 @@ def read_source(tenant_id: str, table: str, config: PipelineConfig, now: datetim
             cursor = listed.next_cursor
             if cursor is None:
                 break
-    elif table == "registry_models":
+    elif table in ("registry_models", "models"):
         for item in models.iter_models(tenant_id)[: config.max_records]:
             yield item.id, models.view(item).model_dump(mode="json")
+    elif table == "training_runs":
+        count = 0
+        for model in models.iter_models(tenant_id):
+            for run in runs.iter_runs(tenant_id, model.id):
+                if count >= config.max_records:
+                    return
+                count += 1
+                yield run.id, runs.view(run).model_dump(mode="json")
 
 
 def transform(record: dict[str, Any], steps: dict[str, dict[str, Any]]) -> bool:
@@ -224,7 +235,11 @@ def profile(records: list[dict[str, Any]], columns: list[str]) -> dict[str, Any]
 def write_targets(tenant_id: str, pipeline: PipelineItem, work: Execution, run_id: str) -> None:
     """Targets: `baseline:<model>:<version>` becomes the version's drift baseline from the valid records."""
     for target in pipeline.target_tables or []:
-        if not target.startswith("baseline:"):
+        if not TARGET_BASELINE.match(target):
+            if target != "data_quality":
+                work.log(
+                    f"{target}: not a table Learnloop writes (baseline:<model>:<version>, data_quality); kept for the record"
+                )
             continue
         model = _model_for(tenant_id, target)
         records = [record for table in pipeline.source_tables or [] for record in work.valid[table]]
@@ -257,6 +272,21 @@ def list_runs(tenant_id: str, pipeline_name: str, query: ListQuery) -> Page[Pipe
     return Page[PipelineRun](items=[view(item) for item in found], next_cursor=cursor)
 
 
+def _models_for(tenant_id: str, table: str, config: PipelineConfig) -> list[ModelItem]:
+    """The versions a `predictions[:<model>[:<version>]]` source reads (without a model: `config.model_name` and
+    `config.model_version` when given, else every version)."""
+    parts = table.split(":")[1:]
+    extra = config.model_extra or {}
+    if not parts and isinstance(extra.get("model_name"), str):
+        parts = [extra["model_name"], *([extra["model_version"]] if isinstance(extra.get("model_version"), str) else [])]
+    if len(parts) == 2:
+        return [_model_for(tenant_id, f"predictions:{parts[0]}:{parts[1]}")]
+    found = [m for m in models.iter_models(tenant_id) if not parts or m.model_name == parts[0]]
+    if parts and not found:
+        raise SourceMissing(f"{table}: no model {parts[0]}")
+    return found
+
+
 def _model_for(tenant_id: str, table: str) -> ModelItem:
     _, name, version = table.split(":")
     try:
@@ -274,7 +304,7 @@ def _check_policies(tenant_id: str, work: Execution, run_id: str, pipeline_name:
     for figure in work.figures:
         by_table[figure.table_name].append(figure)
     for table, found in by_table.items():
-        model = models.ref(_model_for(tenant_id, table)) if table.startswith("predictions:") else None
+        model = models.ref(_model_for(tenant_id, table)) if table.count(":") == 2 else None
         facts = [
             checks.QualityFacts(f.table_name, f.column_name, f.quality_metric, f.metric_value, f.threshold, f.status)
             for f in found

@@ -67,7 +67,7 @@ def patch_pipeline(tenant_id: str, pipeline_name: str, data: PipelinePatch) -> P
 
 
 def load(tenant_id: str, pipeline_name: str) -> PipelineItem:
-    item = storage.get(PipelineItem, keys.ml_pipeline(tenant_id, pipeline_name)) if "#" not in pipeline_name else None
+    item = storage.get(PipelineItem, keys.ml_pipeline(tenant_id, pipeline_name))
     if item is None:
         raise NotFound(f"no pipeline {pipeline_name}")
     return item

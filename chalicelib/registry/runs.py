@@ -7,6 +7,7 @@ running run of a version in `training` ends, the version becomes `validated` if 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..core import clock, keys, pagination, storage
@@ -143,6 +144,11 @@ def list_runs(tenant_id: str, model_name: str, model_version: str, query: ListQu
     )
     cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[TrainingRun](items=[view(item) for item in found], next_cursor=cursor)
+
+
+def iter_runs(tenant_id: str, model_id: str) -> Iterator[RunItem]:
+    """A version's runs, newest first (GSI1)."""
+    yield from RunItem.gsi1.query(keys.ml_runs_of_version(tenant_id, model_id), scan_index_forward=False)  # type: ignore[misc]
 
 
 def _load(tenant_id: str, run_id: str) -> RunItem:

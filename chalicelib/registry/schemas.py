@@ -11,6 +11,7 @@ from ..core.schemas import ClientId, ListQuery, Name, QueryParams, RequestBody, 
 # Names and versions appear in URLs and keys: letters, digits, `_`, `.`, `-`.
 ModelName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")]
 ModelVersion = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
+Environment = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
 FeatureName = ClientId
 Label = Annotated[str, StringConstraints(min_length=1, max_length=100)] | int | float | bool
 Fraction = Annotated[float, Field(ge=0, le=1)]
@@ -132,7 +133,7 @@ class RunPatch(RequestBody):
     validation_loss: float | None = None
     accuracy: Fraction | None = None
     validation_accuracy: Fraction | None = None
-    metrics_point: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], float] | None = Field(
+    metrics_point: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], float | str] | None = Field(
         default=None, max_length=50, description="One point of the run's metrics over time, e.g. {epoch, loss, val_loss}."
     )
     logs: str | None = Field(default=None, max_length=65536, description="Appended to the run's logs.")
@@ -149,7 +150,7 @@ class RunPatch(RequestBody):
 class MetricPoint(View):
     step: int
     recorded_at: str
-    values: dict[str, float]
+    values: dict[str, float | str]
 
 
 class TrainingRun(View):
@@ -305,6 +306,19 @@ class PerformanceWindow(View):
     trend: dict[str, Literal["improving", "declining", "stable"] | None]
 
 
+class PerformanceRow(View):
+    """One metric of one window, as the seed's AIPerformanceMetrics row."""
+
+    metric_type: str
+    metric_value: float | None
+    time_window: str
+    window_start: str
+    window_end: str
+    samples: int
+    comparison_value: float | None
+    trend: Literal["improving", "declining", "stable"] | None
+
+
 class PerformanceReport(View):
     model_id: str
     model_name: str
@@ -315,6 +329,7 @@ class PerformanceReport(View):
     window: str
     windows: list[PerformanceWindow]
     series: list[MetricSeries]
+    items: list[PerformanceRow] = Field(default_factory=list, description="Every (window, metric), oldest window first.")
     violations_opened: int = 0
 
 
@@ -322,7 +337,7 @@ class PerformanceReport(View):
 
 
 class MlExperimentCreate(RequestBody):
-    experiment_name: ModelName
+    experiment_name: Name
     objective: str = Field(min_length=1, max_length=2000)
     hypothesis: str = Field(min_length=1, max_length=4000)
     baseline_model: ClientId | None = None
@@ -368,7 +383,7 @@ class DeploymentCreate(RequestBody):
     deployment_name: Name
     model_name: ModelName
     model_version: ModelVersion
-    environment: Slug = Field(description="development, staging, production, ...")
+    environment: Environment = Field(description="development, staging, production, ...")
     endpoint: str | None = Field(default=None, max_length=2000)
     config: dict[str, JsonValue] = Field(default_factory=dict)
 
@@ -380,13 +395,7 @@ class DeploymentPatch(RequestBody):
 
 class DeploymentListQuery(ListQuery):
     model_name: ModelName | None = None
-    environment: Slug | None = None
-
-    @model_validator(mode="after")
-    def _environment_needs_model(self) -> DeploymentListQuery:
-        if self.environment is not None and self.model_name is None:
-            raise ValueError("environment needs model_name")
-        return self
+    environment: Environment | None = None
 
 
 class MlDeployment(View):

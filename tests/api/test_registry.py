@@ -370,6 +370,14 @@ def test_regression_performance_mae_rmse_and_trend(api: Api, tenant: Tenant) -> 
     assert second["metrics"]["mae"] == pytest.approx(1.5)
     assert second["metrics"]["rmse"] == pytest.approx(math.sqrt(2.5))
     assert second["trend"] == {"mae": "improving", "rmse": "improving"}
+    rows = [(r["metric_type"], r["window_start"], r["time_window"], r["trend"]) for r in body["items"]]
+    assert rows == [
+        ("mae", "2026-03-09", "daily", None),
+        ("rmse", "2026-03-09", "daily", None),
+        ("mae", "2026-03-10", "daily", "improving"),
+        ("rmse", "2026-03-10", "daily", "improving"),
+    ]
+    assert body["items"][2]["comparison_value"] == pytest.approx(8.5) and body["items"][2]["metric_value"] == pytest.approx(1.5)
 
 
 # --- feature importance ----------------------------------------------------------------------------------
@@ -505,17 +513,22 @@ def test_deployments_supersede_and_rollback_restores_the_previous_one(api: Api, 
     assert api.get(f"/v1/registry/deployments/{first['id']}", key=other_tenant.read).status == 404
 
 
-def test_only_validated_or_active_versions_are_deployed(api: Api, tenant: Tenant, other_tenant: Tenant) -> None:
-    model = register(api, tenant)
-    body = {
-        "deployment_name": "d",
-        "model_name": model["model_name"],
-        "model_version": model["model_version"],
-        "environment": "production",
-    }
+def test_deploying_activates_the_version_and_a_failed_one_is_409(api: Api, tenant: Tenant, other_tenant: Tenant) -> None:
+    model, broken = register(api, tenant), register(api, tenant, model_version="v0.9")
+    api.patch(path(broken), {"status": "failed"}, key=tenant.admin)
+    body = {"deployment_name": "d", "model_name": model["model_name"], "model_version": "v0.9", "environment": "production"}
     refused = api.post("/v1/registry/deployments", body, key=tenant.admin)
-    assert refused.status == 409 and refused.error_code == "model_not_deployable"
+    assert refused.status == 409 and refused.error_code == "illegal_transition"
+    assert "from failed to active" in refused.body["error"]["message"]
+    body["model_version"] = model["model_version"]
     assert api.post("/v1/registry/deployments", body, key=other_tenant.admin).status == 404
-    assert api.post("/v1/registry/deployments", {**body, "environment": "Prod Env"}, key=tenant.admin).status == 422
+    assert api.post("/v1/registry/deployments", {**body, "environment": "prod env"}, key=tenant.admin).status == 422
     assert api.post("/v1/registry/deployments", body, key=tenant.app).status == 403
     assert api.get("/v1/registry/deployments", key=tenant.read).body["items"] == []
+    deployed = api.post("/v1/registry/deployments", body, key=tenant.admin)
+    assert deployed.status == 201 and deployed.body["status"] == "active"
+    version = api.get(path(model), key=tenant.read).body
+    assert version["status"] == "active" and version["status_history"][-1]["reason"].startswith("deployed to production")
+    listed = api.get("/v1/registry/deployments?environment=production", key=tenant.read).body["items"]
+    assert [d["id"] for d in listed] == [deployed.body["id"]]
+    assert api.get("/v1/registry/deployments?environment=staging", key=tenant.read).body["items"] == []

@@ -362,3 +362,49 @@ def test_a_feature_engineering_pipeline_profiles_features_and_writes_the_baselin
     reports = latest(api, tenant, model)
     assert reports[("amount", "ks")]["status"] == "detected" and reports[("amount", "ks")]["baseline_size"] == 80
     assert reports[("category", "chi_square")]["status"] == "normal"  # the baseline holds the cleaned category
+
+
+def test_a_baseline_taken_from_todays_predictions_is_compared_with_later_ones_only(api: Api, tenant: Tenant) -> None:
+    rng = np.random.default_rng(SEED + 3)
+    model = register(api, tenant, feature_columns=["amount"])
+    before = rng.normal(10, 2, 80).round(3).tolist()
+    after = rng.normal(14, 2, 50).round(3).tolist()
+    with clock.frozen(NOW - timedelta(hours=3)):
+        bulk(tenant, model, [({"amount": a}, "office") for a in before])
+        assert api.post(path(model, "/baseline"), {"from_predictions": True}, key=tenant.admin).status == 201
+    with clock.frozen(NOW - timedelta(hours=1)):
+        bulk(tenant, model, [({"amount": a}, "office") for a in after])
+    with clock.frozen(NOW):
+        run_drift(api, tenant)
+    ks = latest(api, tenant, model)[("amount", "ks")]
+    reference = stats.ks_2samp(before, after)
+    assert (ks["baseline_size"], ks["current_size"], ks["status"]) == (80, 50, "detected")
+    assert ks["drift_score"] == pytest.approx(float(reference.statistic), abs=1e-12)
+    assert ks["p_value"] == pytest.approx(float(reference.pvalue), rel=1e-9, abs=1e-300)
+
+
+def test_pipeline_sources_without_a_version_and_targets_kept_for_the_record(api: Api, tenant: Tenant) -> None:
+    v1, v2 = register(api, tenant), register(api, tenant, model_version="v2.0")
+    for model in (v1, v2):
+        predict(api, tenant, model, "office", {"amount": 1})
+        predict(api, tenant, model, "travel", {"amount": None})
+    api.post(path(v1, "/runs"), {"run_name": "fit"}, key=tenant.admin)
+    definition = {
+        "pipeline_name": "all predictions and runs",
+        "pipeline_type": "data_collection",
+        "config": {"model_name": "expense_classifier", "owner": "ml team"},
+        "source_tables": ["predictions:expense_classifier", "training_runs", "predictions"],
+        "target_tables": ["clean_predictions"],
+        "validation_rules": {"input_data.amount": {"required": True}},
+    }
+    created = api.post("/v1/registry/pipelines", definition, key=tenant.admin)
+    assert created.status == 201 and created.body["config"]["owner"] == "ml team"
+    run = api.post("/v1/registry/pipelines/all%20predictions%20and%20runs/runs", {}, key=tenant.admin).body
+    assert run["metrics"]["tables"] == {
+        "predictions:expense_classifier": {"read": 4, "processed": 4, "failed": 2},
+        "training_runs": {"read": 1, "processed": 1, "failed": 1},  # a run has no input_data
+        "predictions": {"read": 4, "processed": 4, "failed": 2},
+    }
+    assert "clean_predictions: not a table Learnloop writes" in run["logs"]
+    runs = api.get("/v1/registry/pipelines/all%20predictions%20and%20runs/runs", key=tenant.read).body["items"]
+    assert [r["run_id"] for r in runs] == [run["run_id"]]
