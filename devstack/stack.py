@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dynamo import EmbeddedDynamo
+from .aws import EmbeddedAws
 from .scheduler import LocalScheduler
 from .server import ApiServer
 
@@ -54,7 +54,7 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.root_key, self.root_key_source = resolve_root_key(config)
-        self.dynamo = EmbeddedDynamo(config.data_dir, config.region)
+        self.aws = EmbeddedAws(config.data_dir, config.region)
         self.api: ApiServer | None = None
         self.scheduler = LocalScheduler(config.scheduler_tick_seconds)
         self.restored_items = 0
@@ -65,15 +65,17 @@ class Stack:
         return self.api.url
 
     def start(self) -> Stack:
+        from chalicelib.core import blobs
         from chalicelib.core.table import create_table, reset_binding
 
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         os.environ["AWS_DEFAULT_REGION"] = self.config.region
-        self.dynamo.start()
+        self.aws.start()
         os.environ.update(
             {
-                "LEARNLOOP_DYNAMODB_ENDPOINT": self.dynamo.endpoint,
+                "LEARNLOOP_DYNAMODB_ENDPOINT": self.aws.endpoint,
+                "LEARNLOOP_S3_ENDPOINT": self.aws.endpoint,
                 "LEARNLOOP_TABLE_NAME": self.config.table_name,
                 "LEARNLOOP_REGION": self.config.region,
                 "LEARNLOOP_ROOT_KEY": self.root_key,
@@ -82,8 +84,12 @@ class Stack:
         )
         reset_binding()
         create_table()
-        self.restored_items = self.dynamo.restore()
-        self.dynamo.autosave(self.config.autosave_seconds)
+        blobs.forget_clients()
+        blobs.ensure_bucket()
+        self.restored_items = self.aws.restore() + self.aws.restore_objects(blobs.client())
+        self.aws.autosave(self.config.autosave_seconds)
+        # Tools (and the end-to-end tests) find the embedded AWS endpoint here.
+        (self.config.data_dir / "endpoint").write_text(self.aws.endpoint + "\n")
         self.api = ApiServer(PROJECT_DIR, self.config.host, self.config.port)
         self.api.start()
         self.scheduler.start()
@@ -93,4 +99,4 @@ class Stack:
         self.scheduler.stop()
         if self.api is not None:
             self.api.stop()
-        self.dynamo.stop()
+        self.aws.stop()

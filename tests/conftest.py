@@ -27,6 +27,7 @@ os.environ.update(
     }
 )
 os.environ.pop("LEARNLOOP_DYNAMODB_ENDPOINT", None)
+os.environ.pop("LEARNLOOP_S3_ENDPOINT", None)
 
 
 @dataclass
@@ -98,6 +99,7 @@ def aws() -> Iterator[None]:
     """A fresh, hardened moto account with the table created."""
     from moto import mock_aws
 
+    from chalicelib.core import blobs
     from chalicelib.core.table import create_table, reset_binding
     from devstack import moto_fixes
 
@@ -105,8 +107,11 @@ def aws() -> Iterator[None]:
     with mock_aws():
         reset_binding()
         create_table()
+        blobs.forget_clients()
+        blobs.ensure_bucket()
         yield
     reset_binding()
+    blobs.forget_clients()
 
 
 @pytest.fixture

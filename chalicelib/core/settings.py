@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 256 * 1024
     # Optimistic-concurrency retries before a request answers 503.
     write_attempts: int = Field(default=40, ge=1)
+    # The S3 bucket of large payloads (datasets, exports), and an S3-compatible endpoint (the local stack).
+    blob_bucket: str = "learnloop-data"
+    s3_endpoint: str | None = None
     # SQS queue that fans scheduled tasks out per tenant; unset runs them inline.
     task_queue_url: str | None = None
     log_level: str = "INFO"

@@ -128,3 +128,43 @@ def onboard_with(stack: LocalStack, root_key: str, domain: str) -> dict[str, str
     app_key = stack.call("POST", "/v1/api-keys", key=admin, json={"name": "a", "role": "app"}).json()["key"]
     read_key = stack.call("POST", "/v1/api-keys", key=admin, json={"name": "r", "role": "read"}).json()["key"]
     return {"admin": admin, "app": app_key, "read": read_key}
+
+
+def test_blobs_survive_a_restart(tmp_path: Path) -> None:
+    """The local stack's S3 (datasets, exports) is kept under .data/ like the table."""
+    import os
+    import subprocess
+    import sys
+
+    first = start_stack(tmp_path)
+    script = (
+        "import os, sys; from chalicelib.core import blobs; "
+        "print(blobs.get(sys.argv[1]).decode()) if len(sys.argv) > 2 else print(blobs.put(sys.argv[1], b'kept'))"
+    )
+    env = {
+        **os.environ,
+        "LEARNLOOP_S3_ENDPOINT": f"http://127.0.0.1:{_moto_port(first)}",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    put = subprocess.run([sys.executable, "-c", script, "tenants/t/x.txt"], env=env, capture_output=True, text=True, check=True)
+    assert put.stdout.strip() == "s3://learnloop-data/tenants/t/x.txt"
+    code, output = first.stop()
+    assert code == 0, output
+    second = start_stack(tmp_path)
+    try:
+        env["LEARNLOOP_S3_ENDPOINT"] = f"http://127.0.0.1:{_moto_port(second)}"
+        got = subprocess.run(
+            [sys.executable, "-c", script, "tenants/t/x.txt", "get"], env=env, capture_output=True, text=True, check=True
+        )
+        assert got.stdout.strip() == "kept"
+    finally:
+        second.stop()
+
+
+def _moto_port(stack: LocalStack) -> int:
+    """The embedded AWS endpoint's port, from the file the stack writes at start."""
+    for line in (stack.data_dir / "endpoint").read_text().splitlines():
+        return int(line.rsplit(":", 1)[1])
+    raise AssertionError("no endpoint file")

@@ -1,4 +1,8 @@
-"""An embedded DynamoDB-compatible server (moto, hardened) whose contents survive restarts under `.data/`."""
+"""An embedded AWS (moto's server, hardened): DynamoDB and S3 on 127.0.0.1, their contents kept under `.data/`.
+
+DynamoDB is saved as `.data/dynamodb.json` (every item, taken under the backend's lock, so the
+snapshot is consistent), S3 as `.data/s3/<bucket>/<key>` files with `.data/s3/index.json`.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ from typing import Any
 from . import moto_fixes
 
 SNAPSHOT = "dynamodb.json"
+S3_DIR = "s3"
 
 
-class EmbeddedDynamo:
-    """moto's server on 127.0.0.1, restored from and saved to `<data_dir>/dynamodb.json`."""
+class EmbeddedAws:
+    """moto's server on 127.0.0.1, restored from and saved to `<data_dir>`."""
 
     def __init__(self, data_dir: Path, region: str, port: int = 0) -> None:
         self.data_dir = data_dir
@@ -22,6 +27,7 @@ class EmbeddedDynamo:
         self.port = port
         self._server: Any = None
         self._saved_at_writes = -1
+        self._saved_objects: tuple[tuple[str, str, str], ...] | None = None
         self._stop = threading.Event()
         self._saver: threading.Thread | None = None
 
@@ -59,9 +65,10 @@ class EmbeddedDynamo:
         return count
 
     def save(self) -> bool:
-        """Write a consistent snapshot (taken under the backend lock) when anything changed."""
+        """Write what changed: the table (a consistent snapshot, under the backend lock) and the buckets."""
+        saved_objects = self._save_objects()
         if moto_fixes.writes_seen() == self._saved_at_writes:
-            return False
+            return saved_objects
         backend = self._backend()
         with moto_fixes.LOCK:
             seen = moto_fixes.writes_seen()
@@ -71,6 +78,59 @@ class EmbeddedDynamo:
         tmp.write_text(json.dumps({"format": 1, "tables": tables}, separators=(",", ":")))
         os.replace(tmp, self.data_dir / SNAPSHOT)
         self._saved_at_writes = seen
+        return True
+
+    def restore_objects(self, s3: Any) -> int:
+        """Put the saved objects back into the (already created) buckets."""
+        index_path = self.data_dir / S3_DIR / "index.json"
+        if not index_path.exists():
+            return 0
+        count = 0
+        for entry in json.loads(index_path.read_text()):
+            path = self.data_dir / S3_DIR / entry["bucket"] / entry["key"]
+            if path.exists():
+                s3.put_object(
+                    Bucket=entry["bucket"],
+                    Key=entry["key"],
+                    Body=path.read_bytes(),
+                    ContentType=entry.get("content_type") or "application/octet-stream",
+                )
+                count += 1
+        self._saved_objects = self._object_signature()
+        return count
+
+    def _object_signature(self) -> tuple[tuple[str, str, str], ...]:
+        return tuple(sorted((bucket, key, obj.etag) for bucket, key, obj in self._objects()))
+
+    def _objects(self) -> list[tuple[str, str, Any]]:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.s3.models import s3_backends
+
+        backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+        found = []
+        for name, bucket in list(backend.buckets.items()):
+            for key in list(bucket.keys.keys()):
+                obj = bucket.keys.get(key)
+                if obj is not None and hasattr(obj, "value"):
+                    found.append((name, key, obj))
+        return found
+
+    def _save_objects(self) -> bool:
+        signature = self._object_signature()
+        if signature == self._saved_objects:
+            return False
+        root = self.data_dir / S3_DIR
+        index = []
+        for bucket, key, obj in self._objects():
+            path = root / bucket / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_bytes(obj.value)
+            os.replace(tmp, path)
+            index.append({"bucket": bucket, "key": key, "content_type": obj.metadata.get("Content-Type")})
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "index.json").write_text(json.dumps(index))
+        self._saved_objects = signature
         return True
 
     def autosave(self, every_seconds: float) -> None:
