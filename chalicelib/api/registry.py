@@ -96,12 +96,12 @@ def patch_registry_model(call: Call[ModelPatch, None]) -> MlModel:
     role=Role.ADMIN,
     body=RunCreate,
     status=201,
-    response=TrainingRun,
+    response=TrainingRunDetail,
     summary="Start a training run (the version moves to training)",
     tag=TAG,
     statuses=(404, 409),
 )
-def start_training_run(call: Call[RunCreate, None]) -> TrainingRun:
+def start_training_run(call: Call[RunCreate, None]) -> TrainingRunDetail:
     return runs.start_run(call.tenant, call.params["name"], call.params["version"], call.body)
 
 
@@ -140,12 +140,12 @@ def get_training_run(call: Call[None, None]) -> TrainingRunDetail:
     "/v1/registry/runs/{run_id}",
     role=Role.ADMIN,
     body=RunPatch,
-    response=TrainingRun,
+    response=TrainingRunDetail,
     summary="Record a run's metrics, logs or end",
     tag=TAG,
     statuses=(404, 409),
 )
-def patch_training_run(call: Call[RunPatch, None]) -> TrainingRun:
+def patch_training_run(call: Call[RunPatch, None]) -> TrainingRunDetail:
     return runs.patch_run(call.tenant, call.params["run_id"], call.body)
 
 

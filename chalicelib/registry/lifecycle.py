@@ -13,9 +13,10 @@ from ..core.errors import Conflict
 # Model versions. A version is registered in `training`; a completed training run makes it `validated`, a
 # failed one `failed`. A failed version only comes back through a new training run (which moves it to
 # `training`): PATCHing it to `active` is refused.
-MODEL_STATES = ("training", "validated", "active", "deprecated", "failed", "archived")
+MODEL_STATES = ("training", "validating", "validated", "active", "deprecated", "failed", "archived")
 MODEL_MOVES: Mapping[str, frozenset[str]] = {
-    "training": frozenset({"validated", "active", "failed", "archived"}),
+    "training": frozenset({"validating", "validated", "active", "failed", "archived"}),
+    "validating": frozenset({"validated", "active", "failed", "archived"}),
     "validated": frozenset({"active", "deprecated", "failed", "archived"}),
     "active": frozenset({"deprecated", "failed"}),
     "deprecated": frozenset({"active", "archived"}),
@@ -23,10 +24,10 @@ MODEL_MOVES: Mapping[str, frozenset[str]] = {
     "archived": frozenset(),
 }
 # A new training run may start on a version in these states; it moves the version to `training`.
-RUN_MAY_START_FROM = frozenset({"training", "validated", "failed"})
+RUN_MAY_START_FROM = frozenset({"training", "validating", "validated", "failed"})
 # Versions that may receive predictions, or be the target of a rollback. (A deployment activates its version,
 # so a version is deployable when it is active or may move to active.)
-PREDICTABLE = frozenset({"training", "validated", "active", "deprecated"})
+PREDICTABLE = frozenset({"training", "validating", "validated", "active", "deprecated"})
 ROLLBACK_TARGETS = frozenset({"validated", "active", "deprecated"})
 
 # Training runs: running until they end, once.

@@ -41,8 +41,15 @@ _PROBLEM_KINDS = (
 
 
 def get_path(record: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path (`input_data.amount`), or _ABSENT."""
-    node: Any = record
+    """The value at a dotted path (`input_data.amount`), or _ABSENT. A path the record lacks is looked up in
+    its `input_data` too, so a prediction's features can be named directly (`amount`)."""
+    found = _walk(record, path)
+    if found is _ABSENT and isinstance(record.get("input_data"), Mapping):
+        return _walk(record["input_data"], path)
+    return found
+
+
+def _walk(node: Any, path: str) -> Any:
     for part in path.split("."):
         if not isinstance(node, Mapping) or part not in node:
             return _ABSENT
@@ -55,8 +62,15 @@ def is_missing(value: Any) -> bool:
 
 
 def set_path(record: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path; like `get_path`, a path found only in `input_data` is set there."""
     *parents, leaf = path.split(".")
     node = record
+    if (
+        _walk(record, path) is _ABSENT
+        and isinstance(record.get("input_data"), dict)
+        and _walk(record["input_data"], path) is not _ABSENT
+    ):
+        node = record["input_data"]
     for part in parents:
         child = node.get(part)
         if not isinstance(child, dict):

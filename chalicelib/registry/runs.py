@@ -25,7 +25,7 @@ MAX_LOG_CHARS = 65_536
 _POINT_FIELDS = ("loss", "validation_loss", "accuracy", "validation_accuracy")
 
 
-def start_run(tenant_id: str, model_name: str, model_version: str, data: RunCreate) -> TrainingRun:
+def start_run(tenant_id: str, model_name: str, model_version: str, data: RunCreate) -> TrainingRunDetail:
     def attempt() -> RunItem:
         model = models.load(tenant_id, model_name, model_version)
         if model.status not in lifecycle.RUN_MAY_START_FROM:
@@ -64,10 +64,10 @@ def start_run(tenant_id: str, model_name: str, model_version: str, data: RunCrea
         storage.commit([storage.Put(run, RunItem.pk.does_not_exist()), model_op])
         return run
 
-    return view(storage.retrying(attempt, what="starting the run"))
+    return TrainingRunDetail(**view(storage.retrying(attempt, what="starting the run")).model_dump())
 
 
-def patch_run(tenant_id: str, run_id: str, data: RunPatch) -> TrainingRun:
+def patch_run(tenant_id: str, run_id: str, data: RunPatch) -> TrainingRunDetail:
     def attempt() -> RunItem:
         run = _load(tenant_id, run_id)
         target = data.status or run.status
@@ -104,7 +104,7 @@ def patch_run(tenant_id: str, run_id: str, data: RunPatch) -> TrainingRun:
         storage.commit(ops)
         return run
 
-    return view(storage.retrying(attempt, what="updating the run"))
+    return detail(storage.retrying(attempt, what="updating the run"))
 
 
 def _version_follows(tenant_id: str, run: RunItem) -> storage.Update:
@@ -122,12 +122,19 @@ def _version_follows(tenant_id: str, run: RunItem) -> storage.Update:
 
 
 def get_run(tenant_id: str, run_id: str) -> TrainingRunDetail:
-    run = _load(tenant_id, run_id)
-    points = all_items(RunPointItem, run.pk, TableItem.sk.startswith(keys.ml_run_point_prefix()))
-    return TrainingRunDetail(
-        **view(run).model_dump(),
-        training_metrics=[MetricPoint(step=int(p.step), recorded_at=p.recorded_at, values=p.values) for p in points],
-    )
+    return detail(_load(tenant_id, run_id))
+
+
+def detail(run: RunItem) -> TrainingRunDetail:
+    """The run with its metric points over time (one Query of the run's partition)."""
+    found = all_items(RunPointItem, run.pk, TableItem.sk.startswith(keys.ml_run_point_prefix())) if run.points else []
+    points = [MetricPoint(step=int(p.step), recorded_at=p.recorded_at, values=p.values) for p in found]
+    validation = [
+        MetricPoint(step=point.step, recorded_at=point.recorded_at, values=values)
+        for point in points
+        if (values := {k: v for k, v in point.values.items() if k.startswith(("validation_", "val_"))})
+    ]
+    return TrainingRunDetail(**view(run).model_dump(), training_metrics=points, validation_metrics=validation)
 
 
 def list_runs(tenant_id: str, model_name: str, model_version: str, query: ListQuery) -> Page[TrainingRun]:

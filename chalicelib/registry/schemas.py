@@ -17,7 +17,7 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=100)] | int | 
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
 ModelType = Literal["classification", "regression", "clustering", "anomaly_detection", "forecast"]
-ModelStatus = Literal["training", "validated", "active", "deprecated", "failed", "archived"]
+ModelStatus = Literal["training", "validating", "validated", "active", "deprecated", "failed", "archived"]
 PredictionType = Literal["classification", "anomaly", "regression", "forecast"]
 RunStatus = Literal["running", "completed", "failed", "cancelled"]
 
@@ -177,7 +177,10 @@ class TrainingRun(View):
 
 
 class TrainingRunDetail(TrainingRun):
-    training_metrics: list[MetricPoint] = Field(default_factory=list)
+    training_metrics: list[MetricPoint] = Field(default_factory=list, description="Every metric point, in order.")
+    validation_metrics: list[MetricPoint] = Field(
+        default_factory=list, description="The points' validation values (keys starting with validation_ or val_)."
+    )
 
 
 # --- predictions -------------------------------------------------------------------------------

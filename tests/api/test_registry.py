@@ -198,6 +198,13 @@ def test_a_training_run_records_its_loss_curve_and_ends_once(api: Api, tenant: T
     assert ended.status == 200
     assert ended.body["status"] == "completed" and ended.body["ended_at"] is not None
     assert ended.body["duration_seconds"] >= 0
+    assert [p["step"] for p in ended.body["training_metrics"]] == [1, 2, 3, 4]
+    assert [p["values"] for p in ended.body["validation_metrics"]] == [
+        {"validation_loss": 0.95},
+        {"validation_loss": 0.7},
+        {"validation_loss": 0.55},
+        {"validation_accuracy": 0.9},
+    ]
     detail = api.get(f"/v1/registry/runs/{run['run_id']}", key=tenant.read).body
     assert [p["step"] for p in detail["training_metrics"]] == [1, 2, 3, 4]
     assert [(p["values"].get("loss"), p["values"].get("validation_loss")) for p in detail["training_metrics"][:3]] == curve

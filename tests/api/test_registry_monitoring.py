@@ -345,7 +345,7 @@ def test_a_feature_engineering_pipeline_profiles_features_and_writes_the_baselin
         "config": {"days": 30},
         "source_tables": ["predictions:expense_classifier:v1.0"],
         "target_tables": ["baseline:expense_classifier:v1.0"],
-        "transformations": {"input_data.category": {"strip": True, "lowercase": True}},
+        "transformations": {"category": {"strip": True, "lowercase": True}},  # a prediction's feature, by name
     }
     assert api.post("/v1/registry/pipelines", definition, key=tenant.admin).status == 201
     with clock.frozen(NOW - timedelta(days=10)):
