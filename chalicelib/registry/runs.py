@@ -1,8 +1,8 @@
 """Training runs: started on a model version, fed metric points over time, ended once; the version follows.
 
 Starting a run moves its version to `training` (this is how a failed version comes back). When the last
-running run of a version in `training` ends, the version becomes `validated` if the run completed and
-`failed` if it failed (a cancelled run leaves it in `training`).
+running run of a version in `training` (or `validating`) ends, the version becomes `validated` if the run
+completed and `failed` if it failed (a cancelled run leaves it where it is).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _version_follows(tenant_id: str, run: RunItem) -> storage.Update:
     left = int(model.running_runs or 0) - 1
     changes: dict[str, Any] = {}
     outcome = {"completed": "validated", "failed": "failed"}.get(run.status)
-    if model.status == "training" and left <= 0 and outcome is not None:
+    if model.status in ("training", "validating") and left <= 0 and outcome is not None:
         changes.update(models.status_changes(tenant_id, model, outcome, f"training run {run.id} {run.status}"))
     reached = run.validation_accuracy if run.validation_accuracy is not None else run.accuracy
     if run.status == "completed" and model.accuracy is None and reached is not None:
