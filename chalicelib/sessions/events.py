@@ -36,6 +36,9 @@ class SessionFacts:
     variant_id: str | None = None
     # The user whose feedback this event is (None for the session's own events).
     feedback_user_id: str | None = None
+    # True when the event undoes a session or a feedback being erased (a user's data deleted on request):
+    # counters move by the negative deltas; subscribers that keep derived records must not recreate them.
+    erasing: bool = False
 
 
 Subscriber = Callable[[SessionFacts, dict[str, float]], list[storage.Op]]
