@@ -125,6 +125,51 @@ def counter_sort(name: str, bucket: str) -> str:
     return f"{name}#{bucket}"
 
 
+# --- analytics -----------------------------------------------------------------------------------
+# Per-day counters (model x category, variant, latency histogram, touched days) are sharded counters
+# (`counter`); roll-ups, the roll-up state and reports sit in one partition per tenant each.
+
+
+def analytics_partition(tenant_id: str) -> str:
+    """A tenant's roll-ups (weekly, monthly, all time) and the aggregation's state: one Query reads a period range."""
+    return f"{_tenant(tenant_id)}#ROLLUP"
+
+
+def rollup(tenant_id: str, period_type: str, period_start: str, category_key: str, model_id: str) -> Key:
+    return Key(analytics_partition(tenant_id), f"{rollup_prefix(period_type)}{period_start}#{category_key}#{model_id}")
+
+
+def rollup_prefix(period_type: str) -> str:
+    return f"{period_type.upper()}#"
+
+
+def rollup_state(tenant_id: str) -> Key:
+    """Where the aggregation stopped (its watermark), so the next run reads only what changed since."""
+    return Key(analytics_partition(tenant_id), "STATE")
+
+
+def reports_partition(tenant_id: str) -> str:
+    return f"{_tenant(tenant_id)}#REPORT"
+
+
+def performance_report(tenant_id: str, week_start: str) -> Key:
+    return Key(reports_partition(tenant_id), f"PERFORMANCE#{week_start}")
+
+
+def performance_report_prefix() -> str:
+    return "PERFORMANCE#"
+
+
+def preference_changes(tenant_id: str, day: str, shard: int) -> str:
+    """GSI1 partition: a user's model preferences that changed on `day` (UTC), sharded by user, sorted by time."""
+    return f"{_tenant(tenant_id)}#PREFCHANGES#{day}#{shard}"
+
+
+def catalog_mapping_stats(tenant_id: str, category_key: str, model_id: str) -> Key:
+    """A model's derived figures on a task (seed 002's mapping stats), materialised by aggregate-metrics."""
+    return Key(catalog_partition(tenant_id), f"MAPSTATS#{category_key}#{model_id}")
+
+
 # --- idempotency and scheduler -------------------------------------------------------------------
 
 
@@ -430,3 +475,47 @@ def variant_counter_bucket(experiment_id: str, variant_id: str) -> str:
 
 def period_counter_bucket(experiment_id: str, period: int, variant_id: str) -> str:
     return f"{experiment_id}#PERIOD#{period:06d}#{variant_id}"
+
+
+# --- context windows, optimisation patterns, the domain catalog, customers, erasure ---------------
+
+
+def context_window(tenant_id: str, user_id: str, store_id: str) -> Key:
+    """A user's context for one store (store data, issues, the sequence numbers of its entries)."""
+    return Key(user_partition(tenant_id, user_id), f"CONTEXT#{store_id}")
+
+
+def context_entry(tenant_id: str, user_id: str, store_id: str, kind: str, slot: int) -> Key:
+    """One slot of a store's ring of recent conversations (CONV, 10 slots) or optimisation actions (OPT, 50)."""
+    return Key(user_partition(tenant_id, user_id), f"CONTEXT#{store_id}#{kind}#{slot:02d}")
+
+
+def context_prefix(store_id: str | None = None) -> str:
+    return f"CONTEXT#{store_id}#" if store_id is not None else "CONTEXT#"
+
+
+def pattern(tenant_id: str, pattern_id: str) -> Key:
+    return Key(f"{_tenant(tenant_id)}#PATTERN#{pattern_id}", "PATTERN")
+
+
+def patterns_for(tenant_id: str, store_type: str, category: str) -> str:
+    """GSI1 partition: the patterns of one store type and category."""
+    return f"{_tenant(tenant_id)}#PATTERNS#{store_type}#{category}"
+
+
+def domain_item(tenant_id: str, kind: str, item_id: str) -> Key:
+    """An item of the tenant's own catalog (a flower, a style, an occasion, ...): one partition per kind."""
+    return Key(f"{_tenant(tenant_id)}#DOMAIN#{kind}", f"ITEM#{item_id}")
+
+
+def domain_kind(tenant_id: str, kind: str) -> str:
+    return f"{_tenant(tenant_id)}#DOMAIN#{kind}"
+
+
+def customer(tenant_id: str, customer_id: str) -> Key:
+    return Key(f"{_tenant(tenant_id)}#CUSTOMER#{customer_id}", "CUSTOMER")
+
+
+def erasure(tenant_id: str, user_id: str) -> Key:
+    """The running totals of a user's data erasure, so that a retried erasure answers the same counts."""
+    return Key(f"{_tenant(tenant_id)}#ERASURE#{user_id}", "ERASURE")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..core import storage
 
@@ -39,6 +40,17 @@ class SessionFacts:
     # True when the event undoes a session or a feedback being erased (a user's data deleted on request):
     # counters move by the negative deltas; subscribers that keep derived records must not recreate them.
     erasing: bool = False
+    # Items of the tenant's own catalog the session used: `features.catalog` as {kind: [item ids]}.
+    catalog_refs: tuple[tuple[str, str], ...] = ()
+
+
+def catalog_refs(features: Any) -> tuple[tuple[str, str], ...]:
+    """The (kind, id) pairs of `features.catalog`, the tenant's catalog items a session used."""
+    catalog = features.get("catalog") if isinstance(features, dict) else None
+    if not isinstance(catalog, dict):
+        return ()
+    refs = {(str(kind), str(item)) for kind, items in catalog.items() for item in (items if isinstance(items, list) else [items])}
+    return tuple(sorted(refs))
 
 
 Subscriber = Callable[[SessionFacts, dict[str, float]], list[storage.Op]]

@@ -75,11 +75,8 @@ def create_session(tenant_id: str, data: SessionCreate) -> SessionCreated:
         **_index_keys(tenant_id, data.user_id, data.category_key, created_at, session_id),
     )
     _check_payload(item)
-    deltas: dict[str, float] = {"sessions": 1}
-    if data.processing_time_ms is not None:
-        deltas |= {"processing_count": 1, "processing_ms_sum": data.processing_time_ms}
     ops: list[storage.Op] = [storage.Put(item, SessionItem.pk.does_not_exist())]
-    ops += _day_counter(tenant_id, item, deltas)
+    ops += _day_counter(tenant_id, item, creation_deltas(item))
     storage.commit(ops)
     return SessionCreated(id=session_id, session_id=session_id, created_at=created_at)
 
@@ -199,39 +196,7 @@ def record_feedback(tenant_id: str, session_id: str, data: FeedbackCreate) -> Fe
         previous = previous if isinstance(previous, FeedbackItem) else None
         now = clock.iso(clock.now())
         feedback = _feedback_item(tenant_id, session, data, previous, now)
-        delta = scoring.Contribution.of(feedback).minus(scoring.Contribution.of(previous))
-
-        rated_before = int(session.rated_count or 0)
-        rated_after = rated_before + int(delta["rated"])
-        if delta["rated"] == 0:
-            rated_condition = SessionItem.pk.exists()
-        elif rated_before == 0 or rated_after == 0:
-            # This feedback decides whether the session counts as rated: it must still be as we read it.
-            rated_condition = (
-                SessionItem.rated_count == rated_before
-                if rated_before
-                else (SessionItem.rated_count.does_not_exist() | (SessionItem.rated_count == 0))
-            )
-        else:
-            rated_condition = SessionItem.rated_count > 0 if delta["rated"] > 0 else SessionItem.rated_count > 1
-        delta["rated_sessions"] = int(rated_after > 0) - int(rated_before > 0)
-
-        actions = [
-            getattr(SessionItem, _SESSION_COUNTS[name]).add(value)
-            for name, value in delta.items()
-            if name in _SESSION_COUNTS and value
-        ]
-        actions.append(SessionItem.updated_at.set(now))
-        fb_condition = FeedbackItem.pk.does_not_exist() if previous is None else FeedbackItem.version == previous.version
-        ops: list[storage.Op] = [
-            storage.Put(feedback, fb_condition),
-            storage.Update(SessionItem(session.pk, session.sk), actions, rated_condition),
-        ]
-        ops += _day_counter(tenant_id, session, delta, feedback_user_id=data.user_id)
-        storage.commit(ops)
-
-        for name, session_field in _SESSION_COUNTS.items():
-            setattr(session, session_field, (getattr(session, session_field) or 0) + delta[name])
+        storage.commit(feedback_change_ops(tenant_id, session, previous, feedback, now))
         return FeedbackRecorded(
             id=feedback.id,
             feedback_id=feedback.id,
@@ -242,6 +207,76 @@ def record_feedback(tenant_id: str, session_id: str, data: FeedbackCreate) -> Fe
         )
 
     return storage.retrying(attempt, what="recording feedback")  # type: ignore[no-any-return]
+
+
+def feedback_change_ops(
+    tenant_id: str,
+    session: SessionItem,
+    previous: FeedbackItem | None,
+    feedback: FeedbackItem | None,
+    now: str,
+    *,
+    erasing: bool = False,
+) -> list[storage.Op]:
+    """The transaction that replaces `previous` with `feedback` (either may be None) and moves every count.
+
+    The session's sums move by atomic ADDs, so feedback from different users never conflicts; only the
+    count of rated sessions needs to know whether this change makes the session rated (or unrated), and
+    that is a condition on the session's rated count as it was read. `session` is updated in place.
+    """
+    delta = scoring.Contribution.of(feedback).minus(scoring.Contribution.of(previous))
+    rated_before = int(session.rated_count or 0)
+    rated_after = rated_before + int(delta["rated"])
+    if delta["rated"] == 0:
+        rated_condition = SessionItem.pk.exists()
+    elif rated_before == 0 or rated_after == 0:
+        # This change decides whether the session counts as rated: it must still be as we read it.
+        rated_condition = (
+            SessionItem.rated_count == rated_before
+            if rated_before
+            else (SessionItem.rated_count.does_not_exist() | (SessionItem.rated_count == 0))
+        )
+    else:
+        rated_condition = SessionItem.rated_count > 0 if delta["rated"] > 0 else SessionItem.rated_count > 1
+    delta["rated_sessions"] = int(rated_after > 0) - int(rated_before > 0)
+
+    actions = [
+        getattr(SessionItem, _SESSION_COUNTS[name]).add(value)
+        for name, value in delta.items()
+        if name in _SESSION_COUNTS and value
+    ]
+    actions.append(SessionItem.updated_at.set(now))
+    ops: list[storage.Op] = []
+    if feedback is not None:
+        condition = FeedbackItem.pk.does_not_exist() if previous is None else FeedbackItem.version == previous.version
+        ops.append(storage.Put(feedback, condition))
+    elif previous is not None:
+        ops.append(storage.Delete(FeedbackItem(previous.pk, previous.sk), FeedbackItem.version == previous.version))
+    ops.append(storage.Update(SessionItem(session.pk, session.sk), actions, rated_condition))
+    rater = (feedback or previous).user_id if (feedback or previous) else None
+    ops += _day_counter(tenant_id, session, delta, feedback_user_id=rater, erasing=erasing)
+    for name, session_field in _SESSION_COUNTS.items():
+        setattr(session, session_field, (getattr(session, session_field) or 0) + delta[name])
+    return ops
+
+
+def creation_deltas(session: SessionItem) -> dict[str, float]:
+    """What a session's creation added to the counters (its erasure takes exactly this away)."""
+    deltas: dict[str, float] = {"sessions": 1}
+    if session.processing_time_ms is not None:
+        deltas |= {"processing_count": 1, "processing_ms_sum": float(session.processing_time_ms)}
+    if session.source == "generation":
+        attempts = session.attempts or []
+        deltas |= {
+            "generations": 1,
+            "failed_generations": int(session.status == "failed"),
+            "attempt_errors": sum(1 for a in attempts if not a.get("ok")),
+            "attempts": int(session.status == "succeeded"),  # the answering call; failed calls are counted by the gateway
+            "input_tokens": float(session.input_tokens or 0),
+            "output_tokens": float(session.output_tokens or 0),
+            "cost_usd": float(session.cost_usd or 0),
+        }
+    return deltas
 
 
 def list_sessions(tenant_id: str, query: SessionListQuery) -> Page[Session]:
@@ -346,15 +381,28 @@ def _index_keys(tenant_id: str, user_id: str, category_key: str, created_at: str
 
 
 def _day_counter(
-    tenant_id: str, session: SessionItem, deltas: dict[str, float], *, feedback_user_id: str | None = None
+    tenant_id: str, session: SessionItem, deltas: dict[str, float], *, feedback_user_id: str | None = None, erasing: bool = False
 ) -> list[storage.Op]:
     """The tenant's day counter, and every subscriber's counters, for this change of `session`."""
     op = counters.increment(DayCounter, tenant_id, DAY, session.day, deltas, seed=session.id)
-    facts = facts_of(tenant_id, session, feedback_user_id)
+    facts = facts_of(tenant_id, session, feedback_user_id, erasing=erasing)
     return ([op] if op is not None else []) + events.ops_for(facts, deltas)
 
 
-def facts_of(tenant_id: str, session: SessionItem, feedback_user_id: str | None = None) -> events.SessionFacts:
+def erasure_ops(tenant_id: str, session: SessionItem) -> list[storage.Op]:
+    """Delete a session that has no feedback left, and take back everything its creation counted."""
+    corrections = int(session.corrections_count or 0)
+    deltas = {name: -value for name, value in creation_deltas(session).items()}
+    deltas |= {"corrections": -corrections, "corrected_sessions": -int(corrections > 0)}
+    ops: list[storage.Op] = [
+        storage.Delete(SessionItem(session.pk, session.sk), SessionItem.pk.exists() & (SessionItem.feedback_count == 0))
+    ]
+    return ops + _day_counter(tenant_id, session, deltas, erasing=True)
+
+
+def facts_of(
+    tenant_id: str, session: SessionItem, feedback_user_id: str | None = None, *, erasing: bool = False
+) -> events.SessionFacts:
     return events.SessionFacts(
         tenant_id=tenant_id,
         session_id=session.id,
@@ -366,6 +414,8 @@ def facts_of(tenant_id: str, session: SessionItem, feedback_user_id: str | None 
         experiment_id=session.experiment_id,
         variant_id=session.variant_id,
         feedback_user_id=feedback_user_id,
+        erasing=erasing,
+        catalog_refs=events.catalog_refs(session.features),
     )
 
 
