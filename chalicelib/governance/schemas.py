@@ -86,7 +86,9 @@ class Violation(View):
     model_version: str | None = None
     subject: str | None = None
     metric: str
-    value: float
+    value: float = Field(description="The figure that opened the violation.")
+    latest_value: float = Field(description="The figure at the latest check of the same window.")
+    latest_at: str
     threshold: float
     window: str
     resolution: str | None = None

@@ -43,7 +43,9 @@ class ViolationItem(TableItem, discriminator="gov_violation"):
     model_version = UnicodeAttribute(null=True)
     subject = UnicodeAttribute(null=True)
     metric = UnicodeAttribute()
-    value = NumberAttribute()
+    value = NumberAttribute()  # the figure that opened it
+    latest_value = NumberAttribute(null=True)  # the figure at the latest check of the same window
+    latest_at = UnicodeAttribute(null=True)
     threshold = NumberAttribute()
     window = UnicodeAttribute()
     resolution = UnicodeAttribute(null=True)

@@ -72,7 +72,9 @@ def severity(value: float, threshold: float, direction: str) -> str:
 
 
 def open_violations(tenant_id: str, breaches: list[Breach]) -> int:
-    """Open a violation for every breach that has none yet; the number opened now."""
+    """Open a violation for every breach that has none yet; the number opened now. A breach that already has
+    its violation only refreshes the violation's `latest_value` when the figure moved (its `value` stays the
+    one that opened it)."""
     unique = {breach.violation_id: breach for breach in breaches}
     if not unique:
         return 0
@@ -80,9 +82,22 @@ def open_violations(tenant_id: str, breaches: list[Breach]) -> int:
     existing = storage.get_many(wanted.values())
     opened = 0
     for vid, breach in unique.items():
-        if wanted[vid] not in existing:
+        found = existing.get(wanted[vid])
+        if found is None:
             opened += int(storage.retrying(lambda breach=breach: _open(tenant_id, breach), what="opening a violation"))
+        elif isinstance(found, ViolationItem) and found.latest_value != breach.value:
+            _refresh(found, breach.value)
     return opened
+
+
+def _refresh(item: ViolationItem, value: float) -> None:
+    """Record the breached figure as it is now (last writer wins: it is the latest check's figure)."""
+    now = clock.iso(clock.now())
+    actions = [ViolationItem.latest_value.set(value), ViolationItem.latest_at.set(now)]
+    try:
+        storage.commit([storage.Update(ViolationItem(item.pk, item.sk), actions, ViolationItem.pk.exists())])
+    except storage.ConditionFailed:
+        pass  # a concurrent check refreshed it: the figure is recorded either way
 
 
 def _open(tenant_id: str, breach: Breach) -> bool:
@@ -168,6 +183,8 @@ def _item(tenant_id: str, breach: Breach) -> ViolationItem:
         subject=breach.subject or None,
         metric=breach.metric,
         value=breach.value,
+        latest_value=breach.value,
+        latest_at=now,
         threshold=breach.threshold,
         window=breach.window,
         status_history=[{"from_status": None, "to_status": "open", "at": now, "by": None}],
@@ -206,6 +223,8 @@ def view(item: ViolationItem) -> Violation:
         subject=item.subject,
         metric=item.metric,
         value=item.value,
+        latest_value=item.latest_value if item.latest_value is not None else item.value,
+        latest_at=item.latest_at or item.opened_at,
         threshold=item.threshold,
         window=item.window,
         resolution=item.resolution,

@@ -141,6 +141,13 @@ def test_accuracy_below_the_minimum_opens_exactly_one_violation_per_window(api: 
         "v1.0",
     )
     assert "accuracy 0.6 is below the minimum 0.8" in violation["description"]
+    assert violation["latest_value"] == 0.6
+    # More ground truth in the same window: still one violation, its latest figure follows the window.
+    with clock.frozen(DAY + timedelta(hours=2)):
+        labelled(api, tenant, model, [("office", "office")] * 2)  # 8 of 12
+        run_task(api, tenant)
+    [again] = violations(api, tenant)
+    assert (again["id"], again["value"], again["latest_value"]) == (violation["id"], 0.6, pytest.approx(8 / 12))
     # The next day's window breaches again: a second violation, for that window.
     with clock.frozen(DAY + timedelta(days=1)):
         labelled(api, tenant, model, [("office", "travel")] * 3 + [("office", "office")])
