@@ -27,6 +27,8 @@ _IMPLICIT_POSITIVE = (
     (frozenset({"true", "false"}), "true"),
     (frozenset({"1", "0"}), "1"),
     (frozenset({"anomaly", "normal"}), "anomaly"),
+    (frozenset({"yes", "no"}), "yes"),
+    (frozenset({"positive", "negative"}), "positive"),
 )
 _OBJECT_KEYS = ("label", "class", "value", "prediction")
 
@@ -68,8 +70,8 @@ def number(value: Any) -> float:
 
 
 def positive_label(declared: str | None, labels: Iterable[str]) -> str | None:
-    """The positive class when the task is binary: the declared one, or the obvious one of a true/false,
-    1/0 or anomaly/normal label set; None means multi-class (macro averaging)."""
+    """The positive class when the task is binary: the declared one, or the obvious one of a true/false, 1/0,
+    anomaly/normal, yes/no or positive/negative label set; None means multi-class (macro averaging)."""
     if declared is not None:
         return declared
     seen = frozenset(labels)

@@ -216,6 +216,7 @@ def test_declared_positive_label_and_label_canonical_forms() -> None:
     assert metrics.positive_label("fraud", ["fraud", "ok", "other"]) == "fraud"
     assert metrics.positive_label(None, ["1", "0"]) == "1"
     assert metrics.positive_label(None, ["anomaly"]) == "anomaly"
+    assert metrics.positive_label(None, ["no", "yes"]) == "yes"
     assert metrics.positive_label(None, ["a", "b"]) is None
     assert [metrics.canonical_label(v) for v in (True, 1, 1.0, 2.5, "Expense")] == ["true", "1", "1", "2.5", "Expense"]
     assert metrics.unwrap({"prediction": "expense", "confidence": 0.95}) == "expense"
