@@ -380,3 +380,25 @@ def test_thresholds_decide_what_is_checked_whatever_the_policy_type(api: Api, te
         1.0,
         "bias",
     )
+
+
+def test_fairness_of_a_regressor_compares_errors_across_segments(api: Api, tenant: Tenant) -> None:
+    model = register(api, tenant, CASHFLOW, segment_columns=["region"])
+    policy(
+        api,
+        tenant,
+        policy_name="equal error by region",
+        policy_type="fairness",
+        rules={"segment_attribute": "region", "metric": "mae", "window": "weekly", "min_samples": 2},
+        thresholds={"max_disparity": 5},
+    )
+    with clock.frozen(DAY):
+        labelled(api, tenant, model, [(100.0, 102.0), (100.0, 98.0)], {"region": "north"})  # MAE 2
+        labelled(api, tenant, model, [(100.0, 110.0), (100.0, 90.0), (50.0, 62.0)], {"region": "south"})  # MAE 32/3
+        labelled(api, tenant, model, [(100.0, 200.0)], {"region": "east"})  # one sample: under min_samples
+        reply = api.get(path(model, "/performance?window=weekly&periods=1"), key=tenant.read)
+    assert reply.body["violations_opened"] == 1
+    [violation] = violations(api, tenant)
+    assert (violation["metric"], violation["window"]) == ("disparity:mae", "weekly:2026-06-01")
+    assert violation["value"] == pytest.approx(32 / 3 - 2)
+    assert violation["details"]["segments"] == {"north": 2.0, "south": pytest.approx(32 / 3)}
