@@ -140,10 +140,12 @@ def _concept_drift(
 ) -> list[DriftItem]:
     """Recent accuracy (RMSE) against the baseline window's, or against the version's recorded accuracy."""
     limits = next((b.thresholds for b in found if b.thresholds), None) or {}
+    window = next(((b.window_start, b.window_end) for b in found if b.window_start and b.window_end), None)
+    if window is None and (performance.is_regression(model) or model.accuracy is None):
+        return []  # nothing to compare with: no counters read
     current = performance.window_figures(tenant_id, model, start.date(), now.date())
     if current.samples < int(limits.get("min_samples", drift.DEFAULT_MIN_SAMPLES)):
         return []
-    window = next(((b.window_start, b.window_end) for b in found if b.window_start and b.window_end), None)
     reference = None
     if window is not None:
         base = performance.window_figures(tenant_id, model, clock.parse_iso(window[0]).date(), clock.parse_iso(window[1]).date())

@@ -408,3 +408,16 @@ def test_pipeline_sources_without_a_version_and_targets_kept_for_the_record(api:
     assert "clean_predictions: not a table Learnloop writes" in run["logs"]
     runs = api.get("/v1/registry/pipelines/all%20predictions%20and%20runs/runs", key=tenant.read).body["items"]
     assert [r["run_id"] for r in runs] == [run["run_id"]]
+
+
+def test_concept_drift_against_the_recorded_accuracy_without_a_baseline(api: Api, tenant: Tenant) -> None:
+    model = register(api, tenant)
+    api.patch(path(model), {"accuracy": 0.92}, key=tenant.admin)
+    with clock.frozen(NOW - timedelta(days=1)):
+        label(tenant, bulk(tenant, model, [({"amount": 1}, "office")] * 40), ["office"] * 24 + ["travel"] * 16)
+    with clock.frozen(NOW):
+        result = run_drift(api, tenant)
+    assert result["drifted"] == ["expense_classifier:v1.0:expense_type:accuracy_drop"]
+    concept = latest(api, tenant, model)[("expense_type", "accuracy_drop")]
+    assert (concept["baseline_value"], concept["current_value"]) == (0.92, 0.6)
+    assert concept["drift_score"] == pytest.approx(0.32) and concept["analysis"]["reference"] == "recorded accuracy"
