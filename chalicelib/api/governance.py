@@ -26,7 +26,7 @@ TAG = "governance"
     tag=TAG,
     statuses=(409,),
 )
-def create_policy(call: Call[PolicyCreate, None]) -> Policy:
+def create_governance_policy(call: Call[PolicyCreate, None]) -> Policy:
     return policies.create_policy(call.tenant, call.body)
 
 
@@ -40,7 +40,7 @@ def create_policy(call: Call[PolicyCreate, None]) -> Policy:
     summary="Policies",
     tag=TAG,
 )
-def list_policies(call: Call[None, ListQuery]) -> Page[Policy]:
+def list_governance_policies(call: Call[None, ListQuery]) -> Page[Policy]:
     return policies.list_policies(call.tenant, call.query)
 
 
@@ -54,7 +54,7 @@ def list_policies(call: Call[None, ListQuery]) -> Page[Policy]:
     tag=TAG,
     statuses=(404,),
 )
-def get_policy(call: Call[None, None]) -> Policy:
+def get_governance_policy(call: Call[None, None]) -> Policy:
     return policies.get_policy(call.tenant, call.params["policy_id"])
 
 
@@ -69,7 +69,7 @@ def get_policy(call: Call[None, None]) -> Policy:
     tag=TAG,
     statuses=(404,),
 )
-def patch_policy(call: Call[PolicyPatch, None]) -> Policy:
+def patch_governance_policy(call: Call[PolicyPatch, None]) -> Policy:
     return policies.patch_policy(call.tenant, call.params["policy_id"], call.body)
 
 
@@ -83,7 +83,7 @@ def patch_policy(call: Call[PolicyPatch, None]) -> Policy:
     summary="Violations, newest first, by status",
     tag=TAG,
 )
-def list_violations(call: Call[None, ViolationQuery]) -> Page[Violation]:
+def list_governance_violations(call: Call[None, ViolationQuery]) -> Page[Violation]:
     return violations.list_violations(call.tenant, call.query)
 
 
@@ -97,7 +97,7 @@ def list_violations(call: Call[None, ViolationQuery]) -> Page[Violation]:
     tag=TAG,
     statuses=(404,),
 )
-def get_violation(call: Call[None, None]) -> Violation:
+def get_governance_violation(call: Call[None, None]) -> Violation:
     return violations.get_violation(call.tenant, call.params["violation_id"])
 
 
@@ -112,6 +112,6 @@ def get_violation(call: Call[None, None]) -> Violation:
     tag=TAG,
     statuses=(404, 409),
 )
-def patch_violation(call: Call[ViolationPatch, None]) -> Violation:
+def patch_governance_violation(call: Call[ViolationPatch, None]) -> Violation:
     by = call.caller.key_id if call.caller is not None else None
     return violations.patch_violation(call.tenant, call.params["violation_id"], call.body, by)

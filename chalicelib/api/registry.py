@@ -164,7 +164,7 @@ def patch_training_run(call: Call[RunPatch, None]) -> TrainingRunDetail:
     tag=TAG,
     statuses=(404, 409),
 )
-def record_prediction(call: Call[PredictionCreate, None]) -> PredictionCreated:
+def record_model_prediction(call: Call[PredictionCreate, None]) -> PredictionCreated:
     return predictions.record_prediction(call.tenant, call.params["name"], call.params["version"], call.body)
 
 
@@ -178,7 +178,7 @@ def record_prediction(call: Call[PredictionCreate, None]) -> PredictionCreated:
     tag=TAG,
     statuses=(404,),
 )
-def get_prediction(call: Call[None, None]) -> Prediction:
+def get_model_prediction(call: Call[None, None]) -> Prediction:
     return predictions.get_prediction(call.tenant, call.params["prediction_id"])
 
 
@@ -193,7 +193,7 @@ def get_prediction(call: Call[None, None]) -> Prediction:
     tag=TAG,
     statuses=(404,),
 )
-def record_ground_truth(call: Call[GroundTruth, None]) -> Prediction:
+def record_model_ground_truth(call: Call[GroundTruth, None]) -> Prediction:
     return predictions.record_ground_truth(call.tenant, call.params["prediction_id"], call.body)
 
 
@@ -208,7 +208,7 @@ def record_ground_truth(call: Call[GroundTruth, None]) -> Prediction:
     tag=TAG,
     statuses=(404,),
 )
-def get_performance(call: Call[None, PerformanceQuery]) -> PerformanceReport:
+def get_model_performance(call: Call[None, PerformanceQuery]) -> PerformanceReport:
     return performance.performance(call.tenant, call.params["name"], call.params["version"], call.query)
 
 
@@ -270,5 +270,5 @@ def set_drift_baseline(call: Call[BaselineCreate, None]) -> Baseline:
     tag=TAG,
     statuses=(404,),
 )
-def get_drift(call: Call[None, None]) -> Page[DriftReport]:
+def get_model_drift(call: Call[None, None]) -> Page[DriftReport]:
     return monitoring.latest(call.tenant, call.params["name"], call.params["version"])

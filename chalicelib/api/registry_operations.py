@@ -94,7 +94,7 @@ def patch_registry_experiment(call: Call[MlExperimentPatch, None]) -> MlExperime
     tag=TAG,
     statuses=(409,),
 )
-def create_pipeline(call: Call[PipelineCreate, None]) -> Pipeline:
+def create_data_pipeline(call: Call[PipelineCreate, None]) -> Pipeline:
     return pipelines.create_pipeline(call.tenant, call.body)
 
 
@@ -108,7 +108,7 @@ def create_pipeline(call: Call[PipelineCreate, None]) -> Pipeline:
     summary="Data pipelines by name",
     tag=TAG,
 )
-def list_pipelines(call: Call[None, ListQuery]) -> Page[Pipeline]:
+def list_data_pipelines(call: Call[None, ListQuery]) -> Page[Pipeline]:
     return pipelines.list_pipelines(call.tenant, call.query)
 
 
@@ -123,7 +123,7 @@ def list_pipelines(call: Call[None, ListQuery]) -> Page[Pipeline]:
     tag=TAG,
     statuses=(404, 409),
 )
-def patch_pipeline(call: Call[PipelinePatch, None]) -> Pipeline:
+def patch_data_pipeline(call: Call[PipelinePatch, None]) -> Pipeline:
     return pipelines.patch_pipeline(call.tenant, call.params["name"], call.body)
 
 
@@ -139,7 +139,7 @@ def patch_pipeline(call: Call[PipelinePatch, None]) -> Pipeline:
     tag=TAG,
     statuses=(404, 409),
 )
-def run_pipeline(call: Call[PipelineRunCreate, None]) -> PipelineRun:
+def run_data_pipeline(call: Call[PipelineRunCreate, None]) -> PipelineRun:
     return pipeline_runs.run_pipeline(call.tenant, call.params["name"])
 
 
@@ -154,7 +154,7 @@ def run_pipeline(call: Call[PipelineRunCreate, None]) -> PipelineRun:
     tag=TAG,
     statuses=(404,),
 )
-def list_pipeline_runs(call: Call[None, ListQuery]) -> Page[PipelineRun]:
+def list_data_pipeline_runs(call: Call[None, ListQuery]) -> Page[PipelineRun]:
     return pipeline_runs.list_runs(call.tenant, call.params["name"], call.query)
 
 
@@ -201,7 +201,7 @@ def deploy_model(call: Call[DeploymentCreate, None]) -> MlDeployment:
     summary="Deployments, newest first, by model and environment",
     tag=TAG,
 )
-def list_deployments(call: Call[None, DeploymentListQuery]) -> Page[MlDeployment]:
+def list_model_deployments(call: Call[None, DeploymentListQuery]) -> Page[MlDeployment]:
     return deployments.list_deployments(call.tenant, call.query)
 
 
@@ -215,7 +215,7 @@ def list_deployments(call: Call[None, DeploymentListQuery]) -> Page[MlDeployment
     tag=TAG,
     statuses=(404,),
 )
-def get_deployment(call: Call[None, None]) -> MlDeployment:
+def get_model_deployment(call: Call[None, None]) -> MlDeployment:
     return deployments.get_deployment(call.tenant, call.params["deployment_id"])
 
 
