@@ -2,7 +2,9 @@
 
 from chalice import Chalice
 
+from chalicelib.api.assortment import assortment
 from chalicelib.api.catalog import catalog
+from chalicelib.api.context import contexts
 from chalicelib.api.experiments import experiments
 from chalicelib.api.generation import generation
 from chalicelib.api.governance import governance
@@ -31,5 +33,7 @@ for blueprint in (
     registry_operations,
     governance,
     experiments,
+    contexts,
+    assortment,
 ):
     app.register_blueprint(blueprint)

@@ -40,8 +40,7 @@ def body(code: str, message: str, details: list[dict[str, Any]] | None = None) -
 
 
 def to_response(exc: BaseException, request_id: str) -> Response:
-    if isinstance(exc, ValidationError):
-        exc = validation_failed(exc, "body")
+    # A pydantic error here is not the client's: requests are validated (and answered 422) before any handler runs.
     if storage.is_throttled(exc):
         exc = errors.StorageBusy()
     if isinstance(exc, errors.LearnloopError):

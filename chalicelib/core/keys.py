@@ -224,6 +224,58 @@ def budget_month(tenant_id: str, month: str) -> Key:
     return Key(f"{_tenant(tenant_id)}#BUDGET", f"MONTH#{month}")
 
 
+# --- training ------------------------------------------------------------------------------------
+# A training example sits in its session's partition (one per session, moved in the session's own
+# feedback and correction transactions); datasets and fine-tuning jobs have a partition each, listed
+# through gsi1; jobs still pending or running are also in a sparse gsi3 partition the poller reads.
+
+
+def training_example(tenant_id: str, session_id: str) -> Key:
+    return Key(session_partition(tenant_id, session_id), "EXAMPLE")
+
+
+def training_examples_by_month(tenant_id: str, month: str) -> str:
+    """GSI1 partition: a tenant's training examples by their session's month, sorted by `<created_at>#<session id>`."""
+    return f"{_tenant(tenant_id)}#EXAMPLES#{month}"
+
+
+def training_examples_by_category(tenant_id: str, category_key: str, month: str) -> str:
+    """GSI3 partition: the training examples of one task category and month."""
+    return f"{_tenant(tenant_id)}#EXAMPLES#CATEGORY#{category_key}#{month}"
+
+
+def training_dataset(tenant_id: str, dataset_id: str) -> Key:
+    return Key(f"{_tenant(tenant_id)}#DATASET#{dataset_id}", "DATASET")
+
+
+def training_datasets(tenant_id: str) -> str:
+    """GSI1 partition: a tenant's datasets, sorted by `<created_at>#<dataset id>`."""
+    return f"{_tenant(tenant_id)}#DATASETS"
+
+
+def training_job(tenant_id: str, job_id: str) -> Key:
+    return Key(f"{_tenant(tenant_id)}#FTJOB#{job_id}", "JOB")
+
+
+def training_job_event(tenant_id: str, job_id: str, created_at: str, event_id: str) -> Key:
+    """One event of a job, in the job's partition (sorted before `JOB`, oldest first)."""
+    return Key(training_job(tenant_id, job_id).pk, f"EVENT#{created_at}#{event_id}")
+
+
+def training_job_event_prefix() -> str:
+    return "EVENT#"
+
+
+def training_jobs(tenant_id: str) -> str:
+    """GSI1 partition: a tenant's fine-tuning jobs, sorted by `<created_at>#<job id>`."""
+    return f"{_tenant(tenant_id)}#FTJOBS"
+
+
+def training_jobs_active(tenant_id: str) -> str:
+    """GSI3 partition (sparse): the jobs still pending or running, which `poll-training-jobs` advances."""
+    return f"{_tenant(tenant_id)}#FTJOBS#ACTIVE"
+
+
 # --- ML model registry and governance ------------------------------------------------------------
 # Names and versions of models and deployment environments are restricted to [A-Za-z0-9_.-]; free text
 # (pipeline and experiment names, feature names, labels, table names) is percent-encoded by `key_part`,

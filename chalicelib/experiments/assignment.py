@@ -144,3 +144,21 @@ def _answer(
         enrolled=enrolled,
         status=experiment.status,  # type: ignore[arg-type]
     )
+
+
+def erase_user(tenant_id: str, user_id: str, extra: list[storage.Op]) -> int:
+    """Remove the user's assignments (a user's data deleted on request), taking back their counts; how many."""
+    from ..core.table import TableItem
+
+    erased = 0
+    for item in TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith("ASSIGNMENT#")):
+        if not isinstance(item, AssignmentItem):
+            continue
+        ops: list[storage.Op] = [storage.Delete(AssignmentItem(item.pk, item.sk), AssignmentItem.pk.exists())]
+        ops += assignment_counts(tenant_id, item.experiment_id, int(item.period), item.variant_id, seed=user_id, delta=-1)
+        try:
+            storage.commit(ops + extra)
+            erased += 1
+        except storage.ConditionFailed:
+            pass  # already erased by an earlier, interrupted run
+    return erased

@@ -104,19 +104,26 @@ def variant_counts(
     return [op] if op is not None else []
 
 
-def assignment_counts(tenant_id: str, experiment_id: str, period: int, variant_id: str, *, seed: str) -> list[storage.Op]:
-    """One assignment, counted on the variant's totals and on its period's count (for the SRM check)."""
+def assignment_counts(
+    tenant_id: str, experiment_id: str, period: int, variant_id: str, *, seed: str, delta: int = 1
+) -> list[storage.Op]:
+    """One assignment (or, with delta -1, its erasure), counted on the variant's totals and its period's count (SRM)."""
     name = keys.experiment_counter_name()
     ops = [
         counters.increment(
-            VariantCounter, tenant_id, name, keys.variant_counter_bucket(experiment_id, variant_id), {"assignments": 1}, seed=seed
+            VariantCounter,
+            tenant_id,
+            name,
+            keys.variant_counter_bucket(experiment_id, variant_id),
+            {"assignments": delta},
+            seed=seed,
         ),
         counters.increment(
             VariantCounter,
             tenant_id,
             name,
             keys.period_counter_bucket(experiment_id, period, variant_id),
-            {"assignments": 1},
+            {"assignments": delta},
             seed=seed,
         ),
     ]

@@ -39,11 +39,17 @@ class Prepared:
     model_id: str | None  # fixed by the caller or by an experiment's variant
     experiment_id: str | None = None
     variant_id: str | None = None
+    message: str | None = None  # the user's message, when `text` wraps it in a store's context
 
 
 def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = None) -> Generated:
     limits = limits or Limits()
     prepared = _prepare(tenant_id, body)
+    if body.context is not None:
+        from ..context import service as context
+
+        window = context.contextual_prompt(tenant_id, body.user_id, body.context.store_id, prepared.text, None)
+        prepared.message, prepared.text = prepared.text, window.prompt
     decision = decide(
         tenant_id,
         RouteBody(
@@ -150,6 +156,13 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
     created = sessions.record_generation(
         tenant_id, record, stats.attempt_ops(tenant_id, body.category_key, failed_calls, seed=created_seed(body))
     )
+    if body.context is not None and prepared.message is not None:
+        from ..context import service as context
+
+        output = completion.output if isinstance(completion.output, str) else str(completion.output)
+        context.record_exchange(
+            tenant_id, body.user_id, body.context.store_id, prepared.message, output, body.category_key, created.session_id
+        )
     return Generated(
         id=created.session_id,
         session_id=created.session_id,

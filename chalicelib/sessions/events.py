@@ -19,7 +19,12 @@ from typing import Any
 from ..core import storage
 
 # Modules with a `session_counts` function; each capability that counts sessions adds itself here.
-SUBSCRIBERS: list[str] = ["chalicelib.catalog.stats", "chalicelib.experiments.counting"]
+SUBSCRIBERS: list[str] = [
+    "chalicelib.catalog.stats",
+    "chalicelib.experiments.counting",
+    "chalicelib.domain_catalog.service",
+    "chalicelib.analytics.counting",
+]
 
 
 @dataclass(frozen=True)

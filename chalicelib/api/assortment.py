@@ -1,0 +1,131 @@
+"""The tenant's own catalog (flowers, styles, ...), customers, and the erasure of a user's data."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..core.schemas import Page
+from ..customers import service as customers
+from ..customers.schemas import Customer, CustomerPut
+from ..domain_catalog import service as domain
+from ..domain_catalog.schemas import CatalogItem, CatalogItemPut, Installed
+from ..privacy import service as privacy
+from ..privacy.schemas import ErasureReport
+from ..tenancy.schemas import Role
+from .http import Call, Reply, route
+
+assortment = Blueprint(__name__)
+
+
+@route(
+    assortment,
+    "PUT",
+    "/v1/catalog/{kind}/{item_id}",
+    role=Role.ADMIN,
+    body=CatalogItemPut,
+    response=CatalogItem,
+    summary="Add or replace an item of the tenant's catalog",
+    tag="domain catalog",
+    statuses=(201,),
+)
+def put_catalog_item(call: Call[CatalogItemPut, None]) -> Reply:
+    item, created = domain.put_item(call.tenant, call.params["kind"], call.params["item_id"], call.body)
+    return Reply(item, 201 if created else 200)
+
+
+@route(
+    assortment,
+    "GET",
+    "/v1/catalog/{kind}",
+    role=Role.READ,
+    response=Page[CatalogItem],
+    summary="The items of a kind, most used first",
+    tag="domain catalog",
+)
+def list_catalog_items(call: Call[None, None]) -> Page[CatalogItem]:
+    return domain.list_items(call.tenant, call.params["kind"])
+
+
+@route(
+    assortment,
+    "GET",
+    "/v1/catalog/{kind}/{item_id}",
+    role=Role.READ,
+    response=CatalogItem,
+    summary="One item",
+    tag="domain catalog",
+    statuses=(404,),
+)
+def get_catalog_item(call: Call[None, None]) -> CatalogItem:
+    return domain.get_item(call.tenant, call.params["kind"], call.params["item_id"])
+
+
+@route(
+    assortment,
+    "GET",
+    "/v1/catalog-templates/{kind}",
+    role=Role.READ,
+    response=Page[CatalogItem],
+    summary="Default items a tenant may install (seed 000's style templates)",
+    tag="domain catalog",
+)
+def list_catalog_templates(call: Call[None, None]) -> Page[CatalogItem]:
+    return domain.templates(call.params["kind"])
+
+
+@route(
+    assortment,
+    "POST",
+    "/v1/catalog-templates/{kind}/install",
+    role=Role.ADMIN,
+    response=Installed,
+    summary="Install the default items of a kind (those the tenant lacks)",
+    tag="domain catalog",
+    statuses=(404,),
+)
+def install_catalog_templates(call: Call[None, None]) -> Installed:
+    return domain.install_templates(call.tenant, call.params["kind"])
+
+
+@route(
+    assortment,
+    "PUT",
+    "/v1/customers/{customer_id}",
+    role=Role.APP,
+    body=CustomerPut,
+    status=201,
+    response=Customer,
+    summary="Create or replace a customer record",
+    tag="customers",
+    statuses=(200,),
+)
+def put_customer(call: Call[CustomerPut, None]) -> Reply:
+    customer, created = customers.put_customer(call.tenant, call.params["customer_id"], call.body)
+    return Reply(customer, 201 if created else 200)
+
+
+@route(
+    assortment,
+    "GET",
+    "/v1/customers/{customer_id}",
+    role=Role.ADMIN,
+    response=Customer,
+    summary="A customer record (personal data: admins only)",
+    tag="customers",
+    statuses=(404,),
+)
+def get_customer(call: Call[None, None]) -> Customer:
+    return customers.get_customer(call.tenant, call.params["customer_id"])
+
+
+@route(
+    assortment,
+    "DELETE",
+    "/v1/users/{user_id}/data",
+    role=Role.ADMIN,
+    response=ErasureReport,
+    summary="Erase everything kept about an end user; safe to retry",
+    tag="privacy",
+)
+def erase_user_data(call: Call[None, None]) -> ErasureReport:
+    return privacy.erase_user(call.tenant, call.params["user_id"])

@@ -1,0 +1,72 @@
+"""Customer use cases: write (an app may), read (only an admin may: it is personal data), erase."""
+
+from __future__ import annotations
+
+from pydantic import TypeAdapter, ValidationError
+
+from ..core import clock, keys, storage
+from ..core.errors import NotFound, ValidationFailed
+from ..core.schemas import ClientId
+from ..core.table import TableItem
+from .schemas import Customer, CustomerPut
+from .store import CustomerItem
+
+
+def put_customer(tenant_id: str, customer_id: str, body: CustomerPut) -> tuple[Customer, bool]:
+    _check(customer_id)
+    key = keys.customer(tenant_id, customer_id)
+    existing = storage.get(CustomerItem, key)
+    now = clock.iso(clock.now())
+    owner = body.user_id or customer_id
+    item = CustomerItem(
+        key.pk,
+        key.sk,
+        customer_id=customer_id,
+        user_id=owner,
+        data=body.model_dump(mode="json", exclude={"user_id"}),
+        created_at=existing.created_at if existing else now,
+        updated_at=now,
+        gsi2pk=keys.user_items(tenant_id, owner),
+        gsi2sk=f"CUSTOMER#{customer_id}",
+    )
+    storage.commit([storage.Put(item)])
+    return _view(item), existing is None
+
+
+def get_customer(tenant_id: str, customer_id: str) -> Customer:
+    _check(customer_id)
+    item = storage.get(CustomerItem, keys.customer(tenant_id, customer_id))
+    if item is None:
+        raise NotFound(f"no customer {customer_id}")
+    return _view(item)
+
+
+def records_of(tenant_id: str, user_id: str) -> list[CustomerItem]:
+    """The customer records that belong to an end user (theirs by `user_id`, or whose id is theirs)."""
+    owned = [
+        i
+        for i in TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith("CUSTOMER#"))
+        if isinstance(i, CustomerItem)
+    ]
+    direct = storage.get(CustomerItem, keys.customer(tenant_id, user_id))
+    if direct is not None and all(item.customer_id != direct.customer_id for item in owned):
+        owned.append(direct)
+    return owned
+
+
+def _check(customer_id: str) -> None:
+    try:
+        TypeAdapter(ClientId).validate_python(customer_id)
+    except ValidationError:
+        raise ValidationFailed.field("path.customer_id", "must be 1 to 128 printable characters", "pattern") from None
+
+
+def _view(item: CustomerItem) -> Customer:
+    return Customer(
+        id=item.customer_id,
+        customer_id=item.customer_id,
+        user_id=item.user_id,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        **item.data,
+    )

@@ -1,0 +1,158 @@
+"""Domain catalog use cases: items of any kind, their usage counts, seed 000's style templates.
+
+A session (or generation) that lists catalog items in `features.catalog` ({kind: [ids]}) adds
+one use to each, in its own transaction (a sessions subscriber), so usage counts are exact;
+a reference to an item the tenant does not have is refused (422) before anything is written.
+"""
+
+from __future__ import annotations
+
+from pydantic import TypeAdapter, ValidationError
+
+from ..core import clock, counters, keys, storage
+from ..core.errors import NotFound, ValidationFailed
+from ..core.schemas import Page
+from ..sessions.events import SessionFacts
+from .defaults import TEMPLATES
+from .schemas import CatalogItem, CatalogItemPut, Installed, ItemId, Kind
+from .store import USAGE, DomainItem, UsageCounter
+
+
+def put_item(tenant_id: str, kind: str, item_id: str, body: CatalogItemPut) -> tuple[CatalogItem, bool]:
+    _check(kind, item_id)
+    key = keys.domain_item(tenant_id, kind, item_id)
+    existing = storage.get(DomainItem, key)
+    now = clock.iso(clock.now())
+    item = DomainItem(
+        key.pk,
+        key.sk,
+        item_id=item_id,
+        item_kind=kind,
+        name=body.name,
+        attributes=body.attributes or None,
+        is_active=body.is_active,
+        created_at=existing.created_at if existing else now,
+        updated_at=now,
+    )
+    storage.commit([storage.Put(item)])
+    return _view(item, _uses(tenant_id, kind).get(item_id, 0)), existing is None
+
+
+def list_items(tenant_id: str, kind: str) -> Page[CatalogItem]:
+    _check(kind)
+    uses = _uses(tenant_id, kind)
+    items = [_view(item, uses.get(item.item_id, 0)) for item in DomainItem.query(keys.domain_kind(tenant_id, kind))]
+    return Page[CatalogItem](items=sorted(items, key=lambda i: (-i.usage_count, i.name.lower())))
+
+
+def get_item(tenant_id: str, kind: str, item_id: str) -> CatalogItem:
+    _check(kind, item_id)
+    item = storage.get(DomainItem, keys.domain_item(tenant_id, kind, item_id))
+    if item is None:
+        raise NotFound(f"no {kind} item {item_id}")
+    return _view(item, _uses(tenant_id, kind).get(item_id, 0))
+
+
+def templates(kind: str) -> Page[CatalogItem]:
+    """The defaults a tenant may install (seed 000's five style templates for `styles`)."""
+    _check(kind)
+    epoch = "2024-06-22T00:00:00.000Z"
+    return Page[CatalogItem](
+        items=[
+            CatalogItem(
+                id=t["id"],
+                kind=kind,
+                name=t["name"],
+                attributes=t["attributes"],
+                is_active=True,
+                usage_count=0,
+                created_at=epoch,
+                updated_at=epoch,
+            )
+            for t in TEMPLATES.get(kind, [])
+        ]
+    )
+
+
+def install_templates(tenant_id: str, kind: str) -> Installed:
+    """Add the defaults of `kind` the tenant does not have yet (items it already has are left as they are)."""
+    _check(kind)
+    if kind not in TEMPLATES:
+        raise NotFound(f"no templates for {kind}; there are templates for {', '.join(sorted(TEMPLATES))}")
+    now = clock.iso(clock.now())
+    installed = 0
+    for template in TEMPLATES[kind]:
+        key = keys.domain_item(tenant_id, kind, template["id"])
+        item = DomainItem(
+            key.pk,
+            key.sk,
+            item_id=template["id"],
+            item_kind=kind,
+            name=template["name"],
+            attributes=template["attributes"],
+            is_active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            storage.commit([storage.Put(item, DomainItem.pk.does_not_exist())])
+            installed += 1
+        except storage.ConditionFailed:
+            pass
+    return Installed(kind=kind, installed=installed, items=list_items(tenant_id, kind).items)
+
+
+def session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storage.Op]:
+    """A sessions subscriber: a new session that references catalog items adds a use to each."""
+    if deltas.get("sessions", 0) <= 0 or not facts.catalog_refs:
+        return []
+    wanted = [keys.domain_item(facts.tenant_id, kind, item_id) for kind, item_id in facts.catalog_refs]
+    found = storage.get_many(wanted, consistent=False)
+    missing = [ref for ref, key in zip(facts.catalog_refs, wanted, strict=True) if key not in found]
+    if missing:
+        raise ValidationFailed(
+            "features.catalog names items this tenant's catalog does not have",
+            details=[
+                {"field": f"body.features.catalog.{kind}", "message": f"no {kind} item {item_id}", "type": "unknown"}
+                for kind, item_id in missing
+            ],
+        )
+    ops = [
+        counters.increment(UsageCounter, facts.tenant_id, USAGE, f"{kind}#{item_id}", {"uses": 1}, seed=facts.session_id)
+        for kind, item_id in facts.catalog_refs
+    ]
+    return [op for op in ops if op is not None]
+
+
+def _uses(tenant_id: str, kind: str) -> dict[str, int]:
+    return {
+        bucket.split("#", 1)[1]: int(values.get("uses", 0))
+        for bucket, values in counters.read_prefix(UsageCounter, tenant_id, USAGE, f"{kind}#").items()
+    }
+
+
+def _check(kind: str, item_id: str | None = None) -> None:
+    try:
+        TypeAdapter(Kind).validate_python(kind)
+    except ValidationError:
+        raise ValidationFailed.field(
+            "path.kind", "must be lower-case letters, digits and _ (flowers, styles, ...)", "pattern"
+        ) from None
+    if item_id is not None:
+        try:
+            TypeAdapter(ItemId).validate_python(item_id)
+        except ValidationError:
+            raise ValidationFailed.field("path.id", "must be letters, digits, _ - . (1 to 128)", "pattern") from None
+
+
+def _view(item: DomainItem, uses: int) -> CatalogItem:
+    return CatalogItem(
+        id=item.item_id,
+        kind=item.item_kind,
+        name=item.name,
+        attributes=item.attributes or {},
+        is_active=bool(item.is_active),
+        usage_count=uses,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )

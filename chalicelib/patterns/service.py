@@ -1,0 +1,109 @@
+"""Pattern use cases: create, match (ranked by estimated success), record outcomes.
+
+The success rate is estimated as (5 x prior + successes) / (5 + outcomes): the stated rate
+(0.5 when none is given) while outcomes are few, the observed rate as they accumulate.
+"""
+
+from __future__ import annotations
+
+from ..core import clock, keys, storage
+from ..core.errors import NotFound
+from ..core.ids import new_id
+from ..core.schemas import Page
+from ..core.table import TableItem
+from . import conditions
+from .schemas import MatchRequest, Pattern, PatternCreate
+from .store import PatternItem
+
+PRIOR_WEIGHT = 5.0
+DEFAULT_PRIOR = 0.5
+
+
+def create_pattern(tenant_id: str, body: PatternCreate) -> Pattern:
+    conditions.validate(body.conditions)
+    now = clock.iso(clock.now())
+    pattern_id = new_id("pat")
+    key = keys.pattern(tenant_id, pattern_id)
+    item = PatternItem(
+        key.pk,
+        key.sk,
+        id=pattern_id,
+        pattern=body.pattern,
+        description=body.description,
+        category=body.category,
+        store_type=body.store_type,
+        conditions=body.conditions,
+        solution=body.solution,
+        prior=body.success_rate if body.success_rate is not None else DEFAULT_PRIOR,
+        created_at=now,
+        updated_at=now,
+        gsi1pk=keys.patterns_for(tenant_id, body.store_type, body.category),
+        gsi1sk=keys.time_sort(now, pattern_id),
+    )
+    storage.commit([storage.Put(item, PatternItem.pk.does_not_exist())])
+    return _view(item)
+
+
+def match(tenant_id: str, body: MatchRequest) -> Page[Pattern]:
+    """The patterns of the store type and category whose every condition the facts meet, best first."""
+    candidates = TableItem.gsi1.query(keys.patterns_for(tenant_id, body.store_type, body.category))
+    matched = [
+        _view(item) for item in candidates if isinstance(item, PatternItem) and conditions.holds(item.conditions, body.facts)
+    ]
+    matched.sort(key=lambda p: (-p.success_rate, -p.usage_count, p.created_at))
+    return Page[Pattern](items=matched)
+
+
+def record_outcome(tenant_id: str, pattern_id: str, success: bool) -> Pattern:
+    key = keys.pattern(tenant_id, pattern_id)
+    item = PatternItem(key.pk, key.sk)
+    try:
+        storage.commit(
+            [
+                storage.Update(
+                    item,
+                    [
+                        (PatternItem.successes if success else PatternItem.failures).add(1),
+                        PatternItem.updated_at.set(clock.iso(clock.now())),
+                    ],
+                    PatternItem.pk.exists(),
+                ),
+            ]
+        )
+    except storage.ConditionFailed:
+        raise NotFound(f"no pattern {pattern_id}") from None
+    found = storage.get(PatternItem, key)
+    assert found is not None
+    return _view(found)
+
+
+def get_pattern(tenant_id: str, pattern_id: str) -> Pattern:
+    found = storage.get(PatternItem, keys.pattern(tenant_id, pattern_id))
+    if found is None:
+        raise NotFound(f"no pattern {pattern_id}")
+    return _view(found)
+
+
+def estimate(prior: float, successes: float, failures: float) -> float:
+    return (PRIOR_WEIGHT * prior + successes) / (PRIOR_WEIGHT + successes + failures)
+
+
+def _view(item: PatternItem) -> Pattern:
+    successes, failures = int(item.successes or 0), int(item.failures or 0)
+    return Pattern(
+        id=item.id,
+        pattern_id=item.id,
+        pattern=item.pattern,
+        description=item.description,
+        category=item.category,
+        store_type=item.store_type,
+        conditions=item.conditions,
+        solution=item.solution,
+        success_rate=round(estimate(item.prior, successes, failures), 6),
+        prior_success_rate=item.prior,
+        usage_count=successes + failures,
+        successes=successes,
+        failures=failures,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )

@@ -1,0 +1,140 @@
+"""Erase everything Learnloop keeps about one end user, idempotently and safe to retry halfway.
+
+In order: the user's sessions (with all the feedback on them, every counter taken back), the
+feedback the user gave on other sessions, their context windows and model preferences (their
+own partition), their customer records, their experiment assignments, their training examples
+(datasets that held them are rebuilt without them; the models trained on those are named).
+Every removal commits with an ADD to the erasure's running totals (`TENANT#<t>#ERASURE#<user>`),
+so the answer counts each item once however many times the request is retried or resumed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from ..core import clock, keys, storage
+from ..core.errors import ValidationFailed
+from ..core.schemas import ClientId
+from ..core.table import TableItem
+from ..sessions import erasure as sessions_erasure
+from .schemas import Deleted, ErasureReport
+from .store import ErasureItem
+
+# Capabilities with training data of a user: `erase_user(tenant_id, user_id) -> dict` with `training_examples`,
+# `affected_datasets` and `affected_models`.
+TRAINING_ERASER = "chalicelib.training.erasure"
+_BATCH = 90
+
+
+def erase_user(tenant_id: str, user_id: str) -> ErasureReport:
+    try:
+        TypeAdapter(ClientId).validate_python(user_id)
+    except ValidationError:
+        raise ValidationFailed.field("path.user_id", "must be 1 to 128 printable characters", "pattern") from None
+    key = keys.erasure(tenant_id, user_id)
+    now = clock.iso(clock.now())
+    _start(key, user_id, now)
+
+    for session_id in sessions_erasure.sessions_of(tenant_id, user_id):
+        sessions_erasure.erase_session(tenant_id, session_id, [_count(key, "feedback")], [_count(key, "sessions")])
+    for session_id in sessions_erasure.feedback_given_by(tenant_id, user_id):
+        sessions_erasure.erase_feedback(tenant_id, session_id, user_id, [_count(key, "feedback")])
+
+    partition = list(TableItem.query(keys.user_partition(tenant_id, user_id), consistent_read=True))
+    contexts = [item for item in partition if item.sk.startswith(keys.context_prefix())]
+    stores = {item.sk.split("#")[1] for item in contexts}
+    _delete_counted(key, contexts, "contexts", per_item={f"CONTEXT#{store}": 1 for store in stores})
+    _delete_counted(key, [item for item in partition if item.sk.startswith("PREF#")], "preferences")
+
+    from ..customers.service import records_of
+
+    _delete_counted(key, records_of(tenant_id, user_id), "customers")
+
+    from ..experiments.assignment import erase_user as erase_assignments
+
+    erase_assignments(tenant_id, user_id, [_count(key, "assignments")])
+
+    trained = _erase_training(tenant_id, user_id)
+    final = ErasureItem(key.pk, key.sk)
+    final.update(
+        actions=[
+            ErasureItem.training_examples.add(trained.get("training_examples", 0)),
+            ErasureItem.affected_datasets.set(
+                sorted(set(_existing(key, "affected_datasets")) | set(trained.get("affected_datasets", [])))
+            ),
+            ErasureItem.affected_models.set(
+                sorted(set(_existing(key, "affected_models")) | set(trained.get("affected_models", [])))
+            ),
+            ErasureItem.finished_at.set(clock.iso(clock.now())),
+        ],
+        add_version_condition=False,
+    )
+    return _report(final)
+
+
+def _start(key: keys.Key, user_id: str, now: str) -> None:
+    record = ErasureItem(key.pk, key.sk)
+    record.update(
+        actions=[
+            ErasureItem.kind.set(ErasureItem),
+            ErasureItem.user_id.set(user_id),
+            ErasureItem.started_at.set(ErasureItem.started_at | now),
+            ErasureItem.runs.add(1),
+        ],
+        add_version_condition=False,
+    )
+
+
+def _count(key: keys.Key, field: str, n: int = 1) -> storage.Update:
+    return storage.Update(ErasureItem(key.pk, key.sk), [getattr(ErasureItem, field).add(n), ErasureItem.kind.set(ErasureItem)])
+
+
+def _delete_counted(key: keys.Key, items: list[Any], field: str, per_item: dict[str, int] | None = None) -> None:
+    """Delete `items` in transactions that add to the erasure's total of `field` (one per item, or per `per_item` sk)."""
+    for start in range(0, len(items), _BATCH):
+        chunk = items[start : start + _BATCH]
+        n = len(chunk) if per_item is None else sum(per_item.get(item.sk, 0) for item in chunk)
+        ops: list[storage.Op] = [storage.Delete(type(item)(item.pk, item.sk), type(item).pk.exists()) for item in chunk]
+        if n:
+            ops.append(_count(key, field, n))
+        try:
+            storage.commit(ops)
+        except storage.ConditionFailed:
+            # Some were already deleted by an earlier, interrupted run: delete the rest one by one, counting each.
+            for item in chunk:
+                single: list[storage.Op] = [storage.Delete(type(item)(item.pk, item.sk), type(item).pk.exists())]
+                weight = 1 if per_item is None else per_item.get(item.sk, 0)
+                try:
+                    storage.commit(single + ([_count(key, field, weight)] if weight else []))
+                except storage.ConditionFailed:
+                    pass
+
+
+def _erase_training(tenant_id: str, user_id: str) -> dict[str, Any]:
+    try:
+        module = importlib.import_module(TRAINING_ERASER)
+    except ModuleNotFoundError:
+        return {}
+    return module.erase_user(tenant_id, user_id)  # type: ignore[no-any-return]
+
+
+def _existing(key: keys.Key, field: str) -> list[str]:
+    item = storage.get(ErasureItem, key)
+    return list(getattr(item, field) or []) if item else []
+
+
+def _report(item: ErasureItem) -> ErasureReport:
+    fields = Deleted.model_fields
+    return ErasureReport(
+        id=item.user_id,
+        user_id=item.user_id,
+        deleted=Deleted(**{name: int(getattr(item, name) or 0) for name in fields}),
+        affected_datasets=list(item.affected_datasets or []),
+        affected_models=list(item.affected_models or []),
+        started_at=item.started_at,
+        finished_at=item.finished_at,
+        runs=int(item.runs or 0),
+    )

@@ -1,0 +1,140 @@
+"""DELETE /v1/users/{user_id}/data: nothing of the user is left, counts match, counters stay exact, retries are safe."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.catalog import stats
+from chalicelib.core import clock
+from chalicelib.sessions import service as sessions
+from tests.conftest import Api, Tenant
+
+FORGET, KEEP = "forget-me", "keep-me"
+
+
+def populate(api: Api, tenant: Tenant) -> dict[str, str]:
+    """Data of two users who interact: what is FORGET's must go, what is KEEP's must stay."""
+    made: dict[str, str] = {}
+    experiment = api.post(
+        "/v1/experiments",
+        {
+            "name": "Captions",
+            "category_key": "content_caption",
+            "metric": "success",
+            "auto_optimize": False,
+            "min_exploration": 0.1,
+            "variants": [{"id": "a", "name": "A", "weight": 1, "is_control": True}, {"id": "b", "name": "B", "weight": 1}],
+        },
+        key=tenant.admin,
+    ).body
+    made["experiment"] = experiment["id"]
+    for user in (FORGET, KEEP):
+        for i in range(3):
+            gen = api.post(
+                "/v1/generations",
+                {"user_id": user, "category_key": "content_caption", "prompt": f"{user} tulips {i}", "model_id": "local:sage"},
+                key=tenant.app,
+            ).body
+            api.post(
+                f"/v1/sessions/{gen['session_id']}/feedback",
+                {"user_id": user, "rating": 5 if user == KEEP else 2},
+                key=tenant.app,
+            )
+            made[f"{user}-gen-{i}"] = gen["session_id"]
+        external = api.post(
+            "/v1/sessions",
+            {
+                "user_id": user,
+                "category_key": "ai_resize",
+                "input": {"w": 10},
+                "experiment_id": experiment["id"],
+                "processing_time_ms": 1200,
+            },
+            key=tenant.app,
+        ).body
+        made[f"{user}-external"] = external["session_id"]
+        api.put(f"/v1/contexts/{user}/shop-1", {"store_type": "shopify"}, key=tenant.app)
+        api.post(f"/v1/contexts/{user}/shop-1/conversations", {"user_message": "hi", "ai_response": "hello"}, key=tenant.app)
+        api.put(f"/v1/contexts/{user}/shop-2", {"store_type": "shopify"}, key=tenant.app)
+        api.put(f"/v1/customers/{user}", {"recipient_name": f"{user}'s mum", "allergies": ["lilies"]}, key=tenant.app)
+    # They rate each other's sessions.
+    api.post(f"/v1/sessions/{made[f'{KEEP}-gen-0']}/feedback", {"user_id": FORGET, "thumbs": "down"}, key=tenant.app)
+    api.post(f"/v1/sessions/{made[f'{FORGET}-gen-0']}/feedback", {"user_id": KEEP, "thumbs": "up"}, key=tenant.app)
+    api.put("/v1/customers/gift-for-aunt", {"recipient_name": "Aunt", "user_id": FORGET}, key=tenant.app)
+    return made
+
+
+def test_nothing_of_the_user_is_left_and_the_counts_match(api: Api, tenant: Tenant) -> None:
+    made = populate(api, tenant)
+    day = clock.day_of(clock.now())
+    reply = api.delete(f"/v1/users/{FORGET}/data", key=tenant.admin)
+    assert reply.status == 200
+    deleted = reply.body["deleted"]
+    # 4 sessions (3 generations + 1 external) with 3 own ratings, KEEP's thumbs on one of them, a conversation's session;
+    # and FORGET's thumbs on KEEP's session.
+    assert deleted["sessions"] == 5
+    assert deleted["feedback"] == 3 + 1 + 1
+    assert deleted["contexts"] == 2
+    assert deleted["preferences"] == 1  # FORGET rated local:sage on content_caption
+    assert deleted["customers"] == 2
+    assert deleted["assignments"] == 1
+    assert set(reply.body) >= {"deleted", "affected_datasets", "affected_models"}
+
+    for key in [k for k in made if k.startswith(FORGET)]:
+        assert api.get(f"/v1/sessions/{made[key]}", key=tenant.admin).status == 404
+    assert api.get(f"/v1/sessions?user_id={FORGET}", key=tenant.admin).body["items"] == []
+    assert all(s["user_id"] != FORGET for s in api.get("/v1/sessions?limit=200", key=tenant.admin).body["items"])
+    assert api.get(f"/v1/contexts/{FORGET}/shop-1", key=tenant.admin).status == 404
+    assert api.get(f"/v1/customers/{FORGET}", key=tenant.admin).status == 404
+    assert api.get("/v1/customers/gift-for-aunt", key=tenant.admin).status == 404
+    kept = api.get(f"/v1/sessions/{made[f'{KEEP}-gen-0']}", key=tenant.admin).body
+    assert [f["user_id"] for f in kept["feedback"]] == [KEEP]
+    assert api.get(f"/v1/contexts/{KEEP}/shop-1", key=tenant.admin).status == 200
+    assert api.get(f"/v1/customers/{KEEP}", key=tenant.admin).status == 200
+    assert stats.user_preferences(tenant.id, FORGET, "content_caption") == {}
+
+    # The counters now equal what KEEP's remaining data adds up to.
+    totals = sessions.daily_counts(tenant.id, day, day)[day]
+    assert (totals["sessions"], totals["feedback"], totals["rating_count"], totals["rating_sum"]) == (5, 3, 3, 15)
+    assert (totals["generations"], totals["successes"], totals["processing_count"]) == (3, 3, 4)
+    sage = stats.for_category(tenant.id, "content_caption")["local:sage"]
+    assert (sage.requests, sage.feedback, sage.successes) == (3, 3, 3)
+    results = api.get(f"/v1/experiments/{made['experiment']}/results", key=tenant.read).body
+    assert sum(v["sessions"] for v in results["variants"]) == 1
+
+
+def test_erasure_is_idempotent_and_safe_to_retry_halfway(api: Api, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    populate(api, tenant)
+    from chalicelib.privacy import service as privacy
+
+    real = privacy.sessions_erasure.feedback_given_by
+
+    def crash(*args, **kwargs):  # the Lambda dies after the user's own sessions are gone
+        raise RuntimeError("cut off")
+
+    monkeypatch.setattr(privacy.sessions_erasure, "feedback_given_by", crash)
+    assert api.delete(f"/v1/users/{FORGET}/data", key=tenant.admin).status == 500
+    monkeypatch.setattr(privacy.sessions_erasure, "feedback_given_by", real)
+    first = api.delete(f"/v1/users/{FORGET}/data", key=tenant.admin).body
+    again = api.delete(f"/v1/users/{FORGET}/data", key=tenant.admin).body
+    assert (
+        first["deleted"]
+        == again["deleted"]
+        == {
+            "sessions": 5,
+            "feedback": 5,
+            "contexts": 2,
+            "preferences": 1,
+            "customers": 2,
+            "training_examples": first["deleted"]["training_examples"],
+            "assignments": 1,
+        }
+    )
+    assert again["runs"] == 3
+
+
+def test_only_admins_erase_and_only_their_tenant(api: Api, tenant: Tenant, other_tenant: Tenant) -> None:
+    api.post("/v1/sessions", {"user_id": FORGET, "category_key": "x", "input": "mine"}, key=tenant.app)
+    assert api.delete(f"/v1/users/{FORGET}/data", key=tenant.app).status == 403
+    assert api.delete(f"/v1/users/{FORGET}/data", key=other_tenant.admin).body["deleted"]["sessions"] == 0
+    assert len(api.get(f"/v1/sessions?user_id={FORGET}", key=tenant.read).body["items"]) == 1
