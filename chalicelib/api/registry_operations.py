@@ -15,7 +15,7 @@ from ..registry.data_schemas import (
     PipelineRun,
     PipelineRunCreate,
 )
-from ..registry.schemas import (
+from ..registry.operations_schemas import (
     DeploymentCreate,
     DeploymentListQuery,
     DeploymentPatch,

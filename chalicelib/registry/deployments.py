@@ -18,7 +18,7 @@ from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import Page
 from . import lifecycle, models
-from .schemas import DeploymentCreate, DeploymentListQuery, DeploymentPatch, MlDeployment
+from .operations_schemas import DeploymentCreate, DeploymentListQuery, DeploymentPatch, MlDeployment
 from .store import DeploymentItem, DeploymentSlotItem
 
 MAX_STACK = 50

@@ -9,7 +9,7 @@ from ..core.query import page
 from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
 from . import lifecycle, writes
-from .schemas import MlExperiment, MlExperimentCreate, MlExperimentPatch
+from .operations_schemas import MlExperiment, MlExperimentCreate, MlExperimentPatch
 from .store import ExperimentItem
 
 
