@@ -2,6 +2,7 @@
 
 from chalice import Chalice
 
+from chalicelib.api.analytics import analytics
 from chalicelib.api.assortment import assortment
 from chalicelib.api.catalog import catalog
 from chalicelib.api.context import contexts
@@ -35,5 +36,6 @@ for blueprint in (
     experiments,
     contexts,
     assortment,
+    analytics,
 ):
     app.register_blueprint(blueprint)

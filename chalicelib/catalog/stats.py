@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..core import counters, keys, storage
+from pynamodb.expressions.update import Action
+
+from ..core import clock, counters, keys, storage
 from ..sessions.events import SessionFacts
 from .store import MODEL_TASK, ModelTaskCounter, UserPreferenceCounter
 
@@ -54,6 +56,12 @@ def session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storag
     changes = dict(deltas)
     if "sessions" in changes:
         changes["requests"] = changes.pop("sessions")
+    user_id = facts.feedback_user_id or facts.user_id
+    preference = counters.increment_at(
+        UserPreferenceCounter, keys.user_preference(facts.tenant_id, user_id, facts.category_key, facts.model_id), changes
+    )
+    if preference is not None and not facts.erasing:
+        preference.actions += _preference_bookkeeping(facts.tenant_id, user_id, facts.category_key, facts.model_id)
     ops = [
         counters.increment(
             ModelTaskCounter,
@@ -63,13 +71,25 @@ def session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storag
             changes,
             seed=facts.session_id,
         ),
-        counters.increment_at(
-            UserPreferenceCounter,
-            keys.user_preference(facts.tenant_id, facts.feedback_user_id or facts.user_id, facts.category_key, facts.model_id),
-            changes,
-        ),
+        preference,
     ]
     return [op for op in ops if op is not None]
+
+
+def _preference_bookkeeping(tenant_id: str, user_id: str, category_key: str, model_id: str) -> list[Action]:
+    """Who and what the preference is about, when the user last used the model, and its place in the index of
+    preferences changed by day, from which aggregate-metrics refreshes only the preferences that moved."""
+    now = clock.iso(clock.now())
+    attr = UserPreferenceCounter
+    return [
+        attr.user_id.set(user_id),
+        attr.category_key.set(category_key),
+        attr.model_id.set(model_id),
+        attr.last_used_at.set(now),
+        attr.first_used_at.set(attr.first_used_at | now),
+        attr.gsi1pk.set(keys.preference_changes(tenant_id, now[:10], counters.shard_for(user_id))),
+        attr.gsi1sk.set(f"{now}#{category_key}#{model_id}"),
+    ]
 
 
 def attempt_ops(tenant_id: str, category_key: str, attempts: Iterable[tuple[str, bool]], seed: str) -> list[storage.Op]:
@@ -78,7 +98,9 @@ def attempt_ops(tenant_id: str, category_key: str, attempts: Iterable[tuple[str,
     The session's own model has its call counted by `session_counts` (an `attempts` delta): one transaction
     may not touch an item twice.
     """
-    ops = []
+    from ..analytics import counting  # the same calls on their day's row of the model roll-ups
+
+    ops: list[storage.Op] = []
     for model_id, ok in attempts:
         op = counters.increment(
             ModelTaskCounter,
@@ -90,6 +112,7 @@ def attempt_ops(tenant_id: str, category_key: str, attempts: Iterable[tuple[str,
         )
         if op is not None:
             ops.append(op)
+        ops += counting.attempt_ops(tenant_id, category_key, model_id, ok, seed)
     return ops
 
 

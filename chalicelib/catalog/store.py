@@ -71,6 +71,23 @@ class UserPreferenceCounter(TableItem, discriminator="counter_user_preference"):
     dislikes = NumberAttribute(null=True)
     regenerates = NumberAttribute(null=True)
     skips = NumberAttribute(null=True)
+    # Set with every count (the sessions subscriber): who, what, when; gsi1 indexes the change by day.
+    user_id = UnicodeAttribute(null=True)
+    category_key = UnicodeAttribute(null=True)
+    model_id = UnicodeAttribute(null=True)
+    first_used_at = UnicodeAttribute(null=True)
+    last_used_at = UnicodeAttribute(null=True)
+    # Seed 002's derived fields, materialised by aggregate-metrics (chalicelib.analytics.preferences).
+    derived = JSONAttribute(null=True)
+
+
+class MappingStatsItem(TableItem, discriminator="model_task_stats"):
+    """Seed 002's figures of a model on a task (all time), materialised by aggregate-metrics beside the mapping."""
+
+    category_key = UnicodeAttribute()
+    model_id = UnicodeAttribute()
+    figures = JSONAttribute()
+    as_of = UnicodeAttribute()
 
 
 MODEL_TASK = "MODELTASK"

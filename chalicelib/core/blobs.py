@@ -44,6 +44,13 @@ def put(key: str, data: bytes, content_type: str = "application/octet-stream") -
     return f"s3://{bucket}/{key}"
 
 
+def put_file(key: str, stream: Any, content_type: str = "application/octet-stream") -> str:
+    """Store a file-like object at `key` (multipart when large); answers the object's s3:// location."""
+    bucket = get_settings().blob_bucket
+    client().upload_fileobj(stream, bucket, key, ExtraArgs={"ContentType": content_type})
+    return f"s3://{bucket}/{key}"
+
+
 def get(key: str) -> bytes:
     return client().get_object(Bucket=get_settings().blob_bucket, Key=key)["Body"].read()  # type: ignore[no-any-return]
 

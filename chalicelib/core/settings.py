@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # The S3 bucket of large payloads (datasets, exports), and an S3-compatible endpoint (the local stack).
     blob_bucket: str = "learnloop-data"
     s3_endpoint: str | None = None
+    # An analytics export larger than this goes to S3 and is answered with a link (Lambda answers stop at 6 MB).
+    export_inline_bytes: int = Field(default=1024 * 1024, ge=0, le=4 * 1024 * 1024)
     # SQS queue that fans scheduled tasks out per tenant; unset runs them inline.
     task_queue_url: str | None = None
     log_level: str = "INFO"

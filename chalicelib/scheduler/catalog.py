@@ -32,5 +32,27 @@ TASKS.append(
     )
 )
 
+TASKS.append(
+    TaskSpec(
+        "aggregate-metrics",
+        1,
+        "hours",
+        "chalicelib.analytics.aggregate:aggregate_metrics",
+        "Roll the days touched since the last run into weekly, monthly and all-time model roll-ups (per task), "
+        "materialise the mappings' figures and the changed users' preferences; idempotent",
+    )
+)
+
+TASKS.append(
+    TaskSpec(
+        "performance-report",
+        7,
+        "days",
+        "chalicelib.analytics.report:performance_report",
+        "Compare the last complete week with the one before per model, experiment variant and task category "
+        "(improving, declining or stable by a two-proportion test of the success rate) and keep the report",
+    )
+)
+
 for _spec in TASKS:
     register(_spec)

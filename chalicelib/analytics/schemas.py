@@ -1,0 +1,250 @@
+"""What the analytics routes take and give."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+
+from ..core import clock
+from ..core.schemas import QueryParams, RequestBody, Slug, View
+
+PeriodType = Literal["daily", "weekly", "monthly", "all_time"]
+MAX_DAYS = 366
+# How far back a period query may reach (and its default), per period type.
+SPANS = {"daily": (MAX_DAYS, 30), "weekly": (2 * MAX_DAYS, 12 * 7), "monthly": (10 * MAX_DAYS, 365), "all_time": (None, None)}
+
+
+def _day(value: Any) -> Any:
+    """A date (2026-11-21) or an ISO timestamp (its UTC day)."""
+    if isinstance(value, str) and len(value) > 10:
+        return clock.day_of(clock.parse_iso(value)) if value[10] in "T " else value
+    if isinstance(value, datetime):
+        return clock.day_of(value)
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_day)]
+
+
+class DayRange(QueryParams):
+    """`?days=N` (the last N days, today included) or `?from=&to=` (days or timestamps, both ends included)."""
+
+    days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
+    from_: Day | None = Field(default=None, alias="from")
+    to: Day | None = None
+
+    def bounds(self, default_days: int = 30, max_days: int | None = MAX_DAYS) -> tuple[str, str]:
+        today = clock.now().date()
+        last = self.to or today
+        if self.from_ is not None:
+            first = self.from_
+        else:
+            first = last - timedelta(days=(self.days or default_days) - 1)
+        return first.isoformat(), last.isoformat()
+
+    @model_validator(mode="after")
+    def _coherent(self) -> DayRange:
+        if self.days is not None and self.from_ is not None:
+            raise ValueError("give either days or from/to, not both")
+        if self.from_ is not None and self.to is not None and self.from_ > self.to:
+            raise ValueError("from is after to")
+        return self
+
+
+class SummaryQuery(DayRange):
+    @model_validator(mode="after")
+    def _span(self) -> SummaryQuery:
+        first, last = self.bounds()
+        if (date.fromisoformat(last) - date.fromisoformat(first)).days + 1 > MAX_DAYS:
+            raise ValueError(f"the range spans more than {MAX_DAYS} days")
+        return self
+
+
+class ModelsQuery(DayRange):
+    period: PeriodType = "daily"
+    category_key: Slug | None = None
+    model_id: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = None
+
+    def range(self) -> tuple[str, str]:
+        return self.bounds(default_days=SPANS[self.period][1] or 30)
+
+    @model_validator(mode="after")
+    def _span(self) -> ModelsQuery:
+        limit = SPANS[self.period][0]
+        first, last = self.range()
+        if limit is not None and (date.fromisoformat(last) - date.fromisoformat(first)).days + 1 > limit:
+            raise ValueError(f"a {self.period} query spans at most {limit} days")
+        return self
+
+
+class ExportQuery(DayRange):
+    format: Literal["csv", "jsonl"] = "csv"
+
+    @model_validator(mode="after")
+    def _span(self) -> ExportQuery:
+        first, last = self.bounds()
+        if (date.fromisoformat(last) - date.fromisoformat(first)).days + 1 > MAX_DAYS:
+            raise ValueError(f"the range spans more than {MAX_DAYS} days")
+        return self
+
+
+class PreferencesQuery(QueryParams):
+    category_key: Slug | None = None
+
+
+class RebuildBody(RequestBody):
+    """Recount a day range from the session and feedback items (admin)."""
+
+    from_: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] = Field(alias="from")
+    to: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    repair: bool = False
+
+    @model_validator(mode="after")
+    def _coherent(self) -> RebuildBody:
+        first, last = date.fromisoformat(self.from_), date.fromisoformat(self.to)
+        if first > last:
+            raise ValueError("from is after to")
+        if (last - first).days + 1 > MAX_DAYS:
+            raise ValueError(f"a rebuild spans at most {MAX_DAYS} days")
+        return self
+
+
+class RebuildResult(View):
+    model_config = {"extra": "allow"}
+
+    to: str
+    sessions_read: int
+    feedback_read: int
+    drift: list[dict[str, Any]]
+    repaired: bool
+
+
+class ProcessingTime(View):
+    p50: float | None = None
+    p95: float | None = None
+    count: int = 0
+    relative_precision: float
+
+
+class DayFigures(View):
+    date: str
+    sessions: int
+    rated_sessions: int
+    feedback_rate: float | None = None
+    average_rating: float | None = None
+    success_rate: float | None = None
+    cost_usd: float
+    tokens: int
+    input_tokens: int
+    output_tokens: int
+    generations: int
+    failed_generations: int
+    feedback: int
+    rated_feedback: int
+    successes: int
+    ratings: int
+    likes: int
+    dislikes: int
+    regenerates: int
+    average_quality_score: float | None = None
+    average_processing_ms: float | None = None
+
+
+class Summary(View):
+    model_config = {"extra": "allow"}
+
+    from_: str = Field(serialization_alias="from", validation_alias="from")
+    to: str
+    total_sessions: int
+    rated_sessions: int
+    feedback_rate: float | None = None
+    average_rating: float | None = None
+    success_rate: float | None = None
+    total_tokens: int
+    total_cost_usd: float
+    processing_time_ms: ProcessingTime
+    daily: list[DayFigures]
+
+
+class ModelPeriod(View):
+    """Seed 002's ai_model_performance_aggregates row."""
+
+    id: str
+    model_id: str
+    category_key: str
+    period_type: str
+    period_start: str
+    period_end: str
+    total_requests: int
+    total_tokens: int
+    input_tokens: int
+    output_tokens: int
+    total_cost_usd: float
+    average_speed_ms: float | None = None
+    success_rate: float | None = None
+    error_rate: float | None = None
+    total_feedback: int
+    rated_feedback: int
+    rated_sessions: int
+    successes: int
+    like_count: int
+    dislike_count: int
+    regenerate_count: int
+    skip_count: int
+    average_quality_rating: float | None = None
+    average_rating: float | None = None
+    like_ratio: float | None = None
+    satisfaction_score: float | None = None
+    recommendation_score: float | None = None
+    calls: int
+    errors: int
+
+
+class ModelPeriods(View):
+    items: list[ModelPeriod]
+    next_cursor: str | None = None
+    period_type: str
+    from_: str | None = Field(default=None, serialization_alias="from")
+    to: str | None = None
+
+
+class Preference(View):
+    user_id: str
+    category_key: str
+    model_id: str
+    preference_score: float
+    total_interactions: int
+    total_uses: int
+    likes: int
+    dislikes: int
+    regenerates: int
+    skips: int
+    average_quality_rating: float | None = None
+    total_ratings: int
+    success_rate: float | None = None
+    first_used_at: str | None = None
+    last_used_at: str | None = None
+
+
+class Preferences(View):
+    items: list[Preference]
+    next_cursor: str | None = None
+
+
+class ExportLink(View):
+    """A large export: written to S3, answered with a link instead of the rows."""
+
+    download_url: str
+    expires_at: str
+    location: str
+    format: str
+    rows: int
+    sessions: int
+    bytes: int
+    from_: str = Field(serialization_alias="from")
+    to: str
+

@@ -1,0 +1,58 @@
+"""Analytics use cases, as the routes call them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from ..core import pagination
+from . import export as exporting
+from . import figures, preferences, rollups, summary
+from .schemas import ExportQuery, ModelsQuery, SummaryQuery
+
+
+def get_summary(tenant_id: str, query: SummaryQuery) -> dict[str, Any]:
+    first, last = query.bounds()
+    return summary.summary(tenant_id, first, last)
+
+
+def model_periods(tenant_id: str, query: ModelsQuery) -> dict[str, Any]:
+    """Seed 002's aggregate rows of the period type over the range, a page at a time (by offset)."""
+    first, last = query.range()
+    fingerprint = hashlib.sha256(
+        json.dumps([query.period, first, last, query.category_key, query.model_id]).encode()
+    ).hexdigest()[:16]
+    offset = 0
+    if query.cursor:
+        state = pagination.decode(tenant_id, "analytics-models", query.cursor)
+        offset = int(state["o"]) if state.get("q") == fingerprint else 0
+    rows = rollups.rows_for(tenant_id, query.period, first, last, query.category_key)
+    if query.model_id is not None:
+        rows = [row for row in rows if row.model_id == query.model_id]
+    page = rows[offset : offset + query.limit]
+    more = offset + query.limit < len(rows)
+    items = [
+        {
+            "id": f"{row.period_type}/{row.period_start}/{row.category_key}/{row.model_id}",
+            "model_id": row.model_id,
+            "category_key": row.category_key,
+            "period_type": row.period_type,
+            "period_start": row.period_start,
+            "period_end": row.period_end,
+            **figures.model_figures(row.counts),
+        }
+        for row in page
+    ]
+    cursor = pagination.encode(tenant_id, "analytics-models", {"o": offset + query.limit, "q": fingerprint}) if more else None
+    answer_first = first if query.period != "all_time" else None
+    return {"items": items, "next_cursor": cursor, "period_type": query.period, "from": answer_first, "to": last}
+
+
+def run_export(tenant_id: str, query: ExportQuery) -> exporting.Export:
+    first, last = query.bounds()
+    return exporting.export(tenant_id, first, last, query.format)
+
+
+def user_preferences(tenant_id: str, user_id: str, category_key: str | None) -> dict[str, Any]:
+    return {"items": preferences.of_user(tenant_id, user_id, category_key), "next_cursor": None}

@@ -1,0 +1,66 @@
+"""Analytics items: per-day counters (model x task, variant, latency histogram, touched days), roll-ups, state, reports."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+
+from ..core.table import TableItem
+from .figures import FIELDS
+from .latency import BUCKETS, field_name
+
+# Counter names (chalicelib.core.counters): the bucket of each follows.
+MODEL_DAY = "MODELDAY"  # <day>#<category>#<model id>
+VARIANT_DAY = "VARIANTDAY"  # <day>#<experiment id>#<variant id>
+LATENCY = "LATENCY"  # <day>
+TOUCH = "TOUCH"  # <yyyy-mm-ddThh of the write>#<day of the session it counted>
+
+
+class ModelDayCounter(TableItem, discriminator="counter_model_day"):
+    """What one model did on one task category on one day (the session's creation day), one shard of it."""
+
+    locals().update({name: NumberAttribute(null=True) for name in FIELDS})
+
+
+class VariantDayCounter(TableItem, discriminator="counter_variant_day"):
+    """What one experiment variant did on one day, one shard of it (the weekly report compares weeks)."""
+
+    locals().update({name: NumberAttribute(null=True) for name in FIELDS})
+
+
+class LatencyCounter(TableItem, discriminator="counter_latency"):
+    """A tenant's processing times of one day as a histogram of log-spaced buckets (h000 ... h192)."""
+
+    locals().update({field_name(i): NumberAttribute(null=True) for i in range(BUCKETS)})
+
+
+class TouchCounter(TableItem, discriminator="counter_touch"):
+    """How many counted events of the hour touched the day's counters: where the roll-ups must look again."""
+
+    changes = NumberAttribute(null=True)
+
+
+class RollupItem(TableItem, discriminator="rollup"):
+    """One model on one task over one period (weekly, monthly, all_time): the period's summed counts."""
+
+    period_type = UnicodeAttribute()
+    period_start = UnicodeAttribute()
+    period_end = UnicodeAttribute()
+    category_key = UnicodeAttribute()
+    model_id = UnicodeAttribute()
+    counts = JSONAttribute()
+    computed_at = UnicodeAttribute()
+
+
+class RollupState(TableItem, discriminator="rollup_state"):
+    """Where aggregate-metrics stopped: the next run reads the touched days from `watermark` (an hour) on."""
+
+    watermark = UnicodeAttribute()
+    last_run_at = UnicodeAttribute()
+
+
+class ReportItem(TableItem, discriminator="performance_report"):
+    """A weekly performance report (the week against the one before)."""
+
+    week_start = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    report = JSONAttribute()

@@ -1,0 +1,75 @@
+"""The tenant's summary over a range of days: totals, rates, processing-time percentiles and each day.
+
+Read from the tenant's day counters (sessions.service.daily_counts) and the day latency histograms:
+two range reads per shard, whatever the number of sessions. docs/analytics.md defines every figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..core import counters
+from ..sessions import service as sessions
+from . import figures, latency, periods
+from .store import LATENCY, LatencyCounter
+
+
+def day_figures(day: str, c: Mapping[str, float]) -> dict[str, Any]:
+    g = figures.g
+    return {
+        "date": day,
+        "sessions": int(g(c, "sessions")),
+        "rated_sessions": int(g(c, "rated_sessions")),
+        "feedback_rate": figures.ratio(g(c, "rated_sessions"), g(c, "sessions")),
+        "average_rating": figures.ratio(g(c, "rating_sum"), g(c, "rating_count")),
+        "success_rate": figures.ratio(g(c, "successes"), g(c, "rated")),
+        "cost_usd": round(g(c, "cost_usd"), 8),
+        "tokens": int(g(c, "input_tokens") + g(c, "output_tokens")),
+        "input_tokens": int(g(c, "input_tokens")),
+        "output_tokens": int(g(c, "output_tokens")),
+        "generations": int(g(c, "generations")),
+        "failed_generations": int(g(c, "failed_generations")),
+        "feedback": int(g(c, "feedback")),
+        "rated_feedback": int(g(c, "rated")),
+        "successes": int(g(c, "successes")),
+        "ratings": int(g(c, "rating_count")),
+        "likes": int(g(c, "likes")),
+        "dislikes": int(g(c, "dislikes")),
+        "regenerates": int(g(c, "regenerates")),
+        "average_quality_score": figures.ratio(g(c, "quality_sum"), g(c, "quality_count")),
+        "average_processing_ms": figures.ratio(g(c, "processing_ms_sum"), g(c, "processing_count"), 3),
+    }
+
+
+def summary(tenant_id: str, first: str, last: str) -> dict[str, Any]:
+    by_day = sessions.daily_counts(tenant_id, first, last)
+    histograms = counters.read(LatencyCounter, tenant_id, LATENCY, first, last)
+    totals: dict[str, float] = {}
+    histogram: dict[int, float] = {}
+    for values in by_day.values():
+        figures.add(totals, values)
+    for values in histograms.values():
+        for index, count in latency.from_counts(values).items():
+            histogram[index] = histogram.get(index, 0) + count
+    overall = day_figures("", totals)
+    overall.pop("date")
+    return {
+        "from": first,
+        "to": last,
+        "total_sessions": overall.pop("sessions"),
+        "rated_sessions": overall.pop("rated_sessions"),
+        "feedback_rate": overall.pop("feedback_rate"),
+        "average_rating": overall.pop("average_rating"),
+        "success_rate": overall.pop("success_rate"),
+        "total_tokens": overall.pop("tokens"),
+        "total_cost_usd": overall.pop("cost_usd"),
+        "processing_time_ms": {
+            "p50": latency.percentile(histogram, 50),
+            "p95": latency.percentile(histogram, 95),
+            "count": int(sum(histogram.values())),
+            "relative_precision": round(latency.RELATIVE_PRECISION, 4),
+        },
+        **overall,
+        "daily": [day_figures(day, by_day.get(day, {})) for day in periods.days(first, last)],
+    }
