@@ -23,7 +23,6 @@ SUBSCRIBERS: list[str] = [
     "chalicelib.catalog.stats",
     "chalicelib.experiments.counting",
     "chalicelib.domain_catalog.service",
-    "chalicelib.analytics.counting",
 ]
 
 
