@@ -23,6 +23,8 @@ SUBSCRIBERS: list[str] = [
     "chalicelib.catalog.stats",
     "chalicelib.experiments.counting",
     "chalicelib.domain_catalog.service",
+    "chalicelib.analytics.counting",
+    "chalicelib.training.examples",
 ]
 
 
