@@ -24,7 +24,6 @@ SUBSCRIBERS: list[str] = [
     "chalicelib.experiments.counting",
     "chalicelib.domain_catalog.service",
     "chalicelib.analytics.counting",
-    "chalicelib.training.examples",
 ]
 
 
