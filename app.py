@@ -17,6 +17,7 @@ from chalicelib.api.registry_operations import registry_operations
 from chalicelib.api.scheduler import scheduler
 from chalicelib.api.sessions import sessions
 from chalicelib.api.tenants import tenants
+from chalicelib.api.training import training
 from chalicelib.jobs.schedules import jobs
 
 app = Chalice(app_name="learnloop", configure_logs=False)
@@ -37,5 +38,6 @@ for blueprint in (
     contexts,
     assortment,
     analytics,
+    training,
 ):
     app.register_blueprint(blueprint)

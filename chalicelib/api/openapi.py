@@ -92,6 +92,8 @@ def document() -> dict[str, Any]:
         success: dict[str, Any] = {"description": spec.summary or "OK"}
         if isinstance(spec.response, type) and issubclass(spec.response, BaseModel):
             success["content"] = {"application/json": {"schema": refs[(spec.response, "serialization")]}}
+        elif isinstance(spec.response, str):  # a media type: the route answers text (JSONL, CSV), not JSON
+            success["content"] = {spec.response: {"schema": {"type": "string"}}}
         elif spec.status != 204:
             success["content"] = {"application/json": {"schema": {"type": "object"}}}
         responses[str(spec.status)] = success

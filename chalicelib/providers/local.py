@@ -12,6 +12,7 @@ so routing and experiments have something real to learn offline. Fine-tuned loca
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import re
 import time
@@ -27,11 +28,41 @@ _STOP = set(
 
 LocalModel = Callable[[CompletionRequest], str]
 _MODELS: dict[str, tuple[LocalModel, float, float]] = {}
+# Modules that register more offline models when imported (the fine-tuned `ft-*` family); they are
+# imported on the first name that no registered model answers, never at cold start.
+FAMILIES: list[str] = ["chalicelib.training.local_model"]
+_families_loaded = False
 
 
 def register_model(name: str, answer: LocalModel, *, base_ms: float, per_token_ms: float) -> None:
     """Add an offline model `local:<name>` (or a family: a name ending in `*` matches its prefix)."""
     _MODELS[name] = (answer, base_ms, per_token_ms)
+
+
+def find(name: str) -> tuple[LocalModel, float, float] | None:
+    """The offline model `name` (its answer function and simulated latency), or None."""
+    global _families_loaded
+    found = _lookup(name)
+    if found is None and not _families_loaded:
+        for module in FAMILIES:
+            importlib.import_module(module)
+        _families_loaded = True
+        found = _lookup(name)
+    return found
+
+
+def answer(request: CompletionRequest) -> str:
+    """What offline model `request.model_name` answers, without simulated latency or truncation."""
+    found = find(request.model_name)
+    if found is None:
+        raise ProviderError("unavailable", f"no offline model {request.model_id}")
+    return found[0](request)
+
+
+def _lookup(name: str) -> tuple[LocalModel, float, float] | None:
+    return _MODELS.get(name) or next(
+        (spec for pattern, spec in _MODELS.items() if pattern.endswith("*") and name.startswith(pattern[:-1])), None
+    )
 
 
 def key_terms(text: str) -> list[str]:
@@ -93,9 +124,7 @@ class LocalProvider:
     def complete(self, request: CompletionRequest) -> Completion:
         if request.kind != "text":
             raise ProviderError("not_supported", "the offline models generate text only")
-        found = _MODELS.get(request.model_name) or next(
-            (spec for name, spec in _MODELS.items() if name.endswith("*") and request.model_name.startswith(name[:-1])), None
-        )
+        found = find(request.model_name)
         if found is None:
             raise ProviderError("unavailable", f"no offline model {request.model_id}")
         answer, base_ms, per_token_ms = found

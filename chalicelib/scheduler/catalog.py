@@ -54,5 +54,28 @@ TASKS.append(
     )
 )
 
+TASKS.append(
+    TaskSpec(
+        "poll-training-jobs",
+        5,
+        "minutes",
+        "chalicelib.training.tasks:poll_training_jobs",
+        "Advance every pending or running fine-tuning job once: read its status and events at the provider (or train "
+        "a local job), register the model of a job that succeeded and start the experiment it asked for",
+    )
+)
+
+TASKS.append(
+    TaskSpec(
+        "model-retraining",
+        30,
+        "days",
+        "chalicelib.training.tasks:model_retraining",
+        "Retrain on the last 30 days (examples rated 4 stars or better): dataset, analysis of high- against low-rated "
+        "sessions, a fine-tuning job when there are enough examples, new prompt variants in running experiments",
+        enabled_by_default=False,
+    )
+)
+
 for _spec in TASKS:
     register(_spec)

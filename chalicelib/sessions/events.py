@@ -24,6 +24,7 @@ SUBSCRIBERS: list[str] = [
     "chalicelib.experiments.counting",
     "chalicelib.domain_catalog.service",
     "chalicelib.analytics.counting",
+    "chalicelib.training.examples",
 ]
 
 

@@ -1,0 +1,39 @@
+"""A user's training data erased: their examples deleted, every dataset that held them rebuilt without them.
+
+Called by the privacy capability (`DELETE /v1/users/{user_id}/data`) after the user's sessions and
+feedback are gone. Datasets are found through their manifests (which name users only by a digest),
+so a dataset is rebuilt even when the user's examples were deleted before. The models trained on
+a rebuilt dataset learned from the user's lines: they are named, for their owners to retire.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import keys, storage
+from ..core.table import TableItem
+from . import datasets
+from .examples import is_example
+from .splits import user_digest
+from .store import ExampleItem
+
+
+def erase_user(tenant_id: str, user_id: str) -> dict[str, Any]:
+    """Delete the user's examples and rebuild their datasets; answer the counts, the datasets and the models."""
+    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith("EXAMPLE#"))
+    examples = [item for item in found if isinstance(item, ExampleItem)]
+    deleted = 0
+    for item in examples:
+        try:
+            storage.commit([storage.Delete(ExampleItem(item.pk, item.sk), ExampleItem.pk.exists())])
+        except storage.ConditionFailed:
+            continue  # already gone (an earlier, interrupted erasure)
+        deleted += int(is_example(item))
+    digest = user_digest(tenant_id, user_id)
+    affected: list[str] = []
+    models: set[str] = set()
+    for dataset in datasets.all_datasets(tenant_id):
+        if dataset.status == "ready" and datasets.rebuild_without(tenant_id, dataset, digest):
+            affected.append(dataset.id)
+            models |= set(dataset.models or [])
+    return {"training_examples": deleted, "affected_datasets": sorted(affected), "affected_models": sorted(models)}
