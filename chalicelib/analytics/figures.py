@@ -69,8 +69,9 @@ def total(rows: Iterable[Mapping[str, float]]) -> Counts:
     return clean(summed)
 
 
-def ratio(numerator: float, denominator: float, digits: int = 6) -> float | None:
-    return round(numerator / denominator, digits) if denominator else None
+def ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, unrounded (None when nothing was counted)."""
+    return numerator / denominator if denominator else None
 
 
 def g(counts: Mapping[str, float], name: str) -> float:
@@ -79,8 +80,8 @@ def g(counts: Mapping[str, float], name: str) -> float:
 
 def average_quality_rating(counts: Mapping[str, float]) -> float | None:
     """1-5: the mean quality score mapped back onto stars (a rating r scores (r-1)/4, so stars come back exact)."""
-    mean = ratio(g(counts, "quality_sum"), g(counts, "quality_count"), 12)
-    return round(1 + 4 * mean, 6) if mean is not None else None
+    mean = ratio(g(counts, "quality_sum"), g(counts, "quality_count"))
+    return 1 + 4 * mean if mean is not None else None
 
 
 def like_ratio(counts: Mapping[str, float]) -> float | None:
@@ -90,9 +91,9 @@ def like_ratio(counts: Mapping[str, float]) -> float | None:
 def satisfaction_score(counts: Mapping[str, float]) -> float | None:
     """0-1: 0.4 quality + 0.3 success rate + 0.2 like ratio + 0.1 (1 - regenerate share), over the parts that exist."""
     parts: dict[str, float | None] = {
-        "quality": ratio(g(counts, "quality_sum"), g(counts, "quality_count"), 12),
-        "success": ratio(g(counts, "successes"), g(counts, "rated"), 12),
-        "like_ratio": ratio(g(counts, "likes"), g(counts, "likes") + g(counts, "dislikes"), 12),
+        "quality": ratio(g(counts, "quality_sum"), g(counts, "quality_count")),
+        "success": ratio(g(counts, "successes"), g(counts, "rated")),
+        "like_ratio": ratio(g(counts, "likes"), g(counts, "likes") + g(counts, "dislikes")),
         "no_regenerate": 1 - g(counts, "regenerates") / g(counts, "rated") if g(counts, "rated") else None,
     }
     weight = sum(SATISFACTION_WEIGHTS[name] for name, value in parts.items() if value is not None)
@@ -114,7 +115,7 @@ def recommendation_score(counts: Mapping[str, float]) -> float | None:
     satisfaction = satisfaction_score(counts)
     n = g(counts, "rated")
     shrunk = (RECOMMENDATION_PSEUDO * 0.5 + n * (satisfaction if satisfaction is not None else 0.5)) / (RECOMMENDATION_PSEUDO + n)
-    speed = speed_score(ratio(g(counts, "processing_ms_sum"), g(counts, "processing_count"), 12))
+    speed = speed_score(ratio(g(counts, "processing_ms_sum"), g(counts, "processing_count")))
     core = shrunk if speed is None else (1 - RECOMMENDATION_SPEED_WEIGHT) * shrunk + RECOMMENDATION_SPEED_WEIGHT * speed
     reliability = 1 - g(counts, "errors") / g(counts, "attempts") if g(counts, "attempts") else 1.0
     return round(reliability * core, 6)
@@ -128,7 +129,7 @@ def model_figures(counts: Mapping[str, float]) -> dict[str, Any]:
         "input_tokens": int(g(counts, "input_tokens")),
         "output_tokens": int(g(counts, "output_tokens")),
         "total_cost_usd": round(g(counts, "cost_usd"), 8),
-        "average_speed_ms": ratio(g(counts, "processing_ms_sum"), g(counts, "processing_count"), 3),
+        "average_speed_ms": ratio(g(counts, "processing_ms_sum"), g(counts, "processing_count")),
         "success_rate": ratio(g(counts, "successes"), g(counts, "rated")),
         "error_rate": ratio(g(counts, "errors"), g(counts, "attempts")),
         "total_feedback": int(g(counts, "feedback")),

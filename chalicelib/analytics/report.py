@@ -158,4 +158,3 @@ def latest(tenant_id: str) -> dict[str, Any]:
     for item in found:
         return dict(item.report)
     raise NotFound("no performance report yet: the weekly task performance-report writes one (or run it now)")
-

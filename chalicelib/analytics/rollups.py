@@ -142,9 +142,7 @@ def rows_for(tenant_id: str, period_type: str, first: str, last: str, category_k
         rows = [PeriodRow("daily", day, day, c, m, counts) for day, pairs in by_day.items() for (c, m), counts in pairs.items()]
     elif period_type == "all_time":
         since = first_day(tenant_id)
-        rows = [
-            PeriodRow("all_time", since, today, c, m, counts) for (c, m), counts in all_time_rows(tenant_id, today).items()
-        ]
+        rows = [PeriodRow("all_time", since, today, c, m, counts) for (c, m), counts in all_time_rows(tenant_id, today).items()]
     else:
         starts = periods.starts_between(period_type, first, last)
         by_start = period_rows(tenant_id, period_type, starts, today)

@@ -247,4 +247,3 @@ class ExportLink(View):
     bytes: int
     from_: str = Field(serialization_alias="from")
     to: str
-

@@ -38,7 +38,7 @@ def day_figures(day: str, c: Mapping[str, float]) -> dict[str, Any]:
         "dislikes": int(g(c, "dislikes")),
         "regenerates": int(g(c, "regenerates")),
         "average_quality_score": figures.ratio(g(c, "quality_sum"), g(c, "quality_count")),
-        "average_processing_ms": figures.ratio(g(c, "processing_ms_sum"), g(c, "processing_count"), 3),
+        "average_processing_ms": figures.ratio(g(c, "processing_ms_sum"), g(c, "processing_count")),
     }
 
 

@@ -70,9 +70,14 @@ def get_export(call: Call[None, ExportQuery]) -> Reply:
     if done.link is not None:
         link = ExportLink(
             **done.link,
-            format=done.format, rows=done.rows, sessions=done.sessions, bytes=done.size, from_=done.first, to=done.last
+            format=done.format,
+            rows=done.rows,
+            sessions=done.sessions,
+            bytes=done.size,
+            from_=done.first,
+            to=done.last,
         )
-        return Reply(link.model_dump(mode="json", by_alias=True), 200, counts)
+        return Reply(link.model_dump(mode="json", by_alias=True), 200, {"Content-Type": "application/json", **counts})
     filename = f"sessions-{done.first}-to-{done.last}.{done.format}"
     headers = {
         "Content-Type": CONTENT_TYPES[done.format],

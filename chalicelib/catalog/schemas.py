@@ -140,5 +140,10 @@ class Mapping(View):
     success_rate: float | None = None
     error_rate: float | None = None
     average_speed_ms: float | None = None
+    # Composite scores of the all-time roll-up (docs/analytics.md), as of the last aggregate-metrics run.
+    like_ratio: float | None = None
+    satisfaction_score: float | None = None
+    recommendation_score: float | None = None
+    scores_as_of: str | None = None
     created_at: str
     updated_at: str

@@ -16,7 +16,7 @@ from ..core.table import TableItem
 from . import stats
 from .defaults import DEFAULT_MAPPINGS, DEFAULT_MODELS, DEFAULT_TASKS
 from .schemas import Mapping, MappingPut, Model, ModelPut, ModelQuery, Task, TaskPut
-from .store import CategoryItem, MappingItem, ModelItem
+from .store import CategoryItem, MappingItem, MappingStatsItem, ModelItem
 
 MODEL_ID = re.compile(r"^([a-z][a-z0-9_\-]{0,39}):[A-Za-z0-9][A-Za-z0-9_\-.:/@]{0,199}$")
 CATEGORY_KEY = re.compile(r"^[a-z0-9][a-z0-9_\-.:]{0,99}$")
@@ -29,6 +29,8 @@ class Catalog:
     models: dict[str, ModelItem] = field(default_factory=dict)
     categories: dict[str, CategoryItem] = field(default_factory=dict)
     mappings: dict[tuple[str, str], MappingItem] = field(default_factory=dict)
+    # Seed 002's derived figures of each (category, model), written by aggregate-metrics.
+    mapping_stats: dict[tuple[str, str], MappingStatsItem] = field(default_factory=dict)
 
     def model(self, model_id: str) -> ModelPut:
         return ModelPut.model_validate(self.models[model_id].spec)
@@ -76,6 +78,8 @@ def load(tenant_id: str, *, fresh: bool = False) -> Catalog:
             catalog.categories[item.category_key] = item
         elif isinstance(item, MappingItem):
             catalog.mappings[(item.category_key, item.model_id)] = item
+        elif isinstance(item, MappingStatsItem):
+            catalog.mapping_stats[(item.category_key, item.model_id)] = item
     with _cache_lock:
         _cache[tenant_id] = (now, catalog)
     return catalog
@@ -198,7 +202,8 @@ def put_mapping(tenant_id: str, category_key: str, model_id: str, body: MappingP
     item.save()
     forget(tenant_id)
     evidence = stats.for_category(tenant_id, category_key).get(model_id, stats.Evidence())
-    return _mapping_view(item, evidence), existing is None
+    derived = storage.get(MappingStatsItem, keys.catalog_mapping_stats(tenant_id, category_key, model_id), consistent=False)
+    return _mapping_view(item, evidence, derived), existing is None
 
 
 def list_mappings(tenant_id: str, category_key: str) -> Page[Mapping]:
@@ -207,7 +212,7 @@ def list_mappings(tenant_id: str, category_key: str) -> Page[Mapping]:
         raise NotFound(f"no task category {category_key}")
     evidence = stats.for_category(tenant_id, category_key)
     items = [
-        _mapping_view(item, evidence.get(model_id, stats.Evidence()))
+        _mapping_view(item, evidence.get(model_id, stats.Evidence()), catalog.mapping_stats.get((category, model_id)))
         for (category, model_id), item in catalog.mappings.items()
         if category == category_key
     ]
@@ -271,8 +276,9 @@ def _task_view(item: CategoryItem) -> Task:
     )
 
 
-def _mapping_view(item: MappingItem, evidence: stats.Evidence) -> Mapping:
+def _mapping_view(item: MappingItem, evidence: stats.Evidence, derived: MappingStatsItem | None = None) -> Mapping:
     quality = evidence.mean_quality
+    scores = derived.figures if derived is not None else {}
     return Mapping(
         id=f"{item.category_key}/{item.model_id}",
         model_id=item.model_id,
@@ -286,6 +292,10 @@ def _mapping_view(item: MappingItem, evidence: stats.Evidence) -> Mapping:
         success_rate=evidence.successes / evidence.rated if evidence.rated else None,
         error_rate=evidence.errors / evidence.attempts if evidence.attempts else None,
         average_speed_ms=evidence.mean_latency_ms,
+        like_ratio=scores.get("like_ratio"),
+        satisfaction_score=scores.get("satisfaction_score"),
+        recommendation_score=scores.get("recommendation_score"),
+        scores_as_of=derived.as_of if derived is not None else None,
         created_at=item.created_at,
         updated_at=item.updated_at,
         **item.spec,
