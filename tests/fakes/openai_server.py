@@ -3,10 +3,18 @@
 Chat completions answer deterministically with usage. A model's name scripts its behaviour:
 `fail-429` and `fail-500` always fail so; `slow` answers after `slow_seconds`; `flaky-<n>`
 fails with 500 its first n calls, then answers. Every request is kept in `requests`.
+
+Fine-tuning: `/v1/files` takes multipart uploads (and deletes them); `/v1/fine_tuning/jobs` creates
+jobs (400 for an unknown training file) that move validating_files -> queued -> running -> succeeded,
+one step per retrieve, with events (`/events`, newest first) and `fine_tuned_model` named
+`ft:<model>:learnloop:<suffix>:<id>`; a job whose suffix is `fail` (or model `fail-ft`) fails instead
+of succeeding; `/cancel` cancels an unfinished job (400 once finished).
 """
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
 import threading
 import time
@@ -20,6 +28,9 @@ class FakeOpenAI:
         self.slow_seconds = slow_seconds
         self.requests: list[dict[str, Any]] = []
         self.calls: Counter[str] = Counter()
+        self.files: dict[str, dict[str, Any]] = {}
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.events: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -38,6 +49,130 @@ class FakeOpenAI:
         self._server.shutdown()
         self._server.server_close()
 
+    # --- files and fine-tuning jobs (called with the lock held) ------------------------------------------
+
+    def _upload(self, content_type: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+        )
+        fields: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            fields[name] = (part.get_filename(), part.get_payload(decode=True))
+        if "file" not in fields or fields.get("purpose", (None, b""))[1] != b"fine-tune":
+            return 400, {"error": {"message": "file and purpose=fine-tune are required", "type": "invalid_request_error"}}
+        filename, data = fields["file"]
+        file_id = f"file-{len(self.files) + 1:04d}{int(time.time() * 1000) % 100000:05d}"
+        self.files[file_id] = {"id": file_id, "filename": filename, "data": data}
+        answer = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": filename,
+            "purpose": "fine-tune",
+            "status": "processed",
+        }
+        return 200, answer
+
+    def _fine_tuning_post(self, path: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        parts = path.split("?")[0].rstrip("/").split("/")
+        if parts[-1] == "jobs":
+            for name in ("training_file", "validation_file"):
+                if payload.get(name) is not None and payload[name] not in self.files:
+                    return 400, {"error": {"message": f"invalid {name}: {payload[name]}", "type": "invalid_request_error"}}
+            job_id = f"ftjob-{len(self.jobs) + 1:03d}"
+            job = {
+                "id": job_id,
+                "object": "fine_tuning.job",
+                "created_at": int(time.time()),
+                "error": None,
+                "fine_tuned_model": None,
+                "finished_at": None,
+                "hyperparameters": {"n_epochs": "auto", "batch_size": "auto", "learning_rate_multiplier": "auto"},
+                "model": payload["model"],
+                "organization_id": "org-learnloop",
+                "result_files": [],
+                "seed": 0,
+                "status": "validating_files",
+                "trained_tokens": None,
+                "training_file": payload["training_file"],
+                "validation_file": payload.get("validation_file"),
+                "method": payload.get("method"),
+                "metadata": payload.get("metadata"),
+                "suffix": payload.get("suffix"),
+            }
+            self.jobs[job_id] = job
+            self.events[job_id] = []
+            self._event(job_id, "Validating training file")
+            return 200, job
+        job = self.jobs.get(parts[-2]) if parts[-1] == "cancel" else None
+        if job is None:
+            return 404, _missing(parts[-2])
+        if job["status"] in ("succeeded", "failed", "cancelled"):
+            return 400, {"error": {"message": f"job is already {job['status']}", "type": "invalid_request_error"}}
+        job |= {"status": "cancelled", "finished_at": int(time.time())}
+        self._event(job["id"], "Job cancelled")
+        return 200, job
+
+    def _fine_tuning_get(self, path: str) -> tuple[int, dict[str, Any]]:
+        clean = path.split("?")[0].rstrip("/")
+        parts = clean.split("/")
+        if parts[-1] == "events":
+            if parts[-2] not in self.jobs:
+                return 404, _missing(parts[-2])
+            return 200, {"object": "list", "data": list(reversed(self.events[parts[-2]])), "has_more": False}
+        job = self.jobs.get(parts[-1])
+        if job is None or "fine_tuning" not in clean:
+            return 404, _missing(parts[-1])
+        steps = ["validating_files", "queued", "running", "succeeded"]
+        if job["status"] in steps[:-1]:
+            job["status"] = steps[steps.index(job["status"]) + 1]
+            fails = job["suffix"] == "fail" or job["model"] == "fail-ft"
+            if job["status"] == "queued":
+                self._event(job["id"], "Files validated, moving job to queued state")
+            elif job["status"] == "running":
+                self._event(job["id"], "Fine-tuning job started")
+                self._event(
+                    job["id"], "Step 5/10: training loss=0.82", "metrics", {"step": 5, "total_steps": 10, "train_loss": 0.82}
+                )
+            elif fails:
+                job |= {
+                    "status": "failed",
+                    "finished_at": int(time.time()),
+                    "error": {
+                        "code": "invalid_training_file",
+                        "message": "The training file is invalid.",
+                        "param": "training_file",
+                    },
+                }
+                self._event(job["id"], "Fine-tuning job failed: the training file is invalid", level="error")
+            else:
+                self._event(
+                    job["id"], "Step 10/10: training loss=0.31", "metrics", {"step": 10, "total_steps": 10, "train_loss": 0.31}
+                )
+                name = f"ft:{job['model']}:learnloop:{job['suffix'] or ''}:abc{job['id'][-3:]}"
+                job |= {"fine_tuned_model": name, "finished_at": int(time.time()), "trained_tokens": 4096}
+                self._event(job["id"], f"New fine-tuned model created: {name}")
+                self._event(job["id"], "The job has successfully completed")
+        return 200, job
+
+    def _event(
+        self, job_id: str, message: str, kind: str = "message", data: dict[str, Any] | None = None, level: str = "info"
+    ) -> None:
+        events = self.events[job_id]
+        events.append(
+            {
+                "id": f"ftevent-{job_id}-{len(events) + 1:03d}",
+                "object": "fine_tuning.job.event",
+                "created_at": int(time.time()),
+                "level": level,
+                "message": message,
+                "type": kind,
+                "data": data or {},
+            }
+        )
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
@@ -55,9 +190,45 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_GET(self) -> None:
+                with fake._lock:
+                    fake.requests.append({"path": self.path, "method": "GET", "auth": self.headers.get("Authorization")})
+                    status, payload = fake._fine_tuning_get(self.path)
+                self._send(status, payload)
+
+            def do_DELETE(self) -> None:
+                with fake._lock:
+                    fake.requests.append({"path": self.path, "method": "DELETE", "auth": self.headers.get("Authorization")})
+                    file_id = self.path.rstrip("/").rsplit("/", 1)[-1]
+                    found = fake.files.pop(file_id, None)
+                self._send(
+                    200 if found else 404,
+                    {"id": file_id, "object": "file", "deleted": bool(found)} if found else _missing(file_id),
+                )
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                payload = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                if self.path.split("?")[0].endswith("/files"):
+                    with fake._lock:
+                        status, answer = fake._upload(self.headers.get("Content-Type", ""), raw)
+                        fake.requests.append(
+                            {
+                                "path": self.path,
+                                "body": {"purpose": answer.get("purpose")},
+                                "auth": self.headers.get("Authorization"),
+                            }
+                        )
+                    self._send(status, answer)
+                    return
+                if "/fine_tuning/jobs" in self.path:
+                    payload = json.loads(raw or b"{}")
+                    with fake._lock:
+                        fake.requests.append({"path": self.path, "body": payload, "auth": self.headers.get("Authorization")})
+                        status, answer = fake._fine_tuning_post(self.path, payload)
+                    self._send(status, answer)
+                    return
+                payload = json.loads(raw or b"{}")
                 model = payload.get("model", "")
                 with fake._lock:
                     fake.requests.append({"path": self.path, "body": payload, "auth": self.headers.get("Authorization")})
@@ -98,3 +269,7 @@ class FakeOpenAI:
                 self._send(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
 
         return Handler
+
+
+def _missing(what: str) -> dict[str, Any]:
+    return {"error": {"message": f"no such object: {what}", "type": "invalid_request_error"}}
