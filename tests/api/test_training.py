@@ -517,3 +517,25 @@ def test_erasing_a_user_rebuilds_the_datasets_that_held_them(api: Api, tenant: T
     assert api.get(f"/v1/training/datasets/{untouched['id']}", key=tenant.read).body["rebuilds"] == 0
     assert all(e["user_id"] != "user-1" for e in api.get("/v1/training/examples?limit=200", key=tenant.read).body["items"])
     assert erase_user(tenant.id, "user-1") == {"training_examples": 0, "affected_datasets": [], "affected_models": []}
+
+
+def test_deleting_a_users_data_reaches_their_training_data(api: Api, tenant: Tenant) -> None:
+    sessions = populate(api, tenant, n=12, users=4)
+    # user-1 also rated a session of user-2: that example stays, without user-1's feedback.
+    api.post(f"/v1/sessions/{sessions[2]}/feedback", {"user_id": "user-1", "rating": 1}, key=tenant.app)
+    assert api.get(f"/v1/training/examples/{example_of(sessions[2])}", key=tenant.read).body["feedback_count"] == 2
+    ds = build(api, tenant, validation_split=0.25)
+    job = api.post("/v1/training/jobs", {"dataset_id": ds["id"], "base_model": "local:sage"}, key=tenant.admin).body
+    poll(api, tenant)
+    model_id = api.get(f"/v1/training/jobs/{job['id']}", key=tenant.read).body["model_id"]
+
+    erased = api.delete("/v1/users/user-1/data", key=tenant.admin)
+    assert erased.status == 200, erased.body
+    assert erased.body["deleted"]["training_examples"] == 3
+    assert erased.body["affected_datasets"] == [ds["id"]] and erased.body["affected_models"] == [model_id]
+    kept = api.get(f"/v1/training/examples/{example_of(sessions[2])}", key=tenant.read).body
+    assert kept["feedback_count"] == 1 and kept["quality_score"] == 1.0
+    assert api.get(f"/v1/training/examples/{example_of(sessions[1])}", key=tenant.read).status == 404
+    rebuilt = api.get(f"/v1/training/datasets/{ds['id']}", key=tenant.read).body
+    assert rebuilt["train_count"] + rebuilt["validation_count"] == 9 and rebuilt["rebuilds"] == 1
+    assert not set(rebuilt["lineage"]["session_ids"]) & {sessions[i] for i in (1, 5, 9)}
