@@ -23,8 +23,8 @@ from ..sessions import erasure as sessions_erasure
 from .schemas import Deleted, ErasureReport
 from .store import ErasureItem
 
-# Capabilities with training data of a user: `erase_user(tenant_id, user_id) -> dict` with `training_examples`,
-# `affected_datasets` and `affected_models`.
+# The training capability's eraser: `erase_user(tenant_id, user_id, counted) -> dict` with `affected_datasets` and
+# `affected_models` (each example's deletion commits with `counted`, the erasure's running total).
 TRAINING_ERASER = "chalicelib.training.erasure"
 _BATCH = 90
 
@@ -57,11 +57,10 @@ def erase_user(tenant_id: str, user_id: str) -> ErasureReport:
 
     erase_assignments(tenant_id, user_id, [_count(key, "assignments")])
 
-    trained = _erase_training(tenant_id, user_id)
+    trained = _erase_training(tenant_id, user_id, [_count(key, "training_examples")])
     final = ErasureItem(key.pk, key.sk)
     final.update(
         actions=[
-            ErasureItem.training_examples.add(trained.get("training_examples", 0)),
             ErasureItem.affected_datasets.set(
                 sorted(set(_existing(key, "affected_datasets")) | set(trained.get("affected_datasets", [])))
             ),
@@ -113,12 +112,8 @@ def _delete_counted(key: keys.Key, items: list[Any], field: str, per_item: dict[
                     pass
 
 
-def _erase_training(tenant_id: str, user_id: str) -> dict[str, Any]:
-    try:
-        module = importlib.import_module(TRAINING_ERASER)
-    except ModuleNotFoundError:
-        return {}
-    return module.erase_user(tenant_id, user_id)  # type: ignore[no-any-return]
+def _erase_training(tenant_id: str, user_id: str, counted: list[storage.Op]) -> dict[str, Any]:
+    return importlib.import_module(TRAINING_ERASER).erase_user(tenant_id, user_id, counted)  # type: ignore[no-any-return]
 
 
 def _existing(key: keys.Key, field: str) -> list[str]:

@@ -18,14 +18,18 @@ from .splits import user_digest
 from .store import ExampleItem
 
 
-def erase_user(tenant_id: str, user_id: str) -> dict[str, Any]:
-    """Delete the user's examples and rebuild their datasets; answer the counts, the datasets and the models."""
+def erase_user(tenant_id: str, user_id: str, counted: list[storage.Op] | None = None) -> dict[str, Any]:
+    """Delete the user's examples and rebuild their datasets; answer the counts, the datasets and the models.
+
+    `counted` (the caller's bookkeeping, e.g. the erasure's running total) commits with each example's deletion.
+    """
     found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith("EXAMPLE#"))
     examples = [item for item in found if isinstance(item, ExampleItem)]
     deleted = 0
     for item in examples:
         try:
-            storage.commit([storage.Delete(ExampleItem(item.pk, item.sk), ExampleItem.pk.exists())])
+            extra = (counted or []) if is_example(item) else []
+            storage.commit([storage.Delete(ExampleItem(item.pk, item.sk), ExampleItem.pk.exists()), *extra])
         except storage.ConditionFailed:
             continue  # already gone (an earlier, interrupted erasure)
         deleted += int(is_example(item))

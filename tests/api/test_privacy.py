@@ -67,6 +67,12 @@ def populate(api: Api, tenant: Tenant) -> dict[str, str]:
 def test_nothing_of_the_user_is_left_and_the_counts_match(api: Api, tenant: Tenant) -> None:
     made = populate(api, tenant)
     day = clock.day_of(clock.now())
+    dataset = api.post("/v1/training/datasets", {"days": 30, "min_rating": 1, "validation_split": 0.5}, key=tenant.admin).body
+    lines = "".join(
+        api.request("GET", f"/v1/training/datasets/{dataset['dataset_id']}/download?split={split}", key=tenant.admin).body or ""
+        for split in ("train", "validation")
+    )
+    assert f"{FORGET} tulips" in lines
     reply = api.delete(f"/v1/users/{FORGET}/data", key=tenant.admin)
     assert reply.status == 200
     deleted = reply.body["deleted"]
@@ -78,7 +84,17 @@ def test_nothing_of_the_user_is_left_and_the_counts_match(api: Api, tenant: Tena
     assert deleted["preferences"] == 1  # FORGET rated local:sage on content_caption
     assert deleted["customers"] == 2
     assert deleted["assignments"] == 1
-    assert set(reply.body) >= {"deleted", "affected_datasets", "affected_models"}
+    assert deleted["training_examples"] == 3  # one per session of FORGET's that had feedback
+    assert reply.body["affected_datasets"] == [dataset["dataset_id"]]
+    lines = "".join(
+        api.request("GET", f"/v1/training/datasets/{dataset['dataset_id']}/download?split={split}", key=tenant.admin).body or ""
+        for split in ("train", "validation")
+    )
+    assert f"{FORGET} tulips" not in lines and f"{KEEP} tulips" in lines
+    assert all(
+        e["session_id"] not in {made[k] for k in made if k.startswith(FORGET)}
+        for e in api.get("/v1/training/examples?limit=200", key=tenant.read).body["items"]
+    )
 
     for key in [k for k in made if k.startswith(FORGET)]:
         assert api.get(f"/v1/sessions/{made[key]}", key=tenant.admin).status == 404
