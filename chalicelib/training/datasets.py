@@ -32,7 +32,7 @@ from .examples import as_text, expected_output, is_example, quality_of
 from .redaction import CARD, EMAIL, PHONE, Redactor
 from .schemas import Dataset, DatasetCreate, DatasetFile, DatasetListQuery, Lineage, Progress
 from .splits import user_digest
-from .store import DatasetItem, ExampleItem, walk_examples
+from .store import DatasetItem, ExampleItem, progress, walk_examples
 
 SESSION_BATCH = 100
 # At most this many examples are read for one dataset (the best-rated first).
@@ -83,7 +83,7 @@ def build(tenant_id: str, data: DatasetCreate, *, keep_all_rated: bool = False) 
         status="building",
         format=data.format,
         filters=filters,
-        progress=_progress("collecting"),
+        progress=progress("collecting"),
         created_at=created_at,
         updated_at=created_at,
         gsi1pk=keys.training_datasets(tenant_id),
@@ -192,7 +192,7 @@ def params_of(tenant_id: str, item: DatasetItem) -> Params:
 
 def write(tenant_id: str, item: DatasetItem, candidates: list[Candidate], stats: Counter[str], *, rebuilt: bool = False) -> None:
     """Assemble the lines, write the files and the manifest, and mark the dataset ready with its counts and lineage."""
-    _set_progress(item, _progress("writing", len(candidates), len(candidates)))
+    _set_progress(item, progress("writing", len(candidates), len(candidates)))
     assembly = assemble(candidates, params_of(tenant_id, item))
     stats.update(assembly.stats)
     files: dict[str, Any] = {}
@@ -232,7 +232,7 @@ def write(tenant_id: str, item: DatasetItem, candidates: list[Candidate], stats:
         DatasetItem.session_ids.set(sessions[:LINEAGE_IDS]),
         DatasetItem.session_ids_count.set(len(sessions)),
         DatasetItem.session_ids_sha256.set(hashlib.sha256("\n".join(sessions).encode()).hexdigest()),
-        DatasetItem.progress.set(_progress("ready", len(candidates), len(candidates))),
+        DatasetItem.progress.set(progress("ready", len(candidates), len(candidates))),
         DatasetItem.error.remove(),
         DatasetItem.updated_at.set(now),
     ]
@@ -416,18 +416,13 @@ def _manifest(tenant_id: str, assembly: Assembly) -> str:
     return "".join(lines)
 
 
-def _progress(stage: str, done: int = 0, total: int = 0) -> dict[str, Any]:
-    percent = 100.0 if stage == "ready" else (round(100.0 * done / total, 1) if total else 0.0)
-    return {"stage": stage, "done": done, "total": total, "percent": percent}
-
-
-def _set_progress(item: DatasetItem, progress: dict[str, Any]) -> None:
-    item.progress = progress
+def _set_progress(item: DatasetItem, state: dict[str, Any]) -> None:
+    item.progress = state
     storage.commit(
         [
             storage.Update(
                 DatasetItem(item.pk, item.sk),
-                [DatasetItem.progress.set(progress), DatasetItem.updated_at.set(clock.iso(clock.now()))],
+                [DatasetItem.progress.set(state), DatasetItem.updated_at.set(clock.iso(clock.now()))],
             )
         ]
     )
@@ -435,7 +430,7 @@ def _set_progress(item: DatasetItem, progress: dict[str, Any]) -> None:
 
 def _reporter(item: DatasetItem) -> Report:
     def report(done: int, total: int) -> None:
-        _set_progress(item, _progress("reading_sessions", done, total))
+        _set_progress(item, progress("reading_sessions", done, total))
 
     return report
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..core import clock
 from ..core.settings import ProviderSettings, get_settings
 from ..providers.base import ProviderError
 from . import formats
@@ -189,8 +190,6 @@ class OpenAITuner:
 
 
 def _iso(timestamp: Any) -> str:
-    from ..core import clock
-
     try:
         return clock.iso(datetime.fromtimestamp(float(timestamp), UTC))
     except (TypeError, ValueError):

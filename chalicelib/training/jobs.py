@@ -29,7 +29,7 @@ from ..providers.base import ProviderError
 from . import datasets, formats
 from .fine_tuning import TRANSIENT, Snapshot, can_fine_tune, minimum_examples, tuner_for
 from .schemas import FINISHED, Job, JobCreate, JobError, JobEvent, JobExperimentCreate, JobListQuery, Progress
-from .store import DatasetItem, JobEventItem, JobItem
+from .store import DatasetItem, JobEventItem, JobItem, progress
 
 EVENTS_SHOWN = 100
 MAX_SUBMIT_ATTEMPTS = 5
@@ -75,7 +75,7 @@ def create_job(tenant_id: str, data: JobCreate) -> Job:
         hyperparameters=data.hyperparameters.model_dump(exclude_none=True),
         start_experiment=data.start_experiment,
         categories=list(dataset.categories or []),
-        progress=_progress("pending"),
+        progress=progress("pending"),
         events_count=1,
         created_at=now,
         updated_at=now,
@@ -326,7 +326,7 @@ def _train_locally(tenant_id: str, job: JobItem) -> None:
         started = "running: indexing the dataset's best-rated examples"
         _save(
             job,
-            {"status": "running", "started_at": clock.iso(clock.now()), "progress": _progress("reading")},
+            {"status": "running", "started_at": clock.iso(clock.now()), "progress": progress("reading")},
             [_event(tenant_id, job, started)],
         )
     name = local_model_name(job)
@@ -350,7 +350,7 @@ def _train_locally(tenant_id: str, job: JobItem) -> None:
         "fine_tuned_model": name,
         "model_id": model_id,
         "metrics": metrics,
-        "progress": _progress("succeeded", 1, 1),
+        "progress": progress("succeeded", 1, 1),
         "finished_at": clock.iso(clock.now()),
     }
     try:
@@ -478,9 +478,9 @@ def _save(job: JobItem, changes: dict[str, Any], events: list[storage.Op]) -> No
 
 def _report(job: JobItem, stage: str, done: int, total: int) -> None:
     """Progress of a long step, written without touching the version (it races with nothing that matters)."""
-    progress = _progress(stage, done, total)
-    job.progress = progress
-    storage.commit([storage.Update(JobItem(job.pk, job.sk), [JobItem.progress.set(progress)], JobItem.pk.exists())])
+    state = progress(stage, done, total)
+    job.progress = state
+    storage.commit([storage.Update(JobItem(job.pk, job.sk), [JobItem.progress.set(state)], JobItem.pk.exists())])
 
 
 def _event(
@@ -501,10 +501,6 @@ def _event(
         key.pk, key.sk, id=event_id, job_id=job.id, created_at=when, level=level, message=message, source=source, data=data
     )
     return storage.Put(item)
-
-
-def _progress(stage: str, done: int = 0, total: int = 0) -> dict[str, Any]:
-    return {"stage": stage, "done": done, "total": total, "percent": round(100.0 * done / total, 1) if total else 0.0}
 
 
 def view(job: JobItem, events: list[JobEventItem]) -> Job:

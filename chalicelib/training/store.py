@@ -112,6 +112,15 @@ class JobEventItem(TableItem, discriminator="training_job_event"):
     data = JSONAttribute(null=True)
 
 
+def progress(stage: str, done: int = 0, total: int = 0) -> dict[str, Any]:
+    """How far a long piece of work is: a stage, counts and a percentage (100 once ready or succeeded)."""
+    if total:
+        percent = round(100.0 * done / total, 1)
+    else:
+        percent = 100.0 if stage in ("ready", "succeeded") else 0.0
+    return {"stage": stage, "done": done, "total": total, "percent": percent}
+
+
 def previous_month(month: str) -> str:
     year, mon = int(month[:4]), int(month[5:7])
     return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"

@@ -155,3 +155,27 @@ def test_openai_needs_ten_examples(api: Api, tenant: Tenant, fake_openai: Any) -
     )
     assert reply.status == 409 and "at least 10" in reply.body["error"]["message"]
     assert fake_openai.files == {} and fake_openai.jobs == {}
+
+
+def test_the_routed_provider_model_writes_the_new_prompt_variant(api: Api, tenant: Tenant, fake_openai: Any) -> None:
+    control = "Write a caption for {topic}."
+    experiment = api.post(
+        "/v1/experiments",
+        {
+            "name": "caption prompts",
+            "category_key": "content_caption",
+            "variants": [{"id": "original", "name": "Original", "prompt": control, "is_control": True}],
+        },
+        key=tenant.admin,
+    ).body
+    for i in range(6):
+        record(api, tenant, f"user-{i}", f"caption {i}", f"Fresh roses, delivered today {i}", feedback={"rating": 5})
+    routed = api.post("/v1/route", {"category_key": "content_caption"}, key=tenant.app).body["selected"]["model_id"]
+    assert not routed.startswith("local:")
+    reply = api.post("/v1/retrain", {"days": 30, "min_rating": 1, "start_job": False}, key=tenant.admin)
+    assert reply.status == 200, reply.body
+    [variant] = reply.body["new_variants"]
+    assert variant["experiment_id"] == experiment["id"] and variant["written_by"] == routed
+    assert variant["prompt"] == control + " Be vivid and specific."
+    asked = next(r["body"] for r in fake_openai.requests if r["path"].endswith("/chat/completions"))
+    assert "Fresh roses, delivered today" in asked["messages"][0]["content"]

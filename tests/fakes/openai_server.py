@@ -2,7 +2,8 @@
 
 Chat completions answer deterministically with usage. A model's name scripts its behaviour:
 `fail-429` and `fail-500` always fail so; `slow` answers after `slow_seconds`; `flaky-<n>`
-fails with 500 its first n calls, then answers. Every request is kept in `requests`.
+fails with 500 its first n calls, then answers. Asked to improve a prompt (a message holding
+"Template:"), it answers the template with one sentence added. Every request is kept in `requests`.
 
 Fine-tuning: `/v1/files` takes multipart uploads (and deletes them); `/v1/fine_tuning/jobs` creates
 jobs (400 for an unknown training file) that move validating_files -> queued -> running -> succeeded,
@@ -245,6 +246,8 @@ class FakeOpenAI:
                 if self.path.endswith("/chat/completions"):
                     prompt = " ".join(m.get("content", "") for m in payload.get("messages", []))
                     answer = f"[{model}] {prompt[:200]}"
+                    if "\nTemplate:\n" in prompt:  # asked to improve a prompt template: keep it, add a line
+                        answer = prompt.split("\nTemplate:\n", 1)[1].split("\n\n", 1)[0] + " Be vivid and specific."
                     self._send(
                         200,
                         {
