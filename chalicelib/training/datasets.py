@@ -43,6 +43,8 @@ LINEAGE_IDS = 100
 INLINE_DOWNLOAD_BYTES = 5 * 1024 * 1024
 CONTENT_TYPE = "application/x-ndjson"
 SPLITS = ("train", "validation")
+# A build that has not moved for this long was cut off (Lambdas stop at 15 minutes).
+STALLED_AFTER = timedelta(minutes=15)
 
 Report = Callable[[int, int], None]
 
@@ -356,13 +358,17 @@ def attach_model(tenant_id: str, dataset_id: str, model_id: str) -> None:
 
 def view(item: DatasetItem) -> Dataset:
     bucket = get_settings().blob_bucket
+    status, error = item.status, item.error
+    if status == "building" and clock.now() - clock.parse_iso(item.updated_at) > STALLED_AFTER:
+        # A build moves its progress every batch; one silent this long was cut off (a Lambda timeout).
+        status, error = "failed", "the build stopped before it finished (timed out); build the dataset again"
     files = {name: DatasetFile(**f) for name, f in (item.files or {}).items() if name in SPLITS}
     manifest = (item.files or {}).get("manifest", {}).get("location")
     return Dataset(
         id=item.id,
         dataset_id=item.id,
         name=item.name,
-        status=item.status,  # type: ignore[arg-type]
+        status=status,  # type: ignore[arg-type]
         format=item.format,  # type: ignore[arg-type]
         train_count=int(item.train_count or 0),
         validation_count=int(item.validation_count or 0),
@@ -383,7 +389,7 @@ def view(item: DatasetItem) -> Dataset:
             models=list(item.models or []),
         ),
         progress=Progress(**item.progress) if item.progress else None,
-        error=item.error,
+        error=error,
         created_at=item.created_at,
         updated_at=item.updated_at,
         rebuilt_at=item.rebuilt_at,

@@ -539,3 +539,21 @@ def test_deleting_a_users_data_reaches_their_training_data(api: Api, tenant: Ten
     rebuilt = api.get(f"/v1/training/datasets/{ds['id']}", key=tenant.read).body
     assert rebuilt["train_count"] + rebuilt["validation_count"] == 9 and rebuilt["rebuilds"] == 1
     assert not set(rebuilt["lineage"]["session_ids"]) & {sessions[i] for i in (1, 5, 9)}
+
+
+def test_a_build_cut_off_reads_as_failed(api: Api, tenant: Tenant) -> None:
+    from datetime import timedelta
+
+    from chalicelib.core import clock
+    from chalicelib.training import datasets
+
+    populate(api, tenant, n=2)
+    ds = build(api, tenant)
+    item = datasets.load(tenant.id, ds["id"])
+    item.update(actions=[datasets.DatasetItem.status.set("building")], add_version_condition=False)
+    assert api.get(f"/v1/training/datasets/{ds['id']}", key=tenant.read).body["status"] == "building"
+    with clock.frozen(clock.now() + timedelta(minutes=16)):
+        stalled = api.get(f"/v1/training/datasets/{ds['id']}", key=tenant.read).body
+    assert stalled["status"] == "failed" and "timed out" in stalled["error"]
+    reply = api.post("/v1/training/jobs", {"dataset_id": ds["id"], "base_model": "local:sage"}, key=tenant.admin)
+    assert reply.status == 409 and reply.body["error"]["code"] == "dataset_not_ready"
