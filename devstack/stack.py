@@ -68,6 +68,7 @@ class Stack:
         from chalicelib.core import blobs
         from chalicelib.core.table import create_table, reset_binding
 
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         os.environ["AWS_DEFAULT_REGION"] = self.config.region
