@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt co
 STAGE ?= prod
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test lint unit api e2e bench package clean
+.PHONY: install browser run test lint unit api e2e bench screenshot package clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,18 +18,33 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 
 install: $(STAMP)
 
+# Debian's chromium for the dashboard's browser test (tests/e2e/test_dashboard.py); installed once, quietly.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq >/dev/null && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 run: install
 	$(BIN)/python -m devstack
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
 
 lint: install
 	$(BIN)/ruff check .
 
-unit api e2e: install
+unit api: install
 	$(BIN)/python -m pytest -q tests/$@
+
+e2e: install browser
+	$(BIN)/python -m pytest -q tests/$@
+
+# Rewrite docs/dashboard.png: the browser test records three weeks of demo data and photographs the dashboard.
+screenshot: install browser
+	UPDATE_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/e2e/test_dashboard.py
 
 bench: install
 	$(BIN)/python -m bench

@@ -6,6 +6,7 @@ from chalicelib.api.analytics import analytics
 from chalicelib.api.assortment import assortment
 from chalicelib.api.catalog import catalog
 from chalicelib.api.context import contexts
+from chalicelib.api.dashboard import dashboard
 from chalicelib.api.experiments import experiments
 from chalicelib.api.generation import generation
 from chalicelib.api.governance import governance
@@ -39,5 +40,6 @@ for blueprint in (
     assortment,
     analytics,
     training,
+    dashboard,
 ):
     app.register_blueprint(blueprint)

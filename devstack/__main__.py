@@ -25,6 +25,7 @@ def main() -> int:
             [
                 "Learnloop is running.",
                 f"  API        {stack.url}",
+                f"  Dashboard  {stack.url}/dashboard   (sign in with a tenant's key)",
                 f"  Root key   {stack.root_key}   (from {stack.root_key_source})",
                 f"  Data       {config.data_dir}   ({stack.restored_items} items restored; saved every "
                 f"{config.autosave_seconds:g}s and on exit)",

@@ -33,16 +33,16 @@ from .store import MODEL_DAY, ModelDayCounter, RollupItem, RollupState
 
 
 def aggregate_metrics(tenant_id: str) -> dict[str, Any]:
-    started = clock.now()
-    today = clock.day_of(started)
+    started = clock.wall()  # the watermark follows when writes happen
+    today = clock.day_of(clock.now())
     state = load_state(tenant_id)
     if state is None:
         dirty = set(periods.days(first_day(tenant_id), today))
     else:
-        dirty = touched_days(tenant_id, state.watermark, started)
+        dirty = touched_days(tenant_id, state.watermark)
     result = roll_up(tenant_id, dirty, today)
     since = f"{state.watermark}:00:00.000Z" if state is not None else first_day(tenant_id)
-    result |= preferences.refresh_changed(tenant_id, since, today)
+    result |= preferences.refresh_changed(tenant_id, since, clock.day_of(started))
     watermark = watermark_for(started)
     key = keys.rollup_state(tenant_id)
     RollupState(key.pk, key.sk, watermark=watermark, last_run_at=clock.iso(started)).save()

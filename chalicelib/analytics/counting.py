@@ -58,6 +58,6 @@ def attempt_ops(tenant_id: str, category_key: str, model_id: str, ok: bool, seed
 
 
 def touch_bucket(day: str, moment: str | None = None) -> str:
-    """`<hour of the write>#<day counted>`: the hour is when the change happened, the day whose counts it moved."""
-    hour = (moment or clock.iso(clock.now()))[:13]
+    """`<hour of the write>#<day counted>`: the hour the change was written (wall clock), the day whose counts it moved."""
+    hour = (moment or clock.iso(clock.wall()))[:13]
     return f"{hour}#{day}"

@@ -93,17 +93,17 @@ def load_state(tenant_id: str) -> RollupState | None:
         return None
 
 
-def touched_days(tenant_id: str, since: str, now: datetime) -> set[str]:
-    """Days whose counters moved from the hour `since` (yyyy-mm-ddThh) to now."""
-    found = counters.read(TouchCounter, tenant_id, TOUCH, since, f"{clock.iso(now)[:13]}#\uffff")
+def touched_days(tenant_id: str, since: str) -> set[str]:
+    """Days whose counters moved from the hour `since` (yyyy-mm-ddThh, wall clock) on."""
+    found = counters.read(TouchCounter, tenant_id, TOUCH, since, f"{clock.iso(clock.wall())[:13]}#\uffff")
     return {bucket.split("#", 1)[1] for bucket, values in found.items() if values.get("changes")}
 
 
-def pending(tenant_id: str, now: datetime) -> Pending:
+def pending(tenant_id: str) -> Pending:
     state = load_state(tenant_id)
     if state is None:
         return Pending(everything=True, days=set(), watermark=None)
-    return Pending(everything=False, days=touched_days(tenant_id, state.watermark, now), watermark=state.watermark)
+    return Pending(everything=False, days=touched_days(tenant_id, state.watermark), watermark=state.watermark)
 
 
 def watermark_for(run_started: datetime) -> str:
@@ -162,7 +162,7 @@ def period_rows(tenant_id: str, period_type: str, starts: list[str], today: str)
     if not starts:
         return {}
     wanted = set(starts)
-    todo = pending(tenant_id, clock.now())
+    todo = pending(tenant_id)
     if todo.everything:
         fresh_starts = wanted
         out: dict[str, Rows] = {}
@@ -182,7 +182,7 @@ def period_rows(tenant_id: str, period_type: str, starts: list[str], today: str)
 
 def all_time_rows(tenant_id: str, today: str) -> Rows:
     """Every pair's all-time counts: the stored roll-up, or the months (recomputed where touched) summed."""
-    todo = pending(tenant_id, clock.now())
+    todo = pending(tenant_id)
     if todo.everything:
         return aggregate(day_rows(tenant_id, first_day(tenant_id), today), "all_time").get(periods.ALL_TIME_START, {})
     if not todo.days:

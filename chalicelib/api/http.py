@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import unquote
@@ -19,7 +20,7 @@ from urllib.parse import unquote
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
-from ..core import idempotency
+from ..core import clock, idempotency
 from ..core.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from ..core.ids import new_id
 from ..core.settings import get_settings
@@ -132,11 +133,12 @@ def serve(request: Any, spec: RouteSpec, handler: Handler, params: dict[str, str
             return _stored(spec, handler(call))
 
         client_key = headers.get("idempotency-key")
-        if spec.method == "POST" and client_key is not None:
-            scope = caller.tenant_id if caller is not None else None
-            stored, replayed = idempotency.execute(scope, client_key, _fingerprint(spec, params, payload), run)
-        else:
-            stored, replayed = run(), False
+        with _request_clock(headers):
+            if spec.method == "POST" and client_key is not None:
+                scope = caller.tenant_id if caller is not None else None
+                stored, replayed = idempotency.execute(scope, client_key, _fingerprint(spec, params, payload), run)
+            else:
+                stored, replayed = run(), False
         reply_headers = {**stored.headers, "X-Request-Id": request_id}
         if replayed:
             reply_headers["Idempotent-Replayed"] = "true"
@@ -147,6 +149,17 @@ def serve(request: Any, spec: RouteSpec, handler: Handler, params: dict[str, str
         response = errors.to_response(exc, request_id)
         response.headers["X-Request-Id"] = request_id
         return response
+
+
+def _request_clock(headers: dict[str, str]) -> AbstractContextManager[None]:
+    """The moment the request happens at: now, or (local stack with `allow_clock_header`) `X-Learnloop-Clock`."""
+    moment = headers.get("x-learnloop-clock")
+    if moment is None or not get_settings().allow_clock_header:
+        return nullcontext()
+    try:
+        return clock.at(clock.parse_iso(moment))
+    except ValueError as exc:
+        raise ValidationFailed.field("header.X-Learnloop-Clock", "must be an ISO-8601 time", "datetime_parsing") from exc
 
 
 def _parse_body(spec: RouteSpec, raw: bytes) -> tuple[Any, Any]:

@@ -79,7 +79,7 @@ def session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storag
 def _preference_bookkeeping(tenant_id: str, user_id: str, category_key: str, model_id: str) -> list[Action]:
     """Who and what the preference is about, when the user last used the model, and its place in the index of
     preferences changed by day, from which aggregate-metrics refreshes only the preferences that moved."""
-    now = clock.iso(clock.now())
+    now, written = clock.iso(clock.now()), clock.iso(clock.wall())  # the index follows when the write happens
     attr = UserPreferenceCounter
     return [
         attr.user_id.set(user_id),
@@ -87,8 +87,8 @@ def _preference_bookkeeping(tenant_id: str, user_id: str, category_key: str, mod
         attr.model_id.set(model_id),
         attr.last_used_at.set(now),
         attr.first_used_at.set(attr.first_used_at | now),
-        attr.gsi1pk.set(keys.preference_changes(tenant_id, now[:10], counters.shard_for(user_id))),
-        attr.gsi1sk.set(f"{now}#{category_key}#{model_id}"),
+        attr.gsi1pk.set(keys.preference_changes(tenant_id, written[:10], counters.shard_for(user_id))),
+        attr.gsi1sk.set(f"{written}#{category_key}#{model_id}"),
     ]
 
 

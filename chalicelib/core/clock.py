@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 _frozen: datetime | None = None
+_request = threading.local()  # one request's own moment (the local stack's demo and test clock)
 
 
 def now() -> datetime:
+    moment = getattr(_request, "moment", None)
+    if moment is not None:
+        return moment  # type: ignore[no-any-return]
     return _frozen if _frozen is not None else datetime.now(UTC)
+
+
+def wall() -> datetime:
+    """The real time, whatever `frozen` or `at` say: when a write actually happens (processing time), which the
+    aggregation's watermark follows, as opposed to the time the event is recorded at."""
+    return datetime.now(UTC)
 
 
 def iso(moment: datetime) -> str:
@@ -30,6 +41,17 @@ def day_of(moment: datetime) -> str:
 
 def days_between(first: date, last: date) -> list[str]:
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+
+
+@contextmanager
+def at(moment: datetime) -> Iterator[None]:
+    """Stop the clock at `moment` for the current thread only (one request of the local stack)."""
+    previous = getattr(_request, "moment", None)
+    _request.moment = moment
+    try:
+        yield
+    finally:
+        _request.moment = previous
 
 
 @contextmanager

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # The S3 bucket of large payloads (datasets, exports), and an S3-compatible endpoint (the local stack).
     blob_bucket: str = "learnloop-data"
     s3_endpoint: str | None = None
+    # Local stack only (never on AWS): honour `X-Learnloop-Clock: <ISO time>` to record a request at another moment,
+    # so demos and end-to-end tests can record a week of history over HTTP.
+    allow_clock_header: bool = False
     # An analytics export larger than this goes to S3 and is answered with a link (Lambda answers stop at 6 MB).
     export_inline_bytes: int = Field(default=1024 * 1024, ge=0, le=4 * 1024 * 1024)
     # SQS queue that fans scheduled tasks out per tenant; unset runs them inline.

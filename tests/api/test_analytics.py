@@ -348,10 +348,25 @@ def test_concurrent_sessions_and_feedback_are_each_counted_once(api: Api, tenant
 # --- model roll-ups ------------------------------------------------------------------------------
 
 
-def test_model_rollups_by_period_before_and_after_aggregation_and_late_feedback(api: Api, early: Tenant) -> None:
+class WallClock:
+    """The wall clock (when writes happen: what the aggregation's watermark follows), moved by the test."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = datetime(2026, 11, 9, 12, 0, tzinfo=UTC)
+        monkeypatch.setattr(clock, "wall", lambda: self.now)
+
+    def advance(self, hours: float) -> None:
+        self.now += timedelta(hours=hours)
+
+
+def test_model_rollups_by_period_before_and_after_aggregation_and_late_feedback(
+    api: Api, early: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wall = WallClock(monkeypatch)
     ledger = Ledger(api, early)
     ids = record_two_weeks(ledger)
     now = START + timedelta(days=12)
+    wall.advance(2)  # the job runs two hours after the writes: its watermark (an hour, less 15 minutes) is past them
     with clock.frozen(now):
         span = "from=2026-10-20&to=2026-11-10"
         # Before aggregate-metrics ever ran, every period is computed from its days.
@@ -361,19 +376,21 @@ def test_model_rollups_by_period_before_and_after_aggregation_and_late_feedback(
         assert first["rollups_written"] > 0 and first["months_recomputed"] == 2 and first["weeks_recomputed"] == 4
         stored = rollup_items(early)
         assert any(sk.startswith("WEEKLY#2026-10-26#") for sk in stored) and any(sk.startswith("ALL_TIME#") for sk in stored)
-        # Running it again changes nothing.
+        # Running it again changes nothing, and reads nothing but the (empty) touched-days marks.
         again = run(api, early, "aggregate-metrics")
-        assert again["rollups_written"] == again["rollups_deleted"] == 0
+        assert again["rollups_written"] == again["rollups_deleted"] == again["days_touched"] == again["day_rows_read"] == 0
         assert rollup_items(early) == stored
         for period in ("weekly", "monthly", "all_time"):
             check_rows(ledger, models(api, early.read, f"period={period}&{span}"), period)
 
     # Late feedback on a session of a closed week (and month): readers see it at once, the job rolls it.
+    wall.advance(1)
     with clock.frozen(now + timedelta(hours=3)):
         ledger.feedback(ids["s0"], "ana", rating=1)
         ledger.feedback(ids["s3"], "zed", thumbs="up")
         for period in ("weekly", "monthly", "all_time"):
             check_rows(ledger, models(api, early.read, f"period={period}&{span}"), period)
+        wall.advance(1)
         late = run(api, early, "aggregate-metrics")
         assert late["days_touched"] == 2 and late["weeks_recomputed"] == 1 and late["months_recomputed"] == 1
         assert late["rollups_written"] == 6  # the week's, the month's and all time's rows of the two models and tasks
@@ -636,3 +653,15 @@ def test_openapi_documents_the_analytics_routes(api: Api) -> None:
     for path in ("/v1/analytics/summary", "/v1/analytics/models", "/v1/analytics/export", "/v1/analytics/reports/latest"):
         assert "get" in paths[path]
     assert paths["/v1/analytics/models"]["get"]["x-learnloop-role"] == "read"
+
+
+def test_the_dashboard_page_needs_no_key_and_loads_nothing_from_elsewhere(api: Api) -> None:
+    page = api.get("/dashboard")
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert 'src="dashboard/app.js"' in page.body and "http" not in page.body.split("<body>", 1)[1]
+    script = api.get("/dashboard/app.js")
+    assert script.status == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert "v1/analytics/summary" in script.body and "https://" not in script.body
+    assert api.get("/dashboard/app.css").headers["content-type"].startswith("text/css")
+    assert api.get("/dashboard/secrets.txt").status == 404

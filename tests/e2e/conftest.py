@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,12 +27,31 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class Output:
+    """Drains the stack's output as it comes: a pipe nobody reads fills up (64 KiB of access log) and blocks the stack."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._drain, args=(process,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self.lines.append(line)
+
+    def text(self, wait: float = 0) -> str:
+        self._thread.join(wait)
+        return "".join(self.lines)
+
+
 @dataclass
 class LocalStack:
     url: str
     process: subprocess.Popen[str]
     data_dir: Path
     port: int
+    output: Output
 
     def call(
         self, method: str, path: str, *, key: str | None = None, json: Any = None, headers: dict[str, str] | None = None
@@ -43,27 +63,31 @@ class LocalStack:
 
     def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
         self.process.send_signal(signum)
-        output, _ = self.process.communicate(timeout=30)
-        return self.process.returncode, output
+        self.process.wait(timeout=30)
+        return self.process.returncode, self.output.text(wait=10)
 
 
-def start_stack(data_dir: Path, port: int | None = None, root_key: str | None = ROOT_KEY) -> LocalStack:
+def start_stack(
+    data_dir: Path, port: int | None = None, root_key: str | None = ROOT_KEY, extra_env: dict[str, str] | None = None
+) -> LocalStack:
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEARNLOOP_", "AWS_"))}
     env |= {"PORT": str(port), "LEARNLOOP_DATA_DIR": str(data_dir), "LEARNLOOP_SCHEDULER_TICK": "1", "PYTHONUNBUFFERED": "1"}
+    env |= extra_env or {}
     if root_key:
         env["LEARNLOOP_ROOT_KEY"] = root_key
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack"], cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
+    output = Output(process)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the stack exited: {process.communicate()[0]}")
+            raise RuntimeError(f"the stack exited: {output.text(wait=10)}")
         try:
             if requests.get(url + "/health", timeout=1).status_code == 200:
-                return LocalStack(url, process, data_dir, port)
+                return LocalStack(url, process, data_dir, port, output)
         except requests.ConnectionError:
             time.sleep(0.2)
     process.kill()
