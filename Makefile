@@ -47,6 +47,7 @@ screenshot: install browser
 	UPDATE_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/e2e/test_dashboard.py
 
 bench: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt -c constraints.txt
 	$(BIN)/python -m bench
 
 # The CloudFormation (SAM) template and deployment package of a stage, with infra/ merged in (see docs/operations.md).
