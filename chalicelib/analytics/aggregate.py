@@ -1,46 +1,36 @@
 """The scheduled task aggregate-metrics, and the rebuild of any day range from the event items.
 
-A run reads the days touched since its watermark (or, on the first run, every day since the tenant
-began), recomputes the weeks and months holding them from their day rows, the all-time rows from the
-months, writes only the roll-ups whose counts changed (so a second run with nothing new writes
-nothing), materialises the mappings' figures and the changed users' preferences, and moves its
-watermark. Its work grows with what changed since the last run, not with all events.
+A run reads the days touched since its watermark (on its first run, every day since the tenant began),
+compares each day's rows with what it last rolled of that day (its snapshot), and adds each
+difference to the week, the month and all time of that pair, in one transaction with the new snapshot,
+each item conditional on the version read: a crash leaves nothing half done, a second run finds no
+difference and writes nothing. Its work is the touched days x their pairs: it follows what changed since
+the last run, not all events. It then materialises the mappings' figures and the changed preferences.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from ..catalog import service as catalog
 from ..catalog.store import MappingStatsItem
-from ..core import clock, counters, keys
+from ..core import clock, counters, keys, storage
 from ..core.table import TableItem
 from . import figures, periods, preferences
-from .rollups import (
-    Pair,
-    Rows,
-    aggregate,
-    first_day,
-    load_state,
-    period_days,
-    read_days,
-    stored,
-    touched_days,
-    watermark_for,
-)
-from .store import MODEL_DAY, ModelDayCounter, RollupItem, RollupState
+from .rollups import Change, Rows, changes, first_day, load_state, read_days, stored, touched_days, watermark_for
+from .store import MODEL_DAY, ModelDayCounter, RolledDayItem, RollupItem, RollupState
+
+ROLLED = ("weekly", "monthly", "all_time")
 
 
 def aggregate_metrics(tenant_id: str) -> dict[str, Any]:
     started = clock.wall()  # the watermark follows when writes happen
-    today = clock.day_of(clock.now())
     state = load_state(tenant_id)
     if state is None:
-        dirty = set(periods.days(first_day(tenant_id), today))
+        dirty = set(periods.days(first_day(tenant_id), clock.day_of(clock.now())))
     else:
         dirty = touched_days(tenant_id, state.watermark)
-    result = roll_up(tenant_id, dirty, today)
+    result = roll_up(tenant_id, dirty)
     since = f"{state.watermark}:00:00.000Z" if state is not None else first_day(tenant_id)
     result |= preferences.refresh_changed(tenant_id, since, clock.day_of(started))
     watermark = watermark_for(started)
@@ -49,80 +39,81 @@ def aggregate_metrics(tenant_id: str) -> dict[str, Any]:
     return {**result, "watermark": watermark, "previous_watermark": state.watermark if state else None}
 
 
-def roll_up(tenant_id: str, dirty: set[str], today: str, *, days: dict[str, Rows] | None = None) -> dict[str, Any]:
-    """Recompute and store the weeks and months holding `dirty` days, and all time if a month moved.
-
-    `days` gives day rows to use instead of the counters (a rebuild's recount); days it lacks are read.
-    """
-    weeks = sorted({periods.start_of("weekly", d) for d in dirty})
-    months = sorted({periods.start_of("monthly", d) for d in dirty})
-    needed = {d for w in weeks for d in period_days("weekly", w, today)}
-    needed |= {d for m in months for d in period_days("monthly", m, today)}
-    given = days or {}
-    rows = {**read_days(tenant_id, needed - set(given)), **{d: r for d, r in given.items() if d in needed}}
-    written = unchanged = deleted = 0
-    for period_type, starts in (("weekly", weeks), ("monthly", months)):
-        fresh = aggregate(rows, period_type)
-        for start in starts:
-            w, u, d = sync(tenant_id, period_type, start, periods.end_of(period_type, start), fresh.get(start, {}))
-            written, unchanged, deleted = written + w, unchanged + u, deleted + d
-    mappings = 0
-    if months:
-        summed: dict[Pair, dict[str, float]] = defaultdict(dict)
-        for pairs in stored(tenant_id, "monthly").values():
-            for pair, item in pairs.items():
-                figures.add(summed[pair], item.counts)
-        all_time = {pair: figures.clean(c) for pair, c in summed.items() if figures.clean(c)}
-        w, u, d = sync(tenant_id, "all_time", periods.ALL_TIME_START, today, all_time, end_changes=False)
-        written, unchanged, deleted = written + w, unchanged + u, deleted + d
-        mappings = materialise_mappings(tenant_id, all_time)
+def roll_up(tenant_id: str, days: set[str], current: dict[str, Rows] | None = None) -> dict[str, Any]:
+    """Roll what moved on `days` (their day rows, or `current`, a recount) into the weeks, months and all time."""
+    rows = current if current is not None else read_days(tenant_id, days)
+    found = changes(tenant_id, days, rows)
+    for change in found:
+        storage.retrying(lambda change=change: _apply(tenant_id, change), what="rolling up a day")
+    mappings = materialise_mappings(tenant_id) if found else 0
     return {
-        "days_touched": len(dirty),
-        "weeks_recomputed": len(weeks),
-        "months_recomputed": len(months),
+        "days_touched": len(days),
         "day_rows_read": sum(len(r) for r in rows.values()),
-        "rollups_written": written,
-        "rollups_unchanged": unchanged,
-        "rollups_deleted": deleted,
+        "cells_changed": len(found),
+        "rollups_written": len(found) * len(ROLLED),
         "mappings_updated": mappings,
     }
 
 
-def sync(
-    tenant_id: str, period_type: str, start: str, end: str, fresh: Rows, *, end_changes: bool = True
-) -> tuple[int, int, int]:
-    """Make the stored roll-ups of one period equal `fresh`: put what differs, delete what is gone."""
-    existing = stored(tenant_id, period_type, start).get(start, {})
+def _apply(tenant_id: str, change: Change) -> None:
+    """One (day, pair): its snapshot and its three roll-ups in one transaction, each on the version read."""
+    category, model_id = change.pair
+    snapshot_key = keys.rolled_day(tenant_id, change.day, category, model_id)
+    targets = {
+        period_type: keys.rollup(tenant_id, period_type, periods.start_of(period_type, change.day), category, model_id)
+        for period_type in ROLLED
+    }
+    found = storage.get_many([snapshot_key, *targets.values()])
+    snapshot = found.get(snapshot_key)
+    before = snapshot.counts if isinstance(snapshot, RolledDayItem) else {}
+    delta = figures.difference(change.counts, before)  # again, on what is stored now
+    if not delta:
+        return
     now = clock.iso(clock.now())
-    written = unchanged = 0
-    with RollupItem.batch_write() as batch:
-        for (category, model_id), counts in sorted(fresh.items()):
-            old = existing.pop((category, model_id), None)
-            if old is not None and old.counts == counts and (not end_changes or old.period_end == end):
-                unchanged += 1
-                continue
-            key = keys.rollup(tenant_id, period_type, start, category, model_id)
-            batch.save(
-                RollupItem(
-                    key.pk,
-                    key.sk,
-                    period_type=period_type,
-                    period_start=start,
-                    period_end=end,
-                    category_key=category,
-                    model_id=model_id,
-                    counts=counts,
-                    computed_at=now,
-                )
-            )
-            written += 1
-        for item in existing.values():
-            batch.delete(item)
-    return written, unchanged, len(existing)
+    ops: list[storage.Op] = [
+        _versioned(
+            RolledDayItem(
+                snapshot_key.pk,
+                snapshot_key.sk,
+                day=change.day,
+                category_key=category,
+                model_id=model_id,
+                counts=change.counts,
+            ),
+            snapshot,
+        )
+    ]
+    for period_type, key in targets.items():
+        old = found.get(key)
+        counts = figures.clean({**(old.counts if isinstance(old, RollupItem) else {})})
+        figures.add(counts, delta)
+        start = periods.start_of(period_type, change.day)
+        item = RollupItem(
+            key.pk,
+            key.sk,
+            period_type=period_type,
+            period_start=start,
+            period_end=periods.end_of(period_type, start) if period_type != "all_time" else "",
+            category_key=category,
+            model_id=model_id,
+            counts=figures.clean(counts),
+            computed_at=now,
+        )
+        ops.append(_versioned(item, old))
+    storage.commit(ops)
 
 
-def materialise_mappings(tenant_id: str, all_time: Rows) -> int:
+def _versioned(item: TableItem, old: TableItem | None) -> storage.Put:
+    if old is None:
+        item.version = 1
+        return storage.Put(item, TableItem.pk.does_not_exist())
+    item.version = old.version + 1
+    return storage.Put(item, TableItem.version == old.version)
+
+
+def materialise_mappings(tenant_id: str) -> int:
     """Seed 002's mapping figures (quality, success, speed, totals, composite scores) beside each mapping."""
+    all_time = {pair: item.counts for pair, item in stored(tenant_id, "all_time").get(periods.ALL_TIME_START, {}).items()}
     existing = {
         (item.category_key, item.model_id): item
         for item in MappingStatsItem.query(keys.catalog_partition(tenant_id), TableItem.sk.startswith("MAPSTATS#"))
@@ -186,11 +177,9 @@ def rebuild(tenant_id: str, first: str, last: str, *, repair: bool = False) -> d
             bucket = f"{row['day']}#{row['category_key']}#{row['model_id']}"
             op = counters.increment(ModelDayCounter, tenant_id, MODEL_DAY, bucket, row["difference"], seed=bucket)
             if op is not None:
-                from ..core import storage
-
                 storage.commit([op])
     full = {day: recounted.get(day, {}) for day in periods.days(first, last)}
-    result = roll_up(tenant_id, set(full), today, days=full)
+    result = roll_up(tenant_id, set(full), current=full)
     return {
         "from": first,
         "to": last,

@@ -62,6 +62,11 @@ def add(into: dict[str, float], values: Mapping[str, float]) -> None:
             into[name] = into.get(name, 0) + value
 
 
+def difference(a: Mapping[str, float], b: Mapping[str, float]) -> Counts:
+    """a - b, field by field (what a day gained since it was rolled; negative after an erasure)."""
+    return clean({name: (a.get(name) or 0) - (b.get(name) or 0) for name in FIELDS})
+
+
 def total(rows: Iterable[Mapping[str, float]]) -> Counts:
     summed: dict[str, float] = {}
     for row in rows:

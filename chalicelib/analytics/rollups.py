@@ -1,12 +1,13 @@
 """Model roll-ups: per (task category, model) and period, read from day counters and roll-up items.
 
 Day rows are the sharded (day, category, model) counters the sessions subscriber moves. Weekly,
-monthly and all-time rows are roll-up items written by aggregate-metrics (`aggregate.py`). Since
-feedback can arrive for an old session, a closed period can still change: every counted event also
-marks `<hour>#<day>` (the touched-days counter), and whatever was touched since the aggregation's
-watermark is recomputed from its days, by the job and, until the job has run, by the readers too.
-So a reader's answer is always the exact sum of the days, and its cost is periods x categories x
-models (plus the days touched since the last run), never the number of sessions.
+monthly and all-time rows are roll-up items written by aggregate-metrics (`aggregate.py`), which also
+keeps, per day and pair, the counts it last rolled (a *rolled-day* snapshot). Since feedback can arrive
+for an old session, a closed period can still change: every counted event marks `<hour>#<day>` (the
+touched-days counter), and for a day touched since the watermark the difference between its day rows
+and its snapshot is what the roll-ups still lack. Readers add that difference on the fly; the job
+writes it. So an answer is always the exact sum of the days, and its cost is periods x pairs, plus
+the days touched since the last run, never the number of sessions.
 """
 
 from __future__ import annotations
@@ -19,22 +20,34 @@ from datetime import datetime, timedelta
 from ..core import clock, counters, keys
 from ..core.table import TableItem
 from . import figures, periods
-from .store import MODEL_DAY, TOUCH, ModelDayCounter, RollupItem, RollupState, TouchCounter
+from .store import MODEL_DAY, TOUCH, ModelDayCounter, RolledDayItem, RollupItem, RollupState, TouchCounter
 
 Pair = tuple[str, str]  # (category key, model id)
 Rows = dict[Pair, figures.Counts]
 # How far before its own start a run sets the watermark: a transaction that began earlier (and marked an
 # earlier hour) may commit after the run read that hour; the next run reads it again.
 SAFETY = timedelta(minutes=15)
+ROLLED_TYPES = ("weekly", "monthly", "all_time")
 
 
 @dataclass
 class Pending:
-    """What the stored roll-ups do not reflect yet: `days` touched since the watermark, or everything."""
+    """What the stored roll-ups may not reflect yet: `days` touched since the watermark, or everything."""
 
     everything: bool
     days: set[str]
     watermark: str | None
+
+
+@dataclass
+class Change:
+    """What one (day, pair) adds to its roll-ups: `delta` = its day rows now minus what was rolled."""
+
+    day: str
+    pair: Pair
+    delta: figures.Counts
+    counts: figures.Counts  # the day rows now: the next snapshot
+    snapshot: RolledDayItem | None
 
 
 def day_rows(tenant_id: str, first_day: str, last_day: str) -> dict[str, Rows]:
@@ -65,6 +78,32 @@ def aggregate(rows_by_day: dict[str, Rows], period_type: str) -> dict[str, Rows]
         for pair, counts in rows.items():
             figures.add(summed[start][pair], counts)
     return {start: {pair: figures.clean(c) for pair, c in rows.items()} for start, rows in summed.items()}
+
+
+def snapshots(tenant_id: str, wanted: Iterable[str]) -> dict[str, dict[Pair, RolledDayItem]]:
+    """The rolled-day snapshots of the wanted days, one range read per run of consecutive days."""
+    out: dict[str, dict[Pair, RolledDayItem]] = defaultdict(dict)
+    for first, last in periods.runs(wanted):
+        condition = TableItem.sk.between(keys.rolled_day_prefix(first), keys.rolled_day_prefix(last) + "\uffff")
+        for item in RolledDayItem.query(keys.analytics_partition(tenant_id), condition):
+            out[item.day][(item.category_key, item.model_id)] = item
+    return dict(out)
+
+
+def changes(tenant_id: str, days: Iterable[str], current: dict[str, Rows] | None = None) -> list[Change]:
+    """Every (day, pair) of `days` whose day rows (or `current`, a recount) differ from what was rolled."""
+    wanted = sorted(set(days))
+    rows = current if current is not None else read_days(tenant_id, wanted)
+    rolled = snapshots(tenant_id, wanted)
+    out = []
+    for day in wanted:
+        now, before = rows.get(day, {}), rolled.get(day, {})
+        for pair in sorted(set(now) | set(before)):
+            counts, snapshot = now.get(pair, {}), before.get(pair)
+            delta = figures.difference(counts, snapshot.counts if snapshot is not None else {})
+            if delta:
+                out.append(Change(day, pair, delta, counts, snapshot))
+    return out
 
 
 def stored(tenant_id: str, period_type: str, start: str | None = None) -> dict[str, dict[Pair, RollupItem]]:
@@ -135,19 +174,23 @@ class PeriodRow:
 
 def rows_for(tenant_id: str, period_type: str, first: str, last: str, category_key: str | None = None) -> list[PeriodRow]:
     """The exact rows of every period overlapping [first, last] (all_time: one row per pair)."""
-    now = clock.now()
-    today = clock.day_of(now)
+    today = clock.day_of(clock.now())
     if period_type == "daily":
         by_day = day_rows(tenant_id, first, last)
         rows = [PeriodRow("daily", day, day, c, m, counts) for day, pairs in by_day.items() for (c, m), counts in pairs.items()]
-    elif period_type == "all_time":
-        since = first_day(tenant_id)
-        rows = [PeriodRow("all_time", since, today, c, m, counts) for (c, m), counts in all_time_rows(tenant_id, today).items()]
     else:
-        starts = periods.starts_between(period_type, first, last)
+        starts = periods.starts_between(period_type, first, last) if period_type != "all_time" else [periods.ALL_TIME_START]
         by_start = period_rows(tenant_id, period_type, starts, today)
+        since = first_day(tenant_id)
         rows = [
-            PeriodRow(period_type, start, periods.end_of(period_type, start), c, m, counts)
+            PeriodRow(
+                period_type,
+                start if period_type != "all_time" else since,
+                periods.end_of(period_type, start) if period_type != "all_time" else today,
+                c,
+                m,
+                counts,
+            )
             for start, pairs in by_start.items()
             for (c, m), counts in pairs.items()
         ]
@@ -158,45 +201,26 @@ def rows_for(tenant_id: str, period_type: str, first: str, last: str, category_k
 
 
 def period_rows(tenant_id: str, period_type: str, starts: list[str], today: str) -> dict[str, Rows]:
-    """Rows of the given weekly or monthly periods: stored roll-ups, with whatever moved since recomputed."""
-    if not starts:
-        return {}
+    """Rows of the given periods (weekly, monthly, or all_time's one): stored roll-ups plus what moved since."""
     wanted = set(starts)
     todo = pending(tenant_id)
-    if todo.everything:
-        fresh_starts = wanted
-        out: dict[str, Rows] = {}
+    if todo.everything:  # aggregate-metrics never ran: sum the days themselves
+        if period_type == "all_time":
+            days = periods.days(first_day(tenant_id), today)
+        else:
+            days = [day for start in wanted for day in period_days(period_type, start, today)]
+        return {s: r for s, r in aggregate(read_days(tenant_id, days), period_type).items() if r and s in wanted}
+    if period_type == "all_time":
+        found = stored(tenant_id, "all_time")
     else:
-        fresh_starts = {periods.start_of(period_type, day) for day in todo.days} & wanted
         found = stored_between(tenant_id, period_type, min(starts), max(starts))
-        out = {
-            start: {pair: dict(item.counts) for pair, item in pairs.items()} for start, pairs in found.items() if start in wanted
-        }
-    if fresh_starts:
-        days = [day for start in fresh_starts for day in period_days(period_type, start, today)]
-        fresh = aggregate(read_days(tenant_id, days), period_type)
-        for start in fresh_starts:
-            out[start] = fresh.get(start, {})
-    return {start: rows for start, rows in out.items() if rows}
-
-
-def all_time_rows(tenant_id: str, today: str) -> Rows:
-    """Every pair's all-time counts: the stored roll-up, or the months (recomputed where touched) summed."""
-    todo = pending(tenant_id)
-    if todo.everything:
-        return aggregate(day_rows(tenant_id, first_day(tenant_id), today), "all_time").get(periods.ALL_TIME_START, {})
-    if not todo.days:
-        found = stored(tenant_id, "all_time").get(periods.ALL_TIME_START, {})
-        return {pair: dict(item.counts) for pair, item in found.items()}
-    months = stored(tenant_id, "monthly")
-    touched = {periods.start_of("monthly", day) for day in todo.days}
-    fresh = aggregate(read_days(tenant_id, [d for m in touched for d in period_days("monthly", m, today)]), "monthly")
-    summed: dict[Pair, dict[str, float]] = defaultdict(dict)
-    for start, pairs in months.items():
-        if start not in touched:
+    summed: dict[str, dict[Pair, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for start, pairs in found.items():
+        if start in wanted:
             for pair, item in pairs.items():
-                figures.add(summed[pair], item.counts)
-    for start in touched:
-        for pair, counts in fresh.get(start, {}).items():
-            figures.add(summed[pair], counts)
-    return {pair: figures.clean(c) for pair, c in summed.items() if figures.clean(c)}
+                figures.add(summed[start][pair], item.counts)
+    relevant = [day for day in todo.days if periods.start_of(period_type, day) in wanted]
+    for change in changes(tenant_id, relevant):
+        figures.add(summed[periods.start_of(period_type, change.day)][change.pair], change.delta)
+    out = {start: {pair: figures.clean(c) for pair, c in pairs.items()} for start, pairs in summed.items()}
+    return {start: {pair: c for pair, c in rows.items() if c} for start, rows in out.items() if any(rows.values())}

@@ -40,7 +40,9 @@ class TouchCounter(TableItem, discriminator="counter_touch"):
 
 
 class RollupItem(TableItem, discriminator="rollup"):
-    """One model on one task over one period (weekly, monthly, all_time): the period's summed counts."""
+    """One model on one task over one period (weekly, monthly, all_time): the period's summed counts.
+
+    Written with its day's snapshot in one transaction, each conditional on the `version` read."""
 
     period_type = UnicodeAttribute()
     period_start = UnicodeAttribute()
@@ -49,6 +51,15 @@ class RollupItem(TableItem, discriminator="rollup"):
     model_id = UnicodeAttribute()
     counts = JSONAttribute()
     computed_at = UnicodeAttribute()
+
+
+class RolledDayItem(TableItem, discriminator="rolled_day"):
+    """The counts of one day and pair as aggregate-metrics last rolled them into the periods."""
+
+    day = UnicodeAttribute()
+    category_key = UnicodeAttribute()
+    model_id = UnicodeAttribute()
+    counts = JSONAttribute()
 
 
 class RollupState(TableItem, discriminator="rollup_state"):

@@ -143,6 +143,15 @@ def rollup_prefix(period_type: str) -> str:
     return f"{period_type.upper()}#"
 
 
+def rolled_day(tenant_id: str, day: str, category_key: str, model_id: str) -> Key:
+    """What aggregate-metrics last rolled of one day and pair: the next run adds only the difference."""
+    return Key(analytics_partition(tenant_id), f"{rolled_day_prefix(day)}{category_key}#{model_id}")
+
+
+def rolled_day_prefix(day: str) -> str:
+    return f"ROLLED#{day}#"
+
+
 def rollup_state(tenant_id: str) -> Key:
     """Where the aggregation stopped (its watermark), so the next run reads only what changed since."""
     return Key(analytics_partition(tenant_id), "STATE")
