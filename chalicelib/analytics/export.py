@@ -20,7 +20,7 @@ from typing import IO, Any
 from ..core import blobs, clock
 from ..core.ids import new_id
 from ..core.settings import get_settings
-from ..sessions.service import _feedback_view, _session_view
+from ..sessions.views import feedback_view, session_view
 from .recount import feedback_of, sessions_between
 
 LINK_SECONDS = 3600
@@ -83,8 +83,8 @@ def records(tenant_id: str, first: str, last: str) -> Iterator[dict[str, Any]]:
     """Each session of the range, oldest first, as GET /v1/sessions/{id} shows it (feedback included)."""
     for item in sessions_between(tenant_id, first, last):
         feedback = sorted(feedback_of(tenant_id, item.id), key=lambda fb: (fb.created_at, fb.id)) if item.feedback_count else []
-        view = _session_view(item).model_dump(mode="json")
-        view["feedback"] = [_feedback_view(fb).model_dump(mode="json") for fb in feedback]
+        view = session_view(item).model_dump(mode="json")
+        view["feedback"] = [feedback_view(fb).model_dump(mode="json") for fb in feedback]
         view["corrections"] = int(item.corrections_count or 0)
         yield view
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..core.schemas import Page
-from ..sessions import service
+from ..sessions import queries, service
 from ..sessions.schemas import (
     FeedbackCreate,
     FeedbackRecorded,
@@ -48,7 +48,7 @@ def create_session(call: Call[SessionCreate, None]) -> SessionCreated:
     tag="sessions",
 )
 def list_sessions(call: Call[None, SessionListQuery]) -> Page[Session]:
-    return service.list_sessions(call.tenant, call.query)
+    return queries.list_sessions(call.tenant, call.query)
 
 
 @route(
@@ -62,7 +62,7 @@ def list_sessions(call: Call[None, SessionListQuery]) -> Page[Session]:
     statuses=(404,),
 )
 def get_session(call: Call[None, None]) -> SessionDetail:
-    return service.get_session(call.tenant, call.params["session_id"])
+    return queries.get_session(call.tenant, call.params["session_id"])
 
 
 @route(

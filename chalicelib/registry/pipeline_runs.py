@@ -154,7 +154,7 @@ def read_source(tenant_id: str, table: str, config: PipelineConfig, now: datetim
                 count += 1
                 yield item.id, predictions.view(item).model_dump(mode="json")
     elif table == "sessions":
-        from ..sessions import service as sessions
+        from ..sessions import queries as sessions
         from ..sessions.schemas import SessionListQuery
 
         cursor, count = None, 0

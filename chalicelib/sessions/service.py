@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
-from ..core import clock, counters, keys, pagination, storage
+from ..core import clock, counters, keys, storage
 from ..core.errors import NotFound, PayloadTooLarge
 from ..core.ids import new_id
-from ..core.query import page
-from ..core.schemas import Page
-from ..core.table import TableItem
-from ..tenancy import service as tenancy
 from . import events, scoring
 from .schemas import (
-    Feedback,
     FeedbackCreate,
     FeedbackRecorded,
     GenerationRecord,
     Session,
     SessionCreate,
     SessionCreated,
-    SessionDetail,
-    SessionListQuery,
     SessionPatch,
 )
 from .store import DAY, DayCounter, FeedbackItem, SessionItem
+from .views import quality, session_view
 
 # DynamoDB items stop at 400 KB; a session's payloads (input, outputs, corrections) must stay below this.
 MAX_PAYLOAD_BYTES = 350 * 1024
@@ -139,20 +130,6 @@ def record_generation(tenant_id: str, record: GenerationRecord, extra_ops: list[
     return SessionCreated(id=session_id, session_id=session_id, created_at=created_at)
 
 
-def get_session(tenant_id: str, session_id: str) -> SessionDetail:
-    session: SessionItem | None = None
-    feedback: list[FeedbackItem] = []
-    for item in TableItem.query(keys.session_partition(tenant_id, session_id), consistent_read=True):
-        if isinstance(item, SessionItem):
-            session = item
-        elif isinstance(item, FeedbackItem):
-            feedback.append(item)
-    if session is None:
-        raise NotFound(f"no session {session_id}")
-    feedback.sort(key=lambda fb: (fb.created_at, fb.id))
-    return SessionDetail(**_session_view(session).model_dump(), feedback=[_feedback_view(fb) for fb in feedback])
-
-
 def patch_session(tenant_id: str, session_id: str, data: SessionPatch) -> Session:
     changes = data.model_dump(include=data.model_fields_set)
 
@@ -176,7 +153,7 @@ def patch_session(tenant_id: str, session_id: str, data: SessionPatch) -> Sessio
         storage.commit(ops)
         return session
 
-    return _session_view(storage.retrying(attempt, what="updating the session"))
+    return session_view(storage.retrying(attempt, what="updating the session"))
 
 
 def record_feedback(tenant_id: str, session_id: str, data: FeedbackCreate) -> FeedbackRecorded:
@@ -202,7 +179,7 @@ def record_feedback(tenant_id: str, session_id: str, data: FeedbackCreate) -> Fe
             feedback_id=feedback.id,
             session_id=session_id,
             quality_score=feedback.quality_score,
-            session_quality_score=_quality(session),
+            session_quality_score=quality(session),
             replaced=previous is not None,
         )
 
@@ -277,65 +254,6 @@ def creation_deltas(session: SessionItem) -> dict[str, float]:
             "cost_usd": float(session.cost_usd or 0),
         }
     return deltas
-
-
-def list_sessions(tenant_id: str, query: SessionListQuery) -> Page[Session]:
-    """Sessions newest first, walking month partitions backwards from `to` to `from`."""
-    now = clock.now()
-    newest = min(query.to or now, now + timedelta(days=1))
-    oldest = query.from_ or clock.parse_iso(tenancy.get_tenant(tenant_id).created_at)
-    state = pagination.decode(tenant_id, "sessions", query.cursor) if query.cursor else {}
-    lo, hi = clock.iso(oldest), clock.iso(newest)
-    items: list[SessionItem] = []
-    after: dict[str, str] | None = state.get("k")
-
-    if query.user_id is not None:
-        filters = _filters(query, skip_user=True)
-        found, last = page(
-            SessionItem,
-            keys.user_items(tenant_id, query.user_id),
-            index="gsi2",
-            limit=query.limit,
-            after=after,
-            range_condition=SessionItem.gsi2sk.between(f"SESSION#{lo}", f"SESSION#{hi}~"),
-            filter_condition=filters,
-            forward=False,
-        )
-        items, next_state = found, ({"k": last} if last else None)
-    else:
-        month = state.get("m") or newest.strftime("%Y-%m")
-        first_month = oldest.strftime("%Y-%m")
-        next_state = None
-        while month >= first_month:
-            if query.category_key is not None:
-                partition, index, sort_attr = (
-                    keys.sessions_by_category(tenant_id, query.category_key, month),
-                    "gsi3",
-                    SessionItem.gsi3sk,
-                )
-            else:
-                partition, index, sort_attr = keys.sessions_by_month(tenant_id, month), "gsi1", SessionItem.gsi1sk
-            found, last = page(
-                SessionItem,
-                partition,
-                index=index,
-                limit=query.limit - len(items),
-                after=after,
-                range_condition=sort_attr.between(lo, f"{hi}~"),
-                filter_condition=_filters(query),
-                forward=False,
-            )
-            items += found
-            if last is not None:
-                next_state = {"m": month, "k": last}
-                break
-            month, after = _previous_month(month), None
-            if len(items) >= query.limit:
-                if month >= first_month:
-                    next_state = {"m": month}
-                break
-    cursor = pagination.encode(tenant_id, "sessions", next_state) if next_state else None
-    return Page[Session](items=[_session_view(item) for item in items], next_cursor=cursor)
 
 
 def daily_counts(tenant_id: str, first_day: str, last_day: str) -> dict[str, dict[str, float]]:
@@ -448,23 +366,6 @@ def _feedback_item(
     return item
 
 
-def _filters(query: SessionListQuery, *, skip_user: bool = False) -> Any:
-    condition = None
-    parts = []
-    if query.experiment_id is not None:
-        parts.append(SessionItem.experiment_id == query.experiment_id)
-    if skip_user and query.category_key is not None:
-        parts.append(SessionItem.category_key == query.category_key)
-    for part in parts:
-        condition = part if condition is None else condition & part
-    return condition
-
-
-def _previous_month(month: str) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
-
-
 def _check_payload(item: SessionItem) -> None:
     size = sum(
         len(SessionItem.get_attributes()[name].serialize(getattr(item, name)) or "")
@@ -475,68 +376,3 @@ def _check_payload(item: SessionItem) -> None:
         raise PayloadTooLarge(
             f"the session's input, outputs and corrections together reach {size} bytes; the limit is {MAX_PAYLOAD_BYTES}"
         )
-
-
-def _session_view(item: SessionItem) -> Session:
-    rating_count = int(item.rating_count or 0)
-    return Session(
-        id=item.id,
-        session_id=item.id,
-        user_id=item.user_id,
-        category_key=item.category_key,
-        project_id=item.project_id,
-        input=item.input,
-        output=item.output,
-        corrected_output=item.corrected_output,
-        manual_corrections=item.manual_corrections or [],
-        model_id=item.model_id,
-        experiment_id=item.experiment_id,
-        variant_id=item.variant_id,
-        features=item.features or {},
-        target=item.target,
-        processing_time_ms=item.processing_time_ms,
-        source=item.source or "external",
-        status=item.status,
-        prompt=item.prompt,
-        usage={"input_tokens": int(item.input_tokens or 0), "output_tokens": int(item.output_tokens or 0)}
-        if item.source == "generation"
-        else None,
-        cost_usd=item.cost_usd,
-        latency_ms=item.latency_ms,
-        attempts=item.attempts,
-        selected_by=item.selected_by,
-        confidence_score=item.confidence_score,
-        candidates=item.candidates,
-        priority=item.priority,
-        complexity=item.complexity,
-        quality_score=_quality(item),
-        feedback_count=int(item.feedback_count or 0),
-        rated_feedback_count=int(item.rated_count or 0),
-        success_count=int(item.success_count or 0),
-        average_rating=round(item.rating_sum / rating_count, 6) if rating_count else None,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )
-
-
-def _quality(item: SessionItem) -> float | None:
-    return scoring.session_quality(item.quality_sum or 0, int(item.quality_count or 0), int(item.corrections_count or 0))
-
-
-def _feedback_view(item: FeedbackItem) -> Feedback:
-    return Feedback(
-        id=item.id,
-        feedback_id=item.id,
-        session_id=item.session_id,
-        user_id=item.user_id,
-        rating=int(item.rating) if item.rating is not None else None,
-        thumbs=item.thumbs,
-        feedback_type=item.feedback_type,
-        helpful=item.helpful,
-        aspect=item.aspect,
-        text=item.text,
-        device_type=item.device_type,
-        quality_score=item.quality_score,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )

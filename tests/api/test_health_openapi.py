@@ -69,12 +69,12 @@ def test_read_keys_cannot_write_anywhere(api: Api, tenant: Tenant) -> None:
 
 
 def test_errors_never_leak_a_stack_trace(api: Api, tenant: Tenant, monkeypatch) -> None:
-    from chalicelib.sessions import service
+    from chalicelib.sessions import queries
 
     def broken(*_args, **_kwargs):
         raise KeyError("internal detail")
 
-    monkeypatch.setattr(service, "get_session", broken)
+    monkeypatch.setattr(queries, "get_session", broken)
     reply = api.get("/v1/sessions/ses_1", key=tenant.read)
     assert reply.status == 500
     assert reply.error_code == "internal_error"

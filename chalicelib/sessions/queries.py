@@ -1,0 +1,106 @@
+"""Reading sessions: one with its feedback, and listings newest first with filters and cursors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from ..core import clock, keys, pagination
+from ..core.errors import NotFound
+from ..core.query import page
+from ..core.schemas import Page
+from ..core.table import TableItem
+from ..tenancy import service as tenancy
+from .schemas import Session, SessionDetail, SessionListQuery
+from .store import FeedbackItem, SessionItem
+from .views import feedback_view, session_view
+
+
+def get_session(tenant_id: str, session_id: str) -> SessionDetail:
+    session: SessionItem | None = None
+    feedback: list[FeedbackItem] = []
+    for item in TableItem.query(keys.session_partition(tenant_id, session_id), consistent_read=True):
+        if isinstance(item, SessionItem):
+            session = item
+        elif isinstance(item, FeedbackItem):
+            feedback.append(item)
+    if session is None:
+        raise NotFound(f"no session {session_id}")
+    feedback.sort(key=lambda fb: (fb.created_at, fb.id))
+    return SessionDetail(**session_view(session).model_dump(), feedback=[feedback_view(fb) for fb in feedback])
+
+
+def list_sessions(tenant_id: str, query: SessionListQuery) -> Page[Session]:
+    """Sessions newest first, walking month partitions backwards from `to` to `from`."""
+    now = clock.now()
+    newest = min(query.to or now, now + timedelta(days=1))
+    oldest = query.from_ or clock.parse_iso(tenancy.get_tenant(tenant_id).created_at)
+    state = pagination.decode(tenant_id, "sessions", query.cursor) if query.cursor else {}
+    lo, hi = clock.iso(oldest), clock.iso(newest)
+    items: list[SessionItem] = []
+    after: dict[str, str] | None = state.get("k")
+
+    if query.user_id is not None:
+        filters = _filters(query, skip_user=True)
+        found, last = page(
+            SessionItem,
+            keys.user_items(tenant_id, query.user_id),
+            index="gsi2",
+            limit=query.limit,
+            after=after,
+            range_condition=SessionItem.gsi2sk.between(f"SESSION#{lo}", f"SESSION#{hi}~"),
+            filter_condition=filters,
+            forward=False,
+        )
+        items, next_state = found, ({"k": last} if last else None)
+    else:
+        month = state.get("m") or newest.strftime("%Y-%m")
+        first_month = oldest.strftime("%Y-%m")
+        next_state = None
+        while month >= first_month:
+            if query.category_key is not None:
+                partition, index, sort_attr = (
+                    keys.sessions_by_category(tenant_id, query.category_key, month),
+                    "gsi3",
+                    SessionItem.gsi3sk,
+                )
+            else:
+                partition, index, sort_attr = keys.sessions_by_month(tenant_id, month), "gsi1", SessionItem.gsi1sk
+            found, last = page(
+                SessionItem,
+                partition,
+                index=index,
+                limit=query.limit - len(items),
+                after=after,
+                range_condition=sort_attr.between(lo, f"{hi}~"),
+                filter_condition=_filters(query),
+                forward=False,
+            )
+            items += found
+            if last is not None:
+                next_state = {"m": month, "k": last}
+                break
+            month, after = _previous_month(month), None
+            if len(items) >= query.limit:
+                if month >= first_month:
+                    next_state = {"m": month}
+                break
+    cursor = pagination.encode(tenant_id, "sessions", next_state) if next_state else None
+    return Page[Session](items=[session_view(item) for item in items], next_cursor=cursor)
+
+
+def _filters(query: SessionListQuery, *, skip_user: bool = False) -> Any:
+    condition = None
+    parts = []
+    if query.experiment_id is not None:
+        parts.append(SessionItem.experiment_id == query.experiment_id)
+    if skip_user and query.category_key is not None:
+        parts.append(SessionItem.category_key == query.category_key)
+    for part in parts:
+        condition = part if condition is None else condition & part
+    return condition
+
+
+def _previous_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
