@@ -168,9 +168,8 @@ def rebuild(tenant_id: str, first: str, last: str, *, repair: bool = False) -> d
     for day in periods.days(first, last):
         events, counted = recounted.get(day, {}), live.get(day, {})
         for pair in sorted(set(events) | set(counted)):
-            a, b = events.get(pair, {}), counted.get(pair, {})
-            if a != b:
-                difference = figures.clean({f: (a.get(f) or 0) - (b.get(f) or 0) for f in figures.FIELDS})
+            difference = figures.difference(events.get(pair, {}), counted.get(pair, {}))
+            if difference:
                 drift.append({"day": day, "category_key": pair[0], "model_id": pair[1], "difference": difference})
     if repair:
         for row in drift:

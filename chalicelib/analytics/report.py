@@ -20,6 +20,7 @@ from ..sessions import service as sessions
 from . import figures, periods
 from .rollups import Rows, aggregate, day_rows
 from .store import VARIANT_DAY, ReportItem, VariantDayCounter
+from .summary import day_figures
 
 
 def trend(current: figures.Counts, previous: figures.Counts) -> dict[str, Any]:
@@ -123,15 +124,10 @@ def build(tenant_id: str, week_start: str) -> dict[str, Any]:
 
 
 def _totals(c: dict[str, float]) -> dict[str, Any]:
-    g = figures.g
-    return {
-        "sessions": int(g(c, "sessions")),
-        "rated_sessions": int(g(c, "rated_sessions")),
-        "feedback_rate": figures.ratio(g(c, "rated_sessions"), g(c, "sessions")),
-        "success_rate": figures.ratio(g(c, "successes"), g(c, "rated")),
-        "average_rating": figures.ratio(g(c, "rating_sum"), g(c, "rating_count")),
-        "cost_usd": round(g(c, "cost_usd"), 8),
-    }
+    """The tenant's figures of a week, as the summary defines them."""
+    keep = ("sessions", "rated_sessions", "feedback_rate", "success_rate", "average_rating", "cost_usd")
+    figures_of = day_figures("", c)
+    return {name: figures_of[name] for name in keep}
 
 
 def _as_rated(c: dict[str, float]) -> figures.Counts:
