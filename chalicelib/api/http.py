@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import unquote
@@ -51,6 +52,19 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+
+# The request being served by this thread. Chalice keeps only one `current_request` on the app, which threads
+# serving at the same time (the local stack's server, the tests) overwrite; the middleware receives the request
+# object of its own call and binds it here, and views read it from here.
+_request: ContextVar[Any] = ContextVar("learnloop_request", default=None)
+
+
+def bind_request(request: Any) -> Token[Any]:
+    return _request.set(request)
+
+
+def unbind_request(token: Token[Any]) -> None:
+    _request.reset(token)
 
 
 @dataclass
@@ -103,7 +117,8 @@ def route(
         ROUTES.append(spec)
 
         def view(**params: str) -> Response:
-            return serve(bp.current_request, spec, handler, {k: unquote(v) for k, v in params.items()})
+            request = _request.get() or bp.current_request
+            return serve(request, spec, handler, {k: unquote(v) for k, v in params.items()})
 
         view.__name__ = handler.__name__
         view.__doc__ = handler.__doc__

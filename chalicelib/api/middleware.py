@@ -11,11 +11,16 @@ from chalice import Response
 from ..core.ids import new_id
 from ..core.logging import get_logger
 from . import errors
+from .http import bind_request, unbind_request
 
 
 def http_middleware(request: Any, get_response: Callable[[Any], Response]) -> Response:
     began = time.perf_counter()
-    response = errors.normalise(get_response(request))
+    bound = bind_request(request)
+    try:
+        response = errors.normalise(get_response(request))
+    finally:
+        unbind_request(bound)
     response.headers.setdefault("X-Request-Id", new_id("req"))
     get_logger().info(
         "request",

@@ -160,3 +160,39 @@ def test_a_second_tenant_is_independent(api: Api) -> None:
     a, b = make_tenant(api, "One"), make_tenant(api, "Two")
     assert api.get("/v1/tenants/me", key=a.read).body["id"] == a.id
     assert api.get("/v1/tenants/me", key=b.read).body["id"] == b.id
+
+
+def test_a_request_never_sees_another_threads_request(api: Api, tenant: Tenant, other_tenant: Tenant) -> None:
+    """Chalice keeps one `current_request` per app, which concurrent threads (the local server, the tests) overwrite.
+
+    Simulate the worst interleaving: another request lands on the app after ours entered the middleware and
+    before our view runs. The view must still serve our request, with our key.
+    """
+    from chalice.app import Request
+
+    import app as chalice_app
+
+    intruder = Request(
+        {
+            "headers": {"authorization": f"Bearer {other_tenant.read}"},
+            "queryStringParameters": None,
+            "pathParameters": None,
+            "requestContext": {"httpMethod": "GET", "resourcePath": "/v1/tenants/me"},
+            "body": None,
+            "stageVariables": None,
+            "isBase64Encoded": False,
+            "multiValueQueryStringParameters": None,
+        },
+    )
+
+    def overwrite(request, get_response):
+        chalice_app.app.current_request = intruder
+        return get_response(request)
+
+    handlers = chalice_app.app.middleware_handlers
+    chalice_app.app.middleware_handlers = [*handlers, (overwrite, "http")]
+    try:
+        me = api.get("/v1/tenants/me", key=tenant.read)
+    finally:
+        chalice_app.app.middleware_handlers = handlers
+    assert me.status == 200 and me.body["id"] == tenant.id
