@@ -70,7 +70,8 @@ def test_never_more_than_10_conversations_or_50_actions(api: Api, tenant: Tenant
     window = api.get(WINDOW, key=tenant.read).body
     assert [c["user_message"] for c in window["conversations"]] == [f"question {i}" for i in range(4, 14)]
     assert len(window["optimizations"]) == 50
-    assert sorted(o["seq"] for o in window["optimizations"]) == list(range(11, 61))
+    seqs = sorted(o["seq"] for o in window["optimizations"])
+    assert seqs == list(range(11, 61)), f"the ring holds {seqs}"
     assert stored_entries(tenant, "CONV") == 10 and stored_entries(tenant, "OPT") == 50
 
 
