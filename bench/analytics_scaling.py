@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from typing import Any
 from .harness import ROOT_KEY, call, local_account
 
 SCALES = tuple(int(n) for n in os.environ.get("BENCH_ANALYTICS_SCALES", "1000,100000").split(","))
-USERS = 500
+USERS = 100
 MODELS = ["openai:gpt-4o-mini", "openai:gpt-4o", "anthropic:claude-3-5-haiku-20241022", "local:sage", "local:swift"]
 CATEGORIES = ["content_caption", "content_hooks", "content_hashtags", "content_ideas", "ai_resize", "image_social"]
 NEW_EVENTS = 100
@@ -244,6 +245,11 @@ def run() -> dict[str, Any]:
         def step(hours: float) -> None:
             wall[0] += timedelta(hours=hours)
 
+        began = time.perf_counter()
+
+        def progress(what: str) -> None:
+            print(f"[analytics_scaling {time.perf_counter() - began:7.1f}s] {what}", file=sys.stderr, flush=True)
+
         def measured(method: str, path: str, key: str) -> tuple[dict[str, Any], Any]:
             with reads.measure() as cost:
                 status, body = call(client, method, path, key)
@@ -255,9 +261,11 @@ def run() -> dict[str, Any]:
         try:
             for scale in SCALES:
                 bulk = record_bulk(tenant_id, scale - total, days, rng)
+                progress(f"{scale} sessions recorded: {bulk}")
                 total = scale
                 step(2)
                 job, job_body = measured("POST", "/v1/scheduler/tasks/aggregate-metrics/run", admin)
+                progress(f"aggregated: {job_body['result']}")
                 summary, summary_body = measured("GET", "/v1/analytics/summary?days=30", read)
                 assert summary_body["total_sessions"] == total, summary_body["total_sessions"]
                 all_time, body = measured("GET", "/v1/analytics/models?period=all_time&limit=200", read)
@@ -267,8 +275,8 @@ def run() -> dict[str, Any]:
                 # New events since the last run: the next run's work follows them, not the total.
                 step(1)
                 for n in range(NEW_EVENTS):
-                    body = {"user_id": f"new-{n}", "category_key": CATEGORIES[n % 6], "input": "x", "model_id": MODELS[n % 5]}
-                    status, made = call(client, "POST", "/v1/sessions", app, {**body, "processing_time_ms": 900})
+                    sent = {"user_id": f"new-{n}", "category_key": CATEGORIES[n % 6], "input": "x", "model_id": MODELS[n % 5]}
+                    status, made = call(client, "POST", "/v1/sessions", app, {**sent, "processing_time_ms": 900})
                     assert status == 201
                     if n % 2:
                         call(
@@ -283,6 +291,7 @@ def run() -> dict[str, Any]:
                 incremental, inc_body = measured("POST", "/v1/scheduler/tasks/aggregate-metrics/run", admin)
                 step(2)
                 idle, idle_body = measured("POST", "/v1/scheduler/tasks/aggregate-metrics/run", admin)
+                progress("measured")
                 figures["scales"][str(scale)] = {
                     "bulk": bulk,
                     "summary_30_days": summary,
