@@ -188,7 +188,12 @@ class PipelineConfig(BaseModel):
 class PipelineCreate(RequestBody):
     pipeline_name: Name
     pipeline_type: PipelineType
-    schedule: str | None = Field(default=None, max_length=100, description="A cron expression, kept for the record.")
+    schedule: str | None = Field(
+        default=None,
+        max_length=100,
+        description="A cron expression in UTC (five fields, or @hourly, @daily, @weekly, @monthly, @yearly): "
+        "the task run-scheduled-pipelines runs the pipeline at each occurrence.",
+    )
     description: str | None = Field(default=None, max_length=2000)
     config: PipelineConfig = Field(default_factory=PipelineConfig)
     source_tables: list[str] = Field(
@@ -212,6 +217,13 @@ class PipelineCreate(RequestBody):
                 )
         return tables
 
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, schedule: str | None) -> str | None:
+        from .schedules import check
+
+        return check(schedule) if schedule is not None else None
+
 
 class PipelineRunCreate(RequestBody):
     """A run takes no parameters: it executes the pipeline as defined."""
@@ -228,6 +240,7 @@ class Pipeline(View):
     pipeline_type: str
     status: str
     schedule: str | None = None
+    next_run_at: str | None = None
     description: str | None = None
     config: dict[str, JsonValue]
     source_tables: list[str]
@@ -272,6 +285,8 @@ class PipelineRun(View):
     logs: str
     data_quality: list[DataQuality] = Field(default_factory=list)
     violations_opened: int = 0
+    trigger: Literal["manual", "schedule"] | None = None
+    scheduled_for: str | None = None
     started_at: str
     ended_at: str
     duration_ms: float

@@ -56,7 +56,8 @@ class Execution:
             self.lines.append("... further lines left out")
 
 
-def run_pipeline(tenant_id: str, pipeline_name: str) -> PipelineRun:
+def run_pipeline(tenant_id: str, pipeline_name: str, *, trigger: str = "manual", scheduled_for: str | None = None) -> PipelineRun:
+    """Execute the pipeline now (`trigger` manual: POST .../runs; schedule: its occurrence `scheduled_for`)."""
     pipeline = pipelines.load(tenant_id, pipeline_name)
     if pipeline.status == "paused":
         raise Conflict(f"pipeline {pipeline_name} is paused; set it active to run it", code="pipeline_paused")
@@ -65,7 +66,7 @@ def run_pipeline(tenant_id: str, pipeline_name: str) -> PipelineRun:
     run_id = new_id("prun")
     work = Execution(started)
     status = "completed"
-    work.log(f"run {run_id} of {pipeline.pipeline_type} pipeline {pipeline_name} started")
+    work.log(f"run {run_id} of {pipeline.pipeline_type} pipeline {pipeline_name} started ({trigger})")
     try:
         execute(tenant_id, pipeline, config, work)
         write_targets(tenant_id, pipeline, work, run_id)
@@ -88,6 +89,7 @@ def run_pipeline(tenant_id: str, pipeline_name: str) -> PipelineRun:
     )
     duration = round((time.perf_counter() - began) * 1000, 3)
     run = _run_item(tenant_id, pipeline, run_id, status, work, opened, measured_at, duration)
+    run.trigger, run.scheduled_for = trigger, scheduled_for
     writes.commit(
         [storage.Put(run, PipelineRunItem.pk.does_not_exist()), _pipeline_update(pipeline, run)], what="recording the run"
     )
@@ -394,6 +396,8 @@ def view(item: PipelineRunItem) -> PipelineRun:
         logs=item.logs,
         data_quality=item.data_quality or [],
         violations_opened=int(item.violations_opened or 0),
+        trigger=item.trigger,  # type: ignore[arg-type]
+        scheduled_for=item.scheduled_for,
         started_at=item.started_at,
         ended_at=item.ended_at,
         duration_ms=item.duration_ms,

@@ -8,13 +8,14 @@ from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
-from . import lifecycle, writes
+from . import lifecycle, schedules, writes
 from .data_schemas import Pipeline, PipelineCreate, PipelinePatch
 from .store import PipelineItem
 
 
 def create_pipeline(tenant_id: str, data: PipelineCreate) -> Pipeline:
-    now = clock.iso(clock.now())
+    moment = clock.now()
+    now = clock.iso(moment)
     key = keys.ml_pipeline(tenant_id, data.pipeline_name)
     item = PipelineItem(
         key.pk,
@@ -24,6 +25,7 @@ def create_pipeline(tenant_id: str, data: PipelineCreate) -> Pipeline:
         pipeline_type=data.pipeline_type,
         status="active",
         schedule=data.schedule,
+        next_run_at=schedules.first_run_at(data.schedule, moment),
         description=data.description,
         config=data.config.model_dump(mode="json"),
         source_tables=data.source_tables,
@@ -81,6 +83,7 @@ def view(item: PipelineItem) -> Pipeline:
         pipeline_type=item.pipeline_type,
         status=item.status,
         schedule=item.schedule,
+        next_run_at=item.next_run_at,
         description=item.description,
         config=item.config or {},
         source_tables=item.source_tables or [],

@@ -168,6 +168,7 @@ class PipelineItem(TableItem, discriminator="ml_pipeline"):
     pipeline_type = UnicodeAttribute()
     status = UnicodeAttribute()
     schedule = UnicodeAttribute(null=True)
+    next_run_at = UnicodeAttribute(null=True)  # the schedule's next occurrence (registry/schedules.py)
     description = UnicodeAttribute(null=True)
     config = JSONAttribute()
     source_tables = JSONAttribute()
@@ -195,6 +196,8 @@ class PipelineRunItem(TableItem, discriminator="ml_pipeline_run"):
     logs = UnicodeAttribute()
     data_quality = JSONAttribute(null=True)
     violations_opened = NumberAttribute(default=0)
+    trigger = UnicodeAttribute(null=True)  # manual (POST .../runs) or schedule; older runs have none
+    scheduled_for = UnicodeAttribute(null=True)
     started_at = UnicodeAttribute()
     ended_at = UnicodeAttribute()
     duration_ms = NumberAttribute()

@@ -1,7 +1,8 @@
 """The product's scheduled tasks. Each capability declares its task here; the function lives in the capability.
 
 Task names of API.md: aggregate-metrics, optimize-experiments, performance-report,
-poll-training-jobs, model-retraining (disabled by default), detect-drift.
+poll-training-jobs, model-retraining (disabled by default), detect-drift; and ours beside them:
+run-scheduled-pipelines (the registry's data pipelines on their cron schedules).
 """
 
 from __future__ import annotations
@@ -74,6 +75,17 @@ TASKS.append(
         "Retrain on the last 30 days (examples rated 4 stars or better): dataset, analysis of high- against low-rated "
         "sessions, a fine-tuning job when there are enough examples, new prompt variants in running experiments",
         enabled_by_default=False,
+    )
+)
+
+TASKS.append(
+    TaskSpec(
+        "run-scheduled-pipelines",
+        5,
+        "minutes",
+        "chalicelib.registry.schedules:run_scheduled_pipelines",
+        "Run each data pipeline whose cron schedule (UTC) has come, once per occurrence; a paused pipeline's "
+        "occurrences pass without a run",
     )
 )
 
