@@ -1,8 +1,11 @@
 """Two fixes that make moto's DynamoDB behave like DynamoDB under concurrency.
 
 1. moto serves requests on many threads but its backend has no lock, so two conditional
-   writes can both pass their check. Every backend call now runs under one lock: each
-   request is atomic, as a DynamoDB item write is.
+   writes can both pass their check. Every backend call now runs under one lock, and so does
+   each whole request with the writing of its answer: moto answers an UpdateItem's
+   `ReturnValues` from the live stored item after the backend call returned, so without it
+   two concurrent ADDs could both answer the later total (two callers, one sequence number).
+   Each request is atomic, as a DynamoDB item write is.
 2. moto's TransactWriteItems deep-copies every table it touches to roll back, which costs
    O(table) per transaction and, on rollback, restores the whole table, undoing other
    requests' writes. It now keeps an undo log of the items it touched.
@@ -33,7 +36,9 @@ def harden() -> None:
     if _state["patched"]:
         return
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
+    DynamoHandler.call_action = _locked(DynamoHandler.call_action, counts_write=False)  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     for name, member in list(vars(DynamoDBBackend).items()):
         if name.startswith("_") or not inspect.isfunction(member):
