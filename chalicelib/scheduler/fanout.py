@@ -10,7 +10,7 @@ from ..tenancy.store import iter_tenant_ids
 from .registry import get_task
 from .service import run_for_all_tenants, run_if_enabled
 
-# The queue `infra/` declares; the SQS-triggered function reads it.
+# The name Chalice's `on_sqs_message` needs; infra/template.yaml points the worker at the stack's own queue instead.
 TASK_QUEUE_NAME = "learnloop-scheduled-tasks"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from chalicelib.core.table import TableItem, table_schema
-from chalicelib.scheduler.fanout import TASK_QUEUE_NAME
+from chalicelib.scheduler.registry import all_tasks
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 
@@ -65,57 +65,58 @@ def test_the_table_created_locally_is_the_declared_one(aws: None) -> None:
     assert ttl["TimeToLiveStatus"] == "ENABLED"
 
 
-def test_the_task_queue_is_the_one_the_worker_subscribes_to() -> None:
-    resources = template()["Resources"]
-    assert resources["TaskQueue"]["Properties"]["QueueName"] == TASK_QUEUE_NAME
+def packaged(out: Path) -> dict[str, Any]:
+    """`chalice package --stage dev --merge-template infra/template.yaml`, as `make package` runs it, minus the pip
+    install of the dependencies (an empty deployment.zip): the SAM template exactly as it would be deployed."""
+    import os
+    import zipfile
+    from unittest import mock
+
+    from chalice.awsclient import TypedAWSClient
+    from chalice.cli.factory import CLIFactory
+    from chalice.deploy.packager import LambdaDeploymentPackager
+    from chalice.package import PackageOptions, create_app_packager
+
+    def no_dependencies(self: Any, project_dir: str, python_version: str) -> str:
+        path = out / "build" / "deployment.zip"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        zipfile.ZipFile(path, "w").close()
+        return str(path)
+
+    root = TEMPLATE.parents[1]
+    with mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": "us-east-1"}):
+        factory = CLIFactory(project_dir=str(root))
+        config = factory.create_config_obj(chalice_stage_name="dev")
+        options = PackageOptions(TypedAWSClient(factory.create_botocore_session()))
+        with mock.patch.object(LambdaDeploymentPackager, "create_deployment_package", no_dependencies):
+            packager = create_app_packager(config, options, "cloudformation", "yaml", merge_template=str(TEMPLATE))
+            packager.package_app(config, str(out / "dev"), "dev")
+    return yaml.safe_load((out / "dev" / "sam.yaml").read_text())  # type: ignore[no-any-return]
+
+
+def test_the_worker_subscribes_to_the_stacks_own_queue(tmp_path: Path) -> None:
+    resources = packaged(tmp_path)["Resources"]
+    assert "QueueName" not in resources["TaskQueue"]["Properties"]  # CloudFormation names it: stacks can share an account
+    worker = resources["ScheduledTaskWorker"]
+    assert worker["Type"] == "AWS::Serverless::Function"
+    assert worker["Properties"]["Handler"] == "chalicelib.jobs.schedules.run_queued_task"
+    event = worker["Properties"]["Events"]["ScheduledTaskWorkerSqsEventSource"]
+    assert (event["Type"], event["Properties"]["Queue"]) == ("SQS", {"Fn::Sub": "${TaskQueue.Arn}"})
     variables = template()["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["LEARNLOOP_TABLE_NAME"] == {"Ref": "Table"}
     assert variables["LEARNLOOP_TASK_QUEUE_URL"] == {"Ref": "TaskQueue"}
     assert "LEARNLOOP_ROOT_KEY" not in variables  # only its digest is deployed
-
-
-def test_the_merged_template_passes_cfn_lint(tmp_path: Path) -> None:
-    """Merge infra/ into the resources Chalice generates (as `chalice package --merge-template` does) and lint it."""
-    from cfnlint.api import lint_all
-    from chalice.package import TemplateDeepMerger
-
-    generated = {
-        "AWSTemplateFormatVersion": "2010-09-09",
-        "Transform": "AWS::Serverless-2016-10-31",
-        "Resources": {
-            "DefaultRole": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "AssumeRolePolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                        ],
-                    },
-                    "Policies": [],
-                },
-            },
-            "RestAPI": {
-                "Type": "AWS::Serverless::Api",
-                "Properties": {
-                    "StageName": "api",
-                    "DefinitionBody": {"swagger": "2.0", "info": {"title": "learnloop", "version": "1"}, "paths": {}},
-                },
-            },
-            "APIHandler": {
-                "Type": "AWS::Serverless::Function",
-                "Properties": {
-                    "Runtime": "python3.11",
-                    "Handler": "app.app",
-                    "CodeUri": "./deployment.zip",
-                    "Timeout": 60,
-                    "Role": {"Fn::GetAtt": ["DefaultRole", "Arn"]},
-                },
-            },
-        },
+    schedules = {
+        name: r["Properties"]["Events"]
+        for name, r in resources.items()
+        if r.get("Type") == "AWS::Serverless::Function" and name != "ScheduledTaskWorker" and name != "APIHandler"
     }
-    merged = TemplateDeepMerger().merge(template(), generated)
-    path = tmp_path / "sam.yaml"
-    path.write_text(yaml.safe_dump(merged))
-    problems = [m for m in lint_all(path.read_text()) if m.rule.id.startswith("E")]
+    assert len(schedules) == len(all_tasks()) and all(len(events) == 1 for events in schedules.values())
+
+
+def test_the_packaged_template_passes_cfn_lint(tmp_path: Path) -> None:
+    from cfnlint.api import lint_all
+
+    text = yaml.safe_dump(packaged(tmp_path))
+    problems = [m for m in lint_all(text) if m.rule.id.startswith("E")]
     assert problems == [], "\n".join(str(m) for m in problems)
