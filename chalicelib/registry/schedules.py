@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..core import clock, keys, storage
-from ..core.errors import Conflict, NotFound
+from ..core.errors import LearnloopError
 from ..core.table import TableItem
 from .store import PipelineItem
 
@@ -46,10 +46,13 @@ def check(expression: str) -> str:
 
 
 def next_after(expression: str, moment: datetime) -> datetime:
-    """The first occurrence strictly after `moment`."""
-    from cronsim import CronSim
+    """The first occurrence strictly after `moment` (ValueError for what cron cannot read)."""
+    from cronsim import CronSim, CronSimError
 
-    return next(CronSim(ALIASES.get(expression.lower(), expression), moment.replace(second=0, microsecond=0)))
+    try:
+        return next(CronSim(ALIASES.get(expression.lower(), expression), moment.replace(second=0, microsecond=0)))
+    except CronSimError as exc:
+        raise ValueError(f"{expression!r} is not a cron expression ({exc})") from None
 
 
 def first_run_at(expression: str | None, created: datetime) -> str | None:
@@ -61,13 +64,18 @@ def run_scheduled_pipelines(tenant_id: str) -> dict[str, Any]:
     from . import pipeline_runs
 
     now = clock.now()
-    result: dict[str, Any] = {"scheduled_pipelines": 0, "due": 0, "runs": [], "passed_paused": []}
+    result: dict[str, Any] = {"scheduled_pipelines": 0, "due": 0, "runs": [], "passed_paused": [], "unreadable_schedules": []}
     for pipeline in PipelineItem.query(keys.ml_pipelines(tenant_id), TableItem.sk.startswith(keys.ml_pipeline_prefix())):
         if not pipeline.schedule:
             continue
         result["scheduled_pipelines"] += 1
-        due = pipeline.next_run_at or clock.iso(next_after(pipeline.schedule, clock.parse_iso(pipeline.created_at)))
-        if due > clock.iso(now) or not _claim(pipeline, due, clock.iso(next_after(pipeline.schedule, now))):
+        try:  # a schedule stored before schedules were checked may not be cron: say so, run the others
+            due = pipeline.next_run_at or clock.iso(next_after(pipeline.schedule, clock.parse_iso(pipeline.created_at)))
+            following = clock.iso(next_after(pipeline.schedule, now))
+        except ValueError:
+            result["unreadable_schedules"].append(pipeline.pipeline_name)
+            continue
+        if due > clock.iso(now) or not _claim(pipeline, due, following):
             continue
         result["due"] += 1
         if pipeline.status == "paused":
@@ -75,7 +83,7 @@ def run_scheduled_pipelines(tenant_id: str) -> dict[str, Any]:
             continue
         try:
             run = pipeline_runs.run_pipeline(tenant_id, pipeline.pipeline_name, trigger="schedule", scheduled_for=due)
-        except (Conflict, NotFound) as exc:  # paused or deleted since it was read
+        except LearnloopError as exc:  # paused since it was read, or its run could not be recorded
             result["runs"].append({"pipeline_name": pipeline.pipeline_name, "scheduled_for": due, "skipped": exc.message})
             continue
         result["runs"].append(

@@ -6,8 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.core import clock
+from chalicelib.core import clock, keys
 from chalicelib.registry import schedules
+from chalicelib.registry.store import PipelineItem
 from tests.conftest import Api, Tenant
 
 CREATED = datetime(2026, 5, 20, 1, 10, 30, tzinfo=UTC)
@@ -90,6 +91,17 @@ def test_a_paused_pipelines_occurrences_pass_without_a_run(api: Api, tenant: Ten
     resumed = tick(api, tenant, datetime(2026, 5, 20, 3, 0, tzinfo=UTC))
     assert resumed["runs"][0]["scheduled_for"] == "2026-05-20T03:00:00.000Z"
     assert [r["trigger"] for r in runs_of(api, tenant, "nightly-sessions")] == ["schedule"]
+
+
+def test_a_stored_schedule_cron_cannot_read_is_reported_and_the_others_run(api: Api, tenant: Tenant) -> None:
+    with clock.frozen(CREATED):
+        for name in ("legacy", "nightly-sessions"):
+            assert api.post("/v1/registry/pipelines", {**NIGHTLY, "pipeline_name": name}, key=tenant.admin).status == 201
+    legacy = PipelineItem.get(*keys.ml_pipeline(tenant.id, "legacy"))  # as stored before schedules were checked
+    legacy.update(actions=[PipelineItem.schedule.set("daily"), PipelineItem.next_run_at.remove()])
+    result = tick(api, tenant, datetime(2026, 5, 20, 2, 1, tzinfo=UTC))
+    assert result["unreadable_schedules"] == ["legacy"]
+    assert [r["pipeline_name"] for r in result["runs"]] == ["nightly-sessions"]
 
 
 def test_concurrent_ticks_run_an_occurrence_once(api: Api, tenant: Tenant) -> None:
