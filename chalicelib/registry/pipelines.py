@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..core import clock, keys, pagination, storage
 from ..core.errors import Conflict, NotFound
 from ..core.ids import new_id
@@ -53,6 +55,11 @@ def list_pipelines(tenant_id: str, query: ListQuery) -> Page[Pipeline]:
     )
     cursor = pagination.encode(tenant_id, "pipelines", {"k": last}) if last else None
     return Page[Pipeline](items=[view(item) for item in found], next_cursor=cursor)
+
+
+def iter_pipelines(tenant_id: str) -> Iterator[PipelineItem]:
+    """Every pipeline of the tenant, by name."""
+    return PipelineItem.query(keys.ml_pipelines(tenant_id), TableItem.sk.startswith(keys.ml_pipeline_prefix()))
 
 
 def patch_pipeline(tenant_id: str, pipeline_name: str, data: PipelinePatch) -> Pipeline:

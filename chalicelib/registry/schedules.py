@@ -13,9 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..core import clock, keys, storage
+from ..core import clock, storage
 from ..core.errors import LearnloopError
-from ..core.table import TableItem
 from .store import PipelineItem
 
 # The nicknames cron users write, as the five fields cronsim reads.
@@ -61,21 +60,22 @@ def first_run_at(expression: str | None, created: datetime) -> str | None:
 
 def run_scheduled_pipelines(tenant_id: str) -> dict[str, Any]:
     """The scheduled task: run every pipeline of the tenant whose next occurrence has come, once."""
-    from . import pipeline_runs
+    from . import pipeline_runs, pipelines
 
     now = clock.now()
+    now_iso = clock.iso(now)
     result: dict[str, Any] = {"scheduled_pipelines": 0, "due": 0, "runs": [], "passed_paused": [], "unreadable_schedules": []}
-    for pipeline in PipelineItem.query(keys.ml_pipelines(tenant_id), TableItem.sk.startswith(keys.ml_pipeline_prefix())):
+    for pipeline in pipelines.iter_pipelines(tenant_id):
         if not pipeline.schedule:
             continue
         result["scheduled_pipelines"] += 1
         try:  # a schedule stored before schedules were checked may not be cron: say so, run the others
-            due = pipeline.next_run_at or clock.iso(next_after(pipeline.schedule, clock.parse_iso(pipeline.created_at)))
+            due = pipeline.next_run_at or first_run_at(pipeline.schedule, clock.parse_iso(pipeline.created_at))
             following = clock.iso(next_after(pipeline.schedule, now))
         except ValueError:
             result["unreadable_schedules"].append(pipeline.pipeline_name)
             continue
-        if due > clock.iso(now) or not _claim(pipeline, due, following):
+        if due is None or due > now_iso or not _claim(pipeline, due, following):
             continue
         result["due"] += 1
         if pipeline.status == "paused":
