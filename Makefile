@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt co
 STAGE ?= prod
 PYTEST_WORKERS ?= 2
 
-.PHONY: install browser run test lint unit api e2e bench screenshot package clean
+.PHONY: install browser run test lint unit api e2e fuzz bench screenshot package clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ unit api: install
 
 e2e: install browser
 	$(BIN)/python -m pytest -q tests/$@
+
+# Schema-driven fuzzing of every operation with a larger budget than make test's (FUZZ_EXAMPLES per operation).
+FUZZ_EXAMPLES ?= 150
+fuzz: install
+	LEARNLOOP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:randomly tests/e2e/test_fuzz_api.py
 
 # Rewrite docs/dashboard.png: the browser test records three weeks of demo data and photographs the dashboard.
 screenshot: install browser

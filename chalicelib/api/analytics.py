@@ -61,6 +61,7 @@ def get_model_periods(call: Call[None, ModelsQuery]) -> dict[str, Any]:
     role=Role.READ,
     query=ExportQuery,
     response=ExportLink,
+    media=("text/csv", "application/x-ndjson"),
     summary="Sessions with their feedback as CSV or JSONL; a large export answers a link to it in S3",
     tag="analytics",
 )
@@ -111,7 +112,7 @@ def get_latest_report(call: Call[None, None]) -> dict[str, Any]:
     tag="analytics",
 )
 def get_user_preferences(call: Call[None, PreferencesQuery]) -> dict[str, Any]:
-    return service.user_preferences(call.tenant, call.params["user_id"], call.query.category_key)
+    return service.user_preferences(call.tenant, call.params["user_id"], call.query)
 
 
 @route(

@@ -30,7 +30,15 @@ def _read(name: str) -> str:
     return (BUNDLE / name).read_text(encoding="utf-8")
 
 
-@route(dashboard, "GET", "/dashboard", role=None, summary="The analytics dashboard (HTML; it asks for a key)", tag="dashboard")
+@route(
+    dashboard,
+    "GET",
+    "/dashboard",
+    role=None,
+    response="text/html",
+    summary="The analytics dashboard (HTML; it asks for a key)",
+    tag="dashboard",
+)
 def get_dashboard(call: Call[None, None]) -> Reply:
     return Reply(_read("index.html"), 200, {"Content-Type": "text/html; charset=utf-8", **SECURITY})
 
@@ -40,6 +48,8 @@ def get_dashboard(call: Call[None, None]) -> Reply:
     "GET",
     "/dashboard/{asset}",
     role=None,
+    response="text/javascript",
+    media=("text/css",),
     summary="The dashboard's script and style sheet",
     tag="dashboard",
     statuses=(404,),

@@ -22,13 +22,13 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from ..core import clock, idempotency
-from ..core.errors import BadRequest, PayloadTooLarge, ValidationFailed
+from ..core.errors import PayloadTooLarge, ValidationFailed
 from ..core.ids import new_id
 from ..core.settings import get_settings
 from ..tenancy.auth import Caller, authenticate
 from ..tenancy.ratelimit import admit
 from ..tenancy.schemas import Role
-from . import errors
+from . import bodies, errors
 
 B = TypeVar("B")
 Q = TypeVar("Q")
@@ -49,6 +49,8 @@ class RouteSpec:
     statuses: tuple[int, ...] = ()
     # Dotted paths of answer fields that hold secrets: never stored for idempotent replays.
     secrets: tuple[str, ...] = ()
+    # Media types the success answer may also come in (text/csv beside a JSON link, say), for the OpenAPI document.
+    media: tuple[str, ...] = ()
 
 
 ROUTES: list[RouteSpec] = []
@@ -109,9 +111,12 @@ def route(
     tag: str = "",
     statuses: tuple[int, ...] = (),
     secrets: tuple[str, ...] = (),
+    media: tuple[str, ...] = (),
 ) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
-        spec = RouteSpec(method, path, handler.__name__, role, body, query, status, response, summary, tag, statuses, secrets)
+        spec = RouteSpec(
+            method, path, handler.__name__, role, body, query, status, response, summary, tag, statuses, secrets, media
+        )
         if any(other.name == spec.name for other in ROUTES):
             raise ValueError(f"two routes are named {spec.name}: handler names are the OpenAPI operation ids")
         ROUTES.append(spec)
@@ -181,12 +186,7 @@ def _parse_body(spec: RouteSpec, raw: bytes) -> tuple[Any, Any]:
     if spec.body is None:
         return None, None
     text = raw.decode("utf-8", errors="replace").strip() or "{}"
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    if not isinstance(payload, dict):
-        raise ValidationFailed.field("body", "must be a JSON object", "model_type")
+    payload = bodies.load_object(text)
     try:
         return spec.body.model_validate_json(text), payload
     except ValidationError as exc:

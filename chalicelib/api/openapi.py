@@ -96,6 +96,8 @@ def document() -> dict[str, Any]:
             success["content"] = {spec.response: {"schema": {"type": "string"}}}
         elif spec.status != 204:
             success["content"] = {"application/json": {"schema": {"type": "object"}}}
+        for media in spec.media:
+            success.setdefault("content", {})[media] = {"schema": {"type": "string"}}
         responses[str(spec.status)] = success
         for extra in spec.statuses:
             if extra < 400:
@@ -103,6 +105,9 @@ def document() -> dict[str, Any]:
         errors = {400, 413, 422} if spec.body is not None else set()
         errors |= {422} if spec.query is not None else set()
         errors |= {401, 403, 429, 503} if spec.role is not None else set()
+        # A POST may reuse an Idempotency-Key with another body; path parameters may name nothing or be malformed.
+        errors |= {409} if spec.method == "POST" else set()
+        errors |= {404, 422} if "{" in spec.path else set()
         errors |= {code for code in spec.statuses if code >= 400}
         for code in sorted(errors):
             responses[str(code)] = {
