@@ -45,7 +45,7 @@ e2e: install browser
 # Schema-driven fuzzing of every operation with a larger budget than make test's (FUZZ_EXAMPLES per operation).
 FUZZ_EXAMPLES ?= 150
 fuzz: install
-	LEARNLOOP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:randomly tests/e2e/test_fuzz_api.py
+	LEARNLOOP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/e2e/test_fuzz_api.py
 
 # Rewrite docs/dashboard.png: the browser test records three weeks of demo data and photographs the dashboard.
 screenshot: install browser
