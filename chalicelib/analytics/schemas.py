@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from ..core import clock
-from ..core.schemas import QueryParams, RequestBody, Slug, View
+from ..core.schemas import ListQuery, QueryParams, RequestBody, Slug, View
 
 PeriodType = Literal["daily", "weekly", "monthly", "all_time"]
 MAX_DAYS = 366
@@ -62,12 +62,10 @@ class SummaryQuery(DayRange):
         return self
 
 
-class ModelsQuery(DayRange):
+class ModelsQuery(DayRange, ListQuery):
     period: PeriodType = "daily"
     category_key: Slug | None = None
     model_id: str | None = Field(default=None, max_length=200)
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = None
 
     def range(self) -> tuple[str, str]:
         return self.bounds(default_days=SPANS[self.period][1] or 30)
@@ -92,7 +90,7 @@ class ExportQuery(DayRange):
         return self
 
 
-class PreferencesQuery(QueryParams):
+class PreferencesQuery(ListQuery):
     category_key: Slug | None = None
 
 

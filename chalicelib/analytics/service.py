@@ -9,7 +9,7 @@ from typing import Any
 from ..core import pagination
 from . import export as exporting
 from . import figures, preferences, rollups, summary
-from .schemas import ExportQuery, ModelsQuery, SummaryQuery
+from .schemas import ExportQuery, ModelsQuery, PreferencesQuery, SummaryQuery
 
 
 def get_summary(tenant_id: str, query: SummaryQuery) -> dict[str, Any]:
@@ -54,5 +54,14 @@ def run_export(tenant_id: str, query: ExportQuery) -> exporting.Export:
     return exporting.export(tenant_id, first, last, query.format)
 
 
-def user_preferences(tenant_id: str, user_id: str, category_key: str | None) -> dict[str, Any]:
-    return {"items": preferences.of_user(tenant_id, user_id, category_key), "next_cursor": None}
+def user_preferences(tenant_id: str, user_id: str, query: PreferencesQuery) -> dict[str, Any]:
+    """One user's preferences by task, best first, a page at a time."""
+    found, cursor = pagination.in_order(
+        tenant_id,
+        f"preferences:{user_id}",
+        preferences.of_user(tenant_id, user_id, query.category_key),
+        query.limit,
+        query.cursor,
+        lambda p: f"{p['category_key']}/{p['model_id']}",
+    )
+    return {"items": found, "next_cursor": cursor}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..core.schemas import Page
+from ..core.schemas import ListQuery, Page
 from ..customers import service as customers
 from ..customers.schemas import Customer, CustomerPut
 from ..domain_catalog import service as domain
@@ -38,12 +38,13 @@ def put_catalog_item(call: Call[CatalogItemPut, None]) -> Reply:
     "GET",
     "/v1/catalog/{kind}",
     role=Role.READ,
+    query=ListQuery,
     response=Page[CatalogItem],
     summary="The items of a kind, most used first",
     tag="domain catalog",
 )
-def list_catalog_items(call: Call[None, None]) -> Page[CatalogItem]:
-    return domain.list_items(call.tenant, call.params["kind"])
+def list_catalog_items(call: Call[None, ListQuery]) -> Page[CatalogItem]:
+    return domain.list_items(call.tenant, call.params["kind"], call.query)
 
 
 @route(
@@ -65,12 +66,13 @@ def get_catalog_item(call: Call[None, None]) -> CatalogItem:
     "GET",
     "/v1/catalog-templates/{kind}",
     role=Role.READ,
+    query=ListQuery,
     response=Page[CatalogItem],
     summary="Default items a tenant may install (seed 000's style templates)",
     tag="domain catalog",
 )
-def list_catalog_templates(call: Call[None, None]) -> Page[CatalogItem]:
-    return domain.templates(call.params["kind"])
+def list_catalog_templates(call: Call[None, ListQuery]) -> Page[CatalogItem]:
+    return domain.templates(call.tenant, call.params["kind"], call.query)
 
 
 @route(

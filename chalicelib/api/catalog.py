@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from ..catalog import service
 from ..catalog.schemas import Mapping, MappingPut, Model, ModelPut, ModelQuery, Task, TaskPut
-from ..core.schemas import Page
+from ..core.schemas import ListQuery, Page
 from ..routing import service as routing
 from ..routing.schemas import RouteAnswer, RouteBody
 from ..tenancy.schemas import Role
@@ -82,9 +82,18 @@ def put_task_category(call: Call[TaskPut, None]) -> Reply:
     return Reply(task, 201 if created else 200)
 
 
-@route(catalog, "GET", "/v1/tasks", role=Role.READ, response=Page[Task], summary="The task categories", tag="catalog")
-def list_task_categories(call: Call[None, None]) -> Page[Task]:
-    return service.list_tasks(call.tenant)
+@route(
+    catalog,
+    "GET",
+    "/v1/tasks",
+    role=Role.READ,
+    query=ListQuery,
+    response=Page[Task],
+    summary="The task categories",
+    tag="catalog",
+)
+def list_task_categories(call: Call[None, ListQuery]) -> Page[Task]:
+    return service.list_tasks(call.tenant, call.query)
 
 
 @route(
@@ -108,13 +117,14 @@ def put_mapping(call: Call[MappingPut, None]) -> Reply:
     "GET",
     "/v1/tasks/{category_key}/models",
     role=Role.READ,
+    query=ListQuery,
     response=Page[Mapping],
     summary="The task's model mappings with their live stats",
     tag="catalog",
     statuses=(404,),
 )
-def list_mappings(call: Call[None, None]) -> Page[Mapping]:
-    return service.list_mappings(call.tenant, call.params["category_key"])
+def list_mappings(call: Call[None, ListQuery]) -> Page[Mapping]:
+    return service.list_mappings(call.tenant, call.params["category_key"], call.query)
 
 
 @route(

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from .. import __version__
+from ..core.schemas import ListQuery
 
 _ERRORS = {
     400: "Malformed JSON",
@@ -66,6 +67,9 @@ def document() -> dict[str, Any]:
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"{(\w+)}", spec.path)
         ]
+        if spec.query is not None and issubclass(spec.query, ListQuery):
+            # A list: `{items, next_cursor}`, paged by `limit` and `cursor` (clients and tests find lists by this mark).
+            operation["x-learnloop-list"] = True
         if spec.query is not None:
             query_schema = spec.query.model_json_schema(by_alias=True)
             required = set(query_schema.get("required", []))

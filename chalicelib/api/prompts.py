@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..core.schemas import Page
+from ..core.schemas import ListQuery, Page
 from ..prompts import service
 from ..prompts.schemas import Prompt, PromptPut, PromptQuery, Rendered, RenderRequest
 from ..tenancy.schemas import Role
@@ -29,10 +29,17 @@ def put_prompt(call: Call[PromptPut, None]) -> Prompt:
 
 
 @route(
-    prompts, "GET", "/v1/prompts", role=Role.READ, response=Page[Prompt], summary="Every template, latest versions", tag="prompts"
+    prompts,
+    "GET",
+    "/v1/prompts",
+    role=Role.READ,
+    query=ListQuery,
+    response=Page[Prompt],
+    summary="Every template, latest versions, by name",
+    tag="prompts",
 )
-def list_prompts(call: Call[None, None]) -> Page[Prompt]:
-    return service.list_prompts(call.tenant)
+def list_prompts(call: Call[None, ListQuery]) -> Page[Prompt]:
+    return service.list_prompts(call.tenant, call.query)
 
 
 @route(

@@ -232,13 +232,14 @@ def put_feature_importance(call: Call[FeatureImportanceSet, None]) -> FeatureImp
     "GET",
     f"{VERSION}/feature-importance",
     role=Role.READ,
+    query=ListQuery,
     response=Page[FeatureImportance],
     summary="Feature importance of every method, ranked",
     tag=TAG,
     statuses=(404,),
 )
-def list_feature_importance(call: Call[None, None]) -> Page[FeatureImportance]:
-    return importance.list_importance(call.tenant, call.params["name"], call.params["version"])
+def list_feature_importance(call: Call[None, ListQuery]) -> Page[FeatureImportance]:
+    return importance.list_importance(call.tenant, call.params["name"], call.params["version"], call.query)
 
 
 # --- drift -----------------------------------------------------------------------------------------------
@@ -265,10 +266,11 @@ def set_drift_baseline(call: Call[BaselineCreate, None]) -> Baseline:
     "GET",
     f"{VERSION}/drift",
     role=Role.READ,
+    query=ListQuery,
     response=Page[DriftReport],
     summary="The latest drift report of each feature and test",
     tag=TAG,
     statuses=(404,),
 )
-def get_model_drift(call: Call[None, None]) -> Page[DriftReport]:
-    return monitoring.latest(call.tenant, call.params["name"], call.params["version"])
+def get_model_drift(call: Call[None, ListQuery]) -> Page[DriftReport]:
+    return monitoring.latest(call.tenant, call.params["name"], call.params["version"], call.query)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..core.schemas import Page
+from ..core.schemas import ListQuery, Page
 from ..scheduler import service
 from ..scheduler.schemas import Task, TaskRun, TaskUpdate
 from ..tenancy.schemas import Role
@@ -18,12 +18,13 @@ scheduler = Blueprint(__name__)
     "GET",
     "/v1/scheduler/tasks",
     role=Role.ADMIN,
+    query=ListQuery,
     response=Page[Task],
     summary="Every task with its schedule and this tenant's state",
     tag="scheduler",
 )
-def list_tasks(call: Call[None, None]) -> Page[Task]:
-    return service.list_tasks(call.tenant)
+def list_tasks(call: Call[None, ListQuery]) -> Page[Task]:
+    return service.list_tasks(call.tenant, call.query)
 
 
 @route(

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, JsonValue, StringConstraints, model_validator
 
-from ..core.schemas import Name, QueryParams, RequestBody, View
+from ..core.schemas import ListQuery, Name, RequestBody, View
 
 Capability = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
 Provider = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{0,39}$")]
@@ -65,7 +65,7 @@ class Model(View):
     deprecated_at: str | None = None
 
 
-class ModelQuery(QueryParams):
+class ModelQuery(ListQuery):
     capability: Capability | None = None
     provider: Provider | None = None
     active: bool | None = None

@@ -8,9 +8,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core import clock, keys, storage
+from ..core import clock, keys, pagination, storage
 from ..core.errors import NotFound, ValidationFailed
-from ..core.schemas import Page
+from ..core.schemas import ListQuery, Page
 from ..core.settings import get_settings
 from ..core.table import TableItem
 from . import stats
@@ -106,7 +106,8 @@ def list_models(tenant_id: str, query: ModelQuery) -> Page[Model]:
         and (query.capability is None or query.capability in item.spec.get("capabilities", []))
     ]
     items.sort(key=lambda m: (m.provider, m.model_id))
-    return Page[Model](items=items)
+    found, cursor = pagination.in_order(tenant_id, "models", items, query.limit, query.cursor, lambda m: m.model_id)
+    return Page[Model](items=found, next_cursor=cursor)
 
 
 def get_model(tenant_id: str, model_id: str) -> Model:
@@ -156,9 +157,11 @@ def deprecate_model(tenant_id: str, model_id: str) -> None:
 # --- task categories ---------------------------------------------------------------------------
 
 
-def list_tasks(tenant_id: str) -> Page[Task]:
+def list_tasks(tenant_id: str, query: ListQuery) -> Page[Task]:
     categories = load(tenant_id, fresh=True).categories.values()
-    return Page[Task](items=sorted((_task_view(item) for item in categories), key=lambda t: t.category_key))
+    items = sorted((_task_view(item) for item in categories), key=lambda t: t.category_key)
+    found, cursor = pagination.in_order(tenant_id, "tasks", items, query.limit, query.cursor, lambda t: t.category_key)
+    return Page[Task](items=found, next_cursor=cursor)
 
 
 def get_task(tenant_id: str, category_key: str) -> Task:
@@ -206,7 +209,7 @@ def put_mapping(tenant_id: str, category_key: str, model_id: str, body: MappingP
     return _mapping_view(item, evidence, derived), existing is None
 
 
-def list_mappings(tenant_id: str, category_key: str) -> Page[Mapping]:
+def list_mappings(tenant_id: str, category_key: str, query: ListQuery) -> Page[Mapping]:
     catalog = load(tenant_id, fresh=True)
     if category_key not in catalog.categories:
         raise NotFound(f"no task category {category_key}")
@@ -217,7 +220,9 @@ def list_mappings(tenant_id: str, category_key: str) -> Page[Mapping]:
         if category == category_key
     ]
     items.sort(key=lambda m: (-m.suitability_score, m.model_id))
-    return Page[Mapping](items=items)
+    listing = f"mappings:{category_key}"
+    found, cursor = pagination.in_order(tenant_id, listing, items, query.limit, query.cursor, lambda m: m.model_id)
+    return Page[Mapping](items=found, next_cursor=cursor)
 
 
 # --- items and views ---------------------------------------------------------------------------

@@ -221,6 +221,10 @@ def prompt_head(tenant_id: str, name: str) -> Key:
     return Key(catalog_partition(tenant_id), f"PROMPT#{name}")
 
 
+def prompt_head_prefix() -> str:
+    return "PROMPT#"
+
+
 def prompt_version(tenant_id: str, name: str, version: int) -> Key:
     return Key(f"{_tenant(tenant_id)}#PROMPT#{name}", f"VERSION#{version:06d}")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..core import clock, counters, keys, storage
+from ..core import clock, counters, keys, pagination, storage
 from ..core.errors import NotFound, ValidationFailed
-from ..core.schemas import Page
+from ..core.schemas import ListQuery, Page
 from ..sessions.events import SessionFacts
 from .defaults import TEMPLATES
 from .schemas import CatalogItem, CatalogItemPut, Installed, ItemId, Kind
@@ -38,11 +38,19 @@ def put_item(tenant_id: str, kind: str, item_id: str, body: CatalogItemPut) -> t
     return _view(item, _uses(tenant_id, kind).get(item_id, 0)), existing is None
 
 
-def list_items(tenant_id: str, kind: str) -> Page[CatalogItem]:
+def list_items(tenant_id: str, kind: str, query: ListQuery) -> Page[CatalogItem]:
+    """The items of a kind, most used first: the order counts give, so the page is cut in memory."""
+    found, cursor = pagination.in_order(
+        tenant_id, f"catalog:{kind}", _all_items(tenant_id, kind), query.limit, query.cursor, lambda i: i.id
+    )
+    return Page[CatalogItem](items=found, next_cursor=cursor)
+
+
+def _all_items(tenant_id: str, kind: str) -> list[CatalogItem]:
     _check(kind)
     uses = _uses(tenant_id, kind)
     items = [_view(item, uses.get(item.item_id, 0)) for item in DomainItem.query(keys.domain_kind(tenant_id, kind))]
-    return Page[CatalogItem](items=sorted(items, key=lambda i: (-i.usage_count, i.name.lower())))
+    return sorted(items, key=lambda i: (-i.usage_count, i.name.lower(), i.id))
 
 
 def get_item(tenant_id: str, kind: str, item_id: str) -> CatalogItem:
@@ -53,25 +61,25 @@ def get_item(tenant_id: str, kind: str, item_id: str) -> CatalogItem:
     return _view(item, _uses(tenant_id, kind).get(item_id, 0))
 
 
-def templates(kind: str) -> Page[CatalogItem]:
+def templates(tenant_id: str, kind: str, query: ListQuery) -> Page[CatalogItem]:
     """The defaults a tenant may install (seed 000's five style templates for `styles`)."""
     _check(kind)
     epoch = "2024-06-22T00:00:00.000Z"
-    return Page[CatalogItem](
-        items=[
-            CatalogItem(
-                id=t["id"],
-                kind=kind,
-                name=t["name"],
-                attributes=t["attributes"],
-                is_active=True,
-                usage_count=0,
-                created_at=epoch,
-                updated_at=epoch,
-            )
-            for t in TEMPLATES.get(kind, [])
-        ]
-    )
+    items = [
+        CatalogItem(
+            id=t["id"],
+            kind=kind,
+            name=t["name"],
+            attributes=t["attributes"],
+            is_active=True,
+            usage_count=0,
+            created_at=epoch,
+            updated_at=epoch,
+        )
+        for t in TEMPLATES.get(kind, [])
+    ]
+    found, cursor = pagination.in_order(tenant_id, f"catalog-templates:{kind}", items, query.limit, query.cursor, lambda i: i.id)
+    return Page[CatalogItem](items=found, next_cursor=cursor)
 
 
 def install_templates(tenant_id: str, kind: str) -> Installed:
@@ -99,7 +107,7 @@ def install_templates(tenant_id: str, kind: str) -> Installed:
             installed += 1
         except storage.ConditionFailed:
             pass
-    return Installed(kind=kind, installed=installed, items=list_items(tenant_id, kind).items)
+    return Installed(kind=kind, installed=installed, items=_all_items(tenant_id, kind))
 
 
 def session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storage.Op]:

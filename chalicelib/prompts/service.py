@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..core import clock, keys, storage
+from ..core import clock, keys, pagination, storage
 from ..core.errors import NotFound
-from ..core.schemas import Page
+from ..core.query import page
+from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
 from . import templates
 from .schemas import Prompt, PromptPut, Rendered
@@ -51,8 +52,16 @@ def put_prompt(tenant_id: str, name: str, body: PromptPut) -> Prompt:
     return _view(storage.retrying(attempt, what="saving the prompt"))
 
 
-def list_prompts(tenant_id: str) -> Page[Prompt]:
-    heads = TableItem.query(keys.catalog_partition(tenant_id), TableItem.sk.startswith("PROMPT#"))
+def list_prompts(tenant_id: str, query: ListQuery) -> Page[Prompt]:
+    """The latest version of each template, by name: the heads' keys sort by name, so one paged Query."""
+    after = pagination.decode(tenant_id, "prompts", query.cursor).get("k") if query.cursor else None
+    heads, last = page(
+        PromptHead,
+        keys.catalog_partition(tenant_id),
+        limit=query.limit,
+        after=after,
+        range_condition=TableItem.sk.startswith(keys.prompt_head_prefix()),
+    )
     items = [
         Prompt(
             id=h.name,
@@ -65,9 +74,9 @@ def list_prompts(tenant_id: str) -> Page[Prompt]:
             created_at=h.updated_at,
         )
         for h in heads
-        if isinstance(h, PromptHead)
     ]
-    return Page[Prompt](items=sorted(items, key=lambda p: p.name))
+    cursor = pagination.encode(tenant_id, "prompts", {"k": last}) if last else None
+    return Page[Prompt](items=items, next_cursor=cursor)
 
 
 def get_prompt(tenant_id: str, name: str, version: int | None = None) -> Prompt:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..core import clock, keys, storage
+from ..core import clock, keys, pagination, storage
 from ..core.ids import new_id
-from ..core.query import all_items
-from ..core.schemas import Page
+from ..core.query import page
+from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
 from . import models, writes
 from .schemas import FeatureImportance, FeatureImportanceSet, RankedFeature
@@ -43,14 +43,20 @@ def set_importance(tenant_id: str, model_name: str, model_version: str, data: Fe
     return view(item)
 
 
-def list_importance(tenant_id: str, model_name: str, model_version: str) -> Page[FeatureImportance]:
-    models.load(tenant_id, model_name, model_version)
-    found = all_items(
+def list_importance(tenant_id: str, model_name: str, model_version: str, query: ListQuery) -> Page[FeatureImportance]:
+    """Each method's ranking, by method."""
+    model = models.load(tenant_id, model_name, model_version)
+    listing = f"importance:{model.id}"
+    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
+    found, last = page(
         ImportanceItem,
         keys.ml_model_partition(tenant_id, model_name),
-        TableItem.sk.startswith(keys.ml_importance_prefix(model_version)),
+        limit=query.limit,
+        after=state.get("k"),
+        range_condition=TableItem.sk.startswith(keys.ml_importance_prefix(model_version)),
     )
-    return Page[FeatureImportance](items=[view(item) for item in found])
+    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    return Page[FeatureImportance](items=[view(item) for item in found], next_cursor=cursor)
 
 
 def view(item: ImportanceItem) -> FeatureImportance:

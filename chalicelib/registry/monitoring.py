@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..core import clock, keys, storage
+from ..core import clock, keys, pagination, storage
 from ..core.ids import new_id
-from ..core.query import all_items
-from ..core.schemas import Page
+from ..core.query import page
+from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
 from ..governance import checks
 from ..governance.store import PolicyItem
@@ -113,13 +113,20 @@ def current_start(found: list[BaselineItem], now: datetime) -> datetime:
     return max([start, *ends])
 
 
-def latest(tenant_id: str, model_name: str, model_version: str) -> Page[DriftReport]:
-    """The latest report of each (feature, test) of a version."""
+def latest(tenant_id: str, model_name: str, model_version: str, query: ListQuery) -> Page[DriftReport]:
+    """The latest report of each (feature, test) of a version, in key order."""
     model = models.load(tenant_id, model_name, model_version)
-    found = all_items(
-        DriftItem, keys.ml_version_partition(tenant_id, model.id), TableItem.sk.startswith(keys.ml_drift_latest_prefix())
+    listing = f"drift:{model.id}"
+    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
+    found, last = page(
+        DriftItem,
+        keys.ml_version_partition(tenant_id, model.id),
+        limit=query.limit,
+        after=state.get("k"),
+        range_condition=TableItem.sk.startswith(keys.ml_drift_latest_prefix()),
     )
-    return Page[DriftReport](items=[view(item) for item in found])
+    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    return Page[DriftReport](items=[view(item) for item in found], next_cursor=cursor)
 
 
 def _current(baseline: BaselineItem, recent: Sequence[PredictionItem]) -> list[Any]:

@@ -14,7 +14,7 @@ from datetime import date
 from itertools import pairwise
 from urllib.parse import unquote
 
-from ..core import clock, counters, keys
+from ..core import clock, counters, keys, pagination
 from ..governance import checks
 from ..governance.store import PolicyItem
 from . import metrics, models
@@ -177,6 +177,29 @@ def performance(tenant_id: str, model_name: str, model_version: str, query: Perf
                 trend=trends,
             )
         )
+    every_row = [
+        PerformanceRow(
+            metric_type=name,
+            metric_value=window.metrics[name],
+            time_window=kind,
+            window_start=window.window_start,
+            window_end=window.window_end,
+            samples=window.samples,
+            comparison_value=window.comparison[name],
+            trend=window.trend[name],
+        )
+        for window in windows
+        for name in names
+    ]
+    # The windows and series are the report; its rows (seed 002's metric rows) are the list, paged.
+    rows, cursor = pagination.in_order(
+        tenant_id,
+        f"performance:{model.id}:{kind}",
+        every_row,
+        query.limit,
+        query.cursor,
+        lambda r: f"{r.window_start}/{r.metric_type}",
+    )
     return PerformanceReport(
         model_id=model.id,
         model_name=model.model_name,
@@ -187,20 +210,8 @@ def performance(tenant_id: str, model_name: str, model_version: str, query: Perf
         window=kind,
         windows=windows,
         series=[MetricSeries(metric_type=name, time_window=kind, points=points[name]) for name in names],
-        items=[
-            PerformanceRow(
-                metric_type=name,
-                metric_value=window.metrics[name],
-                time_window=kind,
-                window_start=window.window_start,
-                window_end=window.window_end,
-                samples=window.samples,
-                comparison_value=window.comparison[name],
-                trend=window.trend[name],
-            )
-            for window in windows
-            for name in names
-        ],
+        items=rows,
+        next_cursor=cursor,
         violations_opened=opened,
     )
 

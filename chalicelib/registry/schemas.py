@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, JsonValue, StringConstraints, field_validator, model_validator
 
-from ..core.schemas import ClientId, ListQuery, Name, QueryParams, RequestBody, Slug, View
+from ..core.schemas import ClientId, ListQuery, Name, RequestBody, Slug, View
 
 # Names and versions appear in URLs and keys: letters, digits, `_`, `.`, `-`.
 ModelName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")]
@@ -278,7 +278,7 @@ class FeatureImportance(View):
 # --- performance -------------------------------------------------------------------------------
 
 
-class PerformanceQuery(QueryParams):
+class PerformanceQuery(ListQuery):
     window: Literal["daily", "weekly", "monthly"] = "daily"
     periods: int | None = Field(default=None, ge=1, le=366, description="How many windows, newest last (30, 12, 12).")
 
@@ -332,5 +332,8 @@ class PerformanceReport(View):
     window: str
     windows: list[PerformanceWindow]
     series: list[MetricSeries]
-    items: list[PerformanceRow] = Field(default_factory=list, description="Every (window, metric), oldest window first.")
+    items: list[PerformanceRow] = Field(
+        default_factory=list, description="Every (window, metric), oldest window first, a page at a time (limit, cursor)."
+    )
+    next_cursor: str | None = None
     violations_opened: int = 0

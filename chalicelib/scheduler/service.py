@@ -8,11 +8,11 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from ..core import clock, keys, storage
+from ..core import clock, keys, pagination, storage
 from ..core.errors import Conflict
 from ..core.logging import get_logger
 from ..core.query import all_items
-from ..core.schemas import Page
+from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
 from ..tenancy.store import iter_tenant_ids
 from .registry import TaskSpec, all_tasks, get_task
@@ -23,12 +23,14 @@ from .store import TaskStateItem
 LOCK_SECONDS = 15 * 60
 
 
-def list_tasks(tenant_id: str) -> Page[Task]:
+def list_tasks(tenant_id: str, query: ListQuery) -> Page[Task]:
+    """The registered tasks by name, each with this tenant's state."""
+    specs, cursor = pagination.in_order(tenant_id, "scheduler-tasks", all_tasks(), query.limit, query.cursor, lambda s: s.name)
     states = {
         item.sk.removeprefix(keys.task_state_prefix()): item
         for item in all_items(TaskStateItem, keys.tenant(tenant_id).pk, TableItem.sk.startswith(keys.task_state_prefix()))
     }
-    return Page[Task](items=[_view(spec, states.get(spec.name)) for spec in all_tasks()])
+    return Page[Task](items=[_view(spec, states.get(spec.name)) for spec in specs], next_cursor=cursor)
 
 
 def set_enabled(tenant_id: str, name: str, enabled: bool) -> Task:
