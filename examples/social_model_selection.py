@@ -1,0 +1,238 @@
+"""Seed 002, a social-media content tool ("Business Pro") that picks the AI model for each task, through the public API.
+
+Its writers generate captions, hooks and hashtags; each output gets a like, a dislike, a regenerate or a
+skip. The catalog's task categories and model mappings give the starting point, the feedback moves it:
+the best model per task, each writer's preferred model (one writer's taste overrides the crowd's for her),
+and the performance aggregates per model and task that the product shows its team.
+
+    .venv/bin/python examples/social_model_selection.py --url http://127.0.0.1:8000 --key <the root key make run prints>
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from _client import Client, arguments, new_tenant, table
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+SAGE, SWIFT = "local:sage", "local:swift"
+TOPICS = ["spring sale", "new store opening", "behind the scenes", "customer story"]
+# The simulation. The crowd likes the thorough model's captions and the fast model's hooks and hashtags;
+# maya likes short captions: she dislikes or regenerates the thorough ones.
+CROWD = ["alex", "sam", "lee"]
+CROWD_VERDICT = {
+    ("content_caption", SAGE): "like",
+    ("content_caption", SWIFT): "dislike",
+    ("content_hooks", SWIFT): "like",
+    ("content_hashtags", SWIFT): "like",
+}
+MAYA = "maya"
+MAYA_CAPTIONS = [(SWIFT, "like"), (SAGE, "dislike"), (SWIFT, "like"), (SAGE, "regenerate"), (SWIFT, "like"), (SAGE, "dislike")]
+
+
+def parallel(work: Callable[[T], R], items: Iterable[T], workers: int = 4) -> list[R]:
+    """The same call for several writers at once; answers in the items' order."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(work, items))
+
+
+def generate(app: Client, user: str, category: str, model_id: str | None, topic: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "user_id": user,
+        "category_key": category,
+        "prompt": f"Write a {category.removeprefix('content_')} for a florist's post about the {topic}",
+        "max_tokens": 200,
+    }
+    if model_id:
+        body["model_id"] = model_id  # the writer picked the model in the product's model menu
+    return app.post("/v1/generations", body)
+
+
+def react(app: Client, user: str, category: str, model_id: str | None, topic: str, verdict: str | None) -> dict[str, Any]:
+    """A writer generates, then reacts as the product lets them: like, dislike, regenerate or skip."""
+    generation = generate(app, user, category, model_id, topic)
+    verdict = verdict or CROWD_VERDICT.get((category, generation["model_id"]), "skip")
+    app.post(
+        f"/v1/sessions/{generation['session_id']}/feedback", {"user_id": user, "feedback_type": verdict, "device_type": "mobile"}
+    )
+    return {
+        "model_id": generation["model_id"],
+        "category": category,
+        "verdict": verdict,
+        "selected_by": generation["selected_by"],
+    }
+
+
+def main(argv: Sequence[str]) -> int:
+    options = arguments(__doc__.splitlines()[0], argv)
+    admin = new_tenant(options.url, options.key, "Business Pro")
+    app = admin.with_key(admin.post("/v1/api-keys", {"name": "content backend", "role": "app"})["key"])
+    read = admin.with_key(admin.post("/v1/api-keys", {"name": "team dashboard", "role": "read"})["key"])
+
+    tasks = read.items("/v1/tasks")
+    print("Task categories")
+    print(
+        table(
+            [
+                [
+                    t["category_key"],
+                    t["category_name"],
+                    ", ".join(t["required_capabilities"]),
+                    t["default_priority"],
+                    t["typical_max_tokens"],
+                ]
+                for t in tasks
+            ],
+            ["category", "name", "requires", "priority", "max tokens"],
+        )
+    )
+    models = read.get("/v1/models", active="true")["items"]
+    offline = [m["model_id"] for m in models if m["available"]]
+    print(f"\n{len(models)} active models in the catalog; callable here without provider keys: {', '.join(offline)}\n")
+    assert {SAGE, SWIFT} <= set(offline), offline
+
+    # The crowd: each writer tries both models on captions (the product's model menu), the fast one on hooks and hashtags.
+    plan = [
+        (user, "content_caption", model, TOPICS[i % 4], None) for i, user in enumerate(CROWD) for model in (SAGE, SWIFT, SAGE)
+    ]
+    plan += [
+        (user, category, SWIFT, TOPICS[i % 4], None)
+        for i, user in enumerate(CROWD)
+        for category in ("content_hooks", "content_hashtags")
+    ]
+    plan += [(MAYA, "content_caption", model, TOPICS[i % 4], verdict) for i, (model, verdict) in enumerate(MAYA_CAPTIONS)]
+    reactions = parallel(lambda step: react(app, *step), plan)
+    verdicts = Counter(r["verdict"] for r in reactions)
+    print(
+        f"{len(reactions)} generations by {len(CROWD) + 1} writers: "
+        + ", ".join(f"{n} {v}s" for v, n in sorted(verdicts.items()))
+    )
+
+    # The seed's "best model for task" query (mappings by recommendation, rank, suitability), now with live figures.
+    admin.post("/v1/scheduler/tasks/aggregate-metrics/run")
+    mappings = read.items("/v1/tasks/content_caption/models")
+    print("\nModel mappings of content_caption (catalog and feedback)")
+    print(
+        table(
+            [
+                [
+                    m["model_id"],
+                    m["suitability_score"],
+                    m["is_recommended"],
+                    m["total_uses"],
+                    m["total_likes"],
+                    m["total_dislikes"],
+                    m["total_regenerates"],
+                ]
+                for m in mappings
+            ],
+            ["model", "suitability", "recommended", "uses", "likes", "dislikes", "regenerates"],
+        )
+    )
+    caption_stats = {m["model_id"]: m for m in mappings}
+    assert caption_stats[SAGE]["total_likes"] == 6 and caption_stats[SAGE]["total_dislikes"] == 2, caption_stats[SAGE]
+    assert caption_stats[SWIFT]["total_likes"] == 3 and caption_stats[SWIFT]["total_dislikes"] == 3, caption_stats[SWIFT]
+
+    # The live best-model query: routing ranks every model for the task and says why.
+    best = {}
+    for category in ("content_caption", "content_hooks", "content_hashtags", "content_ideas"):
+        best[category] = app.post("/v1/route", {"category_key": category, "user_id": "new-writer"})
+    print("\nBest model per task (for a writer with no history)")
+    print(
+        table(
+            [
+                [
+                    category,
+                    answer["selected"]["model_id"],
+                    answer["selected"]["selected_by"],
+                    answer["selected"]["confidence_score"],
+                    answer["candidates"][1]["model_id"] if len(answer["candidates"]) > 1 else "-",
+                ]
+                for category, answer in best.items()
+            ],
+            ["task", "best model", "selected by", "confidence", "runner-up"],
+        )
+    )
+    top = best["content_caption"]["candidates"][0]
+    print(f"why {top['model_id']} for captions: {'; '.join(top['reasons'])}")
+    assert best["content_caption"]["selected"]["model_id"] == SAGE, best["content_caption"]
+    assert best["content_hashtags"]["selected"]["model_id"] == SWIFT, best["content_hashtags"]
+
+    # The seed's "user's preferred model for task" query, and what routing does with it.
+    preferences = read.get(f"/v1/analytics/users/{MAYA}/preferences", category_key="content_caption")["items"]
+    print(f"\nPreferred model of {MAYA} for content_caption")
+    print(
+        table(
+            [
+                [p["model_id"], p["preference_score"], p["likes"], p["dislikes"], p["regenerates"], p["total_interactions"]]
+                for p in preferences
+            ],
+            ["model", "preference", "likes", "dislikes", "regenerates", "interactions"],
+        )
+    )
+    assert [p["model_id"] for p in preferences] == [SWIFT, SAGE], preferences
+    assert (preferences[0]["likes"], preferences[1]["dislikes"], preferences[1]["regenerates"]) == (3, 2, 1), preferences
+    for_maya = app.post("/v1/route", {"category_key": "content_caption", "user_id": MAYA})["selected"]
+    caption = generate(app, MAYA, "content_caption", None, "weekend workshop")
+    print(
+        f"Routing for {MAYA}: {for_maya['model_id']} (selected by {for_maya['selected_by']}); "
+        f"for others: {best['content_caption']['selected']['model_id']}."
+    )
+    print(f"Her next caption came from {caption['model_id']}: {caption['output'][:70]!r}")
+    assert for_maya["model_id"] == SWIFT and for_maya["selected_by"] == "user_preference", for_maya
+    assert caption["model_id"] == SWIFT and caption["selected_by"] == "user_preference", caption
+
+    # The seed's model performance report: the all-time aggregates per model and task, best recommended first.
+    admin.post("/v1/scheduler/tasks/aggregate-metrics/run")
+    aggregates = read.items("/v1/analytics/models", period="all_time")
+    aggregates.sort(key=lambda a: -(a["recommendation_score"] or 0))
+    print("\nPerformance aggregates (all time)")
+    print(
+        table(
+            [
+                [
+                    a["model_id"],
+                    a["category_key"],
+                    a["total_requests"],
+                    a["total_tokens"],
+                    a["like_count"],
+                    a["dislike_count"],
+                    a["regenerate_count"],
+                    a["like_ratio"],
+                    a["average_speed_ms"],
+                    a["satisfaction_score"],
+                    a["recommendation_score"],
+                ]
+                for a in aggregates
+            ],
+            [
+                "model",
+                "task",
+                "requests",
+                "tokens",
+                "likes",
+                "dislikes",
+                "regen",
+                "like ratio",
+                "avg ms",
+                "satisfaction",
+                "recommend",
+            ],
+        )
+    )
+    by_pair = {(a["model_id"], a["category_key"]): a for a in aggregates}
+    assert by_pair[(SAGE, "content_caption")]["total_requests"] == 9, by_pair[(SAGE, "content_caption")]
+    assert by_pair[(SWIFT, "content_caption")]["total_requests"] == 7, by_pair[(SWIFT, "content_caption")]
+    assert by_pair[(SAGE, "content_caption")]["like_ratio"] == 0.75, by_pair[(SAGE, "content_caption")]
+    assert by_pair[(SWIFT, "content_hashtags")]["like_ratio"] == 1.0, by_pair[(SWIFT, "content_hashtags")]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
