@@ -187,8 +187,8 @@ def record_month_end(ledger: Client, rng: random.Random) -> tuple[list[dict[str,
     """Month end: amounts shift up, refunds come in as negative amounts of an unknown category, and v1.1 errs more.
     The ledger service records each prediction, then the bookkeeper's label. Answers the inputs and the accuracy."""
     live: list[dict[str, Any]] = []
-    for i in range(40):
-        if i % 20 == 19:
+    for i in range(30):
+        if i % 15 == 14:
             live.append({"amount": -round(rng.uniform(20, 80), 2), "merchant_category": "refund"})
         else:
             category = rng.choices(list(BOOKS_TO), CATEGORY_WEIGHTS)[0]
