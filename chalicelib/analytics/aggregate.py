@@ -141,7 +141,7 @@ def mapping_figures(counts: figures.Counts) -> dict[str, Any]:
         "total_likes": f["like_count"],
         "total_dislikes": f["dislike_count"],
         "total_regenerates": f["regenerate_count"],
-        "average_quality": f["average_quality_rating"],
+        "average_quality": f["blended_quality_rating"],  # seed 002: "1-5 based on user feedback", every kind of it
         "average_speed_ms": f["average_speed_ms"],
         "success_rate": f["success_rate"],
         "like_ratio": f["like_ratio"],

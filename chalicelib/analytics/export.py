@@ -1,4 +1,7 @@
-"""Export a day range of sessions with their feedback, as CSV (one row per feedback) or JSONL (one session a line).
+"""Export a window of sessions with their feedback, as CSV (one row per feedback) or JSONL (one session a line).
+
+The window is honoured exactly: whole UTC days when asked in days, else the sessions created at `from` or
+later and before `to` (windows.py).
 
 Small exports are answered in the body. Once the text passes `export_inline_bytes` (1 MiB by default,
 far below Lambda's 6 MB answer limit) the export is written whole to S3 under
@@ -21,7 +24,8 @@ from ..core import blobs, clock
 from ..core.ids import new_id
 from ..core.settings import get_settings
 from ..sessions.views import feedback_view, session_view
-from .recount import feedback_of, sessions_between
+from .recount import feedback_of, sessions_in
+from .windows import Window
 
 LINK_SECONDS = 3600
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
@@ -70,8 +74,9 @@ class Export:
     """Either the text itself (`body`) or where it was written (`link`)."""
 
     format: str
-    first: str
+    first: str  # `from` and `to` as asked (Window.echo)
     last: str
+    name: str
     sessions: int
     rows: int
     size: int
@@ -79,9 +84,9 @@ class Export:
     link: dict[str, Any] | None = None
 
 
-def records(tenant_id: str, first: str, last: str) -> Iterator[dict[str, Any]]:
-    """Each session of the range, oldest first, as GET /v1/sessions/{id} shows it (feedback included)."""
-    for item in sessions_between(tenant_id, first, last):
+def records(tenant_id: str, window: Window) -> Iterator[dict[str, Any]]:
+    """Each session of the window, oldest first, as GET /v1/sessions/{id} shows it (feedback included)."""
+    for item in sessions_in(tenant_id, *window.exact()):
         feedback = sorted(feedback_of(tenant_id, item.id), key=lambda fb: (fb.created_at, fb.id)) if item.feedback_count else []
         view = session_view(item).model_dump(mode="json")
         view["feedback"] = [feedback_view(fb).model_dump(mode="json") for fb in feedback]
@@ -115,15 +120,22 @@ def csv_rows(record: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
-def export(tenant_id: str, first: str, last: str, fmt: str) -> Export:
+def file_name(window: Window, fmt: str) -> str:
+    """`sessions-<from>-to-<to>.<format>`: the days, or the instants without their colons."""
+    first, last = (text.replace(":", "") for text in window.echo())
+    return f"sessions-{first}-to-{last}.{fmt}"
+
+
+def export(tenant_id: str, window: Window, fmt: str) -> Export:
     limit = get_settings().export_inline_bytes
+    first, last = window.echo()
     buffer = io.StringIO()
     spill: IO[bytes] | None = None
     size = sessions = rows = 0
     writer = csv.writer(buffer, lineterminator="\r\n")
     if fmt == "csv":
         writer.writerow(COLUMNS)
-    for record in records(tenant_id, first, last):
+    for record in records(tenant_id, window):
         sessions += 1
         if fmt == "csv":
             lines = csv_rows(record)
@@ -141,13 +153,13 @@ def export(tenant_id: str, first: str, last: str, fmt: str) -> Export:
             buffer.truncate()
     if spill is None:
         text = buffer.getvalue()
-        return Export(fmt, first, last, sessions, rows, len(text.encode()), body=text)
+        return Export(fmt, first, last, file_name(window, fmt), sessions, rows, len(text.encode()), body=text)
     chunk = buffer.getvalue().encode()
     spill.write(chunk)
     size += len(chunk)
     spill.seek(0)
     now = clock.now()
-    name = f"sessions-{first}-to-{last}.{fmt}"
+    name = file_name(window, fmt)
     key = blobs.tenant_key(tenant_id, "exports", f"{clock.iso(now)[:19].replace(':', '')}-{new_id('exp')}", name)
     location = blobs.put_file(key, spill, CONTENT_TYPES[fmt])
     spill.close()
@@ -156,7 +168,7 @@ def export(tenant_id: str, first: str, last: str, fmt: str) -> Export:
         "expires_at": clock.iso(now + timedelta(seconds=LINK_SECONDS)),
         "location": location,
     }
-    return Export(fmt, first, last, sessions, rows, size, link=link)
+    return Export(fmt, first, last, name, sessions, rows, size, link=link)
 
 
 def _json(value: Any) -> str | None:

@@ -84,7 +84,13 @@ def g(counts: Mapping[str, float], name: str) -> float:
 
 
 def average_quality_rating(counts: Mapping[str, float]) -> float | None:
-    """1-5: the mean quality score mapped back onto stars (a rating r scores (r-1)/4, so stars come back exact)."""
+    """1-5, seed 002's "from user ratings": the mean of the star ratings given (feedback without stars is left out)."""
+    return ratio(g(counts, "rating_sum"), g(counts, "rating_count"))
+
+
+def blended_quality_rating(counts: Mapping[str, float]) -> float | None:
+    """1-5 from every rated feedback: 1 + 4 x the mean quality score (stars, thumbs, likes, helpful and
+    regenerates blended; a rating r scores (r-1)/4, so with stars only it equals the mean rating)."""
     mean = ratio(g(counts, "quality_sum"), g(counts, "quality_count"))
     return 1 + 4 * mean if mean is not None else None
 
@@ -146,7 +152,9 @@ def model_figures(counts: Mapping[str, float]) -> dict[str, Any]:
         "regenerate_count": int(g(counts, "regenerates")),
         "skip_count": int(g(counts, "skips")),
         "average_quality_rating": average_quality_rating(counts),
+        "blended_quality_rating": blended_quality_rating(counts),
         "average_rating": ratio(g(counts, "rating_sum"), g(counts, "rating_count")),
+        "ratings": int(g(counts, "rating_count")),
         "like_ratio": like_ratio(counts),
         "satisfaction_score": satisfaction_score(counts),
         "recommendation_score": recommendation_score(counts),

@@ -30,8 +30,9 @@ def derived_of(item: UserPreferenceCounter) -> dict[str, Any]:
         "dislikes": int(counts["dislikes"]),
         "regenerates": int(counts["regenerates"]),
         "skips": int(counts["skips"]),
-        "average_quality_rating": figures.average_quality_rating(counts),
-        "total_ratings": int(counts["quality_count"]),
+        "average_quality_rating": figures.average_quality_rating(counts),  # seed 002: 1-5 from the user's star ratings
+        "blended_quality_rating": figures.blended_quality_rating(counts),
+        "total_ratings": int(counts["rating_count"]),
         "success_rate": figures.ratio(counts["successes"], counts["rated"]),
     }
 

@@ -23,9 +23,16 @@ from .rollups import Pair, Rows
 
 def sessions_between(tenant_id: str, first: str, last: str) -> Any:
     """Every session created on the days [first, last], oldest first."""
-    month = first[:7]
-    while month <= last[:7]:
-        condition = TableItem.gsi1sk.between(first, f"{last}T99")
+    return sessions_in(tenant_id, first, periods.shift(last, 1))
+
+
+def sessions_in(tenant_id: str, start: str, end: str) -> Any:
+    """Every session created at `start` or later and before `end` (ISO timestamps as recorded, or days), oldest first.
+
+    GSI1's sort key is `<created_at>#<id>`, so `between(start, end)` holds exactly [start, end)."""
+    month = start[:7]
+    while month <= end[:7]:
+        condition = TableItem.gsi1sk.between(start, end)
         yield from SessionItem.gsi1.query(keys.sessions_by_month(tenant_id, month), condition)
         month = periods.shift(periods.end_of("monthly", f"{month}-01"), 1)[:7]
 

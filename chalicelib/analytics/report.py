@@ -61,6 +61,7 @@ def _brief(c: figures.Counts) -> dict[str, Any]:
         "successes": f["successes"],
         "success_rate": f["success_rate"],
         "average_quality_rating": f["average_quality_rating"],
+        "blended_quality_rating": f["blended_quality_rating"],
         "like_ratio": f["like_ratio"],
         "average_speed_ms": f["average_speed_ms"],
         "total_cost_usd": f["total_cost_usd"],

@@ -1,6 +1,7 @@
 """Model roll-ups: per (task category, model) and period, read from day counters and roll-up items.
 
-Day rows are the sharded (day, category, model) counters the sessions subscriber moves. Weekly,
+Day rows are the sharded (day, category, model) counters the sessions subscriber moves (hour rows the same
+per hour: a window asked to the hour takes its edge hours from them, `window_rows`). Weekly,
 monthly and all-time rows are roll-up items written by aggregate-metrics (`aggregate.py`), which also
 keeps, per day and pair, the counts it last rolled (a *rolled-day* snapshot). Since feedback can arrive
 for an old session, a closed period can still change: every counted event marks `<hour>#<day>` (the
@@ -20,7 +21,18 @@ from datetime import datetime, timedelta
 from ..core import clock, counters, keys
 from ..core.table import TableItem
 from . import figures, periods
-from .store import MODEL_DAY, TOUCH, ModelDayCounter, RolledDayItem, RollupItem, RollupState, TouchCounter
+from .store import (
+    MODEL_DAY,
+    MODEL_HOUR,
+    TOUCH,
+    ModelDayCounter,
+    ModelHourCounter,
+    RolledDayItem,
+    RollupItem,
+    RollupState,
+    TouchCounter,
+)
+from .windows import Window
 
 Pair = tuple[str, str]  # (category key, model id)
 Rows = dict[Pair, figures.Counts]
@@ -60,6 +72,37 @@ def day_rows(tenant_id: str, first_day: str, last_day: str) -> dict[str, Rows]:
         if counts:
             out[day][(category, model_id)] = counts
     return dict(out)
+
+
+def hour_rows(tenant_id: str, first_hour: str, last_hour: str) -> dict[str, Rows]:
+    """Hour (`yyyy-mm-ddThh`) -> (category, model) -> counts, summed over the shards."""
+    found = counters.read(ModelHourCounter, tenant_id, MODEL_HOUR, first_hour, f"{last_hour}#\uffff")
+    out: dict[str, Rows] = defaultdict(dict)
+    for bucket, values in found.items():
+        hour, category, model_id = bucket.split("#", 2)
+        counts = figures.clean(values)
+        if counts:
+            out[hour][(category, model_id)] = counts
+    return dict(out)
+
+
+def window_day_rows(tenant_id: str, window: Window, skip_days: Iterable[str] = ()) -> dict[str, Rows]:
+    """Day -> (category, model) -> counts of the window to the hour: its whole days from the day rows (but
+    `skip_days`, which the caller has from its roll-ups), its edge days summed from their hour rows."""
+    split = window.split()
+    skipped = set(skip_days)
+    out: dict[str, Rows] = {}
+    if split.days is not None:
+        wanted = [day for day in periods.days(*split.days) if day not in skipped]
+        out |= read_days(tenant_id, wanted)
+    summed: dict[str, dict[Pair, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for first_hour, last_hour in split.hours:
+        for hour, rows in hour_rows(tenant_id, first_hour, last_hour).items():
+            for pair, counts in rows.items():
+                figures.add(summed[hour[:10]][pair], counts)
+    for day, rows in summed.items():  # an edge day is never a whole day: no day is counted twice
+        out[day] = {pair: figures.clean(c) for pair, c in rows.items()}
+    return out
 
 
 def read_days(tenant_id: str, wanted: Iterable[str]) -> dict[str, Rows]:
@@ -172,15 +215,23 @@ class PeriodRow:
     counts: figures.Counts
 
 
-def rows_for(tenant_id: str, period_type: str, first: str, last: str, category_key: str | None = None) -> list[PeriodRow]:
-    """The exact rows of every period overlapping [first, last] (all_time: one row per pair)."""
+def rows_for(tenant_id: str, period_type: str, window: Window, category_key: str | None = None) -> list[PeriodRow]:
+    """The exact rows of every period overlapping the window (all_time: one row per pair, whatever the window).
+
+    Asked in days, a weekly or monthly row is its whole period. Asked to the hour (a timestamp at either
+    end), every row counts only the window's hours: whole periods from their roll-ups, the others from
+    their days and edge hours."""
     today = clock.day_of(clock.now())
+    first, last = window.to_the_hour().first_day, window.to_the_hour().last_day
     if period_type == "daily":
-        by_day = day_rows(tenant_id, first, last)
+        by_day = window_day_rows(tenant_id, window)
         rows = [PeriodRow("daily", day, day, c, m, counts) for day, pairs in by_day.items() for (c, m), counts in pairs.items()]
     else:
         starts = periods.starts_between(period_type, first, last) if period_type != "all_time" else [periods.ALL_TIME_START]
-        by_start = period_rows(tenant_id, period_type, starts, today)
+        if period_type != "all_time" and window.timed:
+            by_start = clipped_period_rows(tenant_id, period_type, window, starts, today)
+        else:
+            by_start = period_rows(tenant_id, period_type, starts, today)
         since = first_day(tenant_id)
         rows = [
             PeriodRow(
@@ -198,6 +249,22 @@ def rows_for(tenant_id: str, period_type: str, first: str, last: str, category_k
         rows = [row for row in rows if row.category_key == category_key]
     rows.sort(key=lambda r: (r.period_start, r.category_key, r.model_id))
     return rows
+
+
+def clipped_period_rows(tenant_id: str, period_type: str, window: Window, starts: list[str], today: str) -> dict[str, Rows]:
+    """Rows of the periods, each counting only what lies inside the window (weekly, monthly)."""
+    whole = window.split().days
+    inside = [s for s in starts if whole is not None and whole[0] <= s and periods.end_of(period_type, s) <= whole[1]]
+    out: dict[str, dict[Pair, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for start, rows in (period_rows(tenant_id, period_type, inside, today) if inside else {}).items():
+        for pair, counts in rows.items():
+            figures.add(out[start][pair], counts)
+    covered = [day for start in inside for day in periods.days(start, periods.end_of(period_type, start))]
+    for day, rows in window_day_rows(tenant_id, window, skip_days=covered).items():
+        for pair, counts in rows.items():
+            figures.add(out[periods.start_of(period_type, day)][pair], counts)
+    cleaned = {start: {pair: figures.clean(c) for pair, c in rows.items()} for start, rows in out.items()}
+    return {start: {pair: c for pair, c in rows.items() if c} for start, rows in cleaned.items() if any(rows.values())}
 
 
 def period_rows(tenant_id: str, period_type: str, starts: list[str], today: str) -> dict[str, Rows]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from ..core import clock
 from ..core.schemas import ListQuery, QueryParams, RequestBody, Slug, View
+from .windows import Window
 
 PeriodType = Literal["daily", "weekly", "monthly", "all_time"]
 MAX_DAYS = 366
@@ -16,65 +17,73 @@ MAX_DAYS = 366
 SPANS = {"daily": (MAX_DAYS, 30), "weekly": (2 * MAX_DAYS, 12 * 7), "monthly": (10 * MAX_DAYS, 365), "all_time": (None, None)}
 
 
-def _day(value: Any) -> Any:
-    """A date (2026-11-21) or an ISO timestamp (its UTC day)."""
-    if isinstance(value, str) and len(value) > 10:
-        return clock.day_of(clock.parse_iso(value)) if value[10] in "T " else value
+def _bound(value: Any) -> Any:
+    """A date (2026-11-21: the whole UTC day) or an ISO timestamp (that instant; no zone means UTC)."""
+    if isinstance(value, str) and len(value) > 10 and value[10] in "Tt ":
+        try:
+            return clock.parse_iso(value).astimezone(UTC)
+        except ValueError:
+            raise ValueError("must be a date (yyyy-mm-dd) or an ISO timestamp (yyyy-mm-ddThh:mm:ssZ)") from None
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)  # a date, not midnight: it means the whole day
+        except ValueError:
+            raise ValueError("must be a date (yyyy-mm-dd) or an ISO timestamp (yyyy-mm-ddThh:mm:ssZ)") from None
     if isinstance(value, datetime):
-        return clock.day_of(value)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     return value
 
 
-Day = Annotated[date, BeforeValidator(_day)]
+# datetime first: a timestamp stays an instant, a date stays a day (analytics/windows.py says what each means).
+Bound = Annotated[datetime | date, BeforeValidator(_bound)]
 
 
 class DayRange(QueryParams):
-    """`?days=N` (the last N days, today included) or `?from=&to=` (days or timestamps, both ends included)."""
+    """`?days=N` (the last N days, today included) or `?from=&to=`: dates (whole UTC days, both included) or
+    timestamps (`from` included, `to` not); see chalicelib/analytics/windows.py."""
 
     days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
-    from_: Day | None = Field(default=None, alias="from")
-    to: Day | None = None
+    from_: Bound | None = Field(default=None, alias="from")
+    to: Bound | None = None
 
-    def bounds(self, default_days: int = 30, max_days: int | None = MAX_DAYS) -> tuple[str, str]:
-        today = clock.now().date()
-        last = self.to or today
-        if self.from_ is not None:
-            first = self.from_
-        else:
-            first = last - timedelta(days=(self.days or default_days) - 1)
-        return first.isoformat(), last.isoformat()
+    def window(self, default_days: int = 30) -> Window:
+        return Window.of(self.from_, self.to, self.days, default_days)
 
     @model_validator(mode="after")
     def _coherent(self) -> DayRange:
         if self.days is not None and self.from_ is not None:
             raise ValueError("give either days or from/to, not both")
-        if self.from_ is not None and self.to is not None and self.from_ > self.to:
-            raise ValueError("from is after to")
+        window = self.window()
+        if self.from_ is not None and window.start >= window.end:
+            raise ValueError("from must come before to" if self.to is not None else "from is after the end of today (give to)")
         return self
+
+    def _check_span(self) -> None:
+        if self.window().day_span() > MAX_DAYS:
+            raise ValueError(f"the range spans more than {MAX_DAYS} days")
 
 
 class SummaryQuery(DayRange):
     @model_validator(mode="after")
     def _span(self) -> SummaryQuery:
-        first, last = self.bounds()
-        if (date.fromisoformat(last) - date.fromisoformat(first)).days + 1 > MAX_DAYS:
-            raise ValueError(f"the range spans more than {MAX_DAYS} days")
+        self._check_span()
         return self
 
 
-class ModelsQuery(DayRange, ListQuery):
+class ModelsQuery(DayRange):
     period: PeriodType = "daily"
     category_key: Slug | None = None
     model_id: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = None
 
-    def range(self) -> tuple[str, str]:
-        return self.bounds(default_days=SPANS[self.period][1] or 30)
+    def range(self) -> Window:
+        return self.window(default_days=SPANS[self.period][1] or 30)
 
     @model_validator(mode="after")
     def _span(self) -> ModelsQuery:
         limit = SPANS[self.period][0]
-        first, last = self.range()
-        if limit is not None and (date.fromisoformat(last) - date.fromisoformat(first)).days + 1 > limit:
+        if limit is not None and self.range().day_span() > limit:
             raise ValueError(f"a {self.period} query spans at most {limit} days")
         return self
 
@@ -84,9 +93,7 @@ class ExportQuery(DayRange):
 
     @model_validator(mode="after")
     def _span(self) -> ExportQuery:
-        first, last = self.bounds()
-        if (date.fromisoformat(last) - date.fromisoformat(first)).days + 1 > MAX_DAYS:
-            raise ValueError(f"the range spans more than {MAX_DAYS} days")
+        self._check_span()
         return self
 
 
@@ -193,7 +200,10 @@ class ModelPeriod(View):
     dislike_count: int
     regenerate_count: int
     skip_count: int
+    # 1-5: the mean star rating (seed 002); the blended one counts every rated feedback (docs/analytics.md).
     average_quality_rating: float | None = None
+    blended_quality_rating: float | None = None
+    ratings: int = 0
     average_rating: float | None = None
     like_ratio: float | None = None
     satisfaction_score: float | None = None
@@ -222,6 +232,7 @@ class Preference(View):
     regenerates: int
     skips: int
     average_quality_rating: float | None = None
+    blended_quality_rating: float | None = None
     total_ratings: int
     success_rate: float | None = None
     first_used_at: str | None = None

@@ -13,13 +13,13 @@ from .schemas import ExportQuery, ModelsQuery, PreferencesQuery, SummaryQuery
 
 
 def get_summary(tenant_id: str, query: SummaryQuery) -> dict[str, Any]:
-    first, last = query.bounds()
-    return summary.summary(tenant_id, first, last)
+    return summary.summary(tenant_id, query.window())
 
 
 def model_periods(tenant_id: str, query: ModelsQuery) -> dict[str, Any]:
-    """Seed 002's aggregate rows of the period type over the range, a page at a time (by offset)."""
-    first, last = query.range()
+    """Seed 002's aggregate rows of the period type over the window (to the hour), a page at a time (by offset)."""
+    window = query.range()
+    first, last = window.to_the_hour().echo()
     fingerprint = hashlib.sha256(
         json.dumps([query.period, first, last, query.category_key, query.model_id]).encode()
     ).hexdigest()[:16]
@@ -27,7 +27,7 @@ def model_periods(tenant_id: str, query: ModelsQuery) -> dict[str, Any]:
     if query.cursor:
         state = pagination.decode(tenant_id, "analytics-models", query.cursor)
         offset = int(state["o"]) if state.get("q") == fingerprint else 0
-    rows = rollups.rows_for(tenant_id, query.period, first, last, query.category_key)
+    rows = rollups.rows_for(tenant_id, query.period, window, query.category_key)
     if query.model_id is not None:
         rows = [row for row in rows if row.model_id == query.model_id]
     page = rows[offset : offset + query.limit]
@@ -50,8 +50,7 @@ def model_periods(tenant_id: str, query: ModelsQuery) -> dict[str, Any]:
 
 
 def run_export(tenant_id: str, query: ExportQuery) -> exporting.Export:
-    first, last = query.bounds()
-    return exporting.export(tenant_id, first, last, query.format)
+    return exporting.export(tenant_id, query.window(), query.format)
 
 
 def user_preferences(tenant_id: str, user_id: str, query: PreferencesQuery) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Analytics items: per-day counters (model x task, variant, latency histogram, touched days), roll-ups, state, reports."""
+"""Analytics items: day and hour counters (model x task, variant, latency histogram, touched days), roll-ups, state, reports."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from .latency import BUCKETS, field_name
 
 # Counter names (chalicelib.core.counters): the bucket of each follows.
 MODEL_DAY = "MODELDAY"  # <day>#<category>#<model id>
+MODEL_HOUR = "MODELHOUR"  # <yyyy-mm-ddThh>#<category>#<model id>
 VARIANT_DAY = "VARIANTDAY"  # <day>#<experiment id>#<variant id>
 LATENCY = "LATENCY"  # <day>
+LATENCY_HOUR = "LATENCYHOUR"  # <yyyy-mm-ddThh>
 TOUCH = "TOUCH"  # <yyyy-mm-ddThh of the write>#<day of the session it counted>
 
 
@@ -19,6 +21,10 @@ class ModelDayCounter(TableItem, discriminator="counter_model_day"):
     """What one model did on one task category on one day (the session's creation day), one shard of it."""
 
     locals().update({name: NumberAttribute(null=True) for name in FIELDS})
+
+
+class ModelHourCounter(ModelDayCounter, discriminator="counter_model_hour"):
+    """The same for one UTC hour (the session's creation hour): the edges of a window asked to the hour."""
 
 
 class VariantDayCounter(TableItem, discriminator="counter_variant_day"):
@@ -31,6 +37,10 @@ class LatencyCounter(TableItem, discriminator="counter_latency"):
     """A tenant's processing times of one day as a histogram of log-spaced buckets (h000 ... h192)."""
 
     locals().update({field_name(i): NumberAttribute(null=True) for i in range(BUCKETS)})
+
+
+class LatencyHourCounter(LatencyCounter, discriminator="counter_latency_hour"):
+    """The same histogram for one UTC hour."""
 
 
 class TouchCounter(TableItem, discriminator="counter_touch"):

@@ -1,7 +1,8 @@
-"""The tenant's summary over a range of days: totals, rates, processing-time percentiles and each day.
+"""The tenant's summary over a window: totals, rates, processing-time percentiles and each day.
 
-Read from the tenant's day counters (sessions.service.daily_counts) and the day latency histograms:
-two range reads per shard, whatever the number of sessions. docs/analytics.md defines every figure.
+Read from the tenant's day counters (sessions.service.daily_counts) and the day latency histograms for the
+window's whole days, and from the hour counters and histograms for its edge hours (windows.py): at most six
+range reads per shard, whatever the number of sessions. docs/analytics.md defines every figure.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 from ..core import counters
 from ..sessions import service as sessions
 from . import figures, latency, periods
-from .store import LATENCY, LatencyCounter
+from .store import LATENCY, LATENCY_HOUR, LatencyCounter, LatencyHourCounter
+from .windows import Window
 
 
 def day_figures(day: str, c: Mapping[str, float]) -> dict[str, Any]:
@@ -42,18 +44,29 @@ def day_figures(day: str, c: Mapping[str, float]) -> dict[str, Any]:
     }
 
 
-def summary(tenant_id: str, first: str, last: str) -> dict[str, Any]:
-    by_day = sessions.daily_counts(tenant_id, first, last)
-    histograms = counters.read(LatencyCounter, tenant_id, LATENCY, first, last)
+def summary(tenant_id: str, asked: Window) -> dict[str, Any]:
+    """The figures of the window to the hour (`from` down, `to` up to the hour), which `from`/`to` echo."""
+    window = asked.to_the_hour()
+    split = window.split()
+    by_day: dict[str, dict[str, float]] = {}
+    histograms: list[dict[str, float]] = []
+    if split.days is not None:
+        by_day |= sessions.daily_counts(tenant_id, *split.days)
+        histograms += counters.read(LatencyCounter, tenant_id, LATENCY, *split.days).values()
+    for first_hour, last_hour in split.hours:
+        for hour, values in sessions.hourly_counts(tenant_id, first_hour, last_hour).items():
+            figures.add(by_day.setdefault(hour[:10], {}), values)  # an edge day is never a whole day
+        histograms += counters.read(LatencyHourCounter, tenant_id, LATENCY_HOUR, first_hour, last_hour).values()
     totals: dict[str, float] = {}
     histogram: dict[int, float] = {}
     for values in by_day.values():
         figures.add(totals, values)
-    for values in histograms.values():
+    for values in histograms:
         for index, count in latency.from_counts(values).items():
             histogram[index] = histogram.get(index, 0) + count
     overall = day_figures("", totals)
     overall.pop("date")
+    first, last = window.echo()
     return {
         "from": first,
         "to": last,
@@ -71,5 +84,5 @@ def summary(tenant_id: str, first: str, last: str) -> dict[str, Any]:
             "relative_precision": round(latency.RELATIVE_PRECISION, 4),
         },
         **overall,
-        "daily": [day_figures(day, by_day.get(day, {})) for day in periods.days(first, last)],
+        "daily": [day_figures(day, by_day.get(day, {})) for day in periods.days(window.first_day, window.last_day)],
     }

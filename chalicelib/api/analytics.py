@@ -33,7 +33,7 @@ analytics = Blueprint(__name__)
     role=Role.READ,
     query=SummaryQuery,
     response=Summary,
-    summary="Totals, rates, processing-time percentiles and each day of a range (?days=30 or ?from=&to=)",
+    summary="Totals, rates, processing-time percentiles and each day of a window (?days=30, or ?from=&to= days or timestamps)",
     tag="analytics",
 )
 def get_summary(call: Call[None, SummaryQuery]) -> dict[str, Any]:
@@ -79,10 +79,9 @@ def get_export(call: Call[None, ExportQuery]) -> Reply:
             to=done.last,
         )
         return Reply(link.model_dump(mode="json", by_alias=True), 200, {"Content-Type": "application/json", **counts})
-    filename = f"sessions-{done.first}-to-{done.last}.{done.format}"
     headers = {
         "Content-Type": CONTENT_TYPES[done.format],
-        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Disposition": f'attachment; filename="{done.name}"',
         **counts,
     }
     return Reply(done.body, 200, headers)

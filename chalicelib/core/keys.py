@@ -125,6 +125,11 @@ def counter_sort(name: str, bucket: str) -> str:
     return f"{name}#{bucket}"
 
 
+def hour_bucket(timestamp: str) -> str:
+    """The UTC hour of an ISO timestamp (`yyyy-mm-ddThh`): the bucket of the hourly counters, beside the daily ones."""
+    return timestamp[:13]
+
+
 # --- analytics -----------------------------------------------------------------------------------
 # Per-day counters (model x category, variant, latency histogram, touched days) are sharded counters
 # (`counter`); roll-ups, the roll-up state and reports sit in one partition per tenant each.

@@ -15,7 +15,7 @@ from .schemas import (
     SessionCreated,
     SessionPatch,
 )
-from .store import DAY, DayCounter, FeedbackItem, SessionItem
+from .store import DAY, HOUR, DayCounter, FeedbackItem, HourCounter, SessionItem
 from .views import quality, session_view
 
 # DynamoDB items stop at 400 KB; a session's payloads (input, outputs, corrections) must stay below this.
@@ -261,6 +261,11 @@ def daily_counts(tenant_id: str, first_day: str, last_day: str) -> dict[str, dic
     return counters.read(DayCounter, tenant_id, DAY, first_day, last_day)
 
 
+def hourly_counts(tenant_id: str, first_hour: str, last_hour: str) -> dict[str, dict[str, float]]:
+    """The tenant's hour counters in [first_hour, last_hour] (`yyyy-mm-ddThh`), summed over shards."""
+    return counters.read(HourCounter, tenant_id, HOUR, first_hour, last_hour)
+
+
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -301,10 +306,13 @@ def _index_keys(tenant_id: str, user_id: str, category_key: str, created_at: str
 def _day_counter(
     tenant_id: str, session: SessionItem, deltas: dict[str, float], *, feedback_user_id: str | None = None, erasing: bool = False
 ) -> list[storage.Op]:
-    """The tenant's day counter, and every subscriber's counters, for this change of `session`."""
-    op = counters.increment(DayCounter, tenant_id, DAY, session.day, deltas, seed=session.id)
+    """The tenant's day and hour counters, and every subscriber's counters, for this change of `session`."""
+    ops = [
+        counters.increment(DayCounter, tenant_id, DAY, session.day, deltas, seed=session.id),
+        counters.increment(HourCounter, tenant_id, HOUR, keys.hour_bucket(session.created_at), deltas, seed=session.id),
+    ]
     facts = facts_of(tenant_id, session, feedback_user_id, erasing=erasing)
-    return ([op] if op is not None else []) + events.ops_for(facts, deltas)
+    return [op for op in ops if op is not None] + events.ops_for(facts, deltas)
 
 
 def erasure_ops(tenant_id: str, session: SessionItem) -> list[storage.Op]:

@@ -100,4 +100,9 @@ class DayCounter(TableItem, discriminator="counter_day"):
     cost_usd = NumberAttribute(null=True)
 
 
+class HourCounter(DayCounter, discriminator="counter_hour"):
+    """The same totals for one UTC hour (sessions by their creation hour): the edges of a window asked to the hour."""
+
+
 DAY = "DAY"
+HOUR = "HOUR"

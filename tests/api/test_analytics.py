@@ -162,7 +162,8 @@ class Ledger:
             "dislike_count": int(c["dislikes"]),
             "regenerate_count": int(c["regenerates"]),
             "success_rate": pytest.approx(c["successes"] / c["rated"]) if c["rated"] else None,
-            "average_quality_rating": pytest.approx(1 + 4 * c["quality_sum"] / c["quality_count"])
+            "average_quality_rating": pytest.approx(c["rating_sum"] / c["rating_count"]) if c["rating_count"] else None,
+            "blended_quality_rating": pytest.approx(1 + 4 * c["quality_sum"] / c["quality_count"])
             if c["quality_count"]
             else None,
             "like_ratio": pytest.approx(c["likes"] / (c["likes"] + c["dislikes"])) if c["likes"] + c["dislikes"] else None,
@@ -588,6 +589,169 @@ def test_a_large_export_goes_to_s3_and_answers_a_link(api: Api, early: Tenant, m
     assert stored == inline and link["bytes"] == len(inline.encode())
 
 
+# --- windows: dates are whole days, timestamps are instants (counters to the hour) ----------------
+
+# A Wednesday, 10:37 UTC: "now" for the window tests.
+NOW = datetime(2026, 11, 18, 10, 37, tzinfo=UTC)
+
+
+def stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def window_figures(api: Api, tenant: Tenant, span: str) -> dict[str, Any]:
+    """What the summary, the daily and weekly model rows and the export say about one window."""
+    summary = api.get(f"/v1/analytics/summary?{span}", key=tenant.read)
+    assert summary.status == 200, summary.body
+    daily = api.get(f"/v1/analytics/models?period=daily&{span}&limit=200", key=tenant.read)
+    weekly = api.get(f"/v1/analytics/models?period=weekly&{span}&limit=200", key=tenant.read)
+    assert daily.status == weekly.status == 200, (daily.body, weekly.body)
+    exported = api.get(f"/v1/analytics/export?format=jsonl&{span}", key=tenant.read)
+    assert exported.status == 200, exported.body
+    return {
+        "summary": summary.body,
+        "daily": daily.body,
+        "weekly": weekly.body,
+        "exported": [json.loads(line)["session_id"] for line in (exported.body or "").splitlines()],
+    }
+
+
+def sessions_at(ledger: Ledger, moments: list[datetime]) -> list[str]:
+    ids = []
+    for n, moment in enumerate(moments):
+        with clock.frozen(moment):
+            ids.append(ledger.session(f"u{n}", "content_caption", "openai:gpt-4o-mini", 100 + n))
+            ledger.feedback(ids[-1], f"u{n}", rating=1 + n % 5)
+    return ids
+
+
+def test_a_future_hour_counts_nothing_and_the_current_hour_counts_what_was_just_made(api: Api) -> None:
+    with clock.frozen(NOW - timedelta(days=2)):
+        tenant = make_tenant(api, "Windows")
+    ledger = Ledger(api, tenant)
+    earlier = sessions_at(ledger, [NOW - timedelta(hours=1), NOW - timedelta(days=1)])  # 09:37 and yesterday
+    just_made = sessions_at(ledger, [NOW - timedelta(minutes=3), NOW - timedelta(minutes=2), NOW - timedelta(minutes=1)])
+    with clock.frozen(NOW):
+        future = window_figures(api, tenant, f"from={stamp(NOW + timedelta(hours=1))}&to={stamp(NOW + timedelta(hours=2))}")
+        current = window_figures(api, tenant, "from=2026-11-18T10:00:00Z&to=2026-11-18T11:00:00Z")
+        today = window_figures(api, tenant, "from=2026-11-18&to=2026-11-18")
+    # A future hour: nothing, and the answer says which hours it counted (11:37 down to 11:00, 12:37 up to 13:00).
+    assert future["summary"]["total_sessions"] == 0 and future["summary"]["processing_time_ms"]["count"] == 0
+    assert (future["summary"]["from"], future["summary"]["to"]) == ("2026-11-18T11:00:00.000Z", "2026-11-18T13:00:00.000Z")
+    assert [day["date"] for day in future["summary"]["daily"]] == ["2026-11-18"]
+    assert future["daily"]["items"] == [] and future["weekly"]["items"] == [] and future["exported"] == []
+    assert (future["daily"]["from"], future["daily"]["to"]) == ("2026-11-18T11:00:00.000Z", "2026-11-18T13:00:00.000Z")
+    # The current hour: the three sessions just made, not the one of 09:37 nor yesterday's.
+    assert current["summary"]["total_sessions"] == 3 and current["summary"]["rated_sessions"] == 3
+    assert current["summary"]["processing_time_ms"]["count"] == 3
+    assert current["summary"]["average_rating"] == pytest.approx((1 + 2 + 3) / 3)
+    assert [(d["date"], d["sessions"]) for d in current["summary"]["daily"]] == [("2026-11-18", 3)]
+    assert [(r["period_start"], r["total_requests"]) for r in current["daily"]["items"]] == [("2026-11-18", 3)]
+    assert [(r["period_start"], r["period_end"], r["total_requests"]) for r in current["weekly"]["items"]] == [
+        ("2026-11-16", "2026-11-22", 3)
+    ]
+    assert current["exported"] == just_made
+    # Asked in days, today is the whole day: 09:37 included.
+    assert today["summary"]["total_sessions"] == 4 and (today["summary"]["from"], today["summary"]["to"]) == (
+        "2026-11-18",
+        "2026-11-18",
+    )
+    assert today["exported"] == [earlier[0], *just_made]
+    assert [r["total_requests"] for r in today["weekly"]["items"]] == [5]  # in days, a weekly row is its whole week
+
+
+def test_a_window_across_midnight_reads_only_hours(api: Api) -> None:
+    with clock.frozen(NOW - timedelta(days=3)):
+        tenant = make_tenant(api, "Midnight")
+    ledger = Ledger(api, tenant)
+    yesterday = datetime(2026, 11, 17, tzinfo=UTC)
+    moments = [
+        yesterday + timedelta(hours=21, minutes=59),  # out
+        yesterday + timedelta(hours=22),  # in: from is included
+        yesterday + timedelta(hours=23, minutes=30),  # in
+        yesterday + timedelta(hours=24, minutes=10),  # in (today 00:10)
+        yesterday + timedelta(hours=25, minutes=59, seconds=59),  # in (today 01:59:59)
+        yesterday + timedelta(hours=26),  # out: to is not
+        yesterday + timedelta(hours=26, minutes=30),  # out
+    ]
+    ids = sessions_at(ledger, moments)
+    with clock.frozen(NOW):
+        got = window_figures(api, tenant, "from=2026-11-17T22:00:00Z&to=2026-11-18T02:00:00Z")
+        # Not on the hour: the export is exact, the counters round from down and to up (and say so).
+        loose = window_figures(api, tenant, "from=2026-11-17T23:00:00Z&to=2026-11-18T01:59:58Z")
+    assert got["summary"]["total_sessions"] == 4
+    assert [(d["date"], d["sessions"], d["ratings"]) for d in got["summary"]["daily"]] == [
+        ("2026-11-17", 2, 2),
+        ("2026-11-18", 2, 2),
+    ]
+    assert got["summary"]["average_rating"] == pytest.approx((2 + 3 + 4 + 5) / 4)
+    assert [(r["period_start"], r["total_requests"]) for r in got["daily"]["items"]] == [("2026-11-17", 2), ("2026-11-18", 2)]
+    assert [(r["period_start"], r["total_requests"]) for r in got["weekly"]["items"]] == [("2026-11-16", 4)]
+    assert got["exported"] == ids[1:5]
+    assert loose["exported"] == ids[2:4]  # 23:30 and 00:10: 01:59:59 is after 01:59:58
+    assert loose["summary"]["total_sessions"] == 3  # 23:00 to 02:00: 23:30, 00:10 and 01:59:59
+    assert (loose["summary"]["from"], loose["summary"]["to"]) == ("2026-11-17T23:00:00.000Z", "2026-11-18T02:00:00.000Z")
+
+
+def test_a_window_of_days_with_edge_hours(api: Api) -> None:
+    with clock.frozen(NOW - timedelta(days=10)):
+        tenant = make_tenant(api, "Edges")
+    ledger = Ledger(api, tenant)
+    friday = datetime(2026, 11, 20, tzinfo=UTC)
+    moments = [
+        friday + timedelta(hours=19, minutes=59),  # out
+        friday + timedelta(hours=20),  # in (Friday's edge hours)
+        friday + timedelta(days=1, hours=12),  # in (Saturday, a whole day)
+        friday + timedelta(days=2, hours=23, minutes=59),  # in (Sunday, a whole day)
+        friday + timedelta(days=3),  # in (Monday, a whole day: the next week)
+        friday + timedelta(days=4, hours=2, minutes=59),  # in (Tuesday's edge hours)
+        friday + timedelta(days=4, hours=3),  # out
+        friday + timedelta(days=4, hours=9),  # out
+    ]
+    ids = sessions_at(ledger, moments)
+    with clock.frozen(friday + timedelta(days=4, hours=10, minutes=37)):
+        span = "from=2026-11-20T20:00:00Z&to=2026-11-24T03:00:00Z"
+        got = window_figures(api, tenant, span)
+        run(api, tenant, "aggregate-metrics")  # the week of 16 November is then a stored roll-up
+        wider = window_figures(api, tenant, "from=2026-11-15T12:00:00Z&to=2026-11-24T03:00:00Z")
+        again = window_figures(api, tenant, span)
+    assert got["summary"]["total_sessions"] == 5 and got["summary"]["processing_time_ms"]["count"] == 5
+    assert [(d["date"], d["sessions"]) for d in got["summary"]["daily"]] == [
+        ("2026-11-20", 1),
+        ("2026-11-21", 1),
+        ("2026-11-22", 1),
+        ("2026-11-23", 1),
+        ("2026-11-24", 1),
+    ]
+    assert (got["summary"]["from"], got["summary"]["to"]) == ("2026-11-20T20:00:00.000Z", "2026-11-24T03:00:00.000Z")
+    assert [r["total_requests"] for r in got["daily"]["items"]] == [1, 1, 1, 1, 1]
+    # Each week counts its part of the window.
+    assert [(r["period_start"], r["total_requests"]) for r in got["weekly"]["items"]] == [("2026-11-16", 3), ("2026-11-23", 2)]
+    assert got["exported"] == ids[1:6]
+    # A week wholly inside the window is its roll-up: Friday 19:59 included.
+    assert [(r["period_start"], r["total_requests"]) for r in wider["weekly"]["items"]] == [("2026-11-16", 4), ("2026-11-23", 2)]
+    assert wider["summary"]["total_sessions"] == 6 and wider["exported"] == ids[:6]
+    assert again == got
+
+
+def test_average_quality_rating_is_the_mean_of_the_star_ratings(api: Api, tenant: Tenant) -> None:
+    ledger = Ledger(api, tenant)
+    for n, signals in enumerate(({"rating": 5}, {"rating": 4}, {"rating": 2}, {"feedback_type": "like"}, {"thumbs": "up"})):
+        sid = ledger.session("ana" if n in (2, 3) else f"u{n}", "content_caption", "openai:gpt-4o-mini", 300)
+        ledger.feedback(sid, "ana" if n in (2, 3) else f"u{n}", **signals)
+    (row,) = models(api, tenant.read, "period=daily&days=1")
+    assert row["average_quality_rating"] == pytest.approx(3.6666666667, abs=1e-9)  # (5 + 4 + 2) / 3
+    assert row["ratings"] == 3 and row["average_rating"] == row["average_quality_rating"]
+    # Every rated feedback blended: stars as (r - 1) / 4, likes and thumbs up as 1: 1 + 4 x 4/5.
+    assert row["blended_quality_rating"] == pytest.approx(4.2, abs=1e-9)
+    (all_time,) = models(api, tenant.read, "period=all_time")
+    assert all_time["average_quality_rating"] == pytest.approx(11 / 3, abs=1e-9)
+    # A user's preference follows the same definitions: ana gave 2 stars and a like.
+    (pref,) = api.get("/v1/analytics/users/ana/preferences", key=tenant.read).body["items"]
+    assert (pref["average_quality_rating"], pref["total_ratings"]) == (2.0, 1)
+    assert pref["blended_quality_rating"] == pytest.approx(1 + 4 * (0.25 + 1) / 2)
+
+
 # --- contract: validation, roles, isolation -------------------------------------------------------
 
 
@@ -599,6 +763,10 @@ def test_a_large_export_goes_to_s3_and_answers_a_link(api: Api, early: Tenant, m
         "/v1/analytics/summary?days=3&from=2026-11-01",
         "/v1/analytics/summary?from=2026-11-05&to=2026-11-01",
         "/v1/analytics/summary?from=yesterday",
+        "/v1/analytics/summary?from=2026-11-18T10:00:00Z&to=2026-11-18T10:00:00Z",
+        "/v1/analytics/summary?from=2026-11-18T11:00:00Z&to=2026-11-18T10:00:00Z",
+        "/v1/analytics/summary?from=2026-11-18T25:00:00Z",
+        "/v1/analytics/export?from=2026-11-19T10:00:00Z&to=2026-11-18",
         "/v1/analytics/summary?colour=blue",
         "/v1/analytics/models?period=yearly",
         "/v1/analytics/models?period=daily&from=2024-01-01&to=2026-01-01",
