@@ -70,12 +70,10 @@ class SummaryQuery(DayRange):
         return self
 
 
-class ModelsQuery(DayRange):
+class ModelsQuery(DayRange, ListQuery):
     period: PeriodType = "daily"
     category_key: Slug | None = None
     model_id: str | None = Field(default=None, max_length=200)
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = None
 
     def range(self) -> Window:
         return self.window(default_days=SPANS[self.period][1] or 30)
