@@ -12,6 +12,7 @@ from chalicelib.api.generation import generation
 from chalicelib.api.governance import governance
 from chalicelib.api.health import health
 from chalicelib.api.middleware import http_middleware
+from chalicelib.api.platform import platform
 from chalicelib.api.prompts import prompts
 from chalicelib.api.registry import registry
 from chalicelib.api.registry_operations import registry_operations
@@ -26,6 +27,7 @@ app.register_middleware(http_middleware, "http")
 for blueprint in (
     health,
     tenants,
+    platform,
     sessions,
     scheduler,
     jobs,

@@ -101,9 +101,12 @@ def aws() -> Iterator[None]:
 
     from chalicelib.core import blobs
     from chalicelib.core.table import create_table, reset_binding
+    from chalicelib.tenancy import platform, throttle
     from devstack import moto_fixes
 
     moto_fixes.harden()
+    platform.forget()  # the platform settings and blocked addresses of a previous test's table
+    throttle.forget()
     with mock_aws():
         reset_binding()
         create_table()

@@ -139,7 +139,7 @@ def serve(request: Any, spec: RouteSpec, handler: Handler, params: dict[str, str
     try:
         caller = None
         if spec.role is not None:
-            caller = authenticate(headers.get("authorization"))
+            caller = authenticate(headers.get("authorization"), _source_ip(request))
             caller.require(spec.role)
             admit(caller)
         raw = request.raw_body or b""
@@ -169,6 +169,12 @@ def serve(request: Any, spec: RouteSpec, handler: Handler, params: dict[str, str
         response = errors.to_response(exc, request_id)
         response.headers["X-Request-Id"] = request_id
         return response
+
+
+def _source_ip(request: Any) -> str | None:
+    """The client's address as API Gateway saw it (`requestContext.identity.sourceIp`); headers are not trusted."""
+    identity = (request.context or {}).get("identity") or {}
+    return identity.get("sourceIp") or None
 
 
 def _request_clock(headers: dict[str, str]) -> AbstractContextManager[None]:

@@ -15,13 +15,13 @@ from ..core.schemas import ListQuery
 _ERRORS = {
     400: "Malformed JSON",
     401: "Missing or unknown API key",
-    403: "The key's role is too low",
+    403: "The key's role is too low, or its tenant is suspended (tenant_suspended)",
     404: "Not found (or another tenant's)",
     405: "Method not allowed",
     409: "Conflict: state, version or Idempotency-Key reused with another body",
     413: "Body over 256 KiB",
     422: "Validation failed; details name each field",
-    429: "Rate limit or budget exceeded (Retry-After)",
+    429: "Rate limit, budget, or failed authentications of this address exceeded (Retry-After)",
     502: "Every model of the fallback chain failed (the session is recorded)",
     503: "Storage throttled past retries (Retry-After)",
 }

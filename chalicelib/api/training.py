@@ -147,7 +147,7 @@ def download_training_dataset(call: Call[None, DownloadQuery]) -> Reply:
     statuses=(404, 409),
 )
 def create_training_job(call: Call[JobCreate, None]) -> Job:
-    return jobs.create_job(call.tenant, call.body)
+    return jobs.create_job(call.tenant, call.body, call.caller.limits if call.caller else None)
 
 
 @route(
@@ -219,4 +219,4 @@ def start_training_job_experiment(call: Call[JobExperimentCreate, None]) -> Expe
     tag=TAG,
 )
 def retrain_models(call: Call[RetrainRequest, None]) -> RetrainResult:
-    return retrain.retrain(call.tenant, call.body)
+    return retrain.retrain(call.tenant, call.body, call.caller.limits if call.caller else None)

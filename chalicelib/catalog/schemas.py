@@ -25,6 +25,9 @@ class ModelPut(RequestBody):
     cost_per_1k_input: float = Field(default=0.0, ge=0)
     cost_per_1k_output: float = Field(default=0.0, ge=0)
     cost_per_request: float = Field(default=0.0, ge=0, description="For image and video models: USD per call.")
+    cost_per_1k_training: float = Field(
+        default=0.0, ge=0, description="USD per 1,000 tokens trained (tokens x epochs) when fine-tuning this model."
+    )
     context_window: int | None = Field(default=None, ge=1)
     max_tokens: int | None = Field(default=None, ge=1)
     average_speed_ms: float | None = Field(default=None, ge=0)
@@ -49,6 +52,7 @@ class Model(View):
     cost_per_1k_input: float
     cost_per_1k_output: float
     cost_per_request: float = 0.0
+    cost_per_1k_training: float = 0.0
     context_window: int | None = None
     max_tokens: int | None = None
     average_speed_ms: float | None = None

@@ -13,6 +13,7 @@ from ..core.errors import NotFound, ValidationFailed
 from ..core.schemas import ListQuery, Page
 from ..core.settings import get_settings
 from ..core.table import TableItem
+from ..tenancy import platform
 from . import stats
 from .defaults import DEFAULT_MAPPINGS, DEFAULT_MODELS, DEFAULT_TASKS
 from .schemas import Mapping, MappingPut, Model, ModelPut, ModelQuery, Task, TaskPut
@@ -33,7 +34,8 @@ class Catalog:
     mapping_stats: dict[tuple[str, str], MappingStatsItem] = field(default_factory=dict)
 
     def model(self, model_id: str) -> ModelPut:
-        return ModelPut.model_validate(self.models[model_id].spec)
+        """The model as routing and billing price it: no price below the platform's list."""
+        return ModelPut.model_validate(platform.with_floor(model_id, self.models[model_id].spec))
 
     def category(self, category_key: str) -> TaskPut:
         return TaskPut.model_validate(self.categories[category_key].spec)
@@ -91,7 +93,8 @@ def forget(tenant_id: str) -> None:
 
 
 def is_available(provider: str) -> bool:
-    return provider == "local" or get_settings().provider(provider) is not None
+    """Whether the provider can be called here: offline, or configured with a key and allowed by the platform."""
+    return provider == "local" or (get_settings().provider(provider) is not None and platform.provider_allowed(provider))
 
 
 # --- models ------------------------------------------------------------------------------------
@@ -125,6 +128,7 @@ def put_model(tenant_id: str, model_id: str, body: ModelPut) -> tuple[Model, boo
         raise ValidationFailed.field(
             "body.provider", f"must be {match.group(1)}, the prefix of the model id", "provider_mismatch"
         )
+    platform.check_prices(model_id, body.model_dump())
     now = clock.iso(clock.now())
     existing = storage.get(ModelItem, keys.catalog_model(tenant_id, model_id))
     item = _model_item(tenant_id, model_id, body, existing.created_at if existing else now, now)
@@ -263,7 +267,7 @@ def _mapping_item(tenant_id: str, category_key: str, model_id: str, body: Mappin
 
 
 def _model_view(item: ModelItem) -> Model:
-    spec: dict[str, Any] = {**item.spec, "is_active": bool(item.is_active)}
+    spec: dict[str, Any] = {**platform.with_floor(item.model_id, item.spec), "is_active": bool(item.is_active)}
     return Model(
         id=item.model_id,
         model_id=item.model_id,

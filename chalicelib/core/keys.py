@@ -58,6 +58,19 @@ def rate_window(tenant_id: str, minute: str) -> Key:
     return Key(f"{_tenant(tenant_id)}#RATE", f"MINUTE#{minute}")
 
 
+# --- the platform operator's items ---------------------------------------------------------------
+
+
+def platform_settings() -> Key:
+    """The one item of platform settings (rate-limit default and ceiling, providers and prices on the platform's keys)."""
+    return Key("PLATFORM#SETTINGS", "SETTINGS")
+
+
+def auth_failures(source: str, minute: str) -> Key:
+    """Failed authentications from one source (a digest of its IP address) in one minute, across every Lambda."""
+    return Key(f"PLATFORM#AUTHFAIL#{_digest(source)}", f"MINUTE#{minute}")
+
+
 # --- sessions and feedback ---------------------------------------------------------------------
 
 

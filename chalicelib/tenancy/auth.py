@@ -4,6 +4,8 @@ A tenant key reads `ll.<tenant id>.<key id>.<secret>`: the ids locate the key's 
 under the tenant's own partition (one read, no global index of secrets); only the
 secret's digest is stored. Secrets are 256 random bits, so a fast digest is enough.
 The root key comes from the environment (`LEARNLOOP_ROOT_KEY`, or only its digest).
+A suspended tenant's keys answer 403 `tenant_suspended` (the key and tenant items are read on every request,
+so a suspension holds from the next request on). Failed authentications are throttled per source IP (`throttle.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from ..core import keys, storage
 from ..core.errors import Forbidden, Unauthorized
 from ..core.settings import get_settings
+from . import platform, throttle
 from .schemas import Limits, Role
 from .store import ApiKeyItem, TenantItem
 
@@ -64,8 +67,18 @@ def mint(tenant_id: str, key_id: str) -> MintedKey:
     return MintedKey(token=token, secret_sha256=digest(secret), prefix=token[: len(token) - len(secret) + 4])
 
 
-def authenticate(authorization: str | None) -> Caller:
-    """The caller behind an `Authorization: Bearer <key>` header, or 401."""
+def authenticate(authorization: str | None, source: str | None = None) -> Caller:
+    """The caller behind an `Authorization: Bearer <key>` header, or 401 (429 for a source that failed too often)."""
+    throttle.check(source)
+    try:
+        return _authenticate(authorization)
+    except Unauthorized:
+        if authorization:  # a key was tried (a request without one reads nothing and guesses nothing)
+            throttle.failed(source)
+        raise
+
+
+def _authenticate(authorization: str | None) -> Caller:
     if not authorization:
         raise Unauthorized("missing Authorization header: send 'Authorization: Bearer <api key>'")
     scheme, _, token = authorization.strip().partition(" ")
@@ -93,7 +106,11 @@ def _tenant_caller(tenant_id: str, key_id: str, secret: str) -> Caller | None:
         return None
     if not hmac.compare_digest(digest(secret), item.secret_sha256):
         return None
-    rpm = int(tenant.requests_per_minute) if tenant.requests_per_minute else None
+    if tenant.suspended_at:
+        raise Forbidden(
+            "this tenant is suspended by the platform operator; only the operator can resume it", code="tenant_suspended"
+        )
+    rpm = platform.requests_per_minute(int(tenant.requests_per_minute) if tenant.requests_per_minute else None)
     limits = Limits(
         monthly_budget_usd=float(tenant.monthly_budget_usd) if tenant.monthly_budget_usd is not None else None,
         on_budget=tenant.on_budget or "block",

@@ -1,4 +1,4 @@
-"""Tenancy use cases: create a tenant, mint and revoke keys, set limits."""
+"""Tenancy use cases: create a tenant, mint and revoke keys, set limits; the operator's suspension and recovery."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from ..core.errors import Conflict, NotFound
 from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import ListQuery, Page
+from . import platform
 from .auth import mint
 from .schemas import (
     ApiKey,
@@ -16,10 +17,14 @@ from .schemas import (
     ApiKeyCreated,
     Limits,
     LimitsUpdate,
+    RecoveryKeyCreate,
+    RecoveryKeyCreated,
     Role,
     Tenant,
     TenantCreate,
     TenantCreated,
+    TenantStatus,
+    TenantSuspend,
 )
 from .store import ApiKeyItem, DomainClaim, TenantItem
 
@@ -75,6 +80,7 @@ def get_tenant(tenant_id: str) -> Tenant:
 
 
 def set_limits(tenant_id: str, data: LimitsUpdate) -> Limits:
+    platform.check_requests_per_minute(data.requests_per_minute)
     tenant = _load_tenant(tenant_id)
     tenant.update(
         actions=[
@@ -150,6 +156,88 @@ def revoke_api_key(tenant_id: str, key_id: str) -> None:
         raise NotFound(f"no API key {key_id}") from exc
 
 
+# --- the platform operator's actions --------------------------------------------------------------
+
+
+def suspend_tenant(tenant_id: str, data: TenantSuspend) -> TenantStatus:
+    """Every key of the tenant answers 403 `tenant_suspended` from the next request on, until `resume_tenant`."""
+    tenant = _load_tenant(tenant_id)
+    if not tenant.suspended_at:
+        now = clock.iso(clock.now())
+        tenant.update(
+            actions=[
+                TenantItem.suspended_at.set(now),
+                TenantItem.suspended_reason.set(data.reason) if data.reason else TenantItem.suspended_reason.remove(),
+                TenantItem.updated_at.set(now),
+            ],
+            condition=TenantItem.pk.exists(),
+            add_version_condition=False,
+        )
+    return _status_view(tenant)
+
+
+def resume_tenant(tenant_id: str) -> TenantStatus:
+    tenant = _load_tenant(tenant_id)
+    tenant.update(
+        actions=[
+            TenantItem.suspended_at.remove(),
+            TenantItem.suspended_reason.remove(),
+            TenantItem.updated_at.set(clock.iso(clock.now())),
+        ],
+        condition=TenantItem.pk.exists(),
+        add_version_condition=False,
+    )
+    return _status_view(tenant)
+
+
+def tenant_status(tenant_id: str) -> TenantStatus:
+    return _status_view(_load_tenant(tenant_id))
+
+
+def create_recovery_key(tenant_id: str, data: RecoveryKeyCreate) -> RecoveryKeyCreated:
+    """A new admin key minted by the operator, and (by default) every other key of the tenant revoked.
+
+    The new key is written first, with the admin count, so that the tenant is never without an admin key; each
+    other key is then revoked in its own transaction with the count, as `revoke_api_key` does.
+    """
+    _load_tenant(tenant_id)
+    created = create_api_key(tenant_id, ApiKeyCreate(name=data.name, role="admin"))
+    revoked: list[str] = []
+    if data.revoke_other_keys:
+        now = clock.iso(clock.now())
+        for item in ApiKeyItem.query(
+            keys.tenant(tenant_id).pk,
+            ApiKeyItem.sk.startswith(keys.api_key_prefix()),
+            filter_condition=ApiKeyItem.revoked_at.does_not_exist(),
+            consistent_read=True,
+        ):
+            if not isinstance(item, ApiKeyItem) or item.id == created.id:
+                continue
+            ops: list[storage.Op] = [
+                storage.Update(
+                    ApiKeyItem(item.pk, item.sk), [ApiKeyItem.revoked_at.set(now)], ApiKeyItem.revoked_at.does_not_exist()
+                )
+            ]
+            if item.role == Role.ADMIN:
+                tenant_key = keys.tenant(tenant_id)
+                ops.append(storage.Update(TenantItem(tenant_key.pk, tenant_key.sk), [TenantItem.admin_keys.add(-1)]))
+            try:
+                storage.commit(ops)
+            except storage.ConditionFailed:
+                continue  # revoked meanwhile
+            revoked.append(item.id)
+    return RecoveryKeyCreated(api_key=created, revoked_key_ids=revoked)
+
+
+def _status_view(item: TenantItem) -> TenantStatus:
+    return TenantStatus(
+        tenant_id=item.id,
+        status="suspended" if item.suspended_at else "active",
+        suspended_at=item.suspended_at,
+        suspended_reason=item.suspended_reason,
+    )
+
+
 def _new_key_item(tenant_id: str, name: str, role: Role, now: str) -> tuple[ApiKeyItem, str]:
     key_id = new_id("key")
     minted = mint(tenant_id, key_id)
@@ -179,7 +267,9 @@ def _limits_view(item: TenantItem) -> Limits:
     return Limits(
         monthly_budget_usd=float(item.monthly_budget_usd) if item.monthly_budget_usd is not None else None,
         on_budget=item.on_budget or "block",
-        requests_per_minute=int(item.requests_per_minute) if item.requests_per_minute is not None else None,
+        requests_per_minute=platform.requests_per_minute(
+            int(item.requests_per_minute) if item.requests_per_minute is not None else None
+        ),
     )
 
 
@@ -191,6 +281,7 @@ def _tenant_view(item: TenantItem) -> Tenant:
         domain=item.domain,
         created_at=item.created_at,
         limits=_limits_view(item),
+        suspended_at=item.suspended_at,
     )
 
 

@@ -1,10 +1,10 @@
-"""Tenant, domain-claim, API-key and rate-window items."""
+"""Tenant, domain-claim, API-key and rate-window items; the platform settings and the failed-authentication windows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from ..core import keys
 from ..core.table import TableItem
@@ -21,6 +21,9 @@ class TenantItem(TableItem, discriminator="tenant"):
     requests_per_minute = NumberAttribute(null=True)
     # Active admin keys, so that the last one cannot be revoked (the tenant would be locked out).
     admin_keys = NumberAttribute(default=0)
+    # Set by the platform operator: every key of the tenant answers 403 `tenant_suspended` meanwhile.
+    suspended_at = UnicodeAttribute(null=True)
+    suspended_reason = UnicodeAttribute(null=True)
 
 
 class DomainClaim(TableItem, discriminator="domain_claim"):
@@ -40,6 +43,17 @@ class ApiKeyItem(TableItem, discriminator="api_key"):
 
 class RateWindow(TableItem, discriminator="rate_window"):
     requests = NumberAttribute(default=0)
+
+
+class AuthFailureWindow(TableItem, discriminator="auth_failure_window"):
+    """Failed authentications of one source in one minute (expires with the TTL)."""
+
+    failures = NumberAttribute(default=0)
+
+
+class PlatformSettingsItem(TableItem, discriminator="platform_settings"):
+    settings = JSONAttribute()  # the validated PlatformSettingsPut fields
+    updated_at = UnicodeAttribute()
 
 
 def iter_tenant_ids() -> Iterator[str]:

@@ -14,6 +14,7 @@ from typing import Any
 from ..core import clock
 from ..core.settings import ProviderSettings, get_settings
 from ..providers.base import ProviderError
+from ..tenancy import platform
 from . import formats
 
 # OpenAI's minimum number of training examples.
@@ -67,7 +68,7 @@ def minimum_examples(provider: str) -> int:
 
 
 def can_fine_tune(provider: str) -> bool:
-    return provider == "local" or get_settings().provider(provider) is not None
+    return provider == "local" or (get_settings().provider(provider) is not None and platform.provider_allowed(provider))
 
 
 def tuner_for(provider: str) -> OpenAITuner:

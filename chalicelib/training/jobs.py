@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ..billing import service as billing
 from ..catalog import service as catalog
 from ..catalog.schemas import MappingPut, ModelPut
 from ..core import blobs, clock, keys, pagination, storage
@@ -25,7 +26,9 @@ from ..core.schemas import Page
 from ..core.table import TableItem
 from ..experiments import service as experiments
 from ..experiments.schemas import Experiment, ExperimentCreate, ExperimentPatch, VariantCreate
-from ..providers.base import ProviderError
+from ..providers.base import ProviderError, count_tokens
+from ..tenancy import service as tenancy
+from ..tenancy.schemas import Limits
 from . import datasets, formats
 from .fine_tuning import TRANSIENT, Snapshot, can_fine_tune, minimum_examples, tuner_for
 from .schemas import FINISHED, Job, JobCreate, JobError, JobEvent, JobExperimentCreate, JobListQuery, Progress
@@ -34,9 +37,12 @@ from .store import DatasetItem, JobEventItem, JobItem, progress
 EVENTS_SHOWN = 100
 MAX_SUBMIT_ATTEMPTS = 5
 TEXT_CAPABILITIES = {"text_generation", "text_chat"}
+# Epochs a cost estimate assumes when the job leaves n_epochs to the provider ("auto").
+DEFAULT_EPOCHS = 3
 
 
-def create_job(tenant_id: str, data: JobCreate) -> Job:
+def create_job(tenant_id: str, data: JobCreate, limits: Limits | None = None) -> Job:
+    """A new job, its estimated cost reserved from the monthly budget first (429 `budget_exceeded` when it does not fit)."""
     dataset = datasets.load(tenant_id, data.dataset_id)
     if dataset.status != "ready":
         raise Conflict(f"dataset {dataset.id} is {dataset.status}, not ready", code="dataset_not_ready")
@@ -58,6 +64,16 @@ def create_job(tenant_id: str, data: JobCreate) -> Job:
             f"dataset {dataset.id} has {int(dataset.train_count or 0)} training lines; "
             f"fine-tuning with {base.provider} needs at least {minimum}",
             code="not_enough_examples",
+        )
+    estimate = estimate_cost(tenant_id, dataset, base, data)
+    limits = limits or tenancy.get_limits(tenant_id)
+    reservation = billing.reserve(tenant_id, limits, estimate)
+    if reservation is None:
+        left = max(0.0, (limits.monthly_budget_usd or 0.0) - billing.committed(tenant_id))
+        raise billing.BudgetExhausted(
+            f"fine-tuning {data.base_model} on {dataset.id} is estimated at ${estimate:.4f}; "
+            f"${left:.4f} of the monthly budget of ${limits.monthly_budget_usd:g} is left",
+            retry_after=billing.seconds_to_next_month(clock.now()),
         )
     now = clock.iso(clock.now())
     job_id = new_id("ftjob")
@@ -84,6 +100,10 @@ def create_job(tenant_id: str, data: JobCreate) -> Job:
         gsi1sk=keys.time_sort(now, job_id),
         gsi3pk=keys.training_jobs_active(tenant_id),
         gsi3sk=keys.time_sort(now, job_id),
+        estimated_cost_usd=estimate,
+        reserved_usd=reservation.amount,
+        budget_month=reservation.month,
+        training_price_per_1k=base.cost_per_1k_training,
     )
     created = _event(
         tenant_id,
@@ -96,12 +116,25 @@ def create_job(tenant_id: str, data: JobCreate) -> Job:
             [storage.Put(job, JobItem.pk.does_not_exist()), created, datasets.attach_job(tenant_id, dataset.id, job_id)]
         )
     except storage.ConditionFailed as exc:
+        billing.settle(reservation, 0.0)
         if 2 in exc.failed:
             raise Conflict(f"dataset {dataset.id} is no longer ready", code="dataset_not_ready") from exc
+        raise
+    except Exception:
+        billing.settle(reservation, 0.0)
         raise
     if base.provider != "local":
         _submit(tenant_id, job)
     return get_job(tenant_id, job_id)
+
+
+def estimate_cost(tenant_id: str, dataset: DatasetItem, base: ModelPut, data: JobCreate) -> float:
+    """Training tokens (the training file's, counted as the offline models count them) x epochs x the training price."""
+    if not base.cost_per_1k_training:
+        return 0.0
+    text = blobs.get(datasets.file_key(tenant_id, dataset.id, "train")).decode()
+    epochs = data.hyperparameters.n_epochs if isinstance(data.hyperparameters.n_epochs, int) else DEFAULT_EPOCHS
+    return round(count_tokens(text) * epochs / 1000 * base.cost_per_1k_training, 10)
 
 
 def get_job(tenant_id: str, job_id: str) -> Job:
@@ -400,6 +433,7 @@ def register_model(tenant_id: str, job: JobItem, provider_model: str) -> str:
         cost_bucket=base.cost_bucket if base else "medium",
         cost_per_1k_input=(base.cost_per_1k_input if base else 0.0) * factor,
         cost_per_1k_output=(base.cost_per_1k_output if base else 0.0) * factor,
+        cost_per_1k_training=base.cost_per_1k_training if base else 0.0,
         context_window=base.context_window if base else None,
         max_tokens=base.max_tokens if base else None,
         average_speed_ms=base.average_speed_ms if base else None,
@@ -420,7 +454,8 @@ def register_model(tenant_id: str, job: JobItem, provider_model: str) -> str:
 
 
 def _after_finish(tenant_id: str, job: JobItem) -> None:
-    """Once a job has finished: delete the files uploaded to the provider; start the experiment it asked for."""
+    """Once a job has finished: settle its budget; delete the files uploaded to the provider; start its experiment."""
+    _settle(tenant_id, job)
     if job.provider != "local" and job.provider_files and not job.files_deleted:
         try:
             tuner_for(job.provider).cleanup(job)
@@ -433,6 +468,38 @@ def _after_finish(tenant_id: str, job: JobItem) -> None:
         except LearnloopError as exc:
             warning = _event(tenant_id, job, f"no experiment started: {exc.message}", "warning")
             storage.commit([warning, storage.Update(JobItem(job.pk, job.sk), [JobItem.events_count.add(1)])])
+
+
+def final_cost(job: JobItem) -> float:
+    """What a finished job cost: the tokens the provider trained (else the estimate) at the price of its creation;
+    nothing for a failed job or one cancelled before it started."""
+    if job.status == "failed" or (job.status == "cancelled" and not job.started_at):
+        return 0.0
+    trained = (job.metrics or {}).get("trained_tokens")
+    if isinstance(trained, int | float) and job.status == "succeeded":
+        return round(float(trained) / 1000 * float(job.training_price_per_1k or 0.0), 10)
+    return float(job.estimated_cost_usd or 0.0)
+
+
+def _settle(tenant_id: str, job: JobItem) -> None:
+    """Turn the job's reservation into its cost, once (a conditional write claims the settlement first)."""
+    if job.budget_month is None or job.settled_at is not None:
+        return
+    cost = final_cost(job)
+    try:
+        storage.commit(
+            [
+                storage.Update(
+                    JobItem(job.pk, job.sk),
+                    [JobItem.cost_usd.set(cost), JobItem.settled_at.set(clock.iso(clock.now()))],
+                    JobItem.settled_at.does_not_exist() & JobItem.pk.exists(),
+                )
+            ]
+        )
+    except storage.ConditionFailed:
+        return  # settled by another caller
+    job.cost_usd, job.settled_at = cost, clock.iso(clock.now())
+    billing.settle(billing.Reservation(tenant_id, job.budget_month, float(job.reserved_usd or 0.0)), cost)
 
 
 # --- items and views -------------------------------------------------------------------------------
@@ -528,6 +595,8 @@ def view(job: JobItem, events: list[JobEventItem]) -> Job:
         experiment_id=job.experiment_id,
         provider_job_id=job.provider_job_id,
         provider_status=job.provider_status,
+        estimated_cost_usd=float(job.estimated_cost_usd) if job.estimated_cost_usd is not None else None,
+        cost_usd=float(job.cost_usd) if job.cost_usd is not None else None,
         created_at=job.created_at,
         updated_at=job.updated_at,
         started_at=job.started_at,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..billing import service as billing
 from ..catalog import service as catalog
 from ..core import clock, keys
 from ..core.errors import LearnloopError
@@ -26,9 +27,12 @@ from ..experiments.schemas import VariantCreate
 from ..experiments.store import ExperimentItem
 from ..prompts import service as prompts
 from ..prompts import templates
-from ..providers.base import CompletionRequest, ProviderError
+from ..providers.base import CompletionRequest, ProviderError, count_tokens
 from ..providers.local import key_terms
 from ..providers.registry import provider_for
+from ..routing import scoring
+from ..tenancy import service as tenancy
+from ..tenancy.schemas import Limits
 from . import analysis, datasets, jobs
 from .assembly import Candidate
 from .fine_tuning import can_fine_tune, minimum_examples
@@ -40,7 +44,10 @@ MAX_TERMS = 5
 FALLBACK_BASE = "local:sage"
 
 
-def retrain(tenant_id: str, body: RetrainRequest) -> RetrainResult:
+def retrain(tenant_id: str, body: RetrainRequest, limits: Limits | None = None) -> RetrainResult:
+    """One retraining run. Its job's estimated cost and any prompt rewrite by a provider model are reserved from the
+    monthly budget like generations; a job beyond the budget answers 429 `budget_exceeded` (the dataset stays built)."""
+    limits = limits or tenancy.get_limits(tenant_id)
     item, candidates = datasets.build(
         tenant_id,
         DatasetCreate(
@@ -66,14 +73,18 @@ def retrain(tenant_id: str, body: RetrainRequest) -> RetrainResult:
         else:
             try:
                 job = jobs.create_job(
-                    tenant_id, JobCreate(dataset_id=item.id, base_model=base, suffix="retrain", start_experiment=True)
+                    tenant_id, JobCreate(dataset_id=item.id, base_model=base, suffix="retrain", start_experiment=True), limits
                 )
+            except billing.BudgetExhausted as exc:
+                built = {"dataset_id": item.id, "message": "the dataset is built; start its job when the budget allows"}
+                exc.details.append(built)
+                raise
             except LearnloopError as exc:
                 skipped = exc.message
     new_variants: list[NewVariant] = []
     skipped_variants: list[dict[str, str]] = []
     if body.improve_prompts:
-        new_variants, skipped_variants = improve_prompts(tenant_id, candidates, body.variant_share)
+        new_variants, skipped_variants = improve_prompts(tenant_id, candidates, body.variant_share, limits)
     return RetrainResult(
         dataset=datasets.view(item),
         job=job,
@@ -116,7 +127,9 @@ def choose_base(tenant_id: str, patterns: Patterns) -> str | None:
 # --- prompt improvement ------------------------------------------------------------------------------
 
 
-def improve_prompts(tenant_id: str, candidates: list[Candidate], share: float) -> tuple[list[NewVariant], list[dict[str, str]]]:
+def improve_prompts(
+    tenant_id: str, candidates: list[Candidate], share: float, limits: Limits | None = None
+) -> tuple[list[NewVariant], list[dict[str, str]]]:
     """A new prompt variant in each running experiment of a category in the window, from its best-rated sessions."""
     categories = {c.category_key for c in candidates if c.quality is not None}
     created: list[NewVariant] = []
@@ -125,7 +138,7 @@ def improve_prompts(tenant_id: str, candidates: list[Candidate], share: float) -
         category = experiment.category_key or ""
         members = [c for c in candidates if c.category_key == category and c.quality is not None]
         try:
-            variant = _improve(tenant_id, experiment, members, share)
+            variant = _improve(tenant_id, experiment, members, share, limits or Limits())
         except LearnloopError as exc:
             skipped.append({"experiment_id": experiment.id, "reason": exc.message})
             continue
@@ -141,7 +154,9 @@ def running_experiments(tenant_id: str, categories: set[str]) -> list[Experiment
     return [e for e in found if isinstance(e, ExperimentItem) and e.category_key in categories]
 
 
-def _improve(tenant_id: str, experiment: ExperimentItem, members: list[Candidate], share: float) -> NewVariant | str:
+def _improve(
+    tenant_id: str, experiment: ExperimentItem, members: list[Candidate], share: float, limits: Limits
+) -> NewVariant | str:
     control = next(v for v in experiment.variants if v["id"] == experiment.control_id)
     base = _prompt_of(tenant_id, control)
     if base is None:
@@ -157,7 +172,7 @@ def _improve(tenant_id: str, experiment: ExperimentItem, members: list[Candidate
         for e in analysis.feature_effects(members)
         if e.kind == "categorical" and e.effect >= 0.25 and e.best_value is not None
     ]
-    text, written_by = _written_by_model(tenant_id, experiment.category_key or "", base, best, terms[:MAX_TERMS], hints)
+    text, written_by = _written_by_model(tenant_id, experiment.category_key or "", base, best, terms[:MAX_TERMS], hints, limits)
     if text is None:
         text, written_by = rewrite(base, terms[:MAX_TERMS], hints), LOCAL_REWRITE
     if text is None:
@@ -204,16 +219,24 @@ def rewrite(base: str, terms: list[str], hints: list[tuple[str, str | None]]) ->
 
 
 def _written_by_model(
-    tenant_id: str, category: str, base: str, best: list[Candidate], terms: list[str], hints: list[tuple[str, str | None]]
+    tenant_id: str,
+    category: str,
+    base: str,
+    best: list[Candidate],
+    terms: list[str],
+    hints: list[tuple[str, str | None]],
+    limits: Limits,
 ) -> tuple[str | None, str]:
-    """A rewrite by the category's routed model, when that is a provider model; (None, "") otherwise or on failure."""
+    """A rewrite by the category's routed model, when that is a provider model and its most expensive outcome fits
+    the budget (reserved, then settled to the call's cost); (None, "") otherwise or on failure."""
     from ..routing.schemas import RouteBody
     from ..routing.service import decide
 
     try:
-        model_id = decide(tenant_id, RouteBody(category_key=category)).selected.model_id
+        selected = decide(tenant_id, RouteBody(category_key=category)).selected
     except LearnloopError:
         return None, ""
+    model_id = selected.model_id
     if model_id.startswith("local:"):
         return None, ""
     examples = "\n".join(f"- {(c.expected_text or '')[:500]}" for c in best)
@@ -232,17 +255,18 @@ def _written_by_model(
         task=category,
         tenant_id=tenant_id,
     )
+    reservation = billing.reserve(tenant_id, limits, scoring.expected_cost(selected.model, count_tokens(ask), 1000))
+    if reservation is None:
+        return None, ""  # beyond the budget: the deterministic rewrite costs nothing
     try:
-        text = provider_for(request.provider).complete(request).output.strip().strip("`").strip()
-        if (
-            not text
-            or text == base
-            or len(text) > 20_000
-            or set(templates.variables_of(text)) != set(templates.variables_of(base))
-        ):
-            return None, ""
+        completion = provider_for(request.provider).complete(request)
     except (ProviderError, LearnloopError) as exc:
+        billing.settle(reservation, 0.0)
         get_logger().warning("prompt rewrite by the routed model failed", extra={"model_id": model_id, "error": str(exc)})
+        return None, ""
+    billing.settle(reservation, scoring.expected_cost(selected.model, completion.input_tokens, completion.output_tokens))
+    text = completion.output.strip().strip("`").strip()
+    if not text or text == base or len(text) > 20_000 or set(templates.variables_of(text)) != set(templates.variables_of(base)):
         return None, ""
     return text, model_id
 

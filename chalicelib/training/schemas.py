@@ -201,6 +201,10 @@ class Job(View):
     experiment_id: str | None = None
     provider_job_id: str | None = None
     provider_status: str | None = None
+    estimated_cost_usd: float | None = Field(
+        default=None, description="Reserved from the monthly budget at creation: training tokens x epochs x the price."
+    )
+    cost_usd: float | None = Field(default=None, description="What the job cost, once it has ended (0 when it failed).")
     created_at: str
     updated_at: str
     started_at: str | None = None

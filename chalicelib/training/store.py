@@ -100,6 +100,13 @@ class JobItem(TableItem, discriminator="training_job"):
     updated_at = UnicodeAttribute()
     started_at = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)
+    # The budget: the estimate reserved at creation in `budget_month`, settled once to `cost_usd` when the job ends.
+    estimated_cost_usd = NumberAttribute(null=True)
+    reserved_usd = NumberAttribute(null=True)
+    budget_month = UnicodeAttribute(null=True)
+    training_price_per_1k = NumberAttribute(null=True)
+    cost_usd = NumberAttribute(null=True)
+    settled_at = UnicodeAttribute(null=True)
 
 
 class JobEventItem(TableItem, discriminator="training_job_event"):
