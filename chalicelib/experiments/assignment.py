@@ -49,22 +49,38 @@ def choose(at: float, shares: Sequence[tuple[str, float]]) -> str:
 
 def assign(tenant_id: str, experiment_id: str, user_id: str) -> AssignedVariant:
     """The user's variant: stored if they have one, else chosen by the weights and stored (sticky)."""
+    return _assigned(tenant_id, experiment_id, user_id)[0]
+
+
+def session_period(experiment: ExperimentItem) -> int | None:
+    """The period of fixed weights a session recorded now counts in for the SRM check; None when it counts in none.
+
+    Only a running experiment sends traffic by its weights: a paused one gives new users the control
+    and a stopped one its winner, so sessions recorded meanwhile are not tested against the weights.
+    """
+    return int(experiment.weights_period) if experiment.status == "running" else None
+
+
+def _assigned(tenant_id: str, experiment_id: str, user_id: str) -> tuple[AssignedVariant, int | None]:
+    """The user's variant, and the period a session recorded with it now counts in (`session_period`)."""
     return storage.retrying(lambda: _assign(tenant_id, experiment_id, user_id), what="assigning")  # type: ignore[no-any-return]
 
 
-def _assign(tenant_id: str, experiment_id: str, user_id: str) -> AssignedVariant:
+def _assign(tenant_id: str, experiment_id: str, user_id: str) -> tuple[AssignedVariant, int | None]:
     experiment_key, assignment_key = keys.experiment(tenant_id, experiment_id), keys.assignment(tenant_id, experiment_id, user_id)
     found = storage.get_many([experiment_key, assignment_key])
     experiment, stored = found.get(experiment_key), found.get(assignment_key)
     if not isinstance(experiment, ExperimentItem):
         raise NotFound(f"no experiment {experiment_id}")
     stored = stored if isinstance(stored, AssignmentItem) else None
+    period_now = session_period(experiment)
     if experiment.status == "stopped":
-        return _answer(experiment, user_id, experiment.winner_variant_id or experiment.control_id, stored, enrolled=False)
+        winner_id = experiment.winner_variant_id or experiment.control_id
+        return _answer(experiment, user_id, winner_id, stored, enrolled=False), period_now
     if stored is not None:
-        return _answer(experiment, user_id, stored.variant_id, stored, enrolled=True)
+        return _answer(experiment, user_id, stored.variant_id, stored, enrolled=True), period_now
     if experiment.status == "paused":
-        return _answer(experiment, user_id, experiment.control_id, None, enrolled=False)
+        return _answer(experiment, user_id, experiment.control_id, None, enrolled=False), period_now
 
     at = point(experiment_id, user_id)
     shares = shares_of(experiment.variants)
@@ -91,37 +107,42 @@ def _assign(tenant_id: str, experiment_id: str, user_id: str) -> AssignedVariant
         winner = storage.get(AssignmentItem, assignment_key)
         if winner is None:
             raise  # a transaction conflict, not a lost race: try again
-        return _answer(experiment, user_id, winner.variant_id, winner, enrolled=True)
-    return _answer(experiment, user_id, variant_id, item, enrolled=True)
+        return _answer(experiment, user_id, winner.variant_id, winner, enrolled=True), period_now
+    return _answer(experiment, user_id, variant_id, item, enrolled=True), period_now
 
 
-def variant_for(tenant_id: str, experiment_id: str, user_id: str) -> AssignedVariant:
-    """For the generation gateway: the user's variant (assigned and stored on first use) with its prompt and model.
+def variant_for(tenant_id: str, experiment_id: str, user_id: str) -> tuple[AssignedVariant, int | None]:
+    """For the generation gateway: the user's variant (assigned and stored on first use) with its prompt and model,
+    and the period its recorded generation counts in for the SRM check (`session_period`).
 
     Raises NotFound when the experiment does not exist in this tenant.
     """
-    return assign(tenant_id, experiment_id, user_id)
+    return _assigned(tenant_id, experiment_id, user_id)
 
 
-def resolve_variant(tenant_id: str, experiment_id: str | None, variant_id: str | None, user_id: str) -> str | None:
+def resolve_variant(
+    tenant_id: str, experiment_id: str | None, variant_id: str | None, user_id: str
+) -> tuple[str | None, int | None]:
     """For a session recorded with an experiment: check the reference, or assign the user's variant when none is given.
 
+    Also the period of fixed weights the session counts in for the SRM check (`session_period`).
     An unknown experiment or variant is a 422 naming the field (the session is what the request
     is about; the experiment is only a reference in its body).
     """
     if experiment_id is None:
-        return variant_id
+        return variant_id, None
     if variant_id is None:
         try:
-            return assign(tenant_id, experiment_id, user_id).variant_id
+            assigned, period = _assigned(tenant_id, experiment_id, user_id)
         except NotFound:
             raise ValidationFailed.field("body.experiment_id", f"no experiment {experiment_id}", "unknown") from None
+        return assigned.variant_id, period
     experiment = storage.get(ExperimentItem, keys.experiment(tenant_id, experiment_id))
     if experiment is None:
         raise ValidationFailed.field("body.experiment_id", f"no experiment {experiment_id}", "unknown")
     if not any(v["id"] == variant_id for v in experiment.variants):
         raise ValidationFailed.field("body.variant_id", f"no variant {variant_id} in experiment {experiment_id}", "unknown")
-    return variant_id
+    return variant_id, session_period(experiment)
 
 
 def _answer(

@@ -1,5 +1,9 @@
 """An experiment's results: per-variant figures from the counters, each variant against the control, the SRM check.
 
+The SRM check tests the sessions recorded with each variant, per period of fixed weights, against
+the weights' shares: what the logging lost shows there, whereas the server's own hash assignments
+follow their weights by construction (their counts are reported beside it).
+
 Every look at the results is a look of the sequential test: the always-valid p-value of each
 comparison is the running minimum over looks, kept on one item per comparison and lowered only
 by a conditional update (so concurrent looks can never raise it).
@@ -27,7 +31,8 @@ class Snapshot:
 
     experiment: ExperimentItem
     totals: dict[str, dict[str, Any]]
-    periods: list[tuple[dict[str, int], dict[str, float]]]
+    periods: list[tuple[dict[str, int], dict[str, float]]]  # per period of fixed weights: assignments, shares
+    session_periods: list[tuple[dict[str, int], dict[str, float]]]  # per period: recorded sessions, shares
     running: dict[str, float]  # variant id -> stored running minimum of its always-valid p-value
 
 
@@ -39,7 +44,8 @@ def snapshot(tenant_id: str, experiment_id: str) -> Snapshot:
     return Snapshot(
         experiment,
         totals,
-        _periods(period_items, period_counts),
+        _periods(period_items, period_counts, "assignments"),
+        _periods(period_items, period_counts, "sessions"),
         {s.variant_id: float(s.min_p_value) for s in sequential if s.control_id == experiment.control_id},
     )
 
@@ -48,8 +54,10 @@ def get_results(tenant_id: str, experiment_id: str) -> Results:
     snap = snapshot(tenant_id, experiment_id)
     experiment = snap.experiment
     comparisons = compare(tenant_id, snap)
-    check = stats.srm(snap.periods)
+    check = stats.srm(snap.session_periods)
     shares = traffic_shares(experiment)
+    names = [v["id"] for v in experiment.variants]
+    statistic = check.chi2 if check.chi2 is None or math.isfinite(check.chi2) else None
     return Results(
         id=experiment.id,
         experiment_id=experiment.id,
@@ -63,11 +71,14 @@ def get_results(tenant_id: str, experiment_id: str) -> Results:
         srm=Srm(
             p_value=check.p_value,
             ok=check.ok,
-            chi2=check.chi2 if check.chi2 is None or math.isfinite(check.chi2) else None,
+            chi2=statistic,
+            statistic=statistic,
             df=check.df,
             observed=check.observed,
             expected=check.expected,
             periods=len(snap.periods),
+            sessions=_summed(snap.session_periods, names),
+            assignments=_summed(snap.periods, names),
         ),
         computed_at=clock.iso(clock.now()),
     )
@@ -145,9 +156,24 @@ def _lower(tenant_id: str, experiment: ExperimentItem, variant_id: str, now: flo
     return min(now, stored) if stored is not None else now
 
 
-def _periods(items: list[PeriodItem], counts: dict[int, dict[str, int]]) -> list[tuple[dict[str, int], dict[str, float]]]:
+def _periods(
+    items: list[PeriodItem], counts: dict[int, dict[str, dict[str, int]]], name: str
+) -> list[tuple[dict[str, int], dict[str, float]]]:
+    """Per period of fixed weights (oldest first): each variant's count `name`, and the shares the period gave."""
     shares = {int(p.period): {k: float(v) for k, v in p.shares.items()} for p in items}
-    return [(counts.get(n, {}), shares.get(n, {})) for n in sorted(set(shares) | set(counts))]
+    return [
+        ({v: c[name] for v, c in counts.get(n, {}).items() if c.get(name)}, shares.get(n, {}))
+        for n in sorted(set(shares) | set(counts))
+    ]
+
+
+def _summed(periods: list[tuple[dict[str, int], dict[str, float]]], names: list[str]) -> dict[str, int]:
+    """Each variant's count over every period (0 for a variant with none)."""
+    total = dict.fromkeys(names, 0)
+    for counts, _ in periods:
+        for v, n in counts.items():
+            total[v] = total.get(v, 0) + n
+    return total
 
 
 def _n(counts: dict[str, Any], name: str) -> int:

@@ -226,13 +226,22 @@ class Comparison(View):
 
 
 class Srm(View):
+    """The sample-ratio-mismatch check of the sessions recorded per variant against the weights, period by period.
+
+    `observed` and `expected` are the recorded sessions and what the weights expect of them (summed
+    over periods); `sessions` repeats the observed counts, `assignments` the server's own assignments.
+    """
+
     p_value: float | None
     ok: bool
     chi2: float | None
+    statistic: float | None
     df: int
     observed: dict[str, int]
     expected: dict[str, float]
     periods: int
+    sessions: dict[str, int]
+    assignments: dict[str, int]
 
 
 class Results(View):

@@ -76,7 +76,8 @@ class AssignmentItem(TableItem, discriminator="experiment_assignment"):
 
 
 class VariantCounter(TableItem, discriminator="counter_variant"):
-    """Per-variant totals (bucket `<experiment>#VARIANT#<variant>`), per-period assignments (`...#PERIOD#<n>#<variant>`)."""
+    """Per-variant totals (bucket `<experiment>#VARIANT#<variant>`), and per period of fixed weights the variant's
+    assignments and recorded sessions (`...#PERIOD#<n>#<variant>`, the SRM check)."""
 
     assignments = NumberAttribute(null=True)
     sessions = NumberAttribute(null=True)
@@ -130,17 +131,29 @@ def assignment_counts(
     return [op for op in ops if op is not None]
 
 
-def read_counts(tenant_id: str, experiment_id: str) -> tuple[dict[str, dict[str, Any]], dict[int, dict[str, int]]]:
-    """Per-variant totals, and per period the assignments of each variant; shards summed."""
+def period_session_counts(
+    tenant_id: str, experiment_id: str, period: int, variant_id: str, *, seed: str, delta: float
+) -> list[storage.Op]:
+    """A session recorded with the variant (or, with delta -1, its erasure), counted in its period of weights (SRM)."""
+    bucket = keys.period_counter_bucket(experiment_id, period, variant_id)
+    op = counters.increment(VariantCounter, tenant_id, keys.experiment_counter_name(), bucket, {"sessions": delta}, seed=seed)
+    return [op] if op is not None else []
+
+
+def read_counts(tenant_id: str, experiment_id: str) -> tuple[dict[str, dict[str, Any]], dict[int, dict[str, dict[str, int]]]]:
+    """Per-variant totals, and per period each variant's `assignments` and recorded `sessions`; shards summed."""
     buckets = counters.read(VariantCounter, tenant_id, keys.experiment_counter_name(), f"{experiment_id}#", f"{experiment_id}#~")
     totals: dict[str, dict[str, Any]] = {}
-    periods: dict[int, dict[str, int]] = {}
+    periods: dict[int, dict[str, dict[str, int]]] = {}
     for bucket, values in buckets.items():
         parts = bucket.split("#")
         if len(parts) == 3 and parts[1] == "VARIANT":
             totals[parts[2]] = values
         elif len(parts) == 4 and parts[1] == "PERIOD":
-            periods.setdefault(int(parts[2]), {})[parts[3]] = int(values.get("assignments", 0))
+            periods.setdefault(int(parts[2]), {})[parts[3]] = {
+                "assignments": int(values.get("assignments", 0) or 0),
+                "sessions": int(values.get("sessions", 0) or 0),
+            }
     return totals, periods
 
 

@@ -39,6 +39,7 @@ class Prepared:
     model_id: str | None  # fixed by the caller or by an experiment's variant
     experiment_id: str | None = None
     variant_id: str | None = None
+    experiment_period: int | None = None  # the experiment's period of fixed weights the generation counts in (SRM)
     message: str | None = None  # the user's message, when `text` wraps it in a store's context
 
 
@@ -118,6 +119,7 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
         status="succeeded" if answered else "failed",
         experiment_id=prepared.experiment_id,
         variant_id=prepared.variant_id,
+        experiment_period=prepared.experiment_period,
         prompt=prepared.prompt,
         features=body.features,
         latency_ms=total_ms,
@@ -193,11 +195,12 @@ def _prepare(tenant_id: str, body: GenerationRequest) -> Prepared:
     """
     text, template, version, model_id = body.prompt, body.prompt_name, body.prompt_version, body.model_id
     experiment_id = variant_id = None
+    experiment_period: int | None = None
     is_template = bool(body.variables)  # a raw prompt is sent as written unless variables are given
     if body.experiment_id is not None:
         from ..experiments.assignment import variant_for  # experiments are optional in a generation
 
-        variant = variant_for(tenant_id, body.experiment_id, body.user_id)
+        variant, experiment_period = variant_for(tenant_id, body.experiment_id, body.user_id)
         experiment_id, variant_id = variant.experiment_id, variant.variant_id
         if variant.prompt is not None:
             text, template, version, is_template = variant.prompt, None, None, True
@@ -207,14 +210,14 @@ def _prepare(tenant_id: str, body: GenerationRequest) -> Prepared:
     if template is not None:
         rendered = prompts.render(tenant_id, template, body.variables, version)
         prompt = {"name": template, "version": rendered.version, "variables": body.variables}
-        return Prepared(rendered.text, prompt, model_id, experiment_id, variant_id)
+        return Prepared(rendered.text, prompt, model_id, experiment_id, variant_id, experiment_period)
     if text is None:
         raise ValidationFailed.field(
             "body.prompt", "give prompt or prompt_name: the experiment's variant has no prompt", "missing"
         )
     rendered_text = templates.render(text, body.variables) if is_template else text
     prompt = {"variables": body.variables} if body.variables else None
-    return Prepared(rendered_text, prompt, model_id, experiment_id, variant_id)
+    return Prepared(rendered_text, prompt, model_id, experiment_id, variant_id, experiment_period)
 
 
 def _chain(tenant_id: str, decision: Decision, fixed: str | None) -> list[scoring.Scored]:

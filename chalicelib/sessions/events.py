@@ -41,6 +41,8 @@ class SessionFacts:
     model_id: str | None = None
     experiment_id: str | None = None
     variant_id: str | None = None
+    # The experiment's period of fixed weights the session counts in for its SRM check (None: in none).
+    experiment_period: int | None = None
     # The user whose feedback this event is (None for the session's own events).
     feedback_user_id: str | None = None
     # True when the event undoes a session or a feedback being erased (a user's data deleted on request):

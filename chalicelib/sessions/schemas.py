@@ -158,6 +158,7 @@ class GenerationRecord(View):
     model_id: str | None = None
     experiment_id: str | None = None
     variant_id: str | None = None
+    experiment_period: int | None = None  # the experiment's period of fixed weights it counts in (SRM)
     prompt: dict[str, JsonValue] | None = None
     features: dict[str, JsonValue] = Field(default_factory=dict)
     input_tokens: int = 0

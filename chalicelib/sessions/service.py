@@ -42,7 +42,7 @@ def create_session(tenant_id: str, data: SessionCreate) -> SessionCreated:
     key = keys.session(tenant_id, session_id)
     from ..experiments.assignment import resolve_variant  # checks the experiment, or assigns the user's variant
 
-    variant_id = resolve_variant(tenant_id, data.experiment_id, data.variant_id, data.user_id)
+    variant_id, experiment_period = resolve_variant(tenant_id, data.experiment_id, data.variant_id, data.user_id)
     item = SessionItem(
         key.pk,
         key.sk,
@@ -55,6 +55,7 @@ def create_session(tenant_id: str, data: SessionCreate) -> SessionCreated:
         model_id=data.model_id,
         experiment_id=data.experiment_id,
         variant_id=variant_id,
+        experiment_period=experiment_period,
         features=data.features or None,
         target=data.target,
         processing_time_ms=data.processing_time_ms,
@@ -89,6 +90,7 @@ def record_generation(tenant_id: str, record: GenerationRecord, extra_ops: list[
         model_id=record.model_id,
         experiment_id=record.experiment_id,
         variant_id=record.variant_id,
+        experiment_period=record.experiment_period,
         features=record.features or None,
         processing_time_ms=record.processing_time_ms,
         created_at=created_at,
@@ -339,6 +341,7 @@ def facts_of(
         model_id=session.model_id,
         experiment_id=session.experiment_id,
         variant_id=session.variant_id,
+        experiment_period=int(session.experiment_period) if session.experiment_period is not None else None,
         feedback_user_id=feedback_user_id,
         erasing=erasing,
         catalog_refs=events.catalog_refs(session.features),

@@ -19,6 +19,8 @@ class SessionItem(TableItem, discriminator="session"):
     model_id = UnicodeAttribute(null=True)
     experiment_id = UnicodeAttribute(null=True)
     variant_id = UnicodeAttribute(null=True)
+    # The experiment's period of fixed weights the session was recorded in, when it was running (its SRM check).
+    experiment_period = NumberAttribute(null=True)
     features = JSONAttribute(null=True)
     target = JSONAttribute(null=True)
     processing_time_ms = NumberAttribute(null=True)

@@ -494,10 +494,9 @@ def test_results_figures_match_independent_formulas(api: Api, tenant: Tenant) ->
     chance = integrate.quad(lambda x: sps.beta.pdf(x, 21, 11) * sps.beta.cdf(x, 13, 19), 0, 1, epsabs=1e-12)[0]
     assert comparison["chance_to_beat_control"] == pytest.approx(chance, abs=1e-6)
     assert comparison["p_value"] <= comparison["always_valid_p_value"] <= 1
-    assert body["srm"]["ok"] is True and body["srm"]["expected"] == {
-        "original": 0.0,
-        "enhanced": 0.0,
-    }  # explicit variants: no assignments
+    srm = body["srm"]  # 30 sessions recorded with each variant, no assignments
+    assert (srm["sessions"], srm["assignments"]) == ({"original": 30, "enhanced": 30}, {"original": 0, "enhanced": 0})
+    assert srm["expected"] == {"original": 30.0, "enhanced": 30.0} and (srm["p_value"], srm["ok"]) == (1.0, True)
 
 
 def test_rating_experiments_use_welchs_test(api: Api, tenant: Tenant) -> None:
@@ -520,16 +519,102 @@ def test_rating_experiments_use_welchs_test(api: Api, tenant: Tenant) -> None:
     assert comparison["chance_to_beat_control"] == pytest.approx(sps.norm.cdf((mean_v - mean_c) / se), abs=1e-9)
 
 
-def test_srm_counts_assignments_over_periods_of_fixed_weights(api: Api, tenant: Tenant) -> None:
+def test_srm_tests_the_sessions_recorded_per_variant_without_assign(api: Api, tenant: Tenant) -> None:
+    eid = create(api, tenant)["id"]  # 1:1
+    for i in range(20):
+        session(api, tenant, eid, f"a{i}", "original")
+    for i in range(60):
+        session(api, tenant, eid, f"b{i}", "enhanced")
+    srm = results(api, tenant, eid)["srm"]
+    reference = sps.chisquare([20, 60], [40, 40])
+    assert srm["p_value"] == pytest.approx(reference.pvalue, abs=1e-6) and srm["p_value"] == pytest.approx(7.74e-6, rel=1e-3)
+    assert srm["statistic"] == srm["chi2"] == pytest.approx(reference.statistic, abs=1e-9) == 20.0
+    assert (srm["df"], srm["periods"], srm["ok"]) == (1, 1, False)
+    assert srm["sessions"] == srm["observed"] == {"original": 20, "enhanced": 60}
+    assert srm["expected"] == {"original": 40.0, "enhanced": 40.0}
+    assert srm["assignments"] == {"original": 0, "enhanced": 0}
+
+
+def test_srm_catches_sessions_the_logging_lost_after_assign(api: Api, tenant: Tenant) -> None:
+    eid = create(api, tenant)["id"]
+    assigned = {f"u{i}": assign(api, tenant, eid, f"u{i}")["variant_id"] for i in range(80)}
+    recorded = {"original": 0, "enhanced": 0}
+    for n, (user, variant) in enumerate(assigned.items()):
+        if variant == "enhanced" and n % 2:
+            continue  # half the enhanced users' sessions never reach the log
+        # Half the sessions name their variant, the others let the server find the user's assignment.
+        stored = session(api, tenant, eid, user, variant if n % 3 else None)
+        assert api.get(f"/v1/sessions/{stored}", key=tenant.read).body["variant_id"] == variant
+        recorded[variant] += 1
+    srm = results(api, tenant, eid)["srm"]
+    total = sum(recorded.values())
+    reference = sps.chisquare([recorded["original"], recorded["enhanced"]], [total / 2, total / 2])
+    assert srm["p_value"] == pytest.approx(reference.pvalue, abs=1e-6)
+    assert srm["statistic"] == pytest.approx(reference.statistic, abs=1e-9)
+    assert srm["sessions"] == srm["observed"] == recorded
+    assert srm["assignments"] == {v: list(assigned.values()).count(v) for v in ("original", "enhanced")}
+    assert srm["ok"] == (reference.pvalue >= 0.001)
+
+    # While paused the experiment sends no traffic by its weights: sessions recorded then are not tested.
+    api.patch(f"/v1/experiments/{eid}", {"status": "paused"}, key=tenant.admin)
+    for i in range(5):
+        session(api, tenant, eid, f"late{i}", "enhanced")
+    api.patch(f"/v1/experiments/{eid}", {"status": "running"}, key=tenant.admin)
+    again = results(api, tenant, eid)
+    assert again["srm"]["sessions"] == recorded and again["srm"]["p_value"] == srm["p_value"]
+    assert by_variant(again)["enhanced"]["sessions"] == recorded["enhanced"] + 5
+
+
+def test_srm_sums_expected_sessions_over_periods_of_fixed_weights(api: Api, tenant: Tenant) -> None:
     eid = create(api, tenant)["id"]
     first = [assign(api, tenant, eid, f"p1-{i}")["variant_id"] for i in range(40)]
+    for i in range(30):
+        session(api, tenant, eid, f"o1-{i}", "original")
+    for i in range(10):
+        session(api, tenant, eid, f"e1-{i}", "enhanced")
     api.patch(f"/v1/experiments/{eid}", {"variants": [{"id": "original", "weight": 3}]}, key=tenant.admin)
     second = [assign(api, tenant, eid, f"p2-{i}")["variant_id"] for i in range(40)]
+    for i in range(30):
+        session(api, tenant, eid, f"o2-{i}", "original")
+    for i in range(30):
+        session(api, tenant, eid, f"e2-{i}", "enhanced")
     srm = results(api, tenant, eid)["srm"]
-    assert srm["periods"] == 2
-    assert srm["expected"] == pytest.approx({"original": 20 + 30, "enhanced": 20 + 10})
-    assert srm["observed"] == {v: first.count(v) + second.count(v) for v in ("original", "enhanced")}
-    assert srm["df"] == 1 and 0 <= srm["p_value"] <= 1 and srm["ok"] == (srm["p_value"] >= 0.001)
+    assert srm["periods"] == 2 and srm["df"] == 1
+    # Period 1: 40 sessions at 1:1; period 2: 60 sessions at 3:1.
+    expected = {"original": 40 * 0.5 + 60 * 0.75, "enhanced": 40 * 0.5 + 60 * 0.25}
+    assert srm["expected"] == pytest.approx(expected, abs=1e-9) and expected == {"original": 65.0, "enhanced": 35.0}
+    assert srm["sessions"] == srm["observed"] == {"original": 60, "enhanced": 40}
+    assert srm["assignments"] == {v: first.count(v) + second.count(v) for v in ("original", "enhanced")}
+    # With two variants the statistic is (O - E)^2 over the variance of O, sum_p n_p s_p (1 - s_p): Pearson's
+    # chi-square on the summed expected counts divides by the variance of one 65:35 period instead, which is larger.
+    statistic = (60 - 65) ** 2 / (40 * 0.5 * 0.5 + 60 * 0.75 * 0.25)
+    assert srm["statistic"] == pytest.approx(statistic, abs=1e-9)
+    assert srm["p_value"] == pytest.approx(sps.chi2.sf(statistic, 1), abs=1e-6)
+    pooled = sps.chisquare([60, 40], [65, 35])
+    assert pooled.statistic == pytest.approx((60 - 65) ** 2 / (100 * 0.65 * 0.35), abs=1e-9)
+    assert pooled.statistic < srm["statistic"] and srm["p_value"] < pooled.pvalue
+
+
+def test_srm_counts_a_retried_session_once_and_generations_through_the_experiment(api: Api, tenant: Tenant) -> None:
+    eid = create(api, tenant)["id"]
+    body = {"user_id": "u1", "category_key": "ai_resize", "input": "x", "experiment_id": eid, "variant_id": "enhanced"}
+    headers = {"Idempotency-Key": "session-u1"}
+    first = api.post("/v1/sessions", body, key=tenant.app, headers=headers)
+    replay = api.post("/v1/sessions", body, key=tenant.app, headers=headers)
+    assert (first.status, replay.status) == (201, 201) and replay.body["session_id"] == first.body["session_id"]
+    assert replay.headers["idempotent-replayed"] == "true"
+    generated = api.post(
+        "/v1/generations",
+        {"user_id": "g1", "category_key": "content_caption", "experiment_id": eid, "variables": {"width": 10, "height": 20}},
+        key=tenant.app,
+    )
+    assert generated.status == 201, generated.body
+    srm = results(api, tenant, eid)["srm"]
+    sessions = {"original": 0, "enhanced": 1}
+    sessions[generated.body["variant_id"]] += 1
+    assert srm["sessions"] == sessions
+    assert srm["assignments"] == {v: int(v == generated.body["variant_id"]) for v in ("original", "enhanced")}
+    assert srm["p_value"] == pytest.approx(sps.chisquare(list(sessions.values()), [1, 1]).pvalue, abs=1e-6)
 
 
 def test_the_always_valid_p_value_never_rises(api: Api, tenant: Tenant) -> None:

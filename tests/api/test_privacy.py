@@ -117,6 +117,7 @@ def test_nothing_of_the_user_is_left_and_the_counts_match(api: Api, tenant: Tena
     assert (sage.requests, sage.feedback, sage.successes) == (3, 3, 3)
     results = api.get(f"/v1/experiments/{made['experiment']}/results", key=tenant.read).body
     assert sum(v["sessions"] for v in results["variants"]) == 1
+    assert sum(results["srm"]["sessions"].values()) == sum(results["srm"]["assignments"].values()) == 1  # SRM counts too
 
 
 def test_erasure_is_idempotent_and_safe_to_retry_halfway(api: Api, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
