@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -72,6 +73,20 @@ class Client:
             cursor = page.get("next_cursor")
             if not cursor:
                 return found
+
+    def run_task(self, name: str, wait_seconds: float = 60) -> dict[str, Any]:
+        """Run a scheduled task now (admin) and answer its run; while the scheduler is running it (409 task_running),
+        wait and ask again, so the run answered started after every write this client made before the call."""
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            answer = self.call("POST", f"/v1/scheduler/tasks/{name}/run", json={}, expect=(200, 409))
+            if "status" in answer:  # a run; a 409 answers the error envelope alone
+                if answer["status"] != "succeeded":
+                    raise ApiError(f"task {name} {answer['status']}: {answer.get('error')}")
+                return answer  # type: ignore[no-any-return]
+            if answer["error"]["code"] != "task_running" or time.monotonic() > deadline:
+                raise ApiError(f"POST /v1/scheduler/tasks/{name}/run answered 409: {answer['error']}")
+            time.sleep(0.5)
 
     def with_key(self, key: str) -> Client:
         return Client(self.url, key, self.http)

@@ -1,6 +1,6 @@
 """Seed 002, a social-media content tool ("Business Pro") that picks the AI model for each task, through the public API.
 
-Its writers generate captions, hooks and hashtags; each output gets a like, a dislike, a regenerate or a
+Its writers generate captions and hashtags; each output gets a like, a dislike, a regenerate or a
 skip. The catalog's task categories and model mappings give the starting point, the feedback moves it:
 the best model per task, each writer's preferred model (one writer's taste overrides the crowd's for her),
 and the performance aggregates per model and task that the product shows its team.
@@ -11,6 +11,7 @@ and the performance aggregates per model and task that the product shows its tea
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,16 +24,17 @@ R = TypeVar("R")
 
 SAGE, SWIFT = "local:sage", "local:swift"
 TOPICS = ["spring sale", "new store opening", "behind the scenes", "customer story"]
-# The simulation. The crowd likes the thorough model's captions and the fast model's hooks and hashtags;
+# The simulation. The crowd likes the thorough model's captions and the fast model's hashtags;
 # maya likes short captions: she dislikes or regenerates the thorough ones.
 CROWD = ["alex", "sam", "lee"]
 CROWD_VERDICT = {
     ("content_caption", SAGE): "like",
     ("content_caption", SWIFT): "dislike",
-    ("content_hooks", SWIFT): "like",
     ("content_hashtags", SWIFT): "like",
 }
 MAYA = "maya"
+# Routing reuses a task's learned statistics for up to 10 s (LEARNLOOP_ROUTING_STATS_CACHE_SECONDS, docs/operations.md).
+ROUTING_STATS_SECONDS = 10.5
 MAYA_CAPTIONS = [(SWIFT, "like"), (SAGE, "dislike"), (SWIFT, "like"), (SAGE, "regenerate"), (SWIFT, "like"), (SAGE, "dislike")]
 
 
@@ -57,16 +59,12 @@ def generate(app: Client, user: str, category: str, model_id: str | None, topic:
 def react(app: Client, user: str, category: str, model_id: str | None, topic: str, verdict: str | None) -> dict[str, Any]:
     """A writer generates, then reacts as the product lets them: like, dislike, regenerate or skip."""
     generation = generate(app, user, category, model_id, topic)
+    routed_at = time.monotonic()
     verdict = verdict or CROWD_VERDICT.get((category, generation["model_id"]), "skip")
     app.post(
         f"/v1/sessions/{generation['session_id']}/feedback", {"user_id": user, "feedback_type": verdict, "device_type": "mobile"}
     )
-    return {
-        "model_id": generation["model_id"],
-        "category": category,
-        "verdict": verdict,
-        "selected_by": generation["selected_by"],
-    }
+    return {"model_id": generation["model_id"], "verdict": verdict, "routed_at": routed_at}
 
 
 def main(argv: Sequence[str]) -> int:
@@ -97,15 +95,11 @@ def main(argv: Sequence[str]) -> int:
     print(f"\n{len(models)} active models in the catalog; callable here without provider keys: {', '.join(offline)}\n")
     assert {SAGE, SWIFT} <= set(offline), offline
 
-    # The crowd: each writer tries both models on captions (the product's model menu), the fast one on hooks and hashtags.
+    # The crowd: each writer tries both models on captions (the product's model menu), the fast one on hashtags.
     plan = [
         (user, "content_caption", model, TOPICS[i % 4], None) for i, user in enumerate(CROWD) for model in (SAGE, SWIFT, SAGE)
     ]
-    plan += [
-        (user, category, SWIFT, TOPICS[i % 4], None)
-        for i, user in enumerate(CROWD)
-        for category in ("content_hooks", "content_hashtags")
-    ]
+    plan += [(user, "content_hashtags", SWIFT, TOPICS[i % 4], None) for i, user in enumerate(CROWD)]
     plan += [(MAYA, "content_caption", model, TOPICS[i % 4], verdict) for i, (model, verdict) in enumerate(MAYA_CAPTIONS)]
     reactions = parallel(lambda step: react(app, *step), plan)
     verdicts = Counter(r["verdict"] for r in reactions)
@@ -114,8 +108,7 @@ def main(argv: Sequence[str]) -> int:
         + ", ".join(f"{n} {v}s" for v, n in sorted(verdicts.items()))
     )
 
-    # The seed's "best model for task" query (mappings by recommendation, rank, suitability), now with live figures.
-    admin.post("/v1/scheduler/tasks/aggregate-metrics/run")
+    # The seed's "best model for task" query (mappings by recommendation, rank, suitability), with live figures.
     mappings = read.items("/v1/tasks/content_caption/models")
     print("\nModel mappings of content_caption (catalog and feedback)")
     print(
@@ -139,9 +132,27 @@ def main(argv: Sequence[str]) -> int:
     assert caption_stats[SAGE]["total_likes"] == 6 and caption_stats[SAGE]["total_dislikes"] == 2, caption_stats[SAGE]
     assert caption_stats[SWIFT]["total_likes"] == 3 and caption_stats[SWIFT]["total_dislikes"] == 3, caption_stats[SWIFT]
 
-    # The live best-model query: routing ranks every model for the task and says why.
+    # The seed's "user's preferred model for task" query reads the preferences the hourly aggregation materialises;
+    # run it now.
+    admin.run_task("aggregate-metrics")
+    preferences = read.get(f"/v1/analytics/users/{MAYA}/preferences", category_key="content_caption")["items"]
+    print(f"\nPreferred model of {MAYA} for content_caption")
+    print(
+        table(
+            [
+                [p["model_id"], p["preference_score"], p["likes"], p["dislikes"], p["regenerates"], p["total_interactions"]]
+                for p in preferences
+            ],
+            ["model", "preference", "likes", "dislikes", "regenerates", "interactions"],
+        )
+    )
+    assert [p["model_id"] for p in preferences] == [SWIFT, SAGE], preferences
+    assert (preferences[0]["likes"], preferences[1]["dislikes"], preferences[1]["regenerates"]) == (3, 2, 1), preferences
+
+    # The live best-model query: routing ranks every model for the task and says why, once it has seen the last feedback.
+    time.sleep(max(0.0, ROUTING_STATS_SECONDS - (time.monotonic() - max(r["routed_at"] for r in reactions))))
     best = {}
-    for category in ("content_caption", "content_hooks", "content_hashtags", "content_ideas"):
+    for category in ("content_caption", "content_hashtags", "content_ideas"):
         best[category] = app.post("/v1/route", {"category_key": category, "user_id": "new-writer"})
     print("\nBest model per task (for a writer with no history)")
     print(
@@ -164,20 +175,7 @@ def main(argv: Sequence[str]) -> int:
     assert best["content_caption"]["selected"]["model_id"] == SAGE, best["content_caption"]
     assert best["content_hashtags"]["selected"]["model_id"] == SWIFT, best["content_hashtags"]
 
-    # The seed's "user's preferred model for task" query, and what routing does with it.
-    preferences = read.get(f"/v1/analytics/users/{MAYA}/preferences", category_key="content_caption")["items"]
-    print(f"\nPreferred model of {MAYA} for content_caption")
-    print(
-        table(
-            [
-                [p["model_id"], p["preference_score"], p["likes"], p["dislikes"], p["regenerates"], p["total_interactions"]]
-                for p in preferences
-            ],
-            ["model", "preference", "likes", "dislikes", "regenerates", "interactions"],
-        )
-    )
-    assert [p["model_id"] for p in preferences] == [SWIFT, SAGE], preferences
-    assert (preferences[0]["likes"], preferences[1]["dislikes"], preferences[1]["regenerates"]) == (3, 2, 1), preferences
+    # What routing makes of her taste: her own counters move with each feedback, so her next request knows it.
     for_maya = app.post("/v1/route", {"category_key": "content_caption", "user_id": MAYA})["selected"]
     caption = generate(app, MAYA, "content_caption", None, "weekend workshop")
     print(
@@ -188,8 +186,8 @@ def main(argv: Sequence[str]) -> int:
     assert for_maya["model_id"] == SWIFT and for_maya["selected_by"] == "user_preference", for_maya
     assert caption["model_id"] == SWIFT and caption["selected_by"] == "user_preference", caption
 
-    # The seed's model performance report: the all-time aggregates per model and task, best recommended first.
-    admin.post("/v1/scheduler/tasks/aggregate-metrics/run")
+    # The seed's model performance report: the all-time aggregates per model and task (the stored roll-ups plus what
+    # came since the last aggregation, so maya's last caption is in), best recommended first.
     aggregates = read.items("/v1/analytics/models", period="all_time")
     aggregates.sort(key=lambda a: -(a["recommendation_score"] or 0))
     print("\nPerformance aggregates (all time)")

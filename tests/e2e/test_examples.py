@@ -19,7 +19,7 @@ EXPECTED = {
     "ai_resize.py": [
         "enhanced-v1 beats the original prompt, significant at 95%",
         "Traffic moved to the better prompt: enhanced-v1 now gets 95% of new designers",
-        "Returning designers keep their prompt (8 of 8)",
+        "Returning designers keep their prompt (6 of 6)",
         "Retraining over the last 30 days",
     ],
     "social_model_selection.py": [
