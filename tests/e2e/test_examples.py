@@ -15,7 +15,12 @@ pytestmark = pytest.mark.e2e
 EXAMPLES = sorted((ROOT / "examples").glob("[!_]*.py"))
 # A few lines each example must print: the figures its product depends on, found in its report.
 EXPECTED = {
-    "florist_designs.py": ["Style templates installed: 5", "Design generations", "Usage analytics"],
+    "florist_designs.py": [
+        "Style templates installed: 5",
+        "bouquet-basic: 'Create a beautiful romantic bouquet with roses and peonies in pink and white colors for wedding'",
+        "last 7 days: 7 designs",
+        "Training examples (quality >= 0.75): 4 of 7 designs",
+    ],
     "ai_resize.py": [
         "enhanced-v1 beats the original prompt, significant at 95%",
         "Traffic moved to the better prompt: enhanced-v1 now gets 95% of new designers",
