@@ -14,11 +14,10 @@ import math
 from typing import Any
 
 from ..core.errors import BadRequest, ValidationFailed
-
-MAX_DIGITS = 38
-MAX_MAGNITUDE = 9.9999999999999999999999999999999999999e125
-MIN_MAGNITUDE = 1e-130
-MAX_DEPTH = 32
+from ..core.limits import BODY_MAX_DEPTH as MAX_DEPTH
+from ..core.limits import NUMBER_MAX_DIGITS as MAX_DIGITS
+from ..core.limits import NUMBER_MAX_MAGNITUDE as MAX_MAGNITUDE
+from ..core.limits import NUMBER_MIN_MAGNITUDE as MIN_MAGNITUDE
 
 
 class _Unstorable:

@@ -1,6 +1,7 @@
 """Writes to the table as all-or-nothing transactions, and storage failures translated once.
 
-Every multi-item write of the domain goes through `commit`: it runs a TransactWriteItems,
+Every multi-item write of the domain goes through `commit`: it measures each item it puts against
+DynamoDB's item limit (`itemsize.check`, 413 naming the largest attribute), runs a TransactWriteItems,
 adds the idempotency guard of the current request (so a write can never happen twice for
 one Idempotency-Key), and turns DynamoDB's cancellation reasons into `ConditionFailed`
 (retry or report) or `StorageBusy` (throttled past retries).
@@ -19,7 +20,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from . import idempotency
+from . import idempotency, itemsize
 from .errors import Conflict, StorageBusy
 from .keys import Key
 from .settings import get_settings
@@ -77,6 +78,9 @@ class ConditionFailed(Exception):
 
 def commit(ops: Sequence[Op]) -> None:
     """Write `ops` atomically (with the request's idempotency guard, when there is one)."""
+    for op in ops:  # 413 naming the attribute, before anything is written, rather than DynamoDB's refusal (a 500)
+        if isinstance(op, Put):
+            itemsize.check(op.item)
     guard = idempotency.current_guard()
     all_ops: list[Op] = list(ops)
     if guard is not None:

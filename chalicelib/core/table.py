@@ -7,16 +7,36 @@ from settings when the first request needs them, never at import.
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
-from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import DiscriminatorAttribute, JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import TableConnection
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from . import itemsize
 from .settings import get_settings
+
+
+def _json_utf8(self: JSONAttribute, value: Any) -> str | None:
+    """JSON attributes as UTF-8 text, not `\\u` escapes: DynamoDB counts an item's bytes in UTF-8, and PynamoDB's
+    `json.dumps` default tripled (or made six times larger) every non-ASCII character, so a customer record well
+    under the body limit could pass DynamoDB's 400 KB. A lone surrogate (which UTF-8 cannot carry) stays escaped.
+    Both forms read back the same."""
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return text
+
+
+JSONAttribute.serialize = _json_utf8  # type: ignore[method-assign]
 
 
 class _Gsi1(GlobalSecondaryIndex["TableItem"]):
@@ -81,6 +101,11 @@ class TableItem(Model):
     gsi1 = _Gsi1()
     gsi2 = _Gsi2()
     gsi3 = _Gsi3()
+
+    def save(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """PutItem, once the item is known to fit DynamoDB's item limit (413 naming its largest attribute if not)."""
+        itemsize.check(self)
+        return super().save(*args, **kwargs)  # type: ignore[no-any-return]
 
     _binding: tuple[Any, ...] | None = None
     _bind_lock = threading.Lock()

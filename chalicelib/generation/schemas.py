@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, JsonValue, model_validator
 
 from ..catalog.schemas import Complexity, Priority
+from ..core.limits import PROMPT_MAX_CHARS
 from ..core.schemas import ClientId, RequestBody, Slug, View
 from ..prompts.schemas import PromptName
 from ..sessions.schemas import ModelId
@@ -17,7 +18,7 @@ class GenerationContext(RequestBody):
 class GenerationRequest(RequestBody):
     user_id: ClientId
     category_key: Slug
-    prompt: str | None = Field(default=None, min_length=1, max_length=100_000)
+    prompt: str | None = Field(default=None, min_length=1, max_length=PROMPT_MAX_CHARS)
     prompt_name: PromptName | None = None
     prompt_version: int | None = Field(default=None, ge=1)
     variables: dict[str, JsonValue] = Field(default_factory=dict)

@@ -7,7 +7,8 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.errors import ValidationFailed
+from ..core.errors import PayloadTooLarge, ValidationFailed
+from ..core.limits import PROMPT_MAX_CHARS
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _FORMATTER = string.Formatter()
@@ -44,7 +45,31 @@ def render(template: str, values: Mapping[str, Any]) -> str:
                 for name in missing
             ],
         )
-    return template.format_map({name: _text(values[name]) for name in needed})
+    texts = {name: _text(values[name]) for name in needed}
+    _check_rendered_length(template, texts)
+    return template.format_map(texts)
+
+
+def _check_rendered_length(template: str, texts: Mapping[str, str]) -> None:
+    """413 before the text is built when it would pass PROMPT_MAX_CHARS (a 100 KB body that repeats a
+    placeholder can otherwise expand to gigabytes): the literal text plus each placeholder's value per use."""
+    literal = 0
+    uses: dict[str, int] = dict.fromkeys(texts, 0)
+    for text, field, _, _ in _FORMATTER.parse(template):
+        literal += len(text)
+        if field is not None:
+            uses[field] += 1
+    share = {f"body.variables.{name}": len(texts[name]) * count for name, count in uses.items()}
+    total = literal + sum(share.values())
+    if total <= PROMPT_MAX_CHARS:
+        return
+    share["body.template"] = literal
+    field = max(share, key=share.__getitem__)
+    message = (
+        f"the rendered prompt would be {total} characters, more than the {PROMPT_MAX_CHARS} accepted; "
+        f"{field} takes {share[field]} of them"
+    )
+    raise PayloadTooLarge(message, details=[{"field": field, "message": message, "type": "too_large"}], code="prompt_too_large")
 
 
 def _text(value: Any) -> str:

@@ -67,12 +67,12 @@ def _lookup(name: str) -> tuple[LocalModel, float, float] | None:
 
 def key_terms(text: str) -> list[str]:
     """The request's content words, in order, without repeats."""
-    seen: list[str] = []
+    seen: dict[str, None] = {}  # a dict keeps the order and finds a repeat at once (a list made it quadratic)
     for word in re.findall(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]", text):
         lower = word.lower()
-        if lower not in _STOP and len(lower) > 2 and lower not in seen:
-            seen.append(lower)
-    return seen
+        if lower not in _STOP and len(lower) > 2:
+            seen.setdefault(lower)
+    return list(seen)
 
 
 def _echo(request: CompletionRequest) -> str:
@@ -142,11 +142,13 @@ class LocalProvider:
 
 
 def _truncate(text: str, max_tokens: int) -> str:
+    """The longest run of the text's first words within `max_tokens`, in time linear in words: a token never
+    spans a space, so the words' counts add up (counting each longer prefix again was quadratic)."""
     if count_tokens(text) <= max_tokens:
         return text
-    words, kept = text.split(" "), []
-    for word in words:
-        if count_tokens(" ".join([*kept, word])) > max_tokens:
-            break
-        kept.append(word)
-    return " ".join(kept)
+    words, used = text.split(" "), 0
+    for kept, word in enumerate(words):
+        used += count_tokens(word)
+        if used > max_tokens:
+            return " ".join(words[:kept])
+    return text

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator, model_validator
 
+from ..core import userpatterns
+from ..core.limits import USER_PATTERN_MAX_CHARS
 from ..core.schemas import ListQuery, Name, RequestBody, Timestamp, View
 from .schemas import FeatureName, Fraction
 
@@ -142,7 +144,7 @@ class ColumnRule(RequestBody):
     min: float | None = None
     max: float | None = None
     allowed: list[JsonValue] | None = Field(default=None, min_length=1, max_length=1000)
-    pattern: str | None = Field(default=None, max_length=500)
+    pattern: str | None = Field(default=None, max_length=USER_PATTERN_MAX_CHARS)
     max_age_days: float | None = Field(default=None, gt=0, description="Timeliness: the column is a timestamp this recent.")
     thresholds: dict[QualityMetric, Fraction] | None = None
 
@@ -150,10 +152,7 @@ class ColumnRule(RequestBody):
     @classmethod
     def _compiles(cls, pattern: str | None) -> str | None:
         if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"is not a regular expression: {exc}") from None
+            userpatterns.compile_pattern(pattern)  # ValueError (422) when RE2 cannot run it
         return pattern
 
     @model_validator(mode="after")

@@ -11,14 +11,13 @@ A figure passes at or above its threshold (default 0.95), is a warning within `w
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..core import clock, keys, pagination, storage
+from ..core import clock, keys, pagination, storage, userpatterns
 from ..core.query import page
 from ..core.schemas import Page
 from ..core.table import TableItem
@@ -122,7 +121,7 @@ def problems(value: Any, rule: Mapping[str, Any]) -> list[str]:
             found.append(f"{value!r} is not a number")
     if rule.get("allowed") is not None and value not in rule["allowed"]:
         found.append(f"{value!r} is not one of the allowed values")
-    if rule.get("pattern") is not None and not (isinstance(value, str) and re.fullmatch(rule["pattern"], value)):
+    if rule.get("pattern") is not None and not (isinstance(value, str) and userpatterns.fullmatch(rule["pattern"], value)):
         found.append(f"{value!r} does not match {rule['pattern']}")
     return found
 

@@ -31,10 +31,15 @@ def get_session(tenant_id: str, session_id: str) -> SessionDetail:
 
 
 def list_sessions(tenant_id: str, query: SessionListQuery) -> Page[Session]:
-    """Sessions newest first, walking month partitions backwards from `to` to `from`."""
+    """Sessions newest first, walking month partitions backwards from `to` to `from`.
+
+    `from` is no earlier than the tenant's creation and `to` no later than tomorrow (docs/operations.md#limits):
+    `from=0001-01-01` walked every month back to year 1, minutes of queries for nothing.
+    """
     now = clock.now()
     newest = min(query.to or now, now + timedelta(days=1))
-    oldest = query.from_ or clock.parse_iso(tenancy.get_tenant(tenant_id).created_at)
+    created = clock.parse_iso(tenancy.get_tenant(tenant_id).created_at)
+    oldest = max(query.from_, created) if query.from_ is not None else created
     state = pagination.decode(tenant_id, "sessions", query.cursor) if query.cursor else {}
     lo, hi = clock.iso(oldest), clock.iso(newest)
     items: list[SessionItem] = []
