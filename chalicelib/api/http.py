@@ -22,7 +22,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from ..core import clock, idempotency
-from ..core.errors import PayloadTooLarge, ValidationFailed
+from ..core.errors import LearnloopError, PayloadTooLarge, StorageBusy, ValidationFailed
 from ..core.ids import new_id
 from ..core.settings import get_settings
 from ..tenancy.auth import Caller, authenticate
@@ -150,7 +150,16 @@ def serve(request: Any, spec: RouteSpec, handler: Handler, params: dict[str, str
         call: Call[Any, Any] = Call(caller, body, query, params, headers)
 
         def run() -> idempotency.StoredResponse:
-            return _stored(spec, handler(call))
+            try:
+                return _stored(spec, handler(call))
+            except LearnloopError as exc:
+                if not idempotency.wrote() or isinstance(exc, StorageBusy):
+                    raise
+                # An error after a committed write (a 502 whose failed session is recorded) is the request's answer:
+                # stored under the Idempotency-Key and replayed as it was. A 503 is not: the key's record says the
+                # write happened and the answer was lost.
+                answer = errors.to_response(exc, request_id)
+                return idempotency.StoredResponse(status=answer.status_code, body=answer.body, headers=answer.headers)
 
         client_key = headers.get("idempotency-key")
         with _request_clock(headers):

@@ -5,7 +5,14 @@ with a conditional put. While it runs, every transaction it commits also updates
 on condition that the claim is still its own (`storage.commit` adds the guard), so two
 requests can never both write for one key, even if the first outlives its claim. The answer
 is stored on the record and replayed for 48 hours (TTL), except secrets: a minted API key
-is never stored, so a replay answers it as null. Failed requests release the key.
+is never stored, so a replay answers it as null. A failed request that wrote nothing releases
+the key; one whose answer is an error after it wrote (a 502 with its session recorded) stores
+that error, replayed as it was.
+
+Work that must not happen twice (a paid provider call) keeps its result on the record with
+`keep` before anything else is written; if the request then fails, the record stays, unlocked,
+and the retry with the same key takes it over and reads the result back with `checkpoint`
+instead of doing the work again.
 
 We use our own records rather than Powertools' idempotency utility because Powertools keeps
 its records under one static partition, and ours must live under the tenant's partition.
@@ -23,11 +30,11 @@ from datetime import timedelta
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from . import clock
+from . import clock, retries
 from .errors import Conflict, ValidationFailed
 from .keys import Key
 from .keys import idempotency as idempotency_key
@@ -46,6 +53,7 @@ class IdempotencyRecord(TableItem, discriminator="idempotency"):
     committed = BooleanAttribute(default=False)
     status_code = NumberAttribute(null=True)
     response = UnicodeAttribute(null=True)
+    checkpoint = UnicodeAttribute(null=True)  # JSON: results of steps that must not run twice, by step
     created_at = UnicodeAttribute()
 
 
@@ -58,10 +66,12 @@ class StoredResponse:
     replay_body: Any = None
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Guard:
     key: Key
     token: str
+    wrote: bool = False  # a transaction committed under the key (storage.commit sets it)
+    checkpoint: dict[str, Any] | None = None  # what `keep` stored, this time or on an earlier try
 
     def item(self) -> IdempotencyRecord:
         return IdempotencyRecord(self.key.pk, self.key.sk)
@@ -78,6 +88,39 @@ _current: ContextVar[Guard | None] = ContextVar("idempotency_guard", default=Non
 
 def current_guard() -> Guard | None:
     return _current.get()
+
+
+def wrote() -> bool:
+    """Whether the current request already committed a write under its Idempotency-Key."""
+    guard = _current.get()
+    return guard is not None and guard.wrote
+
+
+def checkpoint(step: str) -> Any:
+    """What an earlier try under this request's Idempotency-Key kept for `step` with `keep`, else None."""
+    guard = _current.get()
+    return None if guard is None or guard.checkpoint is None else guard.checkpoint.get(step)
+
+
+def keep(step: str, value: Any) -> None:
+    """Store `value` (JSON) for `step` on the key's record, so that a retry of a failed request reads it back.
+
+    Without an Idempotency-Key it does nothing. The write is retried (`retries.MUST_LAND`) beyond the SDK's own
+    retries: it follows work already paid for.
+    """
+    guard = _current.get()
+    if guard is None:
+        return
+    kept = {**(guard.checkpoint or {}), step: value}
+    text = json.dumps(kept, separators=(",", ":"))
+    _must_land(
+        lambda: IdempotencyRecord(guard.key.pk, guard.key.sk).update(
+            actions=[IdempotencyRecord.checkpoint.set(text)],
+            condition=IdempotencyRecord.lock_token == guard.token,
+            add_version_condition=False,
+        )
+    )
+    guard.checkpoint = kept
 
 
 def validate_key(client_key: str) -> str:
@@ -98,6 +141,7 @@ def execute(
     settings = get_settings()
     deadline = time.monotonic() + settings.idempotency_wait_seconds
     pause = 0.02
+    guard = Guard(key, token)
     while not _claim(key, fingerprint, token):
         record = _load(key)
         if record is None:
@@ -109,26 +153,35 @@ def execute(
             )
         if record.state == "completed":
             return _stored(record), True
+        unlocked = record.lock_until < clock.now().timestamp()
+        if unlocked and record.committed:
+            raise Conflict(
+                f"the first request with this {HEADER} was written but its answer was lost; read the resource",
+                code="idempotency_response_lost",
+            )
+        if unlocked and record.checkpoint and _take_over(key, record, token):
+            guard.checkpoint = json.loads(record.checkpoint)
+            break
         if time.monotonic() >= deadline:
-            if record.committed and record.lock_until < clock.now().timestamp():
-                raise Conflict(
-                    f"the first request with this {HEADER} was written but its answer was lost; read the resource",
-                    code="idempotency_response_lost",
-                )
             raise Conflict(f"a request with this {HEADER} is still in progress", code="idempotency_in_progress")
         time.sleep(pause)
         pause = min(pause * 1.5, 0.25)
 
-    marker = _current.set(Guard(key, token))
+    marker = _current.set(guard)
     try:
         response = run()
     except BaseException:
-        _release(key, token)
+        if guard.wrote or guard.checkpoint:
+            _unlock(guard)
+        else:
+            _release(key, token)
         raise
     finally:
         _current.reset(marker)
-    if 200 <= response.status < 300:
+    if 200 <= response.status < 300 or guard.wrote:
         _complete(key, token, response)
+    elif guard.checkpoint:
+        _unlock(guard)
     else:
         _release(key, token)
     return response, False
@@ -156,6 +209,7 @@ def _claim(key: Key, fingerprint: str, token: str) -> bool:
             & (IdempotencyRecord.committed == False)  # noqa: E712 (a DynamoDB condition, not a comparison)
             & (IdempotencyRecord.lock_until < int(now.timestamp()))
             & (IdempotencyRecord.fingerprint == fingerprint)
+            & IdempotencyRecord.checkpoint.does_not_exist()  # kept results are taken over, not overwritten
         )
     )
     try:
@@ -182,19 +236,71 @@ def _stored(record: IdempotencyRecord) -> StoredResponse:
     return StoredResponse(status=int(record.status_code or 200), body=payload.get("body"), headers=payload.get("headers", {}))
 
 
+def _take_over(key: Key, record: IdempotencyRecord, token: str) -> bool:
+    """Lock a record an earlier, failed try left unlocked with its checkpoint; False when another retry was first."""
+    now = int(clock.now().timestamp())
+    try:
+        IdempotencyRecord(key.pk, key.sk).update(
+            actions=[
+                IdempotencyRecord.lock_token.set(token),
+                IdempotencyRecord.lock_until.set(now + get_settings().idempotency_lock_seconds),
+            ],
+            condition=(IdempotencyRecord.lock_token == record.lock_token)
+            & (IdempotencyRecord.lock_until < now)
+            & (IdempotencyRecord.committed == False),  # noqa: E712 (a DynamoDB condition, not a comparison)
+            add_version_condition=False,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def _complete(key: Key, token: str, response: StoredResponse) -> None:
     record = IdempotencyRecord(key.pk, key.sk)
     stored = response.replay_body if response.replay_body is not None else response.body
     text = json.dumps({"body": stored, "headers": response.headers}, separators=(",", ":"))
-    record.update(
-        actions=[
-            IdempotencyRecord.state.set("completed"),
-            IdempotencyRecord.status_code.set(response.status),
-            IdempotencyRecord.response.set(text),
-        ],
-        condition=IdempotencyRecord.lock_token == token,
-        add_version_condition=False,
+    _must_land(
+        lambda: record.update(
+            actions=[
+                IdempotencyRecord.state.set("completed"),
+                IdempotencyRecord.status_code.set(response.status),
+                IdempotencyRecord.response.set(text),
+                IdempotencyRecord.checkpoint.remove(),
+            ],
+            condition=IdempotencyRecord.lock_token == token,
+            add_version_condition=False,
+        )
     )
+
+
+def _unlock(guard: Guard) -> None:
+    """End a failed try that wrote or kept something: the record stays, and a retry may act on it at once."""
+    try:
+        IdempotencyRecord(guard.key.pk, guard.key.sk).update(
+            actions=[IdempotencyRecord.lock_until.set(0)],
+            condition=IdempotencyRecord.lock_token == guard.token,
+            add_version_condition=False,
+        )
+    except Exception:  # noqa: BLE001 - the lock then ends when its time is up
+        pass
+
+
+def _must_land(write: Callable[[], Any]) -> None:
+    """A single-item write retried past throttling (`retries.MUST_LAND`); a failed condition is the lock lost."""
+    for attempt in range(retries.MUST_LAND.attempts):
+        try:
+            write()
+            return
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise Conflict(
+                    f"another request took over this {HEADER}; retry with the same key", code="idempotency_lock_lost"
+                ) from exc
+            if exc.cause_response_code not in retries.THROTTLED or attempt + 1 == retries.MUST_LAND.attempts:
+                raise
+            retries.MUST_LAND.pause(attempt)
 
 
 def _release(key: Key, token: str) -> None:

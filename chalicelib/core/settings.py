@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     routing_stats_cache_seconds: float = Field(default=10.0, ge=0)
     # Multiplies the simulated latency of the offline `local` models (0 makes them instant, for tests).
     local_latency_scale: float = Field(default=1.0, ge=0)
+    # Injected faults for the local stack and tests (chalicelib/core/faults.py, docs/operations.md), e.g.
+    # "conflict=0.1,throttle=0.05,latency=5-200ms,provider_error=0.1,seed=7"; unset (never on AWS) injects nothing.
+    chaos: str | None = None
 
     def provider(self, name: str) -> ProviderSettings | None:
         """The settings of a provider that can be called (it has a key or an explicit endpoint), else None."""

@@ -4,13 +4,14 @@ Every multi-item write of the domain goes through `commit`: it measures each ite
 DynamoDB's item limit (`itemsize.check`, 413 naming the largest attribute), runs a TransactWriteItems,
 adds the idempotency guard of the current request (so a write can never happen twice for
 one Idempotency-Key), and turns DynamoDB's cancellation reasons into `ConditionFailed`
-(retry or report) or `StorageBusy` (throttled past retries).
+(a condition did not hold: retry or report) or, for a transaction cancelled because another one
+met it on an item (`TransactionConflict`) or because it was throttled, sends it again with
+jittered backoff (`retries.TRANSACTION`) and answers `StorageBusy` (503) only past those attempts.
+A conflict therefore never reaches the domain as a failed condition.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -20,20 +21,14 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from . import idempotency, itemsize
+from . import idempotency, itemsize, retries
 from .errors import Conflict, StorageBusy
 from .keys import Key
-from .settings import get_settings
 from .table import TableItem, connection
 
 T = TypeVar("T", bound=TableItem)
 
-_THROTTLED = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "ThrottlingError",
-}
+_THROTTLED = retries.THROTTLED
 
 
 @dataclass
@@ -70,7 +65,7 @@ class ConditionFailed(Exception):
     """A condition of the transaction did not hold; `failed` holds the indexes of the ops that failed."""
 
     failed: list[int] = field(default_factory=list)
-    conflict: bool = False  # another transaction touched the same items at the same moment
+    conflict: bool = False  # kept for callers that test it: commit retries conflicts itself, so never True
 
     def __str__(self) -> str:
         return f"condition failed for ops {self.failed}" if not self.conflict else "transaction conflict"
@@ -85,32 +80,53 @@ def commit(ops: Sequence[Op]) -> None:
     all_ops: list[Op] = list(ops)
     if guard is not None:
         all_ops.append(Update(guard.item(), guard.actions(), guard.condition()))
-    try:
-        with TransactWrite(connection=connection().connection) as tx:
-            for op in all_ops:
-                if isinstance(op, Put):
-                    tx.save(op.item, condition=op.condition)
-                elif isinstance(op, Update):
-                    tx.update(op.item, actions=op.actions, condition=op.condition, add_version_condition=False)
-                elif isinstance(op, Delete):
-                    tx.delete(op.item, condition=op.condition, add_version_condition=False)
-                else:
-                    tx.condition_check(op.model, op.key.pk, op.key.sk, condition=op.condition)
-    except TransactWriteError as exc:
-        reasons = [reason.code if reason else None for reason in (exc.cancellation_reasons or [])]
-        if any(code in _THROTTLED for code in reasons if code) or exc.cause_response_code in _THROTTLED:
-            raise StorageBusy() from exc
-        if guard is not None and len(reasons) == len(all_ops) and reasons[-1] == "ConditionalCheckFailed":
-            raise Conflict(
-                "another request took over this Idempotency-Key; retry with the same key",
-                code="idempotency_lock_lost",
-            ) from exc
-        if "TransactionConflict" in reasons or exc.cause_response_code == "TransactionInProgressException":
-            raise ConditionFailed(conflict=True) from exc
-        failed = [i for i, code in enumerate(reasons[: len(ops)]) if code == "ConditionalCheckFailed"]
-        if failed:
-            raise ConditionFailed(failed=failed) from exc
-        raise
+    busy: TransactWriteError | None = None
+    for attempt in range(retries.TRANSACTION.attempts):
+        if attempt:
+            retries.TRANSACTION.pause(attempt - 1)
+        try:
+            _transact(all_ops)
+        except TransactWriteError as exc:
+            reasons = [reason.code if reason else None for reason in (exc.cancellation_reasons or [])]
+            if guard is not None and len(reasons) == len(all_ops) and reasons[-1] == "ConditionalCheckFailed":
+                raise Conflict(
+                    "another request took over this Idempotency-Key; retry with the same key",
+                    code="idempotency_lock_lost",
+                ) from exc
+            failed = [i for i, code in enumerate(reasons[: len(ops)]) if code == "ConditionalCheckFailed"]
+            if failed:
+                raise ConditionFailed(failed=failed) from exc
+            if not _cancelled_for_now(exc, reasons):
+                raise
+            busy = exc  # nothing was written: the same transaction again, after a pause
+            continue
+        if guard is not None:
+            guard.wrote = True
+        return
+    raise StorageBusy(retry_after=retries.RETRY_AFTER_SECONDS) from busy
+
+
+def _transact(all_ops: Sequence[Op]) -> None:
+    with TransactWrite(connection=connection().connection) as tx:
+        for op in all_ops:
+            if isinstance(op, Put):
+                tx.save(op.item, condition=op.condition)
+            elif isinstance(op, Update):
+                tx.update(op.item, actions=op.actions, condition=op.condition, add_version_condition=False)
+            elif isinstance(op, Delete):
+                tx.delete(op.item, condition=op.condition, add_version_condition=False)
+            else:
+                tx.condition_check(op.model, op.key.pk, op.key.sk, condition=op.condition)
+
+
+def _cancelled_for_now(exc: TransactWriteError, reasons: list[str | None]) -> bool:
+    """A transaction another one met on an item (TransactionConflict) or that was throttled: worth sending again."""
+    return (
+        "TransactionConflict" in reasons
+        or any(code in _THROTTLED for code in reasons if code)
+        or exc.cause_response_code in _THROTTLED
+        or exc.cause_response_code == "TransactionInProgressException"
+    )
 
 
 def get(model: type[T], key: Key, *, consistent: bool = True) -> T | None:
@@ -131,13 +147,13 @@ def get_many(keys: Iterable[Key], *, consistent: bool = True) -> dict[Key, Table
 
 def retrying(attempt: Callable[[], Any], *, what: str) -> Any:
     """Run an optimistic read-modify-write until its conditions hold, with jittered backoff."""
-    attempts = get_settings().write_attempts
-    for n in range(attempts):
+    backoff = retries.optimistic()
+    for n in range(backoff.attempts):
         try:
             return attempt()
         except ConditionFailed:
-            time.sleep(min(0.2, 0.004 * (2 ** min(n, 6))) * random.random())
-    raise StorageBusy(f"{what}: too many concurrent writes, retry shortly")
+            backoff.pause(n)
+    raise StorageBusy(f"{what}: too many concurrent writes, retry shortly", retry_after=retries.RETRY_AFTER_SECONDS)
 
 
 def is_throttled(exc: BaseException) -> bool:

@@ -17,7 +17,7 @@ from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from . import itemsize
+from . import faults, itemsize
 from .settings import get_settings
 
 
@@ -114,7 +114,7 @@ class TableItem(Model):
     def _get_connection(cls) -> TableConnection:
         # One connection (one botocore client) for every entity class, bound to the current settings.
         settings = get_settings()
-        binding = (settings.table_name, settings.dynamodb_endpoint, settings.region)
+        binding = (settings.table_name, settings.dynamodb_endpoint, settings.region, settings.chaos)
         base = TableItem
         if base._binding != binding or base._connection is None:
             with base._bind_lock:
@@ -124,6 +124,8 @@ class TableItem(Model):
                     base.Meta.region = settings.region
                     base._connection = None
                     Model._get_connection.__func__(base)  # type: ignore[attr-defined]
+                    if settings.chaos:
+                        faults.install(base._connection.connection.client)
                     base._binding = binding
         assert base._connection is not None
         return base._connection
