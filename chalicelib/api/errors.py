@@ -20,6 +20,7 @@ STATUS: dict[type[errors.LearnloopError], int] = {
     errors.ValidationFailed: 422,
     errors.RateLimited: 429,
     errors.UpstreamFailed: 502,
+    errors.DeadlineExceeded: 504,
     errors.StorageBusy: 503,
 }
 

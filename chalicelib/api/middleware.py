@@ -1,4 +1,5 @@
-"""Around every request: one structured access log line, and Chalice's own errors in the API's format."""
+"""Around every request: its deadline (API Gateway's budget), one structured access log line, and Chalice's own errors
+in the API's format."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from chalice import Response
 
+from ..core import deadline
 from ..core.ids import new_id
 from ..core.logging import get_logger
 from . import errors
@@ -18,7 +20,8 @@ def http_middleware(request: Any, get_response: Callable[[Any], Response]) -> Re
     began = time.perf_counter()
     bound = bind_request(request)
     try:
-        response = errors.normalise(get_response(request))
+        with deadline.for_request():
+            response = errors.normalise(get_response(request))
     finally:
         unbind_request(bound)
     response.headers.setdefault("X-Request-Id", new_id("req"))

@@ -24,6 +24,7 @@ _ERRORS = {
     429: "Rate limit, budget, or failed authentications of this address exceeded (Retry-After)",
     502: "Every model of the fallback chain failed (the session is recorded)",
     503: "Storage throttled past retries (Retry-After)",
+    504: "The request's 29 s budget ran out before a model answered (the session is recorded)",
 }
 
 _ERROR_SCHEMA = {

@@ -72,3 +72,9 @@ class UpstreamFailed(LearnloopError):
     """Every model of a fallback chain failed."""
 
     code = "upstream_failed"
+
+
+class DeadlineExceeded(LearnloopError):
+    """The work ran out of its time budget (API Gateway's 29 s for a request, the Lambda's for a task)."""
+
+    code = "deadline_exceeded"

@@ -255,6 +255,16 @@ def budget_month(tenant_id: str, month: str) -> Key:
     return Key(f"{_tenant(tenant_id)}#BUDGET", f"MONTH#{month}")
 
 
+def budget_hold(tenant_id: str, month: str, until: int, hold_id: str) -> Key:
+    """One call's reservation of a month's budget, sorted by the moment (epoch seconds) it may be reclaimed."""
+    return Key(f"{_tenant(tenant_id)}#BUDGET", f"HOLD#{month}#{until:012d}#{hold_id}")
+
+
+def budget_holds_until(month: str, until: int) -> tuple[str, str]:
+    """The sort-key range of a month's holds that may be reclaimed at `until` (epoch seconds)."""
+    return f"HOLD#{month}#", f"HOLD#{month}#{until:012d}~"
+
+
 # --- training ------------------------------------------------------------------------------------
 # A training example sits in its session's partition (one per session, moved in the session's own
 # feedback and correction transactions); datasets and fine-tuning jobs have a partition each, listed

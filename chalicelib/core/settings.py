@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     idempotency_lock_seconds: int = Field(default=120, ge=5)
     # How long a duplicate waits for the first request of the same key to finish.
     idempotency_wait_seconds: float = Field(default=10.0, ge=0)
+    # Time budgets (chalicelib/core/deadline.py; the table in docs/operations.md). An HTTP request's work ends within
+    # API Gateway's integration timeout; a scheduled task's within its Lambda's; the margin is kept back from both to
+    # record the outcome and answer; no provider call starts with less than min_attempt_seconds left.
+    request_budget_seconds: float = Field(default=29.0, gt=0, le=29.0)
+    deadline_margin_seconds: float = Field(default=2.0, ge=0)
+    min_attempt_seconds: float = Field(default=1.0, ge=0)
+    # Every function's Lambda timeout (`lambda_timeout` of .chalice/config.json); locks and budget reservations outlive
+    # it by task_lock_margin_seconds, so that what a killed Lambda held is taken back, never held forever.
+    lambda_timeout_seconds: int = Field(default=60, ge=1, le=900)
+    task_lock_margin_seconds: int = Field(default=30, ge=0)
     max_body_bytes: int = 256 * 1024
     # Optimistic-concurrency retries before a request answers 503.
     write_attempts: int = Field(default=40, ge=1)

@@ -9,12 +9,14 @@ session is recorded too.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from ..billing import service as billing
 from ..catalog import stats
+from ..core import idempotency
 from ..core.errors import UpstreamFailed, ValidationFailed
 from ..core.logging import get_logger
 from ..prompts import service as prompts
@@ -30,6 +32,8 @@ from ..tenancy.schemas import Limits
 from .schemas import Attempt, Generated, GenerationRequest, Usage
 
 MAX_ATTEMPTS = 4
+# The step whose result (the provider calls, their answer and cost) is kept under the request's Idempotency-Key.
+CALLS = "generation.calls"
 
 
 @dataclass
@@ -69,7 +73,8 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
     attempts: list[Attempt] = []
     answered: tuple[scoring.Scored, Completion, float, float] | None = None
     called = False
-    for candidate in chain[:MAX_ATTEMPTS]:
+    resumed = idempotency.checkpoint(CALLS)  # an earlier try under this Idempotency-Key made (and paid) the calls
+    for candidate in [] if resumed else chain[:MAX_ATTEMPTS]:
         reservation = billing.reserve(tenant_id, limits, candidate.max_cost_usd)
         if reservation is None:
             if limits.on_budget == "downgrade":
@@ -104,6 +109,10 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
         answered = (candidate, completion, cost, latency)
         break
 
+    if resumed:
+        attempts, answered, called = _restore(resumed, chain)
+    elif called:  # kept before anything is written: a retry after a failure below answers these, never calls again
+        idempotency.keep(CALLS, _kept(attempts, answered))
     if not called:
         raise billing.exhausted(limits)
     total_ms = _ms(began)
@@ -181,6 +190,43 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
         prompt_name=(prepared.prompt or {}).get("name"),
         prompt_version=(prepared.prompt or {}).get("version"),
     )
+
+
+def _kept(attempts: list[Attempt], answered: tuple[scoring.Scored, Completion, float, float] | None) -> dict[str, Any]:
+    kept: dict[str, Any] = {"attempts": [a.model_dump(mode="json") for a in attempts]}
+    if answered is not None:
+        candidate, completion, cost, latency = answered
+        kept["answered"] = {
+            "model_id": candidate.model_id,
+            "output": completion.output,
+            "input_tokens": completion.input_tokens,
+            "output_tokens": completion.output_tokens,
+            "finish_reason": completion.finish_reason,
+            "cost_usd": cost,
+            "latency_ms": latency,
+        }
+    return kept
+
+
+def _restore(
+    kept: dict[str, Any], chain: list[scoring.Scored]
+) -> tuple[list[Attempt], tuple[scoring.Scored, Completion, float, float] | None, bool]:
+    """The attempts and answer an earlier try kept (`_kept`), against this try's chain of candidates."""
+    attempts = [Attempt(**a) for a in kept["attempts"]]
+    answer = kept.get("answered")
+    if answer is None:
+        return attempts, None, True
+    candidate = next((c for c in chain if c.model_id == answer["model_id"]), None)
+    if candidate is None:  # the catalog changed between the tries: the model that answered joins the chain, last
+        candidate = dataclasses.replace(chain[-1], model_id=answer["model_id"])
+        chain.append(candidate)
+    completion = Completion(
+        output=answer["output"],
+        input_tokens=answer["input_tokens"],
+        output_tokens=answer["output_tokens"],
+        finish_reason=answer["finish_reason"],
+    )
+    return attempts, (candidate, completion, answer["cost_usd"], answer["latency_ms"]), True
 
 
 def created_seed(body: GenerationRequest) -> str:

@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Callable
 
+from ..core import deadline
 from ..core.settings import get_settings
 from .base import Completion, CompletionRequest, ProviderError, count_tokens
 
@@ -135,6 +136,10 @@ class LocalProvider:
         output_tokens = count_tokens(output)
         simulated = (base_ms + per_token_ms * output_tokens) * get_settings().local_latency_scale / 1000
         remaining = simulated - (time.perf_counter() - began)
+        left = deadline.left()
+        if left is not None and remaining > left:  # the simulated model is slower than the time left: it times out
+            time.sleep(max(left, 0.0))
+            raise ProviderError("timeout", f"{request.model_id} did not answer within the deadline")
         if remaining > 0:
             time.sleep(remaining)
         input_tokens = sum(count_tokens(m["content"]) for m in request.messages)

@@ -1,18 +1,25 @@
 """OpenAI and every OpenAI-compatible endpoint (Anthropic's, Google's, vLLM, Ollama, Azure) through the openai SDK.
 
 The SDK is imported here, when the first call is made, never at cold start. Each provider's
-base URL, key, timeout and retries come from settings (`LEARNLOOP_PROVIDERS`); the SDK retries
-429s, 5xxs and timeouts itself, and what still fails becomes a ProviderError so that the
+base URL, key, timeout and retries come from settings (`LEARNLOOP_PROVIDERS`). Retries of 429s,
+5xxs and timeouts are ours, not the SDK's, so that they fit the deadline (core/deadline.py): each
+try's timeout is the provider's or the time left, whichever is shorter, and no try (nor the pause
+before it) starts without enough time left. What still fails becomes a ProviderError so that the
 generation moves on to its next candidate.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
-from ..core.settings import ProviderSettings
+from ..core import deadline
+from ..core.errors import DeadlineExceeded
+from ..core.settings import ProviderSettings, get_settings
 from .base import Completion, CompletionRequest, ProviderError, count_tokens
+
+RETRYABLE = frozenset({"rate_limited", "server_error", "timeout", "unavailable"})
 
 _clients: dict[tuple[Any, ...], Any] = {}
 _lock = threading.Lock()
@@ -44,22 +51,42 @@ class OpenAICompatibleProvider:
             return _clients[key]
 
     def complete(self, request: CompletionRequest) -> Completion:
+        """One call, retried `max_retries` times on errors a retry may fix, inside the current deadline."""
+        tries = self.settings.max_retries + 1
+        for attempt in range(tries):
+            try:
+                timeout = deadline.timeout_for(self.settings.timeout_seconds)
+            except DeadlineExceeded as exc:
+                raise ProviderError("timeout", f"no time left for the call ({exc.message})") from exc
+            try:
+                return self._once(request, timeout)
+            except ProviderError as exc:
+                pause = min(8.0, 0.5 * 2**attempt)
+                left = deadline.left()
+                out_of_time = left is not None and left - pause < get_settings().min_attempt_seconds
+                if exc.kind not in RETRYABLE or attempt + 1 == tries or out_of_time:
+                    raise
+                time.sleep(pause)
+        raise AssertionError("unreachable: the last try raises or returns")
+
+    def _once(self, request: CompletionRequest, timeout: float) -> Completion:
+        client = self.client().with_options(timeout=timeout, max_retries=0)
         try:
             if request.kind == "image":
-                return self._image(request)
-            return self._chat(request)
+                return self._image(client, request)
+            return self._chat(client, request)
         except ProviderError:
             raise
         except Exception as exc:
             raise translate(exc) from exc
 
-    def _chat(self, request: CompletionRequest) -> Completion:
+    def _chat(self, client: Any, request: CompletionRequest) -> Completion:
         arguments: dict[str, Any] = {"model": request.model_name, "messages": request.messages}
         if request.max_tokens is not None:
             arguments["max_tokens"] = request.max_tokens
         if request.temperature is not None:
             arguments["temperature"] = request.temperature
-        response = self.client().chat.completions.create(**arguments)
+        response = client.chat.completions.create(**arguments)
         if not response.choices:
             raise ProviderError("server_error", f"{self.name} answered without a choice")
         choice = response.choices[0]
@@ -69,8 +96,8 @@ class OpenAICompatibleProvider:
         output_tokens = usage.completion_tokens if usage else count_tokens(text)
         return Completion(output=text, input_tokens=input_tokens, output_tokens=output_tokens, finish_reason=choice.finish_reason)
 
-    def _image(self, request: CompletionRequest) -> Completion:
-        response = self.client().images.generate(model=request.model_name, prompt=request.prompt, n=1)
+    def _image(self, client: Any, request: CompletionRequest) -> Completion:
+        response = client.images.generate(model=request.model_name, prompt=request.prompt, n=1)
         image = response.data[0] if response.data else None
         if image is None:
             raise ProviderError("server_error", f"{self.name} answered without an image")

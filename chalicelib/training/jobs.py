@@ -67,7 +67,7 @@ def create_job(tenant_id: str, data: JobCreate, limits: Limits | None = None) ->
         )
     estimate = estimate_cost(tenant_id, dataset, base, data)
     limits = limits or tenancy.get_limits(tenant_id)
-    reservation = billing.reserve(tenant_id, limits, estimate)
+    reservation = billing.reserve(tenant_id, limits, estimate, until_settled=True)  # held while the job runs
     if reservation is None:
         left = max(0.0, (limits.monthly_budget_usd or 0.0) - billing.committed(tenant_id))
         raise billing.BudgetExhausted(
