@@ -2,9 +2,11 @@
 
 The chain of models is the routing decision's candidates, best first (a `model_id` given by
 the caller goes first). Each candidate's most expensive outcome is reserved from the monthly
-budget before the call and settled after. A provider error moves to the next candidate; the
-session records every attempt. Only when every candidate failed is the answer 502, and that
-session is recorded too.
+budget before the call and settled after, whatever ends the call. A provider error moves to the
+next candidate; the session records every attempt. The attempts live under the request's deadline
+(core/deadline.py): each call's timeout is the provider's or the time left, whichever is shorter,
+and no candidate is tried without `min_attempt_seconds` left. When every candidate failed the
+answer is 502; when the time ran out first it is 504; either way the session is recorded.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 
 from ..billing import service as billing
 from ..catalog import stats
-from ..core import idempotency
-from ..core.errors import UpstreamFailed, ValidationFailed
+from ..core import deadline, idempotency
+from ..core.errors import DeadlineExceeded, UpstreamFailed, ValidationFailed
 from ..core.logging import get_logger
+from ..core.settings import get_settings
 from ..prompts import service as prompts
 from ..prompts import templates
 from ..providers.base import Completion, CompletionRequest, ProviderError
@@ -48,6 +51,11 @@ class Prepared:
 
 
 def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = None) -> Generated:
+    with deadline.within(get_settings().request_budget_seconds):  # the request's own, when it is sooner
+        return _generate(tenant_id, body, limits)
+
+
+def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None) -> Generated:
     limits = limits or Limits()
     prepared = _prepare(tenant_id, body)
     if body.context is not None:
@@ -72,9 +80,13 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
     began = time.perf_counter()
     attempts: list[Attempt] = []
     answered: tuple[scoring.Scored, Completion, float, float] | None = None
-    called = False
+    called = out_of_time = False
     resumed = idempotency.checkpoint(CALLS)  # an earlier try under this Idempotency-Key made (and paid) the calls
     for candidate in [] if resumed else chain[:MAX_ATTEMPTS]:
+        if not deadline.enough_for_an_attempt():
+            out_of_time = True
+            attempts.append(Attempt(model_id=candidate.model_id, ok=False, error="skipped: the request's time ran out"))
+            break
         reservation = billing.reserve(tenant_id, limits, candidate.max_cost_usd)
         if reservation is None:
             if limits.on_budget == "downgrade":
@@ -95,15 +107,21 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
             tenant_id=tenant_id,
         )
         started = time.perf_counter()
+        settled = False
         try:
             completion = provider_for(request.provider).complete(request)
         except ProviderError as exc:
-            billing.settle(reservation, 0.0)
             attempts.append(Attempt(model_id=candidate.model_id, ok=False, error=str(exc), latency_ms=_ms(started)))
             get_logger().warning("model call failed", extra={"model_id": candidate.model_id, "error": str(exc)})
+            out_of_time = not deadline.enough_for_an_attempt()
             continue
-        cost = round(scoring.expected_cost(candidate.model, completion.input_tokens, completion.output_tokens), 10)
-        billing.settle(reservation, cost)
+        else:
+            cost = round(scoring.expected_cost(candidate.model, completion.input_tokens, completion.output_tokens), 10)
+            billing.settle(reservation, cost)
+            settled = True
+        finally:
+            if not settled:  # a failed call, or anything else that ends the request: the reservation goes back
+                billing.settle(reservation, 0.0)
         latency = _ms(started)
         attempts.append(Attempt(model_id=candidate.model_id, ok=True, latency_ms=latency))
         answered = (candidate, completion, cost, latency)
@@ -146,10 +164,11 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
         created = sessions.record_generation(
             tenant_id, record, stats.attempt_ops(tenant_id, body.category_key, failed_calls, seed=created_seed(body))
         )
-        raise UpstreamFailed(
-            "every model of the fallback chain failed",
-            details=[{"session_id": created.session_id}, *({"model_id": a.model_id, "error": a.error} for a in attempts)],
-        )
+        details = [{"session_id": created.session_id}, *({"model_id": a.model_id, "error": a.error} for a in attempts)]
+        if out_of_time:
+            budget = get_settings().request_budget_seconds
+            raise DeadlineExceeded(f"no model answered within the request's {budget:g} s budget", details=details)
+        raise UpstreamFailed("every model of the fallback chain failed", details=details)
     candidate, completion, cost, latency = answered
     if candidate.model_id != first:
         selected_by = "fallback"
