@@ -5,13 +5,23 @@ later and before `to` (windows.py).
 
 Small exports are answered in the body. Once the text passes `export_inline_bytes` (1 MiB by default,
 far below Lambda's 6 MB answer limit) the export is written whole to S3 under
-`tenants/<tenant>/exports/` and answered with a presigned link valid one hour. Nothing is redacted:
-an export is the tenant's own copy of what its keys can already read through GET /v1/sessions.
+`tenants/<tenant>/exports/<time>-<id>/` and answered with a presigned link valid one hour. Stored exports
+carry the tag `learnloop-retention=export`, which the bucket's lifecycle rule `expire-exports` matches
+(infra/template.yaml): S3 deletes them a day later. Beside each, `subjects.json` lists the keyed hashes
+(core/pseudonyms.py) of the users whose sessions or feedback it holds, so that erasing a user deletes the
+stored exports that held them (`erase_user`).
+
+An admin key's export is raw. Any other key's has every text (ids, inputs, outputs, feedback) passed
+through the datasets' redactor (training/redaction.py): e-mail addresses, phone and card numbers become
+`[EMAIL]`, `[PHONE]`, `[CARD]`.
+
+CSV cells are neutralised against formula injection (OWASP's CSV-injection rule): a text cell starting
+with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` and quoted, so a spreadsheet
+shows it as text. JSONL stays raw.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import tempfile
@@ -20,14 +30,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, Any
 
-from ..core import blobs, clock
+from ..core import blobs, clock, pseudonyms
 from ..core.ids import new_id
 from ..core.settings import get_settings
 from ..sessions.views import feedback_view, session_view
+from ..training.redaction import Redactor
 from .recount import feedback_of, sessions_in
 from .windows import Window
 
 LINK_SECONDS = 3600
+# The tag the bucket's lifecycle rule `expire-exports` matches (infra/template.yaml); a stored export expires by it.
+RETENTION_TAG = {"learnloop-retention": "export"}
+SUBJECTS = "subjects.json"
+# A text cell starting with one of these is a formula to a spreadsheet (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 SESSION_COLUMNS = (
     "session_id",
@@ -94,6 +110,22 @@ def records(tenant_id: str, window: Window) -> Iterator[dict[str, Any]]:
         yield view
 
 
+def redacted(value: Any, redactor: Redactor) -> Any:
+    """`value` with every text in it redacted (keys of objects too: a form's field may be named by an address)."""
+    if isinstance(value, str):
+        return redactor(value)
+    if isinstance(value, dict):
+        return {redactor(k): redacted(v, redactor) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redacted(v, redactor) for v in value]
+    return value
+
+
+def users_of(record: dict[str, Any]) -> set[str]:
+    """The end users a record holds data of: the session's and each feedback's."""
+    return {record["user_id"], *(fb["user_id"] for fb in record["feedback"])}
+
+
 def csv_rows(record: dict[str, Any]) -> list[list[Any]]:
     usage = record.get("usage") or {}
     session = {
@@ -126,20 +158,39 @@ def file_name(window: Window, fmt: str) -> str:
     return f"sessions-{first}-to-{last}.{fmt}"
 
 
-def export(tenant_id: str, window: Window, fmt: str) -> Export:
+def csv_line(cells: list[Any]) -> str:
+    """One CSV record (RFC 4180, CRLF): a cell is quoted when it holds `,`, `"`, CR or LF, or was neutralised."""
+    out = []
+    for cell in cells:
+        text = str(cell)
+        neutral = isinstance(cell, str) and text.startswith(FORMULA_STARTS)
+        if neutral:
+            text = "'" + text
+        if neutral or any(ch in text for ch in ',"\r\n'):
+            text = '"' + text.replace('"', '""') + '"'
+        out.append(text)
+    return ",".join(out) + "\r\n"
+
+
+def export(tenant_id: str, window: Window, fmt: str, *, raw: bool = False) -> Export:
+    """The window's sessions in `fmt`; `raw` (an admin's) leaves the texts as they are, else they are redacted."""
     limit = get_settings().export_inline_bytes
     first, last = window.echo()
     buffer = io.StringIO()
     spill: IO[bytes] | None = None
     size = sessions = rows = 0
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    subjects: set[str] = set()
+    redactor = Redactor()
     if fmt == "csv":
-        writer.writerow(COLUMNS)
+        buffer.write(csv_line(list(COLUMNS)))
     for record in records(tenant_id, window):
         sessions += 1
+        subjects |= users_of(record)
+        if not raw:
+            record = redacted(record, redactor)
         if fmt == "csv":
             lines = csv_rows(record)
-            writer.writerows(lines)
+            buffer.writelines(csv_line(line) for line in lines)
             rows += len(lines)
         else:
             buffer.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n")
@@ -160,8 +211,12 @@ def export(tenant_id: str, window: Window, fmt: str) -> Export:
     spill.seek(0)
     now = clock.now()
     name = file_name(window, fmt)
-    key = blobs.tenant_key(tenant_id, "exports", f"{clock.iso(now)[:19].replace(':', '')}-{new_id('exp')}", name)
-    location = blobs.put_file(key, spill, CONTENT_TYPES[fmt])
+    folder = blobs.tenant_key(tenant_id, "exports", f"{clock.iso(now)[:19].replace(':', '')}-{new_id('exp')}")
+    hashes = sorted(pseudonyms.user_hash(tenant_id, user) for user in subjects)
+    # The list of its users first: an export is never stored without the means to erase it.
+    blobs.put(f"{folder}/{SUBJECTS}", json.dumps(hashes).encode(), "application/json", tags=RETENTION_TAG)
+    key = f"{folder}/{name}"
+    location = blobs.put_file(key, spill, CONTENT_TYPES[fmt], tags=RETENTION_TAG)
     spill.close()
     link = {
         "download_url": blobs.link(key, LINK_SECONDS, filename=name),
@@ -169,6 +224,22 @@ def export(tenant_id: str, window: Window, fmt: str) -> Export:
         "location": location,
     }
     return Export(fmt, first, last, name, sessions, rows, size, link=link)
+
+
+def erase_user(tenant_id: str, user_id: str) -> list[str]:
+    """Delete every stored export of the tenant that holds the user's data; answers the exports' folders."""
+    wanted = pseudonyms.user_hash(tenant_id, user_id)
+    erased = []
+    for key in blobs.keys_under(blobs.tenant_key(tenant_id, "exports") + "/"):
+        if not key.endswith("/" + SUBJECTS) or wanted not in json.loads(blobs.get(key)):
+            continue
+        folder = key.removesuffix(SUBJECTS)
+        for stored in blobs.keys_under(folder):
+            if stored != key:
+                blobs.delete(stored)
+        blobs.delete(key)  # last: a retry cut off before it still finds the export
+        erased.append(folder.rstrip("/").rsplit("/", 1)[1])
+    return erased
 
 
 def _json(value: Any) -> str | None:

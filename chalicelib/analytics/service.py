@@ -49,8 +49,9 @@ def model_periods(tenant_id: str, query: ModelsQuery) -> dict[str, Any]:
     return {"items": items, "next_cursor": cursor, "period_type": query.period, "from": answer_first, "to": last}
 
 
-def run_export(tenant_id: str, query: ExportQuery) -> exporting.Export:
-    return exporting.export(tenant_id, query.window(), query.format)
+def run_export(tenant_id: str, query: ExportQuery, *, raw: bool = False) -> exporting.Export:
+    """The export (`raw` for an admin's key, else redacted)."""
+    return exporting.export(tenant_id, query.window(), query.format, raw=raw)
 
 
 def user_preferences(tenant_id: str, user_id: str, query: PreferencesQuery) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from ..analytics.schemas import (
     Summary,
     SummaryQuery,
 )
+from ..audit import service as audit
 from ..tenancy.schemas import Role
 from .http import Call, Reply, route
 
@@ -62,11 +63,24 @@ def get_model_periods(call: Call[None, ModelsQuery]) -> dict[str, Any]:
     query=ExportQuery,
     response=ExportLink,
     media=("text/csv", "application/x-ndjson"),
-    summary="Sessions with their feedback as CSV or JSONL; a large export answers a link to it in S3",
+    summary="Sessions with their feedback as CSV or JSONL (raw for an admin key, personal data redacted for others); "
+    "a large export answers a link to it in S3",
     tag="analytics",
 )
 def get_export(call: Call[None, ExportQuery]) -> Reply:
-    done = service.run_export(call.tenant, call.query)
+    assert call.caller is not None
+    raw = call.caller.role is Role.ADMIN
+    done = service.run_export(call.tenant, call.query, raw=raw)
+    details = {
+        "format": done.format,
+        "from": done.first,
+        "to": done.last,
+        "sessions": done.sessions,
+        "rows": done.rows,
+        "redacted": not raw,
+        "delivered": "link" if done.link is not None else "inline",
+    }
+    audit.record(call.caller, "export", f"sessions {done.first} to {done.last}", details)
     counts = {"X-Export-Sessions": str(done.sessions), "X-Export-Rows": str(done.rows)}
     if done.link is not None:
         link = ExportLink(

@@ -1,9 +1,11 @@
-"""The tenant's own catalog (flowers, styles, ...), customers, and the erasure of a user's data."""
+"""The tenant's own catalog (flowers, styles, ...), customers, the erasure of a user's data and the audit trail."""
 
 from __future__ import annotations
 
 from chalice import Blueprint
 
+from ..audit import service as audit
+from ..audit.schemas import AuditEntry, AuditQuery
 from ..core.schemas import ListQuery, Page
 from ..customers import service as customers
 from ..customers.schemas import Customer, CustomerPut
@@ -117,7 +119,9 @@ def put_customer(call: Call[CustomerPut, None]) -> Reply:
     statuses=(404,),
 )
 def get_customer(call: Call[None, None]) -> Customer:
-    return customers.get_customer(call.tenant, call.params["customer_id"])
+    customer = customers.get_customer(call.tenant, call.params["customer_id"])
+    audit.record(call.caller, "customer_read", customer.customer_id, user_id=customer.user_id)
+    return customer
 
 
 @route(
@@ -131,3 +135,17 @@ def get_customer(call: Call[None, None]) -> Customer:
 )
 def erase_user_data(call: Call[None, None]) -> ErasureReport:
     return privacy.erase_user(call.tenant, call.params["user_id"])
+
+
+@route(
+    assortment,
+    "GET",
+    "/v1/audit",
+    role=Role.ADMIN,
+    query=AuditQuery,
+    response=Page[AuditEntry],
+    summary="The audit trail of data access: exports, dataset downloads, customer reads (key, time), newest first",
+    tag="privacy",
+)
+def list_audit(call: Call[None, AuditQuery]) -> Page[AuditEntry]:
+    return audit.list_entries(call.tenant, call.query)

@@ -22,6 +22,7 @@ STATUS: dict[type[errors.LearnloopError], int] = {
     errors.UpstreamFailed: 502,
     errors.DeadlineExceeded: 504,
     errors.StorageBusy: 503,
+    errors.BlobUnavailable: 503,
 }
 
 # Chalice answers some requests itself (wrong method, wrong content type, unparsable JSON).

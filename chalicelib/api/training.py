@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from ..audit import service as audit
 from ..core.schemas import Page
 from ..experiments.schemas import Experiment
 from ..tenancy.schemas import Role
@@ -128,6 +129,8 @@ def get_training_dataset(call: Call[None, None]) -> Dataset:
 )
 def download_training_dataset(call: Call[None, DownloadQuery]) -> Reply:
     found = datasets.download(call.tenant, call.params["dataset_id"], call.query.split)
+    details = {"split": call.query.split, "delivered": "link" if found.link is not None else "inline"}
+    audit.record(call.caller, "dataset_download", call.params["dataset_id"], details)
     if found.link is not None:
         return Reply({"location": found.link}, 307, {"Location": found.link})
     headers = {"Content-Type": datasets.CONTENT_TYPE, "Content-Disposition": f'attachment; filename="{found.filename}"'}

@@ -68,6 +68,21 @@ class StorageBusy(LearnloopError):
         self.retry_after = retry_after
 
 
+class BlobUnavailable(LearnloopError):
+    """A stored file (dataset, export, model index) could not be read or written."""
+
+    code = "storage_unavailable"
+
+
+def described(exc: BaseException, fallback: str) -> str:
+    """What a record or an answer may say of `exc`: our own message for our errors, else `fallback`.
+
+    Never the text of a foreign exception: it may carry infrastructure names (a bucket, a table), a provider's
+    echo of a credential or personal data. The log keeps the original.
+    """
+    return exc.message if isinstance(exc, LearnloopError) else fallback
+
+
 class UpstreamFailed(LearnloopError):
     """Every model of a fallback chain failed."""
 

@@ -609,6 +609,28 @@ def customer(tenant_id: str, customer_id: str) -> Key:
     return Key(f"{_tenant(tenant_id)}#CUSTOMER#{customer_id}", "CUSTOMER")
 
 
-def erasure(tenant_id: str, user_id: str) -> Key:
-    """The running totals of a user's data erasure, so that a retried erasure answers the same counts."""
+def erasure(tenant_id: str, user_hash: str) -> Key:
+    """The running totals of a user's data erasure, so that a retried erasure answers the same counts.
+
+    Named by the user's keyed hash (core/pseudonyms.py), never the id: the record outlives everything else of the user.
+    """
+    return Key(f"{_tenant(tenant_id)}#ERASURE#{user_hash}", "ERASURE")
+
+
+def legacy_erasure(tenant_id: str, user_id: str) -> Key:
+    """Where erasure records were kept before they were named by a keyed hash (removed by the next erasure)."""
     return Key(f"{_tenant(tenant_id)}#ERASURE#{user_id}", "ERASURE")
+
+
+def audit_entries(tenant_id: str) -> str:
+    """The partition of a tenant's audit trail of data access, sorted by `<created_at>#<entry id>`."""
+    return f"{_tenant(tenant_id)}#AUDIT"
+
+
+def audit_entry(tenant_id: str, created_at: str, entry_id: str) -> Key:
+    return Key(audit_entries(tenant_id), time_sort(created_at, entry_id))
+
+
+def audit_of_user() -> str:
+    """GSI2 sort prefix of the audit entries that name an end user's record (found and pseudonymised by erasure)."""
+    return "AUDIT#"

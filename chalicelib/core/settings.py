@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     root_key_sha256: str | None = None
     # Signs list cursors; derived from the root key when unset.
     cursor_secret: SecretStr | None = None
+    # Keys the hash by which erasure records, export manifests and erased audit entries name an end user
+    # (HMAC-SHA256, core/pseudonyms.py). On AWS the template sets it; locally the stack generates and keeps one;
+    # derived from the root key when unset (the tests).
+    erasure_secret: SecretStr | None = None
     # Write shards of hot counters (a tenant's day, a popular variant); readers sum them.
     counter_shards: int = Field(default=4, ge=1, le=64)
     idempotency_ttl_hours: int = Field(default=48, ge=24)
@@ -105,6 +109,12 @@ class Settings(BaseSettings):
         if self.root_key is not None:
             return hashlib.sha256(self.root_key.get_secret_value().encode()).hexdigest()
         return None
+
+    def erasure_key(self) -> bytes:
+        if self.erasure_secret is not None:
+            return self.erasure_secret.get_secret_value().encode()
+        seed = self.root_key.get_secret_value() if self.root_key is not None else (self.root_key_digest() or "learnloop-local")
+        return hashlib.sha256(f"erasure:{seed}:{self.table_name}".encode()).digest()
 
     def cursor_key(self) -> bytes:
         if self.cursor_secret is not None:

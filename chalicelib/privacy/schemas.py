@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from ..core.schemas import View
@@ -15,14 +17,28 @@ class Deleted(View):
     customers: int = 0
     training_examples: int = 0
     assignments: int = 0
+    exports: int = Field(default=0, description="Stored exports (in S3) that held the user's data, deleted.")
+    audit_entries: int = Field(
+        default=0, description="Audit entries that named one of the user's records, now naming it by a keyed hash."
+    )
+
+
+class ModelAction(View):
+    model_id: str
+    action: Literal["rebuilt", "retired"]
 
 
 class ErasureReport(View):
     id: str
-    user_id: str
+    user_id: str = Field(description="The user erased, as asked; the erasure's record keeps only a keyed hash of it.")
     deleted: Deleted
     affected_datasets: list[str] = Field(default_factory=list)
     affected_models: list[str] = Field(default_factory=list)
+    models: list[ModelAction] = Field(
+        default_factory=list,
+        description="What became of each local fine-tuned model trained on the user's lines: rebuilt without them, "
+        "or retired. Models at a provider stay in affected_models for their owners to retrain.",
+    )
     started_at: str
     finished_at: str
     runs: int

@@ -3,9 +3,13 @@
 In order: the user's sessions (with all the feedback on them, every counter taken back), the
 feedback the user gave on other sessions, their context windows and model preferences (their
 own partition), their customer records, their experiment assignments, their training examples
-(datasets that held them are rebuilt without them; the models trained on those are named).
-Every removal commits with an ADD to the erasure's running totals (`TENANT#<t>#ERASURE#<user>`),
-so the answer counts each item once however many times the request is retried or resumed.
+(datasets that held them are rebuilt without them; the models trained on those are named, and
+each local fine-tuned one is rebuilt from the rebuilt dataset or retired), the stored exports that
+held their data (deleted), and the audit entries that named one of their records (which then name
+it by the keyed hash). Every removal commits with an ADD to the erasure's running totals
+(`TENANT#<t>#ERASURE#<keyed hash>`), so the answer counts each item once however many times the
+request is retried or resumed. The record names the user only by the keyed hash (core/pseudonyms.py):
+an HMAC with a server-side secret, which nobody without the secret can test a guessed id against.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..core import clock, keys, storage
+from ..core import clock, keys, pseudonyms, storage
 from ..core.errors import ValidationFailed
 from ..core.schemas import ClientId
 from ..core.table import TableItem
 from ..sessions import erasure as sessions_erasure
-from .schemas import Deleted, ErasureReport
+from .schemas import Deleted, ErasureReport, ModelAction
 from .store import ErasureItem
 
 # The training capability's eraser: `erase_user(tenant_id, user_id, counted) -> dict` with `affected_datasets` and
@@ -34,9 +38,11 @@ def erase_user(tenant_id: str, user_id: str) -> ErasureReport:
         TypeAdapter(ClientId).validate_python(user_id)
     except ValidationError:
         raise ValidationFailed.field("path.user_id", "must be 1 to 128 printable characters", "pattern") from None
-    key = keys.erasure(tenant_id, user_id)
+    user_hash = pseudonyms.user_hash(tenant_id, user_id)
+    key = keys.erasure(tenant_id, user_hash)
     now = clock.iso(clock.now())
-    _start(key, user_id, now)
+    _start(key, user_hash, now)
+    _migrate_legacy(tenant_id, user_id, key)
 
     for session_id in sessions_erasure.sessions_of(tenant_id, user_id):
         sessions_erasure.erase_session(tenant_id, session_id, [_count(key, "feedback")], [_count(key, "sessions")])
@@ -58,8 +64,8 @@ def erase_user(tenant_id: str, user_id: str) -> ErasureReport:
     erase_assignments(tenant_id, user_id, [_count(key, "assignments")])
 
     trained = _erase_training(tenant_id, user_id, [_count(key, "training_examples")])
-    final = ErasureItem(key.pk, key.sk)
-    final.update(
+    # The models are on the record before any is rebuilt: a retry cut off halfway rebuilds the rest.
+    ErasureItem(key.pk, key.sk).update(
         actions=[
             ErasureItem.affected_datasets.set(
                 sorted(set(_existing(key, "affected_datasets")) | set(trained.get("affected_datasets", [])))
@@ -67,24 +73,73 @@ def erase_user(tenant_id: str, user_id: str) -> ErasureReport:
             ErasureItem.affected_models.set(
                 sorted(set(_existing(key, "affected_models")) | set(trained.get("affected_models", [])))
             ),
+        ],
+        add_version_condition=False,
+    )
+    _rebuild_models(tenant_id, key)
+
+    from ..analytics.export import erase_user as erase_exports
+
+    for export_id in erase_exports(tenant_id, user_id):
+        ErasureItem(key.pk, key.sk).update(actions=[ErasureItem.exports.add({export_id})], add_version_condition=False)
+
+    from ..audit.service import pseudonymise_user
+
+    pseudonymised = pseudonymise_user(tenant_id, user_id, user_hash)
+    final = ErasureItem(key.pk, key.sk)
+    final.update(
+        actions=[
+            ErasureItem.audit_entries.add(pseudonymised),
             ErasureItem.finished_at.set(clock.iso(clock.now())),
         ],
         add_version_condition=False,
     )
-    return _report(final)
+    return _report(final, user_id)
 
 
-def _start(key: keys.Key, user_id: str, now: str) -> None:
+def _start(key: keys.Key, user_hash: str, now: str) -> None:
     record = ErasureItem(key.pk, key.sk)
     record.update(
         actions=[
             ErasureItem.kind.set(ErasureItem),
-            ErasureItem.user_id.set(user_id),
+            ErasureItem.user_hash.set(user_hash),
             ErasureItem.started_at.set(ErasureItem.started_at | now),
             ErasureItem.runs.add(1),
         ],
         add_version_condition=False,
     )
+
+
+def _migrate_legacy(tenant_id: str, user_id: str, key: keys.Key) -> None:
+    """A record of an erasure from before the keyed hash, under the raw id: its totals move here, then it goes."""
+    legacy = storage.get(ErasureItem, keys.legacy_erasure(tenant_id, user_id))
+    if legacy is None or legacy.pk == key.pk:
+        return
+    counted = [name for name in Deleted.model_fields if name not in ("exports", "audit_entries")]
+    actions: list[Any] = [getattr(ErasureItem, name).add(int(getattr(legacy, name) or 0)) for name in counted]
+    actions += [
+        ErasureItem.runs.add(int(legacy.runs or 0)),
+        ErasureItem.started_at.set(legacy.started_at or clock.iso(clock.now())),
+    ]
+    storage.commit(
+        [
+            storage.Delete(ErasureItem(legacy.pk, legacy.sk), ErasureItem.pk.exists()),
+            storage.Update(ErasureItem(key.pk, key.sk), actions),
+        ]
+    )
+
+
+def _rebuild_models(tenant_id: str, key: keys.Key) -> None:
+    """Rebuild or retire each local model the user's lines trained that is not done yet; each outcome is recorded."""
+    for model_id in _existing(key, "affected_models"):
+        item = storage.get(ErasureItem, key)
+        done = dict(item.models or {}) if item else {}
+        if model_id in done:
+            continue
+        action = _training().rebuild_model(tenant_id, model_id)
+        if action is not None:
+            done[model_id] = action
+            ErasureItem(key.pk, key.sk).update(actions=[ErasureItem.models.set(done)], add_version_condition=False)
 
 
 def _count(key: keys.Key, field: str, n: int = 1) -> storage.Update:
@@ -112,8 +167,12 @@ def _delete_counted(key: keys.Key, items: list[Any], field: str, per_item: dict[
                     pass
 
 
+def _training() -> Any:
+    return importlib.import_module(TRAINING_ERASER)
+
+
 def _erase_training(tenant_id: str, user_id: str, counted: list[storage.Op]) -> dict[str, Any]:
-    return importlib.import_module(TRAINING_ERASER).erase_user(tenant_id, user_id, counted)  # type: ignore[no-any-return]
+    return _training().erase_user(tenant_id, user_id, counted)  # type: ignore[no-any-return]
 
 
 def _existing(key: keys.Key, field: str) -> list[str]:
@@ -121,14 +180,15 @@ def _existing(key: keys.Key, field: str) -> list[str]:
     return list(getattr(item, field) or []) if item else []
 
 
-def _report(item: ErasureItem) -> ErasureReport:
-    fields = Deleted.model_fields
+def _report(item: ErasureItem, user_id: str) -> ErasureReport:
+    counts = {name: int(getattr(item, name) or 0) for name in Deleted.model_fields if name != "exports"}
     return ErasureReport(
-        id=item.user_id,
-        user_id=item.user_id,
-        deleted=Deleted(**{name: int(getattr(item, name) or 0) for name in fields}),
+        id=user_id,
+        user_id=user_id,
+        deleted=Deleted(**counts, exports=len(item.exports or ())),
         affected_datasets=list(item.affected_datasets or []),
         affected_models=list(item.affected_models or []),
+        models=[ModelAction(model_id=m, action=a) for m, a in sorted((item.models or {}).items())],
         started_at=item.started_at,
         finished_at=item.finished_at,
         runs=int(item.runs or 0),

@@ -1,14 +1,15 @@
-"""The running totals of a user's erasure."""
+"""The running totals of a user's erasure, named by the user's keyed hash (core/pseudonyms.py), never by the id."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 
 from ..core.table import TableItem
 
 
 class ErasureItem(TableItem, discriminator="erasure"):
-    user_id = UnicodeAttribute(null=True)
+    user_hash = UnicodeAttribute(null=True)
+    user_id = UnicodeAttribute(null=True)  # only in records written before the keyed hash (read to migrate them)
     sessions = NumberAttribute(null=True)
     feedback = NumberAttribute(null=True)
     contexts = NumberAttribute(null=True)
@@ -16,8 +17,11 @@ class ErasureItem(TableItem, discriminator="erasure"):
     customers = NumberAttribute(null=True)
     training_examples = NumberAttribute(null=True)
     assignments = NumberAttribute(null=True)
+    audit_entries = NumberAttribute(null=True)
+    exports = UnicodeSetAttribute(null=True)  # the stored exports deleted (a set: a retry adds each once)
     affected_datasets = ListAttribute(of=UnicodeAttribute, null=True)
     affected_models = ListAttribute(of=UnicodeAttribute, null=True)
+    models = JSONAttribute(null=True)  # model id -> "rebuilt" | "retired"
     started_at = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)
     runs = NumberAttribute(null=True)

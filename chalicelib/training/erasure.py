@@ -3,7 +3,8 @@
 Called by the privacy capability (`DELETE /v1/users/{user_id}/data`) after the user's sessions and
 feedback are gone. Datasets are found through their manifests (which name users only by a digest),
 so a dataset is rebuilt even when the user's examples were deleted before. The models trained on
-a rebuilt dataset learned from the user's lines: they are named, for their owners to retire.
+a rebuilt dataset learned from the user's lines: they are named, and `rebuild_model` rebuilds a local
+one from the rebuilt dataset or retires it (a model at a provider is named for its owners to retrain).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from ..core import keys, storage
 from ..core.table import TableItem
-from . import datasets
+from . import datasets, jobs
 from .examples import is_example
 from .splits import user_digest
 from .store import ExampleItem
@@ -41,3 +42,8 @@ def erase_user(tenant_id: str, user_id: str, counted: list[storage.Op] | None = 
             affected.append(dataset.id)
             models |= set(dataset.models or [])
     return {"training_examples": deleted, "affected_datasets": sorted(affected), "affected_models": sorted(models)}
+
+
+def rebuild_model(tenant_id: str, model_id: str) -> str | None:
+    """ "rebuilt" or "retired" for a local fine-tuned model trained on an erased user's lines; None for others."""
+    return jobs.rebuild_local_model(tenant_id, model_id)

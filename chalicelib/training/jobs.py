@@ -370,7 +370,9 @@ def _train_locally(tenant_id: str, job: JobItem) -> None:
         _fail(tenant_id, job, "training_failed", exc.message)
         return
     except (ProviderError, ValueError, KeyError) as exc:
-        _fail(tenant_id, job, "training_failed", f"{type(exc).__name__}: {exc}")
+        get_logger().warning("local training failed", extra={"job_id": job.id, "error": repr(exc)})
+        message = str(exc) if isinstance(exc, ProviderError) else "the dataset's files could not be read for training"
+        _fail(tenant_id, job, "training_failed", message)
         return
     model_id = register_model(tenant_id, job, name)
     summary = metrics["train"]
@@ -392,6 +394,43 @@ def _train_locally(tenant_id: str, job: JobItem) -> None:
         catalog.deprecate_model(tenant_id, model_id)
         raise
     _after_finish(tenant_id, job)
+
+
+def rebuild_local_model(tenant_id: str, model_id: str) -> str | None:
+    """After an erasure rebuilt its dataset: index the local model again from it ("rebuilt"), or, when too few lines
+    are left to train on or its job is gone, delete its index and deprecate it ("retired"). None for other models."""
+    from . import local_model
+
+    if not model_id.startswith("local:ft-"):
+        return None
+    name = model_id.split(":", 1)[1]
+    book = catalog.load(tenant_id, fresh=True)
+    job_id = (book.model(model_id).metadata or {}).get("training_job_id") if model_id in book.models else None
+    job = storage.get(JobItem, keys.training_job(tenant_id, job_id)) if isinstance(job_id, str) else None
+    dataset = storage.get(DatasetItem, keys.training_dataset(tenant_id, job.dataset_id)) if job else None
+    train, validation = _samples(tenant_id, dataset) if job and dataset and dataset.status == "ready" else ([], [])
+    if job is None or len(train) < local_model.MIN_EXAMPLES:
+        local_model.retire(tenant_id, name)
+        if model_id in book.models:
+            catalog.deprecate_model(tenant_id, model_id)
+        if job is not None:
+            _note(tenant_id, job, "retired: too few lines are left to train on once an erased user's were removed")
+        return "retired"
+    metrics = local_model.train(tenant_id, name, job.base_model, train, validation, lambda *_: None)
+    message = (
+        f"rebuilt without an erased user's lines: {metrics['indexed_examples']} examples indexed from "
+        f"{len(train)} training lines of {job.dataset_id}"
+    )
+    _note(tenant_id, job, message, {"metrics": metrics})
+    return "rebuilt"
+
+
+def _note(tenant_id: str, job: JobItem, message: str, changes: dict[str, Any] | None = None) -> None:
+    def attempt() -> None:
+        fresh = load(tenant_id, job.id)
+        _save(fresh, changes or {}, [_event(tenant_id, fresh, message)])
+
+    storage.retrying(attempt, what="recording the model's rebuild")
 
 
 def local_model_name(job: JobItem) -> str:

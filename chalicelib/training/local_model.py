@@ -8,6 +8,10 @@ output of the most similar training input, by TF-IDF cosine similarity over lowe
 no input reaches `SIMILARITY_THRESHOLD`, it answers as its base model would. So on the inputs it
 was trained on, it gives the answers users rated best; elsewhere it is its base model.
 
+Erasing a user rebuilds the models trained on their lines (the index written again from the rebuilt
+dataset) or retires them (`retire`: the index deleted). A Lambda keeps an index it read for at most
+`catalog_cache_seconds`, so no Lambda answers from an erased user's lines longer than that.
+
 `token_f1` is the score both are measured with (SQuAD's token F1 of an answer against the
 expected output); training reports it for the base and the new model on the train and
 validation inputs.
@@ -19,12 +23,14 @@ import json
 import math
 import re
 import threading
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..core import blobs
+from ..core.settings import get_settings
 from ..providers import local
 from ..providers.base import CompletionRequest, ProviderError
 
@@ -37,7 +43,7 @@ QUALITY_FLOOR = 0.5
 SIMILARITY_THRESHOLD = 0.5
 
 _WORD = re.compile(r"[^\W_]+")
-_cache: OrderedDict[tuple[str, str], Index] = OrderedDict()
+_cache: OrderedDict[tuple[str, str], tuple[Index, float]] = OrderedDict()
 _cache_lock = threading.Lock()
 _CACHED = 32
 
@@ -114,21 +120,35 @@ def index_key(tenant_id: str, model_name: str) -> str:
 
 
 def load_index(tenant_id: str, model_name: str) -> Index:
-    """A model's index (immutable once written, so cached per Lambda)."""
+    """A model's index (cached per Lambda for `catalog_cache_seconds`: an erasure rewrites or deletes it)."""
     key = (tenant_id, model_name)
     with _cache_lock:
         if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
+            index, loaded = _cache[key]
+            if time.monotonic() - loaded < get_settings().catalog_cache_seconds:
+                _cache.move_to_end(key)
+                return index
     try:
         index = Index.loads(blobs.get(index_key(tenant_id, model_name)))
     except Exception as exc:  # a missing or unreadable index makes the model unavailable
-        raise ProviderError("unavailable", f"the fine-tuned model {model_name} has no index: {type(exc).__name__}") from exc
+        raise ProviderError("unavailable", f"the fine-tuned model {model_name} has no index (retired or not trained)") from exc
+    _remember(key, index)
+    return index
+
+
+def _remember(key: tuple[str, str], index: Index) -> None:
     with _cache_lock:
-        _cache[key] = index
+        _cache[key] = (index, time.monotonic())
+        _cache.move_to_end(key)
         while len(_cache) > _CACHED:
             _cache.popitem(last=False)
-    return index
+
+
+def retire(tenant_id: str, model_name: str) -> None:
+    """Delete the model's index: it answers nothing any more (`unavailable`)."""
+    blobs.delete(index_key(tenant_id, model_name))
+    with _cache_lock:
+        _cache.pop((tenant_id, model_name), None)
 
 
 def answer(request: CompletionRequest) -> str:
@@ -169,8 +189,7 @@ def train(
             report("indexing", n, len(kept))
     index = Index(base_model, inputs, outputs)
     blobs.put(index_key(tenant_id, model_name), index.dumps(), "application/json")
-    with _cache_lock:
-        _cache[(tenant_id, model_name)] = index
+    _remember((tenant_id, model_name), index)
     metrics: dict[str, Any] = {
         "indexed_examples": len(kept),
         "skipped_below_quality_floor": len(train_samples) - len(kept),
