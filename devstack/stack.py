@@ -50,6 +50,21 @@ def resolve_root_key(config: StackConfig) -> tuple[str, str]:
     return key, f"{path} (new)"
 
 
+def resolve_erasure_secret(config: StackConfig) -> str:
+    """The secret of the keyed hash naming erased users: the environment's, or `.data/erasure_secret` (generated once
+    and kept, so that a retried erasure finds its record across restarts)."""
+    if os.environ.get("LEARNLOOP_ERASURE_SECRET"):
+        return os.environ["LEARNLOOP_ERASURE_SECRET"]
+    path = config.data_dir / "erasure_secret"
+    if path.exists():
+        return path.read_text().strip()
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    path.write_text(secret + "\n")
+    path.chmod(0o600)
+    return secret
+
+
 class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
@@ -80,6 +95,7 @@ class Stack:
                 "LEARNLOOP_TABLE_NAME": self.config.table_name,
                 "LEARNLOOP_REGION": self.config.region,
                 "LEARNLOOP_ROOT_KEY": self.root_key,
+                "LEARNLOOP_ERASURE_SECRET": resolve_erasure_secret(self.config),
                 "LEARNLOOP_STAGE": "local",
             }
         )

@@ -120,3 +120,33 @@ def test_the_packaged_template_passes_cfn_lint(tmp_path: Path) -> None:
     text = yaml.safe_dump(packaged(tmp_path))
     problems = [m for m in lint_all(text) if m.rule.id.startswith("E")]
     assert problems == [], "\n".join(str(m) for m in problems)
+
+
+def test_the_exports_lifecycle_rule_matches_the_exports_the_code_stores(tmp_path: Path, api: Any, tenant: Any) -> None:
+    """The packaged bucket's rule `expire-exports` matches a real stored export: its key and its tags."""
+    import boto3
+
+    from chalicelib.analytics.export import RETENTION_TAG
+    from chalicelib.core.settings import get_settings
+
+    rules = packaged(tmp_path)["Resources"]["DataBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    rule = next(r for r in rules if r["Id"] == "expire-exports")
+    assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] == 1
+    api.post("/v1/sessions", {"user_id": "u1", "category_key": "x", "input": "hello"}, key=tenant.app)
+    with mock_env({"LEARNLOOP_EXPORT_INLINE_BYTES": "0"}):
+        link = api.get("/v1/analytics/export?format=csv&days=1", key=tenant.admin).body
+    bucket = get_settings().blob_bucket
+    s3 = boto3.client("s3", region_name="us-east-1")
+    stored = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"tenants/{tenant.id}/exports/")["Contents"]]
+    assert link["location"].removeprefix(f"s3://{bucket}/") in stored and len(stored) == 2  # the export and its subjects
+    for key in stored:
+        tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]}
+        assert key.startswith(rule["Prefix"])
+        assert {f["Key"]: f["Value"] for f in rule["TagFilters"]}.items() <= tags.items() == RETENTION_TAG.items()
+
+
+def mock_env(values: dict[str, str]) -> Any:
+    import os
+    from unittest import mock
+
+    return mock.patch.dict(os.environ, values)
