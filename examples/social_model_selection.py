@@ -90,8 +90,7 @@ def main(argv: Sequence[str]) -> int:
             ["category", "name", "requires", "priority", "max tokens"],
         )
     )
-    # One page, not read.items(): GET /v1/models answers ?limit= with 422 (API.md's lists take it); the catalog fits a page.
-    models = read.get("/v1/models", active="true")["items"]
+    models = read.items("/v1/models", active="true")
     offline = [m["model_id"] for m in models if m["available"]]
     print(f"\n{len(models)} active models in the catalog; callable here without provider keys: {', '.join(offline)}\n")
     assert {SAGE, SWIFT} <= set(offline), offline
