@@ -18,7 +18,9 @@ short-circuits the call with the error DynamoDB would answer, before any request
   instead (DynamoDB's way, and the SDK does not retry those).
 * `latency` adds a uniform delay to every call (a transaction counts as in flight meanwhile).
 
-`only=TransactWriteItems+UpdateItem` limits throttling and latency to those operations.
+`only=TransactWriteItems+UpdateItem` limits throttling and latency to those operations, and
+`item=SESSION#` the injected conflicts and throttling of transactions to those with an item whose
+key holds that text (overlaps are always conflicts), so that a test can aim at one write.
 Provider faults wrap every provider (`provider_for`): a call fails with a server error, a
 timeout or a 429 with Retry-After, each with its chance (or the first `provider_error_first`
 calls fail with a server error). With `seed` the draws repeat run after run.
@@ -51,6 +53,7 @@ class ChaosSpec:
     throttle_first: int = 0
     latency_ms: tuple[float, float] = (0.0, 0.0)
     only: frozenset[str] = field(default_factory=frozenset)
+    item: str = ""  # injected transaction faults only for transactions with an item whose key holds this text
     provider_error: float = 0.0
     provider_error_first: int = 0
     provider_timeout: float = 0.0
@@ -69,6 +72,8 @@ class ChaosSpec:
             try:
                 if name == "latency":
                     values["latency_ms"] = _latency(raw)
+                elif name == "item":
+                    values["item"] = raw
                 elif name == "only":
                     values["only"] = frozenset(filter(None, raw.split("+")))
                 elif name in ("conflict_first", "throttle_first", "provider_error_first", "retry_after", "seed"):
@@ -103,7 +108,7 @@ class Faults:
         self._rng = random.Random(spec.seed)
         self._lock = threading.Lock()
         self._in_flight: Counter[tuple[str, str, str]] = Counter()
-        self.transactions = 0  # seen, cancelled or not
+        self.transactions = 0  # seen (of those `item` selects), cancelled or not
         self.attempts = 0  # DynamoDB attempts the throttle could apply to
         self.provider_calls = 0
         self.injected: Counter[str] = Counter()  # what was injected, by kind (tests and logs read it)
@@ -135,15 +140,17 @@ class Faults:
     def _transaction(self, params: dict[str, Any], context: dict[str, Any], affected: bool) -> Any:
         items = _transaction_keys(params)
         reason: tuple[int, str] | None = None
+        marked = [i for i, key in enumerate(items) if self.spec.item in key[1] or self.spec.item in key[2]]
         with self._lock:
-            self.transactions += 1
             busy = next((i for i, key in enumerate(items) if self._in_flight[key]), None)
             if busy is not None:
                 reason = (busy, "TransactionConflict")
-            elif self.transactions <= self.spec.conflict_first or self._draw(self.spec.conflict):
-                reason = (self._rng.randrange(len(items)) if items else 0, "TransactionConflict")
-            elif affected and self._throttled_locked(1):
-                reason = (0, "ThrottlingError")
+            elif marked:
+                self.transactions += 1
+                if self.transactions <= self.spec.conflict_first or self._draw(self.spec.conflict):
+                    reason = (marked[self._rng.randrange(len(marked))], "TransactionConflict")
+                elif affected and self._throttled_locked(1):
+                    reason = (marked[0], "ThrottlingError")
             if reason is None:
                 self._in_flight.update(items)
                 context[_CONTEXT_KEY] = items
