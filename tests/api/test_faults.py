@@ -188,3 +188,44 @@ def test_an_erasure_meeting_conflicts_leaves_nothing(api: Api, tenant: Tenant, c
     assert erased.status == 200, erased.body
     assert erased.body["deleted"]["contexts"] == 1
     assert api.get("/v1/contexts/leaving/shop-1", key=tenant.read).status == 404
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "conflict=0.2,throttle=0.1,latency=0-3ms,provider_error=0.2,provider_timeout=0.1,provider_429=0.1,seed=11",
+        "conflict=0.5,throttle=0.5,provider_error=0.3,seed=12",  # throttling often outlasts the SDK's retries: 503s
+    ],
+)
+def test_under_chaos_no_request_answers_500(api: Api, tenant: Tenant, chaos: Chaos, spec: str) -> None:
+    pattern = api.post("/v1/patterns", PATTERN, key=tenant.admin).body
+    created = [api.post("/v1/sessions", {**SESSION, "user_id": f"u{i}"}, key=tenant.app).body for i in range(4)]
+    injected = chaos(spec)
+
+    def work(i: int) -> list[tuple[str, int, str | None]]:
+        user, session = f"u{i % 4}", created[i % 4]
+        calls = [
+            ("session", api.post("/v1/sessions", {**SESSION, "user_id": user}, key=tenant.app)),
+            ("keyed session", api.post("/v1/sessions", SESSION, key=tenant.app, headers={"Idempotency-Key": f"s{i}"})),
+            (
+                "feedback",
+                api.post(f"/v1/sessions/{session['session_id']}/feedback", {"user_id": f"r{i}", "rating": 4}, key=tenant.app),
+            ),
+            ("generation", api.post("/v1/generations", {**CAPTION, "user_id": user}, key=tenant.app)),
+            ("keyed generation", api.post("/v1/generations", CAPTION, key=tenant.app, headers={"Idempotency-Key": f"g{i}"})),
+            ("outcome", api.post(f"/v1/patterns/{pattern['id']}/outcome", {"success": i % 2 == 0}, key=tenant.app)),
+            ("context", api.put(f"/v1/contexts/{user}/shop", {"store_type": "shopify"}, key=tenant.app)),
+            ("api key", api.post("/v1/api-keys", {"name": f"k{i}", "role": "admin"}, key=tenant.admin)),
+            ("erasure", api.delete(f"/v1/users/gone-{i}/data", key=tenant.admin)),
+            ("list", api.get("/v1/sessions", key=tenant.read)),
+        ]
+        minted = calls[7][1]
+        if minted.status == 201:
+            calls.append(("revoke", api.delete(f"/v1/api-keys/{minted.body['id']}", key=tenant.admin)))
+        return [(name, reply.status, reply.headers.get("retry-after")) for name, reply in calls]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = [answer for batch in pool.map(work, range(12)) for answer in batch]
+    assert [a for a in answers if a[1] >= 500 and a[1] not in (502, 503)] == []
+    assert [a for a in answers if a[1] == 503 and a[2] != "1"] == []  # every 503 says when to come back
+    assert injected.injected["TransactionConflict"] > 0 and injected.injected["provider_server_error"] > 0
