@@ -15,9 +15,17 @@ jobs = Blueprint(__name__)
 _UNITS = {"minutes": Rate.MINUTES, "hours": Rate.HOURS, "days": Rate.DAYS}
 
 
+def remaining_seconds(event: Any) -> float | None:
+    """The Lambda's remaining time: the deadline of what the event runs (None outside Lambda)."""
+    context = getattr(event, "context", None)
+    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+        return None
+    return float(context.get_remaining_time_in_millis()) / 1000
+
+
 def _fire(name: str) -> Callable[[Any], dict[str, Any]]:
     def fire(event: Any) -> dict[str, Any]:
-        return fanout.fire(name)
+        return fanout.fire(name, seconds=remaining_seconds(event))
 
     fire.__name__ = f"task_{name.replace('-', '_')}"
     return fire
@@ -29,5 +37,6 @@ for _spec in all_tasks():
 
 @jobs.on_sqs_message(queue=fanout.TASK_QUEUE_NAME, batch_size=1, name="scheduled-task-worker")
 def run_queued_task(event: Any) -> None:
+    # A run that times out raises (after it is recorded): SQS delivers the message again, to the dead letters at last.
     for record in event:
-        fanout.handle_message(record.body)
+        fanout.handle_message(record.body, seconds=remaining_seconds(event))

@@ -26,6 +26,9 @@ class Task(View):
     last_duration_ms: float | None = None
     runs: int = 0
     failures: int = 0
+    timeouts: int = 0  # runs that ran out of time (stopped at their deadline, or killed and found by the next run)
+    last_timed_out_at: str | None = None
+    skipped_while_running: int = 0
 
 
 class TaskRun(View):

@@ -19,6 +19,13 @@ class TaskStateItem(TableItem, discriminator="task_state"):
     last_duration_ms = NumberAttribute(null=True)
     runs = NumberAttribute(null=True)
     failures = NumberAttribute(null=True)
-    # A run holds the task for its tenant so that two runs never overlap.
+    # A run holds the task for its tenant so that two runs never overlap; the lock goes stale at lock_until
+    # (the Lambda's timeout plus a margin, core/deadline.lock_seconds), before SQS redelivers the message.
     lock_token = UnicodeAttribute(null=True)
     lock_until = NumberAttribute(null=True)
+    lock_started_at = UnicodeAttribute(null=True)
+    # Runs that ran out of time: stopped at their deadline, or found killed (a stale lock) by the next run.
+    timeouts = NumberAttribute(null=True)
+    last_timed_out_at = UnicodeAttribute(null=True)
+    # Scheduled runs skipped because another run held the task.
+    skipped_while_running = NumberAttribute(null=True)
