@@ -120,4 +120,5 @@ def translate(exc: BaseException) -> ProviderError:
     if isinstance(exc, openai.APIStatusError):
         kind = "server_error" if exc.status_code >= 500 else "bad_request"
         return ProviderError(kind, f"the provider answered {exc.status_code}")
-    return ProviderError("server_error", f"{type(exc).__name__}: {exc}")
+    # Anything else: our words, never the exception's text (it may echo a key, a URL or the prompt); it stays the cause.
+    return ProviderError("server_error", "the call to the provider failed unexpectedly")

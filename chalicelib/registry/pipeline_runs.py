@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..core import clock, keys, pagination, storage
-from ..core.errors import Conflict, NotFound
+from ..core.errors import Conflict, NotFound, described
 from ..core.ids import new_id
 from ..core.logging import get_logger
 from ..core.query import page
@@ -75,7 +75,7 @@ def run_pipeline(tenant_id: str, pipeline_name: str, *, trigger: str = "manual",
         work.log(f"failed: {exc}")
     except Exception as exc:  # noqa: BLE001 - a crashed run is recorded as failed with its error
         status = "failed"
-        work.log(f"failed: {type(exc).__name__}: {exc}")
+        work.log("failed: " + described(exc, "the run stopped on an internal error (logged for the operator)"))
         get_logger().exception("pipeline run failed", extra={"pipeline": pipeline_name, "tenant_id": tenant_id})
     ended = clock.now()
     measured_at = clock.iso(ended)

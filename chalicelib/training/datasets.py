@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..core import blobs, clock, keys, pagination, storage
-from ..core.errors import Conflict, NotFound
+from ..core.errors import Conflict, NotFound, described
 from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import Page
@@ -449,7 +449,7 @@ def _fail(item: DatasetItem, exc: BaseException) -> None:
                     DatasetItem(item.pk, item.sk),
                     [
                         DatasetItem.status.set("failed"),
-                        DatasetItem.error.set(f"{type(exc).__name__}: {exc}"[:1000]),
+                        DatasetItem.error.set(described(exc, "the build stopped on an internal error; build the dataset again")),
                         DatasetItem.updated_at.set(clock.iso(clock.now())),
                     ],
                 )

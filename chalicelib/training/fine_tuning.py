@@ -7,6 +7,7 @@ inside the calls; its errors become `ProviderError`s whose kind says whether a r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -157,7 +158,9 @@ class OpenAITuner:
         status = STATUS.get(remote.status, "running")
         error = None
         if remote.error is not None and (remote.error.message or remote.error.code):
-            error = {"code": str(remote.error.code or "provider_error"), "message": str(remote.error.message or "")}
+            # The provider's code, and our words: its message may echo a file's content or a credential.
+            code = _code(remote.error.code)
+            error = {"code": code, "message": f"the provider failed the job ({code})"}
         progress = None
         metrics: dict[str, Any] = {}
         for event in events:
@@ -180,7 +183,7 @@ class OpenAITuner:
                     id=event.id,
                     created_at=_iso(event.created_at),
                     level=str(event.level or "info"),
-                    message=str(event.message or ""),
+                    message=str(event.message or "") if event.level != "error" else "the provider reported an error",
                     data=event.data if isinstance(event.data, dict) else None,
                 )
                 for event in events
@@ -203,3 +206,9 @@ def _translate(exc: BaseException) -> ProviderError:
     from ..providers.openai_compat import translate
 
     return translate(exc)
+def _code(value: Any) -> str:
+    """A provider's error code as a slug (`provider_error` when it has none or it is not one)."""
+    text = str(value or "")
+    return text if re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", text) else "provider_error"
+
+

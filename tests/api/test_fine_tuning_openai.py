@@ -82,16 +82,20 @@ def test_a_job_goes_through_files_and_jobs_to_a_model_in_the_catalog(api: Api, t
     assert {v["model_id"] for v in experiment.body["variants"]} == {"openai:gpt-4o-mini", done["model_id"]}
 
 
-def test_a_failing_job_reports_the_providers_error(api: Api, tenant: Tenant, fake_openai: Any) -> None:
+def test_a_failing_job_reports_the_providers_error_in_our_words(api: Api, tenant: Tenant, fake_openai: Any) -> None:
     populate(api, tenant, n=12)
     job = create_job(api, tenant, build(api, tenant, validation_split=0)["id"], suffix="fail")
     for _ in range(3):
         poll(api, tenant)
     failed = job_of(api, tenant, job["id"])
     assert failed["status"] == "failed" and failed["fine_tuned_model"] is None and failed["model_id"] is None
-    assert failed["error"] == {"code": "invalid_training_file", "message": "The training file is invalid."}
-    assert failed["events"][-1]["message"] == "failed at openai: The training file is invalid." and failed["finished_at"]
-    assert any(e["source"] == "provider" and e["level"] == "error" for e in failed["events"])
+    assert failed["error"] == {"code": "invalid_training_file", "message": "the provider failed the job (invalid_training_file)"}
+    assert failed["events"][-1]["message"] == "failed at openai: the provider failed the job (invalid_training_file)"
+    assert failed["finished_at"]
+    error_events = [e for e in failed["events"] if e["source"] == "provider" and e["level"] == "error"]
+    assert [e["message"] for e in error_events] == ["the provider reported an error"]
+    # The provider's message echoed a secret-looking string: neither the job nor its list shows it.
+    assert "SECRET" not in json.dumps(failed) and "SECRET" not in json.dumps(api.get("/v1/training/jobs", key=tenant.read).body)
     assert poll(api, tenant) == {"polled": 0}
     assert not any(m["model_id"].startswith("openai:ft:") for m in api.get("/v1/models", key=tenant.read).body["items"])
 

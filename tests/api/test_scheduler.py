@@ -76,7 +76,8 @@ def test_a_failing_task_is_recorded_as_failed(api: Api, tenant: Tenant) -> None:
     run = api.post("/v1/scheduler/tasks/explode/run", key=tenant.admin)
     assert run.status == 200
     assert run.body["status"] == "failed"
-    assert run.body["error"] == "RuntimeError: the warehouse is on fire"
+    # Our words, not the exception's text (which may name infrastructure or echo a secret); the log has the rest.
+    assert run.body["error"] == "the task stopped on an internal error (logged for the operator)"
     task = next(t for t in api.get("/v1/scheduler/tasks", key=tenant.admin).body["items"] if t["name"] == "explode")
     assert (task["last_status"], task["failures"], task["runs"]) == ("failed", 1, 1)
 

@@ -143,11 +143,11 @@ class FakeOpenAI:
                     "finished_at": int(time.time()),
                     "error": {
                         "code": "invalid_training_file",
-                        "message": "The training file is invalid.",
+                        "message": "The training file is invalid (key sk-live-51Hx9SECRET0042 in line 3).",
                         "param": "training_file",
                     },
                 }
-                self._event(job["id"], "Fine-tuning job failed: the training file is invalid", level="error")
+                self._event(job["id"], "Fine-tuning job failed: sk-live-51Hx9SECRET0042 is not a valid line", level="error")
             else:
                 self._event(
                     job["id"], "Step 10/10: training loss=0.31", "metrics", {"step": 10, "total_steps": 10, "train_loss": 0.31}
