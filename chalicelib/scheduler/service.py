@@ -1,26 +1,37 @@
-"""Run scheduled tasks: per tenant, never two runs of one task at once, every outcome recorded."""
+"""Run scheduled tasks: per tenant, never two runs of one task at once, every outcome recorded.
+
+A run holds a lock on the task's state for the Lambda's timeout plus a margin (core/deadline.lock_seconds),
+so a run the platform killed leaves a stale lock by the time SQS redelivers its message (the queue's
+visibility timeout is longer): the redelivered run takes the lock, records the killed run as timed out,
+and runs. A run's deadline is its Lambda's remaining time; a task that runs out of it (`DeadlineExceeded`,
+from `deadline.check()` or a provider call) is recorded as a failed, timed-out run, and the queue worker
+raises so that SQS delivers the message again.
+"""
 
 from __future__ import annotations
 
 import secrets
 import time
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from ..core import clock, keys, pagination, storage
-from ..core.errors import Conflict, described
+from ..core import clock, deadline, keys, pagination, storage
+from ..core.errors import Conflict, DeadlineExceeded, described
 from ..core.logging import get_logger
 from ..core.query import all_items
 from ..core.schemas import ListQuery, Page
+from ..core.settings import get_settings
 from ..core.table import TableItem
 from ..tenancy.store import iter_tenant_ids
 from .registry import TaskSpec, all_tasks, get_task
 from .schemas import Task, TaskRun
 from .store import TaskStateItem
 
-# A run longer than this is presumed dead and its lock may be taken (Lambda stops at 15 minutes).
-LOCK_SECONDS = 15 * 60
+
+class TaskTimedOut(Exception):
+    """A queued run ran out of time; raised to the queue worker so that SQS delivers the message again."""
 
 
 def list_tasks(tenant_id: str, query: ListQuery) -> Page[Task]:
@@ -50,19 +61,25 @@ def is_enabled(spec: TaskSpec, state: TaskStateItem | None) -> bool:
     return bool(state.enabled)
 
 
-def run_task(tenant_id: str, name: str, *, trigger: str = "manual") -> TaskRun:
-    """Run `name` for one tenant now and record the outcome; 409 while another run holds it."""
+def run_task(tenant_id: str, name: str, *, trigger: str = "manual", seconds: float | None = None) -> TaskRun:
+    """Run `name` for one tenant now, within `seconds` (the Lambda's remaining time), and record the outcome;
+    409 while another run holds it."""
     spec = get_task(name)
     key = keys.task_state(tenant_id, name)
     token = secrets.token_hex(8)
     started = clock.now()
-    _lock(key, name, token, started.timestamp())
+    _lock(key, name, token, started)
     began = time.perf_counter()
     result: dict[str, Any] | None = None
     error: str | None = None
+    timed_out = False
     try:
-        result = spec.function()(tenant_id)
+        with deadline.within(seconds if seconds is not None else get_settings().lambda_timeout_seconds):
+            result = spec.function()(tenant_id)
         status = "succeeded"
+    except DeadlineExceeded as exc:
+        status, error, timed_out = "failed", f"timed out: {exc.message}", True
+        get_logger().warning("scheduled task ran out of time", extra={"task": name, "tenant_id": tenant_id})
     except Exception as exc:  # noqa: BLE001 - a failed task is recorded, never lost
         status, error = "failed", described(exc, "the task stopped on an internal error (logged for the operator)")
         get_logger().exception("scheduled task failed", extra={"task": name, "tenant_id": tenant_id})
@@ -80,8 +97,11 @@ def run_task(tenant_id: str, name: str, *, trigger: str = "manual") -> TaskRun:
             TaskStateItem.last_duration_ms.set(duration_ms),
             TaskStateItem.runs.add(1),
             TaskStateItem.failures.add(1 if error else 0),
+            TaskStateItem.timeouts.add(1 if timed_out else 0),
+            *([TaskStateItem.last_timed_out_at.set(clock.iso(finished))] if timed_out else []),
             TaskStateItem.lock_token.remove(),
             TaskStateItem.lock_until.remove(),
+            TaskStateItem.lock_started_at.remove(),
         ],
         condition=TaskStateItem.lock_token == token,
         add_version_condition=False,
@@ -99,19 +119,35 @@ def run_task(tenant_id: str, name: str, *, trigger: str = "manual") -> TaskRun:
     )
 
 
-def run_for_all_tenants(name: str) -> dict[str, int]:
-    """The scheduled trigger: run the task for every tenant that has it enabled."""
+def run_for_all_tenants(name: str, *, seconds: float | None = None) -> dict[str, int]:
+    """The scheduled trigger without a queue: run the task for every tenant that has it enabled, all within `seconds`."""
     spec = get_task(name)
     counts = {"tenants": 0, "succeeded": 0, "failed": 0, "skipped": 0}
-    for tenant_id in iter_tenant_ids():
-        counts["tenants"] += 1
-        outcome = run_if_enabled(spec, tenant_id)
-        counts[outcome] += 1
+    with deadline.within(seconds if seconds is not None else get_settings().lambda_timeout_seconds):
+        for tenant_id in iter_tenant_ids():
+            counts["tenants"] += 1
+            outcome = run_if_enabled(spec, tenant_id, seconds=deadline.left())
+            counts[outcome] += 1
     return counts
 
 
-def run_if_enabled(spec: TaskSpec, tenant_id: str, *, only_if_due: bool = False) -> str:
-    """succeeded, failed or skipped (disabled, not yet due, or already running)."""
+def run_queued(spec: TaskSpec, tenant_id: str, *, seconds: float | None = None) -> str:
+    """One queued (task, tenant) message: run it; a run that timed out raises TaskTimedOut so that SQS retries it."""
+    if seconds is not None and seconds <= get_settings().deadline_margin_seconds:
+        raise TaskTimedOut(f"{spec.name} for {tenant_id}: the Lambda has no time left to run it")
+    outcome = run_if_enabled(spec, tenant_id, seconds=seconds, raise_on_timeout=True)
+    return outcome
+
+
+def run_if_enabled(
+    spec: TaskSpec,
+    tenant_id: str,
+    *,
+    only_if_due: bool = False,
+    seconds: float | None = None,
+    raise_on_timeout: bool = False,
+) -> str:
+    """succeeded, failed or skipped (disabled, not yet due, or already running: counted on the task's state)."""
     state = storage.get(TaskStateItem, keys.task_state(tenant_id, spec.name), consistent=False)
     if not is_enabled(spec, state):
         return "skipped"
@@ -119,9 +155,15 @@ def run_if_enabled(spec: TaskSpec, tenant_id: str, *, only_if_due: bool = False)
         if (clock.now() - clock.parse_iso(state.last_run_at)) < spec.period:
             return "skipped"
     try:
-        return run_task(tenant_id, spec.name, trigger="schedule").status
+        run = run_task(tenant_id, spec.name, trigger="schedule", seconds=seconds)
     except Conflict:
+        get_logger().warning("scheduled run skipped: another run holds the task", extra={"task": spec.name})
+        key = keys.task_state(tenant_id, spec.name)
+        TaskStateItem(key.pk, key.sk).update(actions=[TaskStateItem.skipped_while_running.add(1)], add_version_condition=False)
         return "skipped"
+    if raise_on_timeout and run.error and run.error.startswith("timed out"):
+        raise TaskTimedOut(f"{spec.name} for {tenant_id}: {run.error}")
+    return run.status
 
 
 def run_due(tenant_ids: list[str] | None = None) -> dict[str, int]:
@@ -134,23 +176,45 @@ def run_due(tenant_ids: list[str] | None = None) -> dict[str, int]:
     return counts
 
 
-def _lock(key: keys.Key, name: str, token: str, now: float) -> None:
+def _lock(key: keys.Key, name: str, token: str, started: datetime) -> None:
+    """Take the task for this tenant; a stale lock (a run killed with its Lambda) is taken over and that run recorded
+    as a failed, timed-out one."""
+    now = int(started.timestamp())
+    previous = storage.get(TaskStateItem, key)
     item = TaskStateItem(key.pk, key.sk)
     try:
         item.update(
             actions=[
                 TaskStateItem.lock_token.set(token),
-                TaskStateItem.lock_until.set(int(now) + LOCK_SECONDS),
+                TaskStateItem.lock_until.set(now + deadline.lock_seconds()),
+                TaskStateItem.lock_started_at.set(clock.iso(started)),
                 TaskStateItem.name.set(name),
                 TaskStateItem.kind.set(TaskStateItem),
             ],
-            condition=TaskStateItem.lock_until.does_not_exist() | (TaskStateItem.lock_until < int(now)),
+            condition=TaskStateItem.lock_until.does_not_exist() | (TaskStateItem.lock_until < now),
             add_version_condition=False,
         )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict(f"task {name} is already running for this tenant", code="task_running") from exc
         raise
+    if previous is None or previous.lock_token is None:
+        return
+    begun = previous.lock_started_at or "an unknown moment"
+    get_logger().warning("a scheduled run was killed; its stale lock is taken over", extra={"task": name, "begun": begun})
+    item.update(
+        actions=[
+            TaskStateItem.runs.add(1),
+            TaskStateItem.failures.add(1),
+            TaskStateItem.timeouts.add(1),
+            TaskStateItem.last_timed_out_at.set(clock.iso(started)),
+            TaskStateItem.last_run_at.set(begun) if previous.lock_started_at else TaskStateItem.last_run_at.remove(),
+            TaskStateItem.last_status.set("failed"),
+            TaskStateItem.last_error.set(f"timed out: the run begun at {begun} never finished (its Lambda was stopped)"),
+        ],
+        condition=TaskStateItem.lock_token == token,
+        add_version_condition=False,
+    )
 
 
 def _view(spec: TaskSpec, state: TaskStateItem | None) -> Task:
@@ -169,4 +233,7 @@ def _view(spec: TaskSpec, state: TaskStateItem | None) -> Task:
         last_duration_ms=state.last_duration_ms if state else None,
         runs=int(state.runs or 0) if state else 0,
         failures=int(state.failures or 0) if state else 0,
+        timeouts=int(state.timeouts or 0) if state else 0,
+        last_timed_out_at=state.last_timed_out_at if state else None,
+        skipped_while_running=int(state.skipped_while_running or 0) if state else 0,
     )
