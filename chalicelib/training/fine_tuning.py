@@ -114,11 +114,27 @@ class OpenAITuner:
                 arguments["validation_file"] = uploaded["validation"]
             if job.suffix:
                 arguments["suffix"] = job.suffix
-            created_job = client.fine_tuning.jobs.create(**arguments)
+            # Never retried by the SDK: the create takes no idempotency key, so a retry could create a second job.
+            # An unknown outcome is recovered by `find` (the job's metadata) before anything is submitted again.
+            created_job = client.with_options(max_retries=0).fine_tuning.jobs.create(**arguments)
         except Exception as exc:
             self._delete(client, uploaded.values())
             raise _translate(exc) from exc
         return Submitted(created_job.id, uploaded, self._snapshot(created_job, []))
+
+    def find(self, job: Any) -> Submitted | None:
+        """The provider's job created for `job` by a submission whose answer was lost, found by its metadata; None."""
+        try:
+            page = self._client().fine_tuning.jobs.list(metadata={"learnloop_job_id": job.id}, limit=10)
+        except Exception as exc:
+            raise _translate(exc) from exc
+        for remote in page.data:
+            if (getattr(remote, "metadata", None) or {}).get("learnloop_job_id") == job.id:
+                files = {"train": remote.training_file}
+                if getattr(remote, "validation_file", None):
+                    files["validation"] = remote.validation_file
+                return Submitted(remote.id, files, self._snapshot(remote, []))
+        return None
 
     def refresh(self, job: Any) -> Snapshot:
         client = self._client()

@@ -17,8 +17,8 @@ from typing import Any
 from ..billing import service as billing
 from ..catalog import service as catalog
 from ..catalog.schemas import MappingPut, ModelPut
-from ..core import blobs, clock, keys, pagination, storage
-from ..core.errors import Conflict, LearnloopError, NotFound, UpstreamFailed, ValidationFailed
+from ..core import blobs, clock, deadline, keys, pagination, storage
+from ..core.errors import Conflict, LearnloopError, NotFound, StorageBusy, UpstreamFailed, ValidationFailed
 from ..core.ids import new_id
 from ..core.logging import get_logger
 from ..core.query import page
@@ -249,6 +249,7 @@ def poll_training_jobs(tenant_id: str) -> dict[str, Any]:
     """The scheduled task: advance every pending or running job of the tenant once."""
     counts: Counter[str] = Counter()
     for ref in JobItem.gsi3.query(keys.training_jobs_active(tenant_id)):
+        deadline.check("polling fine-tuning jobs")  # out of time: the run is recorded as timed out and retried
         job = storage.get(JobItem, keys.Key(ref.pk, ref.sk))
         if job is None or job.status in FINISHED:
             continue
@@ -283,30 +284,77 @@ def advance(tenant_id: str, job: JobItem) -> None:
 
 
 def _submit(tenant_id: str, job: JobItem) -> None:
+    """Submit the job to its provider exactly once.
+
+    The submission is claimed on the job's version (`submitting_at`) before the provider is called, so two callers
+    (the create and a poll, two polls) never both submit; a claim older than a Lambda can run is a submitter that
+    died. A submission whose outcome is unknown (a claim left behind, or a failure after which the provider may have
+    created the job: OpenAI's create takes no idempotency key) is first looked for at the provider by the job's
+    metadata, and adopted when found, rather than submitted again.
+    """
+    tuner = tuner_for(job.provider)
+    if job.submitting_at is not None:
+        age = (clock.now() - clock.parse_iso(job.submitting_at)).total_seconds()
+        if age < deadline.lock_seconds():
+            return  # another caller is submitting it now
+    if job.submitting_at is not None or job.submit_unknown:
+        try:
+            found = tuner.find(job)
+        except ProviderError as exc:
+            _save(job, {}, [_event(tenant_id, job, f"could not look for the job at {job.provider}: {exc}", "warning")])
+            return
+        if found is not None:
+            _record_submitted(tenant_id, job, found, f"found at {job.provider} as {found.provider_job_id}")
+            return
+    attempts = int(job.submit_attempts or 0) + 1
+    try:
+        _save(job, {"submitting_at": clock.iso(clock.now()), "submit_unknown": None, "submit_attempts": attempts}, [])
+    except storage.ConditionFailed:
+        return  # another caller claimed it first
     files = {"train": blobs.get(datasets.file_key(tenant_id, job.dataset_id, "train"))}
     dataset = datasets.load(tenant_id, job.dataset_id)
     if int(dataset.validation_count or 0):
         files["validation"] = blobs.get(datasets.file_key(tenant_id, job.dataset_id, "validation"))
     try:
-        submitted = tuner_for(job.provider).submit(job, files)
+        submitted = tuner.submit(job, files)
     except ProviderError as exc:
-        attempts = int(job.submit_attempts or 0) + 1
         if exc.kind in TRANSIENT and attempts < MAX_SUBMIT_ATTEMPTS:
             message = (
                 f"submission to {job.provider} failed ({exc}); attempt {attempts} of {MAX_SUBMIT_ATTEMPTS}, "
                 "retried at the next poll"
             )
-            _save(job, {"submit_attempts": attempts}, [_event(tenant_id, job, message, "warning")])
+            changes: dict[str, Any] = {"submitting_at": None, "submit_unknown": True}
+            _save(job, changes, [_event(tenant_id, job, message, "warning")])
         else:
+            _save(job, {"submitting_at": None}, [])
             _fail(tenant_id, job, "submission_failed", f"{job.provider} did not accept the job: {exc}", attempts=attempts)
         return
+    _record_submitted(tenant_id, job, submitted, f"submitted to {job.provider} as {submitted.provider_job_id}")
+
+
+def _record_submitted(tenant_id: str, job: JobItem, submitted: Any, said: str) -> None:
+    """Keep the provider's job on ours; one changed meanwhile (a cancel) is read again, never left without it."""
     changes = {
         "provider_job_id": submitted.provider_job_id,
         "provider_files": submitted.files,
-        "submit_attempts": int(job.submit_attempts or 0) + 1,
+        "submitting_at": None,
+        "submit_unknown": None,
     }
-    message = f"submitted to {job.provider} as {submitted.provider_job_id} (files {', '.join(submitted.files.values())})"
-    _save(job, changes, [_event(tenant_id, job, message)])
+    message = f"{said} (files {', '.join(submitted.files.values())})"
+    for _ in range(3):
+        try:
+            _save(job, changes, [_event(tenant_id, job, message)])
+            break
+        except storage.ConditionFailed:
+            job = load(tenant_id, job.id)
+    else:
+        raise StorageBusy(f"fine-tuning job {job.id}: too many concurrent writes while recording its submission")
+    if job.status == "cancelled":  # cancelled while it was being submitted: the provider's job is cancelled too
+        try:
+            tuner_for(job.provider).cancel(job)
+        except ProviderError:
+            get_logger().warning("cancelling a job submitted while it was cancelled failed", extra={"job_id": job.id})
+        return
     _apply(tenant_id, job, submitted.snapshot)
 
 

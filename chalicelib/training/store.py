@@ -87,6 +87,10 @@ class JobItem(TableItem, discriminator="training_job"):
     provider_files = JSONAttribute(null=True)
     provider_status = UnicodeAttribute(null=True)
     submit_attempts = NumberAttribute(default=0)
+    # The claim of the one submission in flight (set, on the job's version, before the provider is called), and
+    # whether a submission's outcome is unknown (it failed in a way the provider may have accepted the job first).
+    submitting_at = UnicodeAttribute(null=True)
+    submit_unknown = BooleanAttribute(null=True)
     last_provider_event = UnicodeAttribute(null=True)
     fine_tuned_model = UnicodeAttribute(null=True)
     model_id = UnicodeAttribute(null=True)

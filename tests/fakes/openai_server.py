@@ -9,7 +9,9 @@ Fine-tuning: `/v1/files` takes multipart uploads (and deletes them); `/v1/fine_t
 jobs (400 for an unknown training file) that move validating_files -> queued -> running -> succeeded,
 one step per retrieve, with events (`/events`, newest first) and `fine_tuned_model` named
 `ft:<model>:learnloop:<suffix>:<id>`; a job whose suffix is `fail` (or model `fail-ft`) fails instead
-of succeeding; `/cancel` cancels an unfinished job (400 once finished).
+of succeeding; `/cancel` cancels an unfinished job (400 once finished). `GET /v1/fine_tuning/jobs` lists
+jobs, newest first, filtered by `metadata[<key>]=<value>`. With `create_delay_seconds`, a job is created
+at once but answered only after that delay (a client that gives up first never learns of it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import email.policy
 import json
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -27,6 +30,7 @@ from typing import Any
 class FakeOpenAI:
     def __init__(self, slow_seconds: float = 2.0) -> None:
         self.slow_seconds = slow_seconds
+        self.create_delay_seconds = 0.0
         self.requests: list[dict[str, Any]] = []
         self.calls: Counter[str] = Counter()
         self.files: dict[str, dict[str, Any]] = {}
@@ -119,6 +123,15 @@ class FakeOpenAI:
     def _fine_tuning_get(self, path: str) -> tuple[int, dict[str, Any]]:
         clean = path.split("?")[0].rstrip("/")
         parts = clean.split("/")
+        if clean.endswith("/fine_tuning/jobs"):
+            query = urllib.parse.parse_qs(path.partition("?")[2])
+            wanted = {k[len("metadata[") : -1]: v[0] for k, v in query.items() if k.startswith("metadata[")}
+            found = [
+                job
+                for job in reversed(self.jobs.values())
+                if all((job.get("metadata") or {}).get(k) == v for k, v in wanted.items())
+            ]
+            return 200, {"object": "list", "data": found, "has_more": False}
         if parts[-1] == "events":
             if parts[-2] not in self.jobs:
                 return 404, _missing(parts[-2])
@@ -227,6 +240,8 @@ class FakeOpenAI:
                     with fake._lock:
                         fake.requests.append({"path": self.path, "body": payload, "auth": self.headers.get("Authorization")})
                         status, answer = fake._fine_tuning_post(self.path, payload)
+                    if self.path.split("?")[0].rstrip("/").endswith("/jobs") and fake.create_delay_seconds:
+                        time.sleep(fake.create_delay_seconds)
                     self._send(status, answer)
                     return
                 payload = json.loads(raw or b"{}")
