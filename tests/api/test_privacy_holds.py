@@ -52,7 +52,8 @@ def plant(api: Api, tenant: Tenant, user: str, mark: str, other: str) -> dict[st
         key=tenant.app,
     )
     assert generated.status == 201, generated.body
-    assert api.put(f"/v1/customers/{user}", {"recipient_name": f"{mark} mum", "allergies": ["lilies"]}, key=tenant.app).status == 201
+    customer = {"recipient_name": f"{mark} mum", "allergies": ["lilies"]}
+    assert api.put(f"/v1/customers/{user}", customer, key=tenant.app).status == 201
     assert api.put("/v1/customers/gift-7", {"recipient_name": f"{mark} aunt", "user_id": user}, key=tenant.app).status == 201
     assert api.get(f"/v1/customers/{user}", key=tenant.admin).status == 200
     assert api.put(f"/v1/contexts/{user}/shop-1", {"store_type": "shopify", "current_issues": [mark]}, key=tenant.app).status in (
@@ -96,9 +97,7 @@ def everything_stored() -> list[tuple[str, str]]:
     return found
 
 
-def test_after_erasure_no_item_and_no_object_holds_the_user(
-    api: Api, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_after_erasure_no_item_and_no_object_holds_the_user(api: Api, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
     token = uuid.uuid4().hex[:12]
     user, mark, other = f"jane.{token}@example.com", f"zqmark{token}", f"someone-{token[:4]}"
     made = plant(api, tenant, user, mark, other)
@@ -117,7 +116,7 @@ def test_after_erasure_no_item_and_no_object_holds_the_user(
     reply = api.delete(f"/v1/users/{user}/data", key=tenant.admin)
     assert reply.status == 200, reply.body
     leaks = [where for where, text in everything_stored() if user in text or mark in text]
-    assert leaks == [], '\n'.join(leaks)
+    assert leaks == [], "\n".join(leaks)
     assert reply.body["user_id"] == user  # the answer echoes the request; the record keeps only a keyed hash
     assert reply.body["deleted"]["exports"] == 4  # the read key's name the user [EMAIL] but still hold the user's text
     assert reply.body["models"] == [{"model_id": made["model"], "action": "rebuilt"}]
