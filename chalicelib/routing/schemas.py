@@ -26,9 +26,11 @@ class Selected(View):
 
 class CandidateView(View):
     model_id: str
-    score: float
+    score: float  # the estimated satisfaction the objective compared (a posterior sample once the model is rated)
     reasons: list[str]
     expected_cost_usd: float
+    estimated_satisfaction: float = 0.0  # reliability x the posterior mean, without the user's preference
+    rated_answers: int = 0  # rated answers on the category behind the estimate
 
 
 class Excluded(View):
@@ -42,3 +44,5 @@ class RouteAnswer(View):
     excluded: list[Excluded] = Field(default_factory=list)
     priority: str
     complexity: str
+    objective: str = ""  # the rule that picked the model, with the figures it compared
+    explored: bool = False  # the model had no rated answer on the category and is being tried

@@ -1,18 +1,19 @@
-"""How a candidate model is scored for a request (pure functions; docs/routing.md has the formulas).
+"""What routing knows of each candidate model for a request (pure functions; docs/routing.md has the formulas).
 
-score = reliability x (w_q x (quality + exploration) + w_s x speed + w_c x cost) + w_u x (user preference - 0.5) + bonuses
+For each eligible model, on the request's category:
 
-- quality: the mean quality score of the model's feedback on this task, shrunk toward the
-  prior (the mapping's suitability, or 0.4 when unmapped) with 8 pseudo-observations;
-- exploration: c x sqrt(q (1 - q) x (1 + ln(1 + N)) / (8 + n)), n the model's rated answers on
-  this task and N all models' there: optimism while evidence is thin (an upper confidence
-  bound), so an untried model gets tried, an unlucky one is tried again as the task's evidence
-  grows, and the bonus fades as the model's own feedback accumulates;
+- satisfaction: a Beta posterior of the probability that an answer satisfies its user,
+  Beta(2 x prior + sum of quality scores, 2 x (1 - prior) + rated answers - that sum); the prior is
+  the mapping's suitability (0.4 when unmapped) plus the mapping's and the category's bonuses
+  (+0.02 recommended, +0.02 recommended for the priority, +0.02 per preferred capability, at most
+  0.06), held by 2 pseudo-answers: a small weight, so feedback overrules the catalog quickly;
 - reliability: the share of calls that succeeded, shrunk toward 1 with 5 pseudo-calls;
-- speed: 1 / (1 + latency / 1 s), the latency learned from calls, shrunk toward the catalog's;
-- cost: 1 / (1 + expected cost / $0.001), from the catalog's prices and the request's tokens;
-- the weights follow the request's priority; a budget nearly spent (on_budget: downgrade) adds
-  weight to cost; the user's own feedback on the model moves its score by up to +-0.15.
+- latency: learned from calls, shrunk toward the catalog's with 3 pseudo-calls;
+- cost: the catalog's price for the request's input tokens and half its output budget, shrunk toward
+  the observed cost per successful call with 3 pseudo-calls;
+- the user's own preference: 0.3 x ((2 + the user's quality sum) / (4 + the user's rated answers) - 0.5).
+
+`objective.choose` turns these into the pick (the priority's objective, Thompson sampling, exploration).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from dataclasses import dataclass, field
 
 from ..catalog.schemas import COMPLEXITY_ORDER, MappingPut, ModelPut, TaskPut
 from ..catalog.stats import Evidence
+from .objective import Arm, BetaPosterior
 
 UNMAPPED_PRIOR = 0.4
-QUALITY_PSEUDO = 8.0
+PRIOR_WEIGHT = 2.0  # pseudo-answers behind the catalog's prior
+PRIOR_RANGE = (0.01, 0.99)
 RELIABILITY_PSEUDO = 5.0
 LATENCY_PSEUDO = 3.0
 COST_PSEUDO = 3.0
@@ -32,9 +35,6 @@ USER_PSEUDO = 4.0
 USER_WEIGHT = 0.3
 DEFAULT_LATENCY_MS = 2000.0
 DEFAULT_OUTPUT_TOKENS = 500
-EXPLORATION = 0.5
-WEIGHTS = {"speed": (0.6, 0.25, 0.15), "balanced": (0.7, 0.15, 0.15), "quality": (0.85, 0.05, 0.1)}
-DOWNGRADE_WEIGHT = 2.0  # at a fully committed budget, cost outweighs everything else
 
 
 @dataclass
@@ -98,48 +98,18 @@ def score(
     evidence: Evidence,
     user: Evidence | None,
 ) -> Scored:
+    """The candidate's posterior, reliability, latency, cost and the user's preference, with their reasons.
+
+    `score` is the estimated satisfaction at the posterior's mean (reliability x mean + the user's
+    preference); routing replaces it with what the objective compared (a Thompson sample once rated).
+    """
     reasons: list[str] = []
-    prior = mapping.suitability_score if mapping else UNMAPPED_PRIOR
+    suitability = mapping.suitability_score if mapping else UNMAPPED_PRIOR
     reasons.append(
-        f"suitability {prior:.2f} from the {request.category_key} mapping"
+        f"suitability {suitability:.2f} from the {request.category_key} mapping"
         if mapping
-        else f"not mapped to {request.category_key}: prior {prior:.2f}"
+        else f"not mapped to {request.category_key}: prior {suitability:.2f}"
     )
-
-    quality = (QUALITY_PSEUDO * prior + evidence.quality_sum) / (QUALITY_PSEUDO + evidence.quality_count)
-    if evidence.quality_count:
-        reasons.append(
-            f"feedback: mean quality {evidence.mean_quality:.2f} over {int(evidence.quality_count)} rated answers "
-            f"(estimate {quality:.2f})"
-        )
-    else:
-        reasons.append("no feedback yet on this task: quality estimate is the prior")
-
-    exploration = EXPLORATION * math.sqrt(
-        quality * (1 - quality) * (1 + math.log1p(request.task_evidence)) / (QUALITY_PSEUDO + evidence.quality_count)
-    )
-
-    ok = evidence.attempts - evidence.errors
-    reliability = (RELIABILITY_PSEUDO + ok) / (RELIABILITY_PSEUDO + evidence.attempts)
-    if evidence.errors:
-        reasons.append(f"{int(evidence.errors)} of {int(evidence.attempts)} calls failed (reliability {reliability:.2f})")
-
-    catalog_latency = model.average_speed_ms if model.average_speed_ms is not None else DEFAULT_LATENCY_MS
-    latency = (LATENCY_PSEUDO * catalog_latency + evidence.processing_ms_sum) / (LATENCY_PSEUDO + evidence.processing_count)
-    speed = 1 / (1 + latency / 1000)
-    learned = f", learned from {int(evidence.processing_count)} calls" if evidence.processing_count else " (catalog)"
-    reasons.append(f"speed ~{latency:.0f} ms{learned}")
-
-    priced = expected_cost(model, request.input_tokens, request.output_tokens / 2)
-    cost = (COST_PSEUDO * priced + evidence.cost_usd) / (COST_PSEUDO + evidence.requests) if evidence.requests else priced
-    cost_score = 1 / (1 + cost / 0.001)
-    reasons.append(f"cost ~${cost:.5f} per request" if cost else "no cost")
-
-    w_q, w_s, w_c = WEIGHTS[request.priority]
-    if request.budget_pressure > 0.5:
-        w_c += DOWNGRADE_WEIGHT * (request.budget_pressure - 0.5) * 2
-        reasons.append(f"budget {request.budget_pressure:.0%} committed: cost weighs more")
-    base = reliability * (w_q * (quality + exploration) + w_s * speed + w_c * cost_score)
     bonus = 0.0
     if mapping is not None and mapping.is_recommended:
         bonus += 0.02
@@ -150,29 +120,80 @@ def score(
     if preferred:
         bonus += min(0.06, 0.02 * len(preferred))
         reasons.append(f"has preferred capabilities {', '.join(preferred)}")
-    base += bonus
+    prior = min(PRIOR_RANGE[1], max(PRIOR_RANGE[0], suitability + bonus))
 
-    total = base
+    post = posterior(prior, evidence)
+    quality = post.mean
+    if evidence.quality_count:
+        reasons.append(
+            f"feedback: mean quality {evidence.mean_quality:.2f} over {int(evidence.quality_count)} rated answers "
+            f"(estimate {quality:.2f})"
+        )
+    else:
+        reasons.append(f"no feedback yet on this task: satisfaction estimate is the prior ({quality:.2f})")
+
+    ok = evidence.attempts - evidence.errors
+    reliability = (RELIABILITY_PSEUDO + ok) / (RELIABILITY_PSEUDO + evidence.attempts)
+    if evidence.errors:
+        reasons.append(f"{int(evidence.errors)} of {int(evidence.attempts)} calls failed (reliability {reliability:.2f})")
+
+    catalog_latency = model.average_speed_ms if model.average_speed_ms is not None else DEFAULT_LATENCY_MS
+    latency = (LATENCY_PSEUDO * catalog_latency + evidence.processing_ms_sum) / (LATENCY_PSEUDO + evidence.processing_count)
+    learned = f", learned from {int(evidence.processing_count)} calls" if evidence.processing_count else " (catalog)"
+    reasons.append(f"speed ~{latency:.0f} ms{learned}")
+
+    priced = expected_cost(model, request.input_tokens, request.output_tokens / 2)
+    calls = max(0.0, ok)  # sessions recorded from outside (POST /v1/sessions) carry no cost: only calls count
+    cost = (COST_PSEUDO * priced + evidence.cost_usd) / (COST_PSEUDO + calls) if calls else priced
+    reasons.append(f"cost ~${cost:.5f} per request" if cost else "no cost")
+    if request.budget_pressure > 0.5:
+        reasons.append(f"budget {request.budget_pressure:.0%} committed: the cheapest within a wider tolerance")
+
+    base = reliability * quality
+    shift = 0.0
     if user is not None and user.quality_count:
         preference = (USER_PSEUDO * 0.5 + user.quality_sum) / (USER_PSEUDO + user.quality_count)
-        total += USER_WEIGHT * (preference - 0.5)
+        shift = USER_WEIGHT * (preference - 0.5)
         reasons.append(f"this user's feedback on it: mean quality {user.mean_quality:.2f} over {int(user.quality_count)} answers")
     return Scored(
         model_id=model_id,
         model=model,
-        score=round(total, 6),
+        score=round(base + shift, 6),
         reasons=reasons,
         expected_cost_usd=cost,
         max_cost_usd=expected_cost(model, request.input_tokens, request.output_tokens),
         base_score=round(base, 6),
         quality=quality,
         components={
-            "quality": quality,
-            "exploration": exploration,
+            "prior": prior,
+            "alpha": post.alpha,
+            "beta": post.beta,
+            "rated": evidence.quality_count,
             "reliability": reliability,
-            "speed": speed,
-            "cost": cost_score,
+            "latency_ms": latency,
+            "cost_usd": cost,
+            "user_shift": shift,
         },
+    )
+
+
+def posterior(prior: float, evidence: Evidence) -> BetaPosterior:
+    """Beta(2 x prior + quality sum, 2 x (1 - prior) + rated answers - quality sum)."""
+    failures = max(0.0, evidence.quality_count - evidence.quality_sum)
+    return BetaPosterior(PRIOR_WEIGHT * prior + evidence.quality_sum, PRIOR_WEIGHT * (1 - prior) + failures)
+
+
+def arm(scored: Scored) -> Arm:
+    """The candidate as the objective sees it."""
+    c = scored.components
+    return Arm(
+        model_id=scored.model_id,
+        posterior=BetaPosterior(c["alpha"], c["beta"]),
+        rated=c["rated"],
+        cost_usd=c["cost_usd"],
+        latency_ms=c["latency_ms"],
+        reliability=c["reliability"],
+        user_shift=c["user_shift"],
     )
 
 
@@ -180,7 +201,7 @@ TEMPERATURE = 0.05
 
 
 def share(scores: list[float], chosen: float) -> float:
-    """The softmax weight of the `chosen` score among the candidates' scores."""
+    """The softmax weight of the `chosen` score among the candidates' scores (a fallback's confidence)."""
     top = max(scores)
     return round(math.exp((chosen - top) / TEMPERATURE) / sum(math.exp((s - top) / TEMPERATURE) for s in scores), 4)
 

@@ -1,10 +1,13 @@
-"""Route a task: filter the catalog to the models that can serve it, score them, say why."""
+"""Route a task: filter the catalog to the models that can serve it, estimate them, apply the priority's objective, say why."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..billing import service as billing
 from ..catalog import service as catalog
@@ -14,7 +17,7 @@ from ..core.errors import ValidationFailed
 from ..core.settings import get_settings
 from ..providers.base import count_tokens
 from ..tenancy.schemas import Limits
-from . import scoring
+from . import objective, scoring
 from .schemas import CandidateView, Excluded, RouteAnswer, RouteBody, Selected
 
 
@@ -27,14 +30,25 @@ class Decision:
     selected: scoring.Scored
     selected_by: str  # auto | user_preference
     confidence: float
-    candidates: list[scoring.Scored]  # the eligible ones, best first
+    candidates: list[scoring.Scored]  # the eligible ones, in the order to try them (selected first)
     excluded: list[tuple[str, str]]
     category: TaskPut
     request: scoring.Request
+    objective: str = ""  # the rule that picked, in words
+    explored: bool = False  # picked because it had no rated answer yet on the category
 
 
 _evidence_cache: dict[tuple[str, str], tuple[float, dict[str, stats.Evidence]]] = {}
 _lock = threading.Lock()
+_rng = np.random.default_rng()
+_rng_lock = threading.Lock()
+
+
+def reseed(seed: int | None) -> None:
+    """Make the Thompson samples reproducible (tests, benchmarks); None draws fresh entropy."""
+    global _rng
+    with _rng_lock:
+        _rng = np.random.default_rng(seed)
 
 
 def decide(
@@ -86,18 +100,29 @@ def decide(
                 {"field": "body.category_key", "message": f"{model_id}: {why}", "type": "excluded"} for model_id, why in excluded
             ],
         )
-    ranked = sorted(eligible, key=lambda s: (-s.score, s.max_cost_usd, s.model_id))
-    by_base = max(eligible, key=lambda s: (s.base_score, -s.max_cost_usd))
-    selected = ranked[0]
-    selected_by = "user_preference" if selected.model_id != by_base.model_id else "auto"
+    with _rng_lock:
+        choice = objective.choose(
+            [scoring.arm(s) for s in eligible], request.priority, rng=_rng, budget_pressure=request.budget_pressure
+        )
+    by_id = {s.model_id: s for s in eligible}
+    ranked = [
+        dataclasses.replace(
+            by_id[model_id],
+            score=round(choice.compared[model_id], 4),
+            reasons=[*choice.reasons[model_id], *by_id[model_id].reasons],
+        )
+        for model_id in choice.ranking
+    ]
     return Decision(
-        selected=selected,
-        selected_by=selected_by,
-        confidence=scoring.confidence([s.score for s in ranked]),
+        selected=ranked[0],
+        selected_by="user_preference" if choice.by_user else "auto",
+        confidence=choice.confidence,
         candidates=ranked,
         excluded=excluded,
         category=category,
         request=request,
+        objective=choice.objective,
+        explored=choice.explored,
     )
 
 
@@ -112,12 +137,21 @@ def answer_of(decision: Decision) -> RouteAnswer:
             model_id=decision.selected.model_id, confidence_score=decision.confidence, selected_by=decision.selected_by
         ),
         candidates=[
-            CandidateView(model_id=s.model_id, score=s.score, reasons=s.reasons, expected_cost_usd=round(s.expected_cost_usd, 8))
+            CandidateView(
+                model_id=s.model_id,
+                score=s.score,
+                reasons=s.reasons,
+                expected_cost_usd=round(s.expected_cost_usd, 8),
+                estimated_satisfaction=round(s.base_score, 4),
+                rated_answers=int(s.components["rated"]),
+            )
             for s in decision.candidates
         ],
         excluded=[Excluded(model_id=model_id, reasons=[why]) for model_id, why in decision.excluded],
         priority=decision.request.priority,
         complexity=decision.request.complexity,
+        objective=decision.objective,
+        explored=decision.explored,
     )
 
 

@@ -1,12 +1,13 @@
-"""Routing's scoring: hard filters, shrinkage toward the prior, learning from feedback, priorities, confidence."""
+"""Routing's scoring: hard filters, the posterior around the prior, learning from feedback, priorities, confidence."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from chalicelib.catalog.schemas import MappingPut, ModelPut, TaskPut
 from chalicelib.catalog.stats import Evidence
-from chalicelib.routing import scoring
+from chalicelib.routing import objective, scoring
 
 TASK = TaskPut(category_name="Captions", required_capabilities=["text_generation"], typical_max_tokens=500)
 
@@ -50,14 +51,19 @@ def test_hard_filters_name_the_reason() -> None:
 
 
 def test_quality_starts_at_the_prior_and_shrinks_toward_it() -> None:
+    # The prior holds 2 pseudo-answers (8 before the objective of issue 21): feedback overrules the catalog sooner.
     mapping = MappingPut(suitability_score=0.9)
     fresh = scoring.score("m", model(), mapping, TASK, request(), Evidence(), None)
     assert fresh.quality == pytest.approx(0.9)
+    assert (fresh.components["alpha"], fresh.components["beta"]) == pytest.approx((1.8, 0.2))
     few_bad = scoring.score("m", model(), mapping, TASK, request(), Evidence(quality_count=2, quality_sum=0.0), None)
-    assert few_bad.quality == pytest.approx(8 * 0.9 / 10)
+    assert few_bad.quality == pytest.approx(2 * 0.9 / 4)
     many_bad = scoring.score("m", model(), mapping, TASK, request(), Evidence(quality_count=200, quality_sum=20.0), None)
-    assert many_bad.quality == pytest.approx((8 * 0.9 + 20) / 208)
+    assert many_bad.quality == pytest.approx((2 * 0.9 + 20) / 202)
+    assert (many_bad.components["alpha"], many_bad.components["beta"]) == pytest.approx((21.8, 180.2))
     assert fresh.score > few_bad.score > many_bad.score
+    recommended = MappingPut(suitability_score=0.9, is_recommended=True, recommended_for_priority="balanced")
+    assert scoring.score("m", model(), recommended, TASK, request(), Evidence(), None).quality == pytest.approx(0.94)
 
 
 def test_enough_bad_feedback_moves_the_route_away() -> None:
@@ -75,29 +81,34 @@ def test_enough_bad_feedback_moves_the_route_away() -> None:
     )
 
 
-def test_priority_trades_quality_for_speed_and_cost() -> None:
+def test_priority_states_its_objective() -> None:
     slow_good = model(average_speed_ms=4000, cost_per_1k_output=0.03)
     fast_cheap = model(average_speed_ms=300, cost_per_1k_output=0.0004)
     good, fine = MappingPut(suitability_score=0.95), MappingPut(suitability_score=0.7)
 
-    def winner(priority: str) -> str:
-        first = scoring.score("slow_good", slow_good, good, TASK, request(priority=priority), Evidence(), None)
-        second = scoring.score("fast_cheap", fast_cheap, fine, TASK, request(priority=priority), Evidence(), None)
-        return max([first, second], key=lambda s: s.score).model_id
+    def winner(priority: str, budget_pressure: float = 0.0) -> str:
+        asked = request(priority=priority, budget_pressure=budget_pressure)
+        first = scoring.score("slow_good", slow_good, good, TASK, asked, Evidence(), None)
+        second = scoring.score("fast_cheap", fast_cheap, fine, TASK, asked, Evidence(), None)
+        arms = [scoring.arm(first), scoring.arm(second)]
+        return objective.choose(arms, priority, rng=np.random.default_rng(1), budget_pressure=budget_pressure).selected
 
-    assert winner("speed") == "fast_cheap"
+    # 0.70 is more than 10% below 0.95: even speed keeps the good model; a budget 95% committed takes the cheap one.
+    assert winner("speed") == "slow_good"
     assert winner("quality") == "slow_good"
+    assert winner("balanced") == "slow_good"
+    assert winner("balanced", budget_pressure=0.95) == "fast_cheap"  # within 45.5% of the best
 
 
-def test_failures_lower_reliability_and_budget_pressure_favours_cost() -> None:
+def test_failures_lower_reliability_and_observed_costs_refine_the_price() -> None:
     flaky = scoring.score("m", model(), None, TASK, request(), Evidence(attempts=20, errors=10), None)
     assert flaky.components["reliability"] == pytest.approx((5 + 10) / 25)
-    dear = model(cost_per_1k_output=0.05)
-    relaxed = scoring.score("m", dear, None, TASK, request(), Evidence(), None)
-    pressed = scoring.score("m", dear, None, TASK, request(budget_pressure=0.9), Evidence(), None)
-    cheap = model(cost_per_1k_output=0.0001)
-    assert pressed.score - scoring.score("c", cheap, None, TASK, request(budget_pressure=0.9), Evidence(), None).score < (
-        relaxed.score - scoring.score("c", cheap, None, TASK, request(), Evidence(), None).score
+    assert flaky.base_score == pytest.approx(0.6 * 0.4)
+    priced = scoring.expected_cost(model(), 100, 250)
+    assert scoring.score("m", model(), None, TASK, request(), Evidence(), None).expected_cost_usd == pytest.approx(priced)
+    called = Evidence(requests=10, attempts=5, cost_usd=0.01)  # 5 calls made through generations, 5 sessions from outside
+    assert scoring.score("m", model(), None, TASK, request(), called, None).expected_cost_usd == pytest.approx(
+        (3 * priced + 0.01) / 8
     )
 
 
