@@ -1,12 +1,21 @@
-"""`python -m devstack` (what `make run` calls): serve the local stack until SIGINT or SIGTERM."""
+"""`python -m devstack` (what `make run` calls): serve the local stack until SIGINT or SIGTERM.
+
+It stops within 10 s whatever is in flight: requests get a grace period, those still running get no
+answer (so nothing unsaved was acknowledged), the data directory is saved, and a watchdog ends the
+process if anything still holds it. A second signal ends it at once (the last autosave stays).
+"""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
 
 from .stack import Stack, StackConfig
+
+# The whole stop (grace, save, the embedded AWS going down) ends within this, or the watchdog ends the process.
+STOP_SECONDS = 9.0
 
 
 def main() -> int:
@@ -18,8 +27,14 @@ def main() -> int:
         print(f"learnloop: cannot start: {exc} (is port {config.port} in use? set PORT)", file=sys.stderr)
         return 1
     stopping = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stopping.is_set():
+            os._exit(128 + signum)  # asked twice: stop now
+        stopping.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
+        signal.signal(signum, on_signal)
     print(
         "\n".join(
             [
@@ -38,10 +53,30 @@ def main() -> int:
     )
     stopping.wait()
     print("Learnloop: stopping...", flush=True)
-    stack.stop()
+    watchdog = threading.Timer(STOP_SECONDS, _give_up)
+    watchdog.daemon = True
+    watchdog.start()
+    cut = stack.stop()
+    watchdog.cancel()
+    if cut:
+        print(f"Learnloop: {cut} request(s) still running were cut off unanswered.", flush=True)
     print("Learnloop: stopped; data saved.", flush=True)
     return 0
 
 
+def run() -> None:
+    """Exit as soon as the stack has stopped: the requests cut off may still hold threads (a model's simulated
+    latency, a provider call) that the interpreter would otherwise wait for at exit."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _give_up() -> None:
+    print(f"Learnloop: not stopped after {STOP_SECONDS:g}s; exiting without a final save.", file=sys.stderr, flush=True)
+    os._exit(1)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

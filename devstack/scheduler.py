@@ -27,7 +27,8 @@ class LocalScheduler:
             except Exception:  # noqa: BLE001 - the runner keeps going; each failure is logged
                 get_logger().exception("scheduler tick failed")
 
-    def stop(self) -> None:
+    def stop(self, wait_seconds: float = 30.0) -> None:
+        """No new tick; a run in progress is given `wait_seconds` (its outcome is recorded if it ends in time)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=wait_seconds)

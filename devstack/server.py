@@ -9,6 +9,8 @@ from typing import Any
 from chalice.cli.factory import CLIFactory
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalDevServer, LocalGateway, ThreadedHTTPServer
 
+from .gate import Gate, GatedHandler
+
 
 class _Gateway(LocalGateway):
     def handle_request(self, method: str, path: str, headers: Any, body: Any) -> Any:
@@ -26,7 +28,7 @@ class _Gateway(LocalGateway):
             }
 
 
-class _Handler(ChaliceRequestHandler):
+class _Handler(GatedHandler, ChaliceRequestHandler):
     def __init__(self, request: Any, client_address: Any, server: Any, app_object: Any, config: Any) -> None:
         self.local_gateway = _Gateway(app_object, config)
         super(ChaliceRequestHandler, self).__init__(request, client_address, server)
@@ -38,6 +40,8 @@ class _Handler(ChaliceRequestHandler):
 class _Server(ThreadedHTTPServer):
     # socketserver's default backlog of 5 resets bursts of concurrent clients.
     request_queue_size = 256
+    gate: Gate
+    stopping = False
 
 
 class ApiServer:
@@ -46,6 +50,7 @@ class ApiServer:
 
         config = CLIFactory(str(project_dir)).create_config_obj(chalice_stage_name=stage)
         self._server = LocalDevServer(chalice_app.app, config, host, port, handler_cls=_Handler, server_cls=_Server)
+        self._server.server.gate = self.gate = Gate()  # devstack/gate.py: a quick stop, no acknowledged write lost
         self.host, self.port = self._server.server.server_address[:2]
         self._thread: threading.Thread | None = None
 
@@ -57,6 +62,12 @@ class ApiServer:
         self._thread = threading.Thread(target=self._server.server.serve_forever, name="api", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, grace_seconds: float = 5.0) -> int:
+        """Stop accepting, let the requests in flight finish for up to `grace_seconds`, then send no more answers.
+        Returns the number of requests cut off (their clients get no answer: nothing they did is acknowledged)."""
+        self._server.server.stopping = True
         self._server.shutdown()
         self._server.server.server_close()
+        left = self.gate.drain(grace_seconds)
+        self.gate.close()
+        return left

@@ -112,8 +112,11 @@ class Stack:
         self.scheduler.start()
         return self
 
-    def stop(self) -> None:
-        self.scheduler.stop()
-        if self.api is not None:
-            self.api.stop()
+    def stop(self, grace_seconds: float = 4.0) -> int:
+        """Stop within about `grace_seconds` plus the final save: no new requests or scheduled runs, the requests in
+        flight given the grace period, the answers of those still running never sent, then the data saved.
+        Returns the number of requests cut off."""
+        self.scheduler.stop(wait_seconds=grace_seconds)
+        cut = self.api.stop(grace_seconds) if self.api is not None else 0
         self.aws.stop()
+        return cut
