@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
 
-from ..core import clock
+from ..core import clock, limits
 from ..core.schemas import ListQuery, QueryParams, RequestBody, Slug, View
 from .windows import Window
 
@@ -34,8 +34,14 @@ def _bound(value: Any) -> Any:
     return value
 
 
+def _in_years(value: date) -> date:
+    if not limits.EARLIEST_YEAR <= value.year <= limits.LATEST_YEAR:
+        raise ValueError(f"must be between the years {limits.EARLIEST_YEAR} and {limits.LATEST_YEAR}")
+    return value
+
+
 # datetime first: a timestamp stays an instant, a date stays a day (analytics/windows.py says what each means).
-Bound = Annotated[datetime | date, BeforeValidator(_bound)]
+Bound = Annotated[datetime | date, BeforeValidator(_bound), AfterValidator(_in_years)]
 
 
 class DayRange(QueryParams):
@@ -108,7 +114,7 @@ class RebuildBody(RequestBody):
 
     @model_validator(mode="after")
     def _coherent(self) -> RebuildBody:
-        first, last = date.fromisoformat(self.from_), date.fromisoformat(self.to)
+        first, last = _in_years(date.fromisoformat(self.from_)), _in_years(date.fromisoformat(self.to))
         if first > last:
             raise ValueError("from is after to")
         if (last - first).days + 1 > MAX_DAYS:

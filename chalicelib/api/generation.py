@@ -22,7 +22,7 @@ generation = Blueprint(__name__)
     response=Generated,
     summary="Generate for a task: route, render, call with fallbacks, record the session",
     tag="generation",
-    statuses=(502, 504),
+    statuses=(404, 502, 504),
 )
 def post_generation(call: Call[GenerationRequest, None]) -> Generated:
     return service.generate(call.tenant, call.body, call.caller.limits if call.caller else None)

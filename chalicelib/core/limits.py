@@ -40,3 +40,8 @@ USER_PATTERN_MAX_CHARS = 500
 USER_PATTERN_MAX_MEMORY = 1 << 20
 """Memory RE2 may give a user's compiled pattern (bytes); a pattern that needs more is 422. Patterns run on RE2,
 in time linear in the text, so no pattern and no value can make a check slow."""
+
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 9998
+"""Dates and times a query may name (analytics `from`/`to`, rebuild ranges): from the year 2000 to 9998. Learnloop
+holds nothing older, and dates near year 1 or 9999 overflow the window arithmetic; outside is 422 naming the field."""

@@ -85,7 +85,7 @@ class ApiKey(View):
 class ApiKeyCreated(ApiKey):
     """The one answer that shows the secret."""
 
-    key: str
+    key: str | None = Field(description="The secret, shown only here; a replay of its Idempotency-Key answers null.")
 
 
 class TenantCreated(View):

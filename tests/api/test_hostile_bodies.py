@@ -45,3 +45,35 @@ def test_the_numbers_storage_holds_are_kept_exactly(api: Api, tenant: Tenant) ->
     session = api.get(f"/v1/sessions/{created.body['id']}", key=tenant.read).body
     assert session["input"] == {"n": int(largest), "small": 1e-130, "big": 9.9e125, "zero": 0.0}
     assert session["processing_time_ms"] == 12.5
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/v1/analytics/export?format=jsonl&to=0303-09-26", ["query.to"]),
+        ("/v1/analytics/summary?to=0001-01-01T00:00:00Z", ["query.to"]),
+        ("/v1/analytics/models?from=0001-01-01&to=0001-01-02", ["query.from", "query.to"]),
+        ("/v1/analytics/summary?from=2026-01-01&to=9999-12-31", ["query.to"]),
+    ],
+)
+def test_dates_out_of_the_years_held_are_a_422_naming_the_fields(api: Api, tenant: Tenant, path: str, fields: list[str]) -> None:
+    reply = api.get(path, key=tenant.read)
+    assert (reply.status, reply.error_code) == (422, "validation_failed"), reply.body
+    assert [d["field"] for d in reply.body["error"]["details"]] == fields
+    assert "between the years 2000 and 9998" in reply.body["error"]["message"]
+
+
+def test_a_rebuild_out_of_the_years_held_is_a_422(api: Api, tenant: Tenant) -> None:
+    reply = api.post("/v1/analytics/rebuild", {"from": "0001-01-01", "to": "0001-01-02"}, key=tenant.admin)
+    assert (reply.status, reply.error_code) == (422, "validation_failed"), reply.body
+    assert "between the years 2000 and 9998" in reply.body["error"]["message"]
+
+
+def test_a_replayed_key_answers_its_secret_as_null_as_the_document_says(api: Api, tenant: Tenant) -> None:
+    headers = {"Idempotency-Key": "mint-once"}
+    first = api.post("/v1/api-keys", {"name": "ci", "role": "read"}, key=tenant.admin, headers=headers)
+    again = api.post("/v1/api-keys", {"name": "ci", "role": "read"}, key=tenant.admin, headers=headers)
+    assert (first.status, again.status) == (201, 201)
+    assert first.body["key"] and again.body["key"] is None and again.body["id"] == first.body["id"]
+    schema = api.get("/openapi.json").body["components"]["schemas"]["ApiKeyCreated"]["properties"]["key"]
+    assert {"type": "null"} in schema["anyOf"]
