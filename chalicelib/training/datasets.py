@@ -244,19 +244,21 @@ def write(tenant_id: str, item: DatasetItem, candidates: list[Candidate], stats:
     item.refresh(consistent_read=True)
 
 
-def rebuild_without(tenant_id: str, item: DatasetItem, digest: str) -> bool:
-    """Rebuild a dataset without one user's lines (same id, new files, lineage updated); False when it held none."""
+def rebuild_without(tenant_id: str, item: DatasetItem, digests: set[str]) -> bool:
+    """Rebuild a dataset without one user's lines (same id, new files, lineage updated); False when it held none.
+
+    `digests`: every name the manifest may give the user (splits.user_digests)."""
     manifest = read_manifest(tenant_id, item)
-    if not any(line.get("user") == digest for line in manifest):
+    if not any(line.get("user") in digests for line in manifest):
         return False
-    remaining = list(dict.fromkeys(sid for line in manifest if line.get("user") != digest for sid in line["session_ids"]))
+    remaining = list(dict.fromkeys(sid for line in manifest if line.get("user") not in digests for sid in line["session_ids"]))
     found = storage.get_many([keys.training_example(tenant_id, sid) for sid in remaining], consistent=True) if remaining else {}
     examples = [
         ex
         for sid in remaining
         if isinstance(ex := found.get(keys.training_example(tenant_id, sid)), ExampleItem)
         and is_example(ex)
-        and user_digest(tenant_id, ex.user_id) != digest
+        and user_digest(tenant_id, ex.user_id) not in digests
     ]
     candidates = load_candidates(tenant_id, examples, Redactor(), _reporter(item))
     write(tenant_id, item, candidates, Counter(rebuilt_from_lines=len(manifest)), rebuilt=True)

@@ -15,7 +15,7 @@ from ..core import keys, storage
 from ..core.table import TableItem
 from . import datasets, jobs
 from .examples import is_example
-from .splits import user_digest
+from .splits import user_digests
 from .store import ExampleItem
 
 
@@ -34,11 +34,11 @@ def erase_user(tenant_id: str, user_id: str, counted: list[storage.Op] | None = 
         except storage.ConditionFailed:
             continue  # already gone (an earlier, interrupted erasure)
         deleted += int(is_example(item))
-    digest = user_digest(tenant_id, user_id)
+    digests = user_digests(tenant_id, user_id)
     affected: list[str] = []
     models: set[str] = set()
     for dataset in datasets.all_datasets(tenant_id):
-        if dataset.status == "ready" and datasets.rebuild_without(tenant_id, dataset, digest):
+        if dataset.status == "ready" and datasets.rebuild_without(tenant_id, dataset, digests):
             affected.append(dataset.id)
             models |= set(dataset.models or [])
     return {"training_examples": deleted, "affected_datasets": sorted(affected), "affected_models": sorted(models)}

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import hashlib
 
+from ..core import pseudonyms
+
 
 def user_digest(tenant_id: str, user_id: str) -> str:
-    """How a dataset's manifest names a user: a digest, never the id itself."""
-    return hashlib.sha256(f"{tenant_id}:{user_id}".encode()).hexdigest()[:32]
+    """How a dataset's manifest names a user: a keyed hash (core.pseudonyms), never the id itself, so that nobody
+    without the service's secret can test a guessed id (an e-mail address) against a manifest."""
+    return pseudonyms.user_hash(tenant_id, user_id)[:32]
+
+
+def user_digests(tenant_id: str, user_id: str) -> set[str]:
+    """Every name a manifest may give the user: the keyed hash, and the plain SHA-256 of manifests written before it."""
+    return {user_digest(tenant_id, user_id), hashlib.sha256(f"{tenant_id}:{user_id}".encode()).hexdigest()[:32]}
 
 
 def validation_users(counts: dict[str, int], fraction: float, salt: str) -> set[str]:

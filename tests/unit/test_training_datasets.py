@@ -126,6 +126,20 @@ def test_no_user_is_on_both_sides_and_the_digest_hides_the_id() -> None:
     assert len(user_digest("ten_1", "user-1")) == 32 and "user-1" not in user_digest("ten_1", "user-1")
 
 
+def test_a_manifest_names_a_user_by_a_keyed_hash_that_a_guess_cannot_test() -> None:
+    import hashlib
+    import hmac
+
+    from chalicelib.core.settings import get_settings
+    from chalicelib.training.splits import user_digests
+
+    plain = hashlib.sha256(b"ten_1:ana@example.com").hexdigest()[:32]
+    keyed = hmac.new(get_settings().erasure_key(), b"ten_1:ana@example.com", hashlib.sha256).hexdigest()[:32]
+    assert user_digest("ten_1", "ana@example.com") == keyed != plain
+    # Erasure still finds the user in manifests written with the plain digest before.
+    assert user_digests("ten_1", "ana@example.com") == {keyed, plain}
+
+
 # --- selection and duplicates ------------------------------------------------------------------------------
 
 
