@@ -165,7 +165,11 @@ def serve(request: Any, spec: RouteSpec, handler: Handler, params: dict[str, str
         with _request_clock(headers):
             if spec.method == "POST" and client_key is not None:
                 scope = caller.tenant_id if caller is not None else None
-                stored, replayed = idempotency.execute(scope, client_key, _fingerprint(spec, params, payload), run)
+                # The end user the request names (validated by now): their erasure deletes the stored answer.
+                owner = payload.get("user_id") if isinstance(payload, dict) else None
+                owner = owner if isinstance(owner, str) else params.get("user_id")
+                owner = owner if owner and len(owner) <= 128 else None
+                stored, replayed = idempotency.execute(scope, client_key, _fingerprint(spec, params, payload), run, owner)
             else:
                 stored, replayed = run(), False
         reply_headers = {**stored.headers, "X-Request-Id": request_id}

@@ -36,7 +36,7 @@ from pynamodb.expressions.update import Action
 
 from . import clock, retries
 from .errors import Conflict, ValidationFailed
-from .keys import Key
+from .keys import Key, idempotency_of_user, user_items
 from .keys import idempotency as idempotency_key
 from .settings import get_settings
 from .table import TableItem
@@ -134,15 +134,20 @@ def execute(
     client_key: str,
     fingerprint: str,
     run: Callable[[], StoredResponse],
+    user_id: str | None = None,
 ) -> tuple[StoredResponse, bool]:
-    """Run `run` once for this key; return its response and whether it was a replay."""
+    """Run `run` once for this key; return its response and whether it was a replay.
+
+    `user_id`: the end user the request names; the record is then indexed under them, so that their erasure
+    deletes the stored answer (which may hold their text) with the rest of their data."""
     key = idempotency_key(scope, validate_key(client_key))
     token = secrets.token_hex(16)
     settings = get_settings()
     deadline = time.monotonic() + settings.idempotency_wait_seconds
     pause = 0.02
     guard = Guard(key, token)
-    while not _claim(key, fingerprint, token):
+    owner = user_items(scope, user_id) if scope is not None and user_id else None
+    while not _claim(key, fingerprint, token, owner):
         record = _load(key)
         if record is None:
             continue
@@ -187,12 +192,14 @@ def execute(
     return response, False
 
 
-def _claim(key: Key, fingerprint: str, token: str) -> bool:
+def _claim(key: Key, fingerprint: str, token: str, owner: str | None = None) -> bool:
     settings = get_settings()
     now = clock.now()
     record = IdempotencyRecord(
         key.pk,
         key.sk,
+        gsi2pk=owner,
+        gsi2sk=idempotency_of_user(clock.iso(now)) if owner else None,
         fingerprint=fingerprint,
         state="in_progress",
         lock_token=token,

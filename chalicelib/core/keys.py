@@ -105,6 +105,15 @@ def user_items(tenant_id: str, user_id: str) -> str:
     return f"{_tenant(tenant_id)}#USER#{user_id}"
 
 
+IDEMPOTENCY_OF_USER = "IDEMPOTENCY#"
+
+
+def idempotency_of_user(created_at: str) -> str:
+    """GSI2 sort key of an Idempotency-Key record whose request names an end user (under `user_items`): the stored
+    answer may hold their text, so erasure finds and deletes it."""
+    return f"{IDEMPOTENCY_OF_USER}{created_at}"
+
+
 def user_partition(tenant_id: str, user_id: str) -> str:
     """What Learnloop keeps about one end user (their model preferences), in one partition."""
     return f"{_tenant(tenant_id)}#USER#{user_id}"
@@ -568,6 +577,20 @@ def variant_counter_bucket(experiment_id: str, variant_id: str) -> str:
 
 def period_counter_bucket(experiment_id: str, period: int, variant_id: str) -> str:
     return f"{experiment_id}#PERIOD#{period:06d}#{variant_id}"
+
+
+def context_counter_bucket(experiment_id: str, variant_id: str, chunk: int) -> str:
+    """A contextual experiment's statistics of one variant, `contextual.SLOTS` per chunk (ContextCounter)."""
+    return f"{experiment_id}#CONTEXT#{variant_id}#{chunk:03d}"
+
+
+def context_counter_prefix(experiment_id: str) -> str:
+    return f"{experiment_id}#CONTEXT#"
+
+
+def segment_counter_bucket(experiment_id: str, variant_id: str, segment: str) -> str:
+    """A variant's counts in one context segment `<field>=<value or bucket>` (field names and values have no `#`)."""
+    return f"{experiment_id}#SEGMENT#{variant_id}#{segment}"
 
 
 # --- context windows, optimisation patterns, the domain catalog, customers, erasure ---------------

@@ -21,6 +21,9 @@ class Deleted(View):
     audit_entries: int = Field(
         default=0, description="Audit entries that named one of the user's records, now naming it by a keyed hash."
     )
+    replays: int = Field(
+        default=0, description="Stored answers of Idempotency-Keys whose requests named the user (replays end with them)."
+    )
 
 
 class ModelAction(View):

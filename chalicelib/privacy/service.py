@@ -55,6 +55,10 @@ def erase_user(tenant_id: str, user_id: str) -> ErasureReport:
     _delete_counted(key, contexts, "contexts", per_item={f"CONTEXT#{store}": 1 for store in stores})
     _delete_counted(key, [item for item in partition if item.sk.startswith("PREF#")], "preferences")
 
+    # Stored answers of Idempotency-Keys whose requests named the user (a generation's output, say).
+    replays = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.IDEMPOTENCY_OF_USER))
+    _delete_counted(key, list(replays), "replays")
+
     from ..customers.service import records_of
 
     _delete_counted(key, records_of(tenant_id, user_id), "customers")

@@ -15,6 +15,7 @@ class ErasureItem(TableItem, discriminator="erasure"):
     contexts = NumberAttribute(null=True)
     preferences = NumberAttribute(null=True)
     customers = NumberAttribute(null=True)
+    replays = NumberAttribute(null=True)
     training_examples = NumberAttribute(null=True)
     assignments = NumberAttribute(null=True)
     audit_entries = NumberAttribute(null=True)

@@ -147,6 +147,7 @@ def test_erasure_is_idempotent_and_safe_to_retry_halfway(api: Api, tenant: Tenan
             "assignments": 1,
             "exports": 0,
             "audit_entries": 0,
+            "replays": 0,
         }
     )
     assert again["runs"] == 3

@@ -41,6 +41,8 @@ def plant(api: Api, tenant: Tenant, user: str, mark: str, other: str) -> dict[st
                     "model_id": "local:sage",
                 },
                 key=tenant.app,
+                # A retried request's answer is stored under its key: the user's, erased with them; the other's, kept.
+                headers={"Idempotency-Key": f"session-{who}-{i}"} if i == 0 else None,
             )
             assert created.status == 201, created.body
             made["sessions"].append(created.body["session_id"])
@@ -50,6 +52,7 @@ def plant(api: Api, tenant: Tenant, user: str, mark: str, other: str) -> dict[st
         "/v1/generations",
         {"user_id": user, "category_key": "content_caption", "prompt": f"write about {mark}", "model_id": "local:sage"},
         key=tenant.app,
+        headers={"Idempotency-Key": f"generation-{mark}"},
     )
     assert generated.status == 201, generated.body
     customer = {"recipient_name": f"{mark} mum", "allergies": ["lilies"]}
@@ -119,6 +122,8 @@ def test_after_erasure_no_item_and_no_object_holds_the_user(api: Api, tenant: Te
     assert leaks == [], "\n".join(leaks)
     assert reply.body["user_id"] == user  # the answer echoes the request; the record keeps only a keyed hash
     assert reply.body["deleted"]["exports"] == 4  # the read key's name the user [EMAIL] but still hold the user's text
+    assert reply.body["deleted"]["replays"] == 2  # the session's and the generation's stored answers
+    assert any("#IDEMPOTENCY#" in where for where, _ in everything_stored())  # the other user's stays
     assert reply.body["models"] == [{"model_id": made["model"], "action": "rebuilt"}]
     assert reply.body["affected_datasets"] == [made["dataset"]]
 
