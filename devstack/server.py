@@ -1,7 +1,9 @@
-"""The API on 127.0.0.1 through Chalice's local server, answering unknown paths with the API's 404."""
+"""The API on 127.0.0.1 through Chalice's local server, answering unknown paths with the API's 404, and the local
+stack's own `GET /_local/probes` (devstack/probes.py: what the chaos benchmark checks), which is never deployed."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -10,10 +12,21 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalDevServer, LocalGateway, ThreadedHTTPServer
 
 from .gate import Gate, GatedHandler
+from .probes import PATH as PROBES_PATH
+from .probes import Probes
 
 
 class _Gateway(LocalGateway):
+    probes: Probes | None = None
+
     def handle_request(self, method: str, path: str, headers: Any, body: Any) -> Any:
+        if method == "GET" and path.split("?", 1)[0] == PROBES_PATH and self.probes is not None:
+            return {
+                "statusCode": 200,
+                "headers": {"Content-Type": "application/json"},
+                "multiValueHeaders": {},
+                "body": json.dumps(self.probes.snapshot()),
+            }
         try:
             return super().handle_request(method, path, headers, body)
         except ForbiddenError:
@@ -59,6 +72,8 @@ class ApiServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> None:
+        _Gateway.probes = Probes()
+        _Gateway.probes.start()
         self._thread = threading.Thread(target=self._server.server.serve_forever, name="api", daemon=True)
         self._thread.start()
 

@@ -1,20 +1,30 @@
-"""The one way to reach a provider by name."""
+"""The one way to reach a provider by name, and the observers of every call made through it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..core import faults
 from ..core.settings import get_settings
-from .base import Provider, ProviderError
+from .base import Completion, CompletionRequest, Provider, ProviderError
 from .local import LocalProvider
 
 _local = LocalProvider()
+# Called after each provider call with the request and its outcome ("ok" or the ProviderError's kind). Empty unless
+# something registered (the local stack counts calls per Idempotency-Key for its chaos benchmark), so it costs nothing.
+Observer = Callable[[CompletionRequest, str], None]
+_observers: list[Observer] = []
+
+
+def observe(observer: Observer) -> None:
+    """Have `observer` told of every provider call from now on (calls behind the injected failures included)."""
+    _observers.append(observer)
 
 
 def provider_for(name: str) -> Provider:
     """The provider called `name`, behind the injected failures when `LEARNLOOP_CHAOS` is set."""
-    if get_settings().chaos:
-        return faults.wrap(_provider(name))  # type: ignore[no-any-return]
-    return _provider(name)
+    provider: Provider = faults.wrap(_provider(name)) if get_settings().chaos else _provider(name)
+    return _Observed(provider) if _observers else provider
 
 
 def _provider(name: str) -> Provider:
@@ -26,3 +36,21 @@ def _provider(name: str) -> Provider:
     from .openai_compat import OpenAICompatibleProvider
 
     return OpenAICompatibleProvider(name, settings)
+
+
+class _Observed:
+    """A provider whose every call is reported to the observers, with how it ended."""
+
+    def __init__(self, inner: Provider) -> None:
+        self.inner = inner
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        outcome = "ok"
+        try:
+            return self.inner.complete(request)
+        except ProviderError as exc:
+            outcome = exc.kind
+            raise
+        finally:
+            for observer in list(_observers):
+                observer(request, outcome)
