@@ -3,7 +3,11 @@
 A counter is a PynamoDB model whose number attributes are the counted fields. Each
 (tenant, name, bucket) has `counter_shards` items on distinct partitions, so a hot counter
 (a tenant's day, a popular variant) spreads its writes; a writer picks the shard from a
-stable seed (a session id), so one session's updates always land on the same shard.
+seed (a session id). Every transaction holds the shard of each counter it ADDs to until it ends,
+and DynamoDB cancels another one meeting it there (TransactionConflict), so when `storage.commit`
+sends a conflicted transaction again it moves its ADDs by one random turn of the shards
+(`Update.moved`): the same counters, other items, distinct as before. Readers sum every shard, so
+which shard an ADD landed on never matters (docs/architecture.md has the throughput model).
 """
 
 from __future__ import annotations
@@ -50,7 +54,11 @@ def increment(
     changes = {field: value for field, value in deltas.items() if value and field in fields}
     if not changes:
         return None
-    return _add(model, keys.counter(tenant_id, shard_for(seed, shards), name, bucket), changes)
+    count, first = shard_count(shards), shard_for(seed, shards)
+    op = _add(model, keys.counter(tenant_id, first, name, bucket), changes)
+    if count > 1:
+        op.moved = lambda turn: model(*keys.counter(tenant_id, (first + turn) % count, name, bucket))
+    return op
 
 
 def increment_at(model: type[TableItem], key: keys.Key, deltas: Mapping[str, Number]) -> Update | None:

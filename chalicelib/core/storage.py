@@ -6,14 +6,16 @@ adds the idempotency guard of the current request (so a write can never happen t
 one Idempotency-Key), and turns DynamoDB's cancellation reasons into `ConditionFailed`
 (a condition did not hold: retry or report) or, for a transaction cancelled because another one
 met it on an item (`TransactionConflict`) or because it was throttled, sends it again with
-jittered backoff (`retries.TRANSACTION`) and answers `StorageBusy` (503) only past those attempts.
+jittered backoff (`retries.TRANSACTION`) and answers `StorageBusy` (503) only past those attempts; a
+retry moves the counter ADDs to other shards (`Update.moved`), since the shard it met is likely still held.
 A conflict therefore never reaches the domain as a failed condition.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -42,6 +44,9 @@ class Update:
     item: TableItem
     actions: list[Action]
     condition: Condition | None = None
+    # A counter shard's ADD (counters.increment): `moved(turn)` is the same counter on another shard, where a retry of a
+    # conflicted transaction sends it (a shard another transaction holds is then not met again in step).
+    moved: Callable[[int], TableItem] | None = None
 
 
 @dataclass
@@ -84,6 +89,8 @@ def commit(ops: Sequence[Op]) -> None:
     for attempt in range(retries.TRANSACTION.attempts):
         if attempt:
             retries.TRANSACTION.pause(attempt - 1)
+            turn = random.randrange(1 << 30)
+            all_ops = [replace(op, item=op.moved(turn)) if isinstance(op, Update) and op.moved else op for op in all_ops]
         try:
             _transact(all_ops)
         except TransactWriteError as exc:
