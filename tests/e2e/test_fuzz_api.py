@@ -81,3 +81,33 @@ def test_every_operation_answers_as_documented(
     finally:
         if operation_id == "put_platform_settings":  # a fuzzed ceiling or default would limit the operations after it
             assert fuzz_stack.call("PUT", "/v1/platform/settings", key=ROOT_KEY, json={}).status_code == 200
+
+
+def test_operations_chained_by_their_links_answer_as_documented(fuzz_stack: LocalStack, fuzz_keys: dict[str, str]) -> None:
+    """Stateful: schemathesis infers links (a POST's `id` feeds the GET, PUT, PATCH and DELETE of its path) and runs
+    sequences of calls, so operations on a path parameter meet real resources, not only 404s."""
+    base = SCHEMA.as_state_machine()
+
+    class Chained(base):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            role = case.operation.definition.raw.get("x-learnloop-role")
+            key = fuzz_keys["root" if role == "root" else "admin"]
+            return {"base_url": fuzz_stack.url, "headers": {"Authorization": f"Bearer {key}"} if role else {}, "timeout": 30}
+
+        def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    links = [name for name in dir(base) if hasattr(getattr(base, name), "hypothesis_stateful_rule")]
+    assert len(links) > 100, f"schemathesis found {len(links)} links between the operations"
+    try:
+        Chained.run(
+            settings=settings(
+                max_examples=max(EXAMPLES // 2, 2),
+                stateful_step_count=6,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                derandomize=True,
+            )
+        )
+    finally:
+        assert fuzz_stack.call("PUT", "/v1/platform/settings", key=ROOT_KEY, json={}).status_code == 200
