@@ -112,7 +112,7 @@ def add_variant(call: Call[VariantCreate, None]) -> Variant:
     statuses=(404,),
 )
 def assign(call: Call[AssignRequest, None]) -> AssignedVariant:
-    return assignment.assign(call.tenant, call.params["experiment_id"], call.body.user_id)
+    return assignment.assign(call.tenant, call.params["experiment_id"], call.body.user_id, call.body.context)
 
 
 @route(

@@ -7,6 +7,13 @@ conditional put (`attribute_not_exists`), with its counters in the same transact
 concurrent first calls agree; every later call returns the stored variant, whatever the weights
 have become. A stopped experiment gives everyone its winner; a paused one keeps its enrolled
 users on their variants and gives new users the control without enrolling them.
+
+A contextual experiment checks the request's `context` against its declared fields (a field it
+does not declare, or a value of the wrong kind, is a 422 naming it) and stores the context with
+the assignment. Past burn-in (every active variant has `min_rated_per_arm` rated feedback in its
+statistics) a new user's shares are the contextual Thompson probabilities at their context,
+floored at `min_exploration` (`contextual`), and the same hash point picks from them; before, the
+weights do. A non-contextual experiment ignores `context`.
 """
 
 from __future__ import annotations
@@ -15,11 +22,12 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from ..core import clock, keys, storage
+from ..core import clock, idempotency, keys, storage
 from ..core.errors import NotFound, ValidationFailed
+from . import contextual
 from .schemas import AssignedVariant
 from .service import shares_of
-from .store import AssignmentItem, ExperimentItem, assignment_counts
+from .store import AssignmentItem, ExperimentItem, assignment_counts, read_context
 
 _SCALE = float(2**64)
 
@@ -47,9 +55,48 @@ def choose(at: float, shares: Sequence[tuple[str, float]]) -> str:
     return chosen  # type: ignore[return-value]  # `at` within rounding of 1
 
 
-def assign(tenant_id: str, experiment_id: str, user_id: str) -> AssignedVariant:
-    """The user's variant: stored if they have one, else chosen by the weights and stored (sticky)."""
-    return _assigned(tenant_id, experiment_id, user_id)[0]
+def assign(tenant_id: str, experiment_id: str, user_id: str, context: dict[str, Any] | None = None) -> AssignedVariant:
+    """The user's variant: stored if they have one, else chosen (by the weights, or the contextual sampler) and stored."""
+    return _assigned(tenant_id, experiment_id, user_id, context)[0]
+
+
+def checked_context(experiment: ExperimentItem, context: dict[str, Any] | None) -> dict[str, Any]:
+    """The request's context as a contextual experiment declares it; a 422 naming every undeclared or ill-typed field."""
+    declared = {f["name"]: f for f in experiment.context_fields or []}
+    context = context or {}
+    problems = [
+        {"field": f"body.context.{name}", "message": f"not a context field of experiment {experiment.id}", "type": "undeclared"}
+        for name in sorted(context)
+        if name not in declared
+    ]
+    for name in sorted(set(context) & set(declared)):
+        value, kind = context[name], declared[name]["kind"]
+        if value is None:
+            continue
+        if kind == "numeric" and (isinstance(value, bool) or not isinstance(value, int | float) or value != value):
+            problems.append(
+                {"field": f"body.context.{name}", "message": "a numeric context field takes a number", "type": "number"}
+            )
+        elif kind == "categorical" and not isinstance(value, str):
+            problems.append(
+                {"field": f"body.context.{name}", "message": "a categorical context field takes a string", "type": "string"}
+            )
+    if problems:
+        raise ValidationFailed("; ".join(f"{p['field']}: {p['message']}" for p in problems), details=problems)
+    return {name: value for name, value in context.items() if value is not None}
+
+
+def contextual_shares(tenant_id: str, experiment: ExperimentItem, context: dict[str, Any]) -> list[tuple[str, float]] | None:
+    """The active variants' contextual Thompson shares at `context`, floored; None during burn-in."""
+    active = [v["id"] for v in experiment.variants if v["active"]]
+    encoder = contextual.Encoder.of(experiment.context_fields or [])
+    statistics = read_context(tenant_id, experiment.id)
+    burn_in = int(experiment.min_rated_per_arm)
+    if len(active) < 2 or any(statistics.get(v, {}).get(0, 0.0) < burn_in for v in active):
+        return None
+    posteriors = [contextual.posterior(statistics[v], encoder.dimension, experiment.metric) for v in active]
+    shares = contextual.shares(posteriors, encoder.dense(context), float(experiment.min_exploration))
+    return list(zip(active, shares, strict=True))
 
 
 def session_period(experiment: ExperimentItem) -> int | None:
@@ -61,18 +108,23 @@ def session_period(experiment: ExperimentItem) -> int | None:
     return int(experiment.weights_period) if experiment.status == "running" else None
 
 
-def _assigned(tenant_id: str, experiment_id: str, user_id: str) -> tuple[AssignedVariant, int | None]:
+def _assigned(
+    tenant_id: str, experiment_id: str, user_id: str, context: dict[str, Any] | None = None
+) -> tuple[AssignedVariant, int | None]:
     """The user's variant, and the period a session recorded with it now counts in (`session_period`)."""
-    return storage.retrying(lambda: _assign(tenant_id, experiment_id, user_id), what="assigning")  # type: ignore[no-any-return]
+    return storage.retrying(lambda: _assign(tenant_id, experiment_id, user_id, context), what="assigning")  # type: ignore[no-any-return]
 
 
-def _assign(tenant_id: str, experiment_id: str, user_id: str) -> tuple[AssignedVariant, int | None]:
+def _assign(
+    tenant_id: str, experiment_id: str, user_id: str, context: dict[str, Any] | None
+) -> tuple[AssignedVariant, int | None]:
     experiment_key, assignment_key = keys.experiment(tenant_id, experiment_id), keys.assignment(tenant_id, experiment_id, user_id)
     found = storage.get_many([experiment_key, assignment_key])
     experiment, stored = found.get(experiment_key), found.get(assignment_key)
     if not isinstance(experiment, ExperimentItem):
         raise NotFound(f"no experiment {experiment_id}")
     stored = stored if isinstance(stored, AssignmentItem) else None
+    declared = checked_context(experiment, context) if experiment.contextual else None
     period_now = session_period(experiment)
     if experiment.status == "stopped":
         winner_id = experiment.winner_variant_id or experiment.control_id
@@ -83,8 +135,12 @@ def _assign(tenant_id: str, experiment_id: str, user_id: str) -> tuple[AssignedV
         return _answer(experiment, user_id, experiment.control_id, None, enrolled=False), period_now
 
     at = point(experiment_id, user_id)
-    shares = shares_of(experiment.variants)
-    variant_id = choose(at, [(v["id"], shares[v["id"]]) for v in experiment.variants])
+    learned = contextual_shares(tenant_id, experiment, declared) if declared is not None else None
+    if learned is not None:
+        variant_id = choose(at, learned)
+    else:
+        shares = shares_of(experiment.variants)
+        variant_id = choose(at, [(v["id"], shares[v["id"]]) for v in experiment.variants])
     period = int(experiment.weights_period)
     item = AssignmentItem(
         assignment_key.pk,
@@ -95,13 +151,16 @@ def _assign(tenant_id: str, experiment_id: str, user_id: str) -> tuple[AssignedV
         period=period,
         point=at,
         assigned_at=clock.iso(clock.now()),
+        context=declared,
+        assigned_by=("contextual" if learned is not None else "weights") if experiment.contextual else None,
         gsi2pk=keys.user_items(tenant_id, user_id),
         gsi2sk=f"ASSIGNMENT#{experiment_id}",
     )
     ops: list[storage.Op] = [storage.Put(item, AssignmentItem.pk.does_not_exist())]
     ops += assignment_counts(tenant_id, experiment_id, period, variant_id, seed=user_id)
     try:
-        storage.commit(ops)
+        with idempotency.unguarded():  # sticky and conditional: a retry finds it (see unguarded)
+            storage.commit(ops)
     except storage.ConditionFailed:
         # A concurrent first call stored the user's assignment first: that one is the user's.
         winner = storage.get(AssignmentItem, assignment_key)
@@ -164,6 +223,7 @@ def _answer(
         assigned_at=stored.assigned_at if stored is not None else clock.iso(clock.now()),
         enrolled=enrolled,
         status=experiment.status,  # type: ignore[arg-type]
+        assigned_by=stored.assigned_by if stored is not None and enrolled else None,  # type: ignore[arg-type]
     )
 
 

@@ -10,6 +10,13 @@ however often they are looked at: with m active comparisons, a variant whose alw
 p-value is below alpha / m and whose estimate beats the control's wins (the best estimate among
 several such); when every active variant is below alpha / m and worse than the control, the
 control wins. Nothing is decided during burn-in.
+
+A contextual experiment's new users are assigned by its contextual sampler, not by its weights
+(which serve burn-in): optimising it leaves the weights alone and records the learned policy, per
+declared segment the preferred variant with each variant's Thompson probability and expected
+reward (`results.learned_policy`). When the preferred variants differ from the last recorded ones,
+the policy is kept on the experiment and written to its history (reason `policy_learned`, the
+policy in `inputs`).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from ..core.errors import Conflict
 from ..core.logging import get_logger
 from . import stats
 from .optimizer import Arm, decide
-from .results import Snapshot, compare, snapshot
+from .results import Snapshot, compare, learned_policy, snapshot
 from .schemas import Comparison, Optimization
 from .service import save, save_with_new_weights, shares_of, stop
 from .store import ExperimentItem, iter_experiments
@@ -60,6 +67,8 @@ def _optimize(tenant_id: str, experiment_id: str, trigger: str) -> Optimization:
     item = snap.experiment
     if item.status != "running":
         raise Conflict(f"experiment {experiment_id} is {item.status}; only a running experiment is optimised", code="not_running")
+    if item.contextual:
+        return _record_policy(tenant_id, snap, trigger)
     arms = [_arm(v["id"], snap.totals.get(v["id"], {})) for v in item.variants if v["active"]]
     decision = decide(arms, item.metric, float(item.min_exploration), int(item.min_rated_per_arm))
     now = clock.iso(clock.now())
@@ -107,6 +116,38 @@ def _optimize(tenant_id: str, experiment_id: str, trigger: str) -> Optimization:
         reason=decision.reason,
         probabilities=decision.probabilities,
         period=int(item.weights_period),
+    )
+
+
+def _record_policy(tenant_id: str, snap: Snapshot, trigger: str) -> Optimization:
+    item = snap.experiment
+    now = clock.iso(clock.now())
+    item.last_optimized_at = now
+    policy = learned_policy(item, snap.statistics)
+    shares = shares_of(item.variants)
+    preferred = {s: p["preferred_variant_id"] for s, p in (policy or {}).items()}
+    previous = {s: p["preferred_variant_id"] for s, p in (item.policy or {}).items()}
+    changed = policy is not None and preferred != previous
+    if changed:
+        item.policy = policy
+        inputs = {
+            "metric": item.metric,
+            "min_exploration": float(item.min_exploration),
+            "min_rated_per_arm": int(item.min_rated_per_arm),
+            "observations": {v: snap.statistics.get(v, {}).get(0, 0.0) for v in shares},
+            "policy": policy,
+        }
+        save_with_new_weights(tenant_id, item, shares, reason="policy_learned", trigger=trigger, inputs=inputs)
+    else:
+        save(item, now)
+    return Optimization(
+        experiment_id=item.id,
+        weights=shares,
+        changed=changed,
+        reason="burn_in" if policy is None else "contextual",
+        probabilities=None,
+        period=int(item.weights_period),
+        policy=policy,
     )
 
 

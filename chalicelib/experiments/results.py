@@ -4,6 +4,11 @@ The SRM check tests the sessions recorded with each variant, per period of fixed
 the weights' shares: what the logging lost shows there, whereas the server's own hash assignments
 follow their weights by construction (their counts are reported beside it).
 
+A contextual experiment assigns by context, not by its weights: its SRM check tests the recorded
+sessions of every period together against the shares of the server's own assignments (what the
+logging lost still shows), and its results add a breakdown per context segment with the
+variant the learned policy prefers there.
+
 Every look at the results is a look of the sequential test: the always-valid p-value of each
 comparison is the running minimum over looks, kept on one item per comparison and lowered only
 by a conditional update (so concurrent looks can never raise it).
@@ -19,10 +24,10 @@ from pynamodb.exceptions import UpdateError
 
 from ..core import clock, keys
 from ..core.errors import NotFound
-from . import stats
-from .schemas import Comparison, Results, Srm, VariantResult
+from . import contextual, stats
+from .schemas import Comparison, Results, Segment, SegmentVariant, Srm, VariantResult
 from .service import traffic_shares
-from .store import ExperimentItem, PeriodItem, SequentialItem, load_partition, read_counts
+from .store import ExperimentItem, PeriodItem, SequentialItem, load_partition, read_context, read_counts
 
 
 @dataclass(frozen=True)
@@ -34,20 +39,56 @@ class Snapshot:
     periods: list[tuple[dict[str, int], dict[str, float]]]  # per period of fixed weights: assignments, shares
     session_periods: list[tuple[dict[str, int], dict[str, float]]]  # per period: recorded sessions, shares
     running: dict[str, float]  # variant id -> stored running minimum of its always-valid p-value
+    segments: dict[str, dict[str, dict[str, Any]]]  # contextual: segment -> variant id -> counts
+    statistics: dict[str, dict[int, float]]  # contextual: variant id -> the sampler's statistics
 
 
 def snapshot(tenant_id: str, experiment_id: str) -> Snapshot:
     experiment, period_items, sequential = load_partition(tenant_id, experiment_id)
     if experiment is None:
         raise NotFound(f"no experiment {experiment_id}")
-    totals, period_counts = read_counts(tenant_id, experiment_id)
+    totals, period_counts, segments = read_counts(tenant_id, experiment_id)
+    assignments = _periods(period_items, period_counts, "assignments")
+    sessions = _periods(period_items, period_counts, "sessions")
+    if experiment.contextual:
+        names = [v["id"] for v in experiment.variants]
+        sessions = [(_summed(sessions, names), _proportions(_summed(assignments, names)))]
     return Snapshot(
         experiment,
         totals,
-        _periods(period_items, period_counts, "assignments"),
-        _periods(period_items, period_counts, "sessions"),
+        assignments,
+        sessions,
         {s.variant_id: float(s.min_p_value) for s in sequential if s.control_id == experiment.control_id},
+        segments,
+        read_context(tenant_id, experiment_id) if experiment.contextual else {},
     )
+
+
+def _proportions(counts: dict[str, int]) -> dict[str, float]:
+    total = sum(counts.values())
+    return {v: n / total for v, n in counts.items()} if total else {}
+
+
+def learned_policy(experiment: ExperimentItem, statistics: dict[str, dict[int, float]]) -> dict[str, Any] | None:
+    """Per declared segment, the variant the contextual posterior prefers (highest mean reward there) and every
+    active variant's Thompson probability and expected reward; None during burn-in."""
+    active = [v["id"] for v in experiment.variants if v["active"]]
+    if len(active) < 2 or any(statistics.get(v, {}).get(0, 0.0) < int(experiment.min_rated_per_arm) for v in active):
+        return None
+    encoder = contextual.Encoder.of(experiment.context_fields or [])
+    posteriors = [contextual.posterior(statistics[v], encoder.dimension, experiment.metric) for v in active]
+    prior_mean = contextual.prior_mean(experiment.metric)
+    policy: dict[str, Any] = {}
+    for segment, context in encoder.segment_contexts().items():
+        x = encoder.dense(context)
+        means = [prior_mean + p.predictive(x)[0] for p in posteriors]
+        best = contextual.probabilities(posteriors, x)
+        policy[segment] = {
+            "preferred_variant_id": active[max(range(len(active)), key=lambda i: means[i])],
+            "expected_reward": {v: round(m, 6) for v, m in zip(active, means, strict=True)},
+            "probabilities": {v: round(p, 6) for v, p in zip(active, best, strict=True)},
+        }
+    return policy
 
 
 def get_results(tenant_id: str, experiment_id: str) -> Results:
@@ -80,7 +121,43 @@ def get_results(tenant_id: str, experiment_id: str) -> Results:
             sessions=_summed(snap.session_periods, names),
             assignments=_summed(snap.periods, names),
         ),
+        segments=_segments(snap) if experiment.contextual else None,
         computed_at=clock.iso(clock.now()),
+    )
+
+
+def _segments(snap: Snapshot) -> list[Segment]:
+    """Every declared segment and any other seen (`(other)`, `(missing)`), each with every variant's figures."""
+    experiment = snap.experiment
+    policy = learned_policy(experiment, snap.statistics) or {}
+    names = [v["id"] for v in experiment.variants]
+    declared = list(contextual.Encoder.of(experiment.context_fields or []).segment_contexts())
+    seen = sorted(s for s in snap.segments if s not in declared)
+    out = []
+    for segment in declared + seen:
+        counts = snap.segments.get(segment, {})
+        field, _, label = segment.partition("=")
+        out.append(
+            Segment(
+                field=field,
+                segment=label,
+                variants=[_segment_variant(v, counts.get(v, {}), experiment.metric) for v in names],
+                preferred_variant_id=policy.get(segment, {}).get("preferred_variant_id"),
+            )
+        )
+    return out
+
+
+def _segment_variant(variant_id: str, counts: dict[str, Any], metric: str) -> SegmentVariant:
+    rated, successes, ratings = _n(counts, "rated"), _n(counts, "successes"), _moments(counts)
+    mean = (successes / rated if rated else None) if metric == "success" else ratings.mean
+    return SegmentVariant(
+        variant_id=variant_id,
+        sessions=_n(counts, "sessions"),
+        rated=rated,
+        successes=successes,
+        rating_count=ratings.n,
+        mean_reward=mean,
     )
 
 

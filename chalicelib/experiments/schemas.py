@@ -16,6 +16,12 @@ PromptName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\
 Weight = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
 Metric = Literal["success", "rating"]
 Status = Literal["running", "paused", "stopped"]
+MAX_CONTEXT_FIELDS = 8
+# Context field names and categorical values sit inside counter keys: no `#`.
+FieldName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,39}$")]
+CategoryValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-.:]{0,63}$")]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+ContextValue = Annotated[str, StringConstraints(max_length=200)] | int | float | None
 
 
 class VariantCreate(RequestBody):
@@ -51,6 +57,36 @@ def _check_variants(variants: list[VariantCreate]) -> list[VariantCreate]:
     return variants
 
 
+class ContextField(RequestBody):
+    """A field of the assign request's `context` that a contextual experiment learns from (docs/experiments.md).
+
+    Categorical: its `values` (each a one-hot column; any other value is the segment `(other)`).
+    Numeric: its bucket `edges` (ascending; the segments of the results, and a one-hot column each) and
+    the `mean` and `sd` that standardise it (by default the edges' midpoint and half their span).
+    """
+
+    name: FieldName
+    kind: Literal["categorical", "numeric"]
+    values: list[CategoryValue] | None = Field(default=None, min_length=1, max_length=20)
+    edges: list[Finite] | None = Field(default=None, min_length=1, max_length=8)
+    mean: Finite | None = None
+    sd: Finite | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _shape(self) -> ContextField:
+        if self.kind == "categorical":
+            if not self.values or self.edges is not None or self.mean is not None or self.sd is not None:
+                raise ValueError("a categorical field takes values (and no edges, mean or sd)")
+            if len(set(self.values)) != len(self.values):
+                raise ValueError("values must be unique")
+        else:
+            if not self.edges or self.values is not None:
+                raise ValueError("a numeric field takes edges (and no values)")
+            if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
+                raise ValueError("edges must be strictly ascending")
+        return self
+
+
 class ExperimentCreate(RequestBody):
     name: Name
     category_key: Slug | None = None
@@ -64,12 +100,25 @@ class ExperimentCreate(RequestBody):
     auto_stop: bool = Field(
         default=False, description="Stop by itself when the always-valid p-value decides (docs/experiments.md)."
     )
+    contextual: bool = Field(
+        default=False, description="New users are assigned by a contextual Thompson sampler over `context_fields`."
+    )
+    context_fields: list[ContextField] | None = Field(default=None, min_length=1, max_length=MAX_CONTEXT_FIELDS)
     variants: list[VariantCreate] = Field(min_length=1, max_length=MAX_VARIANTS)
 
     @field_validator("variants")
     @classmethod
     def _variants(cls, variants: list[VariantCreate]) -> list[VariantCreate]:
         return _check_variants(variants)
+
+    @field_validator("context_fields")
+    @classmethod
+    def _unique_fields(cls, fields: list[ContextField] | None) -> list[ContextField] | None:
+        names = [f.name for f in fields or []]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"context field names must be unique; repeated: {', '.join(repeated)}")
+        return fields
 
 
 class VariantPatch(RequestBody):
@@ -106,6 +155,9 @@ class ExperimentPatch(RequestBody):
 
 class AssignRequest(RequestBody):
     user_id: ClientId
+    context: dict[str, ContextValue] | None = Field(
+        default=None, max_length=MAX_CONTEXT_FIELDS, description="The fields a contextual experiment declares."
+    )
 
 
 class ExperimentListQuery(ListQuery):
@@ -140,6 +192,8 @@ class Experiment(View):
     min_exploration: float
     min_rated_per_arm: int
     auto_stop: bool
+    contextual: bool = False
+    context_fields: list[dict[str, JsonValue]] | None = None
     status: Status
     control_id: str
     winner_variant_id: str | None = None
@@ -169,6 +223,10 @@ class AssignedVariant(View):
     assigned_at: str = Field(description="When the user was first assigned (now, when the answer enrols nobody).")
     enrolled: bool = Field(description="False when the experiment is stopped (winner) or paused (control for new users).")
     status: Status
+    assigned_by: Literal["weights", "contextual"] | None = Field(
+        default=None,
+        description="How the enrolled user's variant was chosen: the weights, or the contextual sampler (after burn-in).",
+    )
 
 
 class WeightChange(View):
@@ -244,6 +302,24 @@ class Srm(View):
     assignments: dict[str, int]
 
 
+class SegmentVariant(View):
+    variant_id: str
+    sessions: int
+    rated: int
+    successes: int
+    rating_count: int
+    mean_reward: float | None = Field(description="Success rate (metric success) or mean rating (metric rating).")
+
+
+class Segment(View):
+    """One context segment of a contextual experiment: a categorical value, or a numeric field's bucket."""
+
+    field: str
+    segment: str = Field(description="The value, the bucket (`<1`, `[1,1.5)`, `>=1.5`), `(other)` or `(missing)`.")
+    variants: list[SegmentVariant]
+    preferred_variant_id: str | None = Field(description="The variant the learned policy prefers here (after burn-in).")
+
+
 class Results(View):
     id: str
     experiment_id: str
@@ -255,6 +331,7 @@ class Results(View):
     variants: list[VariantResult]
     comparisons: list[Comparison]
     srm: Srm
+    segments: list[Segment] | None = Field(default=None, description="Contextual experiments: figures per context segment.")
     computed_at: str
 
 
@@ -269,3 +346,6 @@ class Optimization(View):
     period: int
     stopped: bool = False
     winner_variant_id: str | None = None
+    policy: dict[str, JsonValue] | None = Field(
+        default=None, description="Contextual experiments: per segment the preferred variant and each one's probability."
+    )

@@ -9,6 +9,7 @@ from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import Page
+from . import contextual
 from .schemas import (
     MAX_VARIANTS,
     Experiment,
@@ -31,6 +32,7 @@ def create_experiment(tenant_id: str, data: ExperimentCreate) -> Experiment:
         raise ValidationFailed.field(
             "body.min_exploration", f"cannot hold for {active} active variants: at most {1 / active:.6g}", "less_than_equal"
         )
+    context_fields = _context_fields(data)
     now = clock.iso(clock.now())
     experiment_id = new_id("exp")
     variants = [_variant_dict(v, now) for v in data.variants]
@@ -50,6 +52,8 @@ def create_experiment(tenant_id: str, data: ExperimentCreate) -> Experiment:
         min_exploration=data.min_exploration,
         min_rated_per_arm=data.min_rated_per_arm,
         auto_stop=data.auto_stop,
+        contextual=data.contextual,
+        context_fields=context_fields,
         status="running",
         control_id=control,
         variants=variants,
@@ -93,6 +97,7 @@ def add_variant(tenant_id: str, experiment_id: str, data: VariantCreate) -> Vari
             raise Conflict(f"experiment {experiment_id} already has a variant {data.id}", code="variant_exists")
         if data.is_control:
             raise Conflict(f"experiment {experiment_id} already has its control {item.control_id}", code="control_exists")
+        # A contextual experiment's new variant starts with no statistics: new users go by the weights until it is past burn-in.
         if len(item.variants) >= MAX_VARIANTS:
             raise Conflict(
                 f"experiment {experiment_id} has {MAX_VARIANTS} variants, the most it can have", code="too_many_variants"
@@ -231,6 +236,8 @@ def view(item: ExperimentItem) -> Experiment:
         min_exploration=float(item.min_exploration),
         min_rated_per_arm=int(item.min_rated_per_arm),
         auto_stop=bool(item.auto_stop),
+        contextual=bool(item.contextual),
+        context_fields=item.context_fields,
         status=item.status,  # type: ignore[arg-type]
         control_id=item.control_id,
         winner_variant_id=item.winner_variant_id,
@@ -281,6 +288,32 @@ def change_view(p: PeriodItem) -> WeightChange:
 # --- helpers -----------------------------------------------------------------------------------
 
 
+def _context_fields(data: ExperimentCreate) -> list[dict[str, Any]] | None:
+    """The declared context fields as stored (contextual experiments only), checked against each other."""
+    if not data.contextual:
+        if data.context_fields is not None:
+            raise ValidationFailed.field(
+                "body.context_fields", "only a contextual experiment declares context fields", "needs_contextual"
+            )
+        return None
+    if not data.context_fields:
+        raise ValidationFailed.field("body.context_fields", "a contextual experiment declares at least one field", "missing")
+    if data.auto_stop:
+        raise ValidationFailed.field(
+            "body.auto_stop", "a contextual experiment has no single winner to stop on", "not_contextual"
+        )
+    fields = [f.model_dump(exclude_none=True) for f in data.context_fields]
+    dimension = contextual.Encoder.of(fields).dimension
+    if dimension > contextual.MAX_DIMENSION:
+        raise ValidationFailed.field(
+            "body.context_fields",
+            f"the context vector would have {dimension} columns; at most {contextual.MAX_DIMENSION} "
+            "(one per categorical value, two plus one per edge per numeric field, and the intercept)",
+            "too_large",
+        )
+    return fields
+
+
 def _variant_dict(v: VariantCreate, now: str) -> dict[str, Any]:
     return {
         "id": v.id,
@@ -298,6 +331,10 @@ def _variant_dict(v: VariantCreate, now: str) -> dict[str, Any]:
 
 
 def _apply_settings(item: ExperimentItem, data: ExperimentPatch) -> None:
+    if item.contextual and data.auto_stop:
+        raise ValidationFailed.field(
+            "body.auto_stop", "a contextual experiment has no single winner to stop on", "not_contextual"
+        )
     for name in ("name", "auto_optimize", "min_exploration", "min_rated_per_arm", "auto_stop"):
         if name in data.model_fields_set and getattr(data, name) is not None:
             setattr(item, name, getattr(data, name))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import types
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
@@ -28,6 +29,10 @@ class ExperimentItem(TableItem, discriminator="experiment"):
     min_exploration = NumberAttribute()
     min_rated_per_arm = NumberAttribute()
     auto_stop = BooleanAttribute(default=False)
+    contextual = BooleanAttribute(default=False)
+    # Contextual experiments: the declared fields (fixed at creation) and the last policy the optimiser recorded.
+    context_fields = JSONAttribute(null=True)
+    policy = JSONAttribute(null=True)
     status = UnicodeAttribute()
     control_id = UnicodeAttribute()
     winner_variant_id = UnicodeAttribute(null=True)
@@ -73,6 +78,9 @@ class AssignmentItem(TableItem, discriminator="experiment_assignment"):
     period = NumberAttribute()
     point = NumberAttribute()
     assigned_at = UnicodeAttribute()
+    # Contextual experiments: the declared fields of the context it was assigned in (what its sessions learn with).
+    context = JSONAttribute(null=True)
+    assigned_by = UnicodeAttribute(null=True)
 
 
 class VariantCounter(TableItem, discriminator="counter_variant"):
@@ -93,6 +101,64 @@ class VariantCounter(TableItem, discriminator="counter_variant"):
 
 
 COUNTED = tuple(counters.fields_of(VariantCounter))
+SLOTS = 64  # contextual.SLOTS
+
+
+def _slots(namespace: dict[str, Any]) -> None:
+    namespace["__doc__"] = (
+        "A chunk of a contextual experiment's statistics of one variant (`contextual`'s slot layout): number "
+        "attributes s0 .. s63, slot i of chunk c is statistic c * 64 + i; ADDed like every counter."
+    )
+    namespace["__module__"] = __name__
+    namespace.update({f"s{i}": NumberAttribute(null=True) for i in range(SLOTS)})
+
+
+ContextCounter: type[TableItem] = types.new_class("ContextCounter", (TableItem,), {"discriminator": "counter_context"}, _slots)
+
+
+def context_counts(
+    tenant_id: str, experiment_id: str, variant_id: str, slot_deltas: Mapping[int, float], *, seed: str
+) -> list[storage.Op]:
+    """The ADDs of a variant's statistics (slot -> delta), one op per chunk touched."""
+    chunks: dict[int, dict[str, float]] = {}
+    for slot, value in slot_deltas.items():
+        if value:
+            chunks.setdefault(slot // SLOTS, {})[f"s{slot % SLOTS}"] = value
+    name = keys.experiment_counter_name()
+    ops = [
+        counters.increment(
+            ContextCounter, tenant_id, name, keys.context_counter_bucket(experiment_id, variant_id, chunk), deltas, seed=seed
+        )
+        for chunk, deltas in sorted(chunks.items())
+    ]
+    return [op for op in ops if op is not None]
+
+
+def read_context(tenant_id: str, experiment_id: str) -> dict[str, dict[int, float]]:
+    """Per variant, its contextual statistics (slot -> value), shards summed."""
+    prefix = keys.context_counter_prefix(experiment_id)
+    out: dict[str, dict[int, float]] = {}
+    for bucket, values in counters.read_prefix(ContextCounter, tenant_id, keys.experiment_counter_name(), prefix).items():
+        variant_id, chunk = bucket[len(prefix) :].rsplit("#", 1)
+        slots = out.setdefault(variant_id, {})
+        for field, value in values.items():
+            slots[int(chunk) * SLOTS + int(field[1:])] = float(value)
+    return out
+
+
+def segment_counts(
+    tenant_id: str, experiment_id: str, variant_id: str, segments: list[str], deltas: dict[str, float], *, seed: str
+) -> list[storage.Op]:
+    """The ADDs of a session event's deltas to the variant's counts in each segment its context falls in."""
+    wanted = {name: value for name, value in deltas.items() if name in COUNTED and value}
+    name = keys.experiment_counter_name()
+    ops = [
+        counters.increment(
+            VariantCounter, tenant_id, name, keys.segment_counter_bucket(experiment_id, variant_id, s), wanted, seed=seed
+        )
+        for s in segments
+    ]
+    return [op for op in ops if op is not None]
 
 
 def variant_counts(
@@ -140,21 +206,27 @@ def period_session_counts(
     return [op] if op is not None else []
 
 
-def read_counts(tenant_id: str, experiment_id: str) -> tuple[dict[str, dict[str, Any]], dict[int, dict[str, dict[str, int]]]]:
-    """Per-variant totals, and per period each variant's `assignments` and recorded `sessions`; shards summed."""
+def read_counts(
+    tenant_id: str, experiment_id: str
+) -> tuple[dict[str, dict[str, Any]], dict[int, dict[str, dict[str, int]]], dict[str, dict[str, dict[str, Any]]]]:
+    """Per-variant totals, per period each variant's `assignments` and recorded `sessions`, and per context segment
+    each variant's counts (contextual experiments); shards summed."""
     buckets = counters.read(VariantCounter, tenant_id, keys.experiment_counter_name(), f"{experiment_id}#", f"{experiment_id}#~")
     totals: dict[str, dict[str, Any]] = {}
     periods: dict[int, dict[str, dict[str, int]]] = {}
+    segments: dict[str, dict[str, dict[str, Any]]] = {}
     for bucket, values in buckets.items():
         parts = bucket.split("#")
-        if len(parts) == 3 and parts[1] == "VARIANT":
+        if len(parts) == 4 and parts[1] == "SEGMENT":
+            segments.setdefault(parts[3], {})[parts[2]] = values
+        elif len(parts) == 3 and parts[1] == "VARIANT":
             totals[parts[2]] = values
         elif len(parts) == 4 and parts[1] == "PERIOD":
             periods.setdefault(int(parts[2]), {})[parts[3]] = {
                 "assignments": int(values.get("assignments", 0) or 0),
                 "sessions": int(values.get("sessions", 0) or 0),
             }
-    return totals, periods
+    return totals, periods, segments
 
 
 def load_partition(tenant_id: str, experiment_id: str) -> tuple[ExperimentItem | None, list[PeriodItem], list[SequentialItem]]:
