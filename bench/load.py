@@ -127,6 +127,10 @@ class Log:
     experiment_users: set[str] = field(default_factory=set)  # users of sessions sent in the experiment
 
 
+# Draws of each client's first steps, by its number (see Client.step's ranges): session+feedback, generation, assignment.
+FIRST_DRAWS: tuple[tuple[float, ...], ...] = ((0.1, 0.5), (0.7,), (0.9,), ())
+
+
 class Client:
     """One simulated client: a thread with its own connection and its own users and sessions."""
 
@@ -136,6 +140,9 @@ class Client:
         self.http = requests.Session()
         self.users = [f"c{number}-u{i}" for i in range(3)]
         self.mine: list[str] = []  # this client's acknowledged sessions
+        # The first steps are fixed by the client's number, so that every kind of write is made even when a loaded
+        # machine lets each client only a step or two: a session then its feedback, a generation, an assignment.
+        self.first_draws = list(FIRST_DRAWS[number % len(FIRST_DRAWS)])
 
     def write(self, operation: str, path: str, body: dict[str, Any], ok: tuple[int, ...] = (200, 201)) -> Any:
         """Send until answered, with one Idempotency-Key; the final answer, or None when given up."""
@@ -188,9 +195,9 @@ class Client:
             self.log.retries[why] += 1
 
     def step(self) -> None:
-        draw = self.rng.random()
+        draw = self.first_draws.pop(0) if self.first_draws else self.rng.random()
         user = self.rng.choice(self.users)
-        if draw < 0.35 or not self.mine:
+        if draw < 0.35 or (draw < 0.65 and not self.mine):  # feedback needs a session of this client's
             body: dict[str, Any] = {
                 "user_id": user,
                 "category_key": CATEGORY,
@@ -295,9 +302,9 @@ def drive(
     def loop(number: int) -> None:
         client = Client(number, url, tenant, log, seed)
         barrier.wait()
-        while True:  # at least one step each
+        while True:  # at least one step each, and its fixed first steps
             (step or Client.step)(client)
-            if time.monotonic() >= stop_at:
+            if time.monotonic() >= stop_at and not client.first_draws:
                 return
 
     threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(clients)]

@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -88,6 +89,21 @@ _current: ContextVar[Guard | None] = ContextVar("idempotency_guard", default=Non
 
 def current_guard() -> Guard | None:
     return _current.get()
+
+
+@contextmanager
+def unguarded() -> Iterator[None]:
+    """Commit writes that are idempotent by themselves without the key's guard.
+
+    A conditional put that a retry finds and reuses (a user's sticky experiment assignment) is not the request's
+    answer: under the guard it would mark the request as written, and if the request then failed (a 503 on its own
+    transaction) every retry with the same key would be refused 409 `idempotency_response_lost` for a write that
+    never happened. Outside the guard the retry runs again and finds the assignment where the first try left it."""
+    marker = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(marker)
 
 
 def wrote() -> bool:

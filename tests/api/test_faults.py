@@ -229,3 +229,29 @@ def test_under_chaos_no_request_answers_500(api: Api, tenant: Tenant, chaos: Cha
     assert [a for a in answers if a[1] >= 500 and a[1] not in (502, 503)] == []
     assert [a for a in answers if a[1] == 503 and a[2] != "1"] == []  # every 503 says when to come back
     assert injected.injected["TransactionConflict"] > 0 and injected.injected["provider_server_error"] > 0
+
+
+def test_a_session_whose_transaction_failed_after_its_assignment_is_written_on_retry(
+    api: Api, tenant: Tenant, chaos: Chaos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user's sticky assignment commits first; the session's own transaction then answers 503. The retry with the
+    same Idempotency-Key records the session (it used to be refused 409 idempotency_response_lost, the session lost)
+    and the assignment is counted once."""
+    from tests.api.test_experiments import create
+
+    experiment = create(api, tenant)
+    assert api.patch(f"/v1/experiments/{experiment['id']}", {"status": "running"}, key=tenant.admin).status == 200
+    body = {**SESSION, "user_id": "resizer-1", "experiment_id": experiment["id"]}
+    headers = {"Idempotency-Key": "resize-1"}
+    chaos(f"conflict_first={retries.TRANSACTION.attempts},item=SESSION#")
+    failed = api.post("/v1/sessions", body, key=tenant.app, headers=headers)
+    assert (failed.status, failed.error_code) == (503, "storage_busy"), failed.body
+    monkeypatch.delenv("LEARNLOOP_CHAOS")
+    faults.reset()
+    retried = api.post("/v1/sessions", body, key=tenant.app, headers=headers)
+    assert retried.status == 201, retried.body
+    assert api.post("/v1/sessions", body, key=tenant.app, headers=headers).body["id"] == retried.body["id"]
+    listed = api.get(f"/v1/sessions?experiment_id={experiment['id']}", key=tenant.read).body["items"]
+    assert [s["id"] for s in listed] == [retried.body["id"]]
+    results = api.get(f"/v1/experiments/{experiment['id']}/results", key=tenant.read).body
+    assert sum(results["srm"]["assignments"].values()) == 1 and sum(results["srm"]["sessions"].values()) == 1
