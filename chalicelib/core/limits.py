@@ -45,3 +45,8 @@ EARLIEST_YEAR = 2000
 LATEST_YEAR = 9998
 """Dates and times a query may name (analytics `from`/`to`, rebuild ranges): from the year 2000 to 9998. Learnloop
 holds nothing older, and dates near year 1 or 9999 overflow the window arithmetic; outside is 422 naming the field."""
+
+BACKDATED_DAYS = 366
+"""How far before its tenant's creation a session may lie and still be listed (records made at another moment:
+demo data, imports through the local stack's clock header). A session listing walks its month partitions from no
+earlier than that, so `from=0001-01-01` costs the months the tenant has existed plus a year, never back to year 1."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from ..core import clock, keys, pagination
+from ..core import clock, keys, limits, pagination
 from ..core.errors import NotFound
 from ..core.query import page
 from ..core.schemas import Page
@@ -33,12 +33,13 @@ def get_session(tenant_id: str, session_id: str) -> SessionDetail:
 def list_sessions(tenant_id: str, query: SessionListQuery) -> Page[Session]:
     """Sessions newest first, walking month partitions backwards from `to` to `from`.
 
-    `from` is no earlier than the tenant's creation and `to` no later than tomorrow (docs/operations.md#limits):
+    `from` is no earlier than a year before the tenant's creation (`limits.BACKDATED_DAYS`: records made at another
+    moment, as demo data and imports are, may predate it) and `to` no later than tomorrow (docs/operations.md#limits):
     `from=0001-01-01` walked every month back to year 1, minutes of queries for nothing.
     """
     now = clock.now()
     newest = min(query.to or now, now + timedelta(days=1))
-    created = clock.parse_iso(tenancy.get_tenant(tenant_id).created_at)
+    created = clock.parse_iso(tenancy.get_tenant(tenant_id).created_at) - timedelta(days=limits.BACKDATED_DAYS)
     oldest = max(query.from_, created) if query.from_ is not None else created
     state = pagination.decode(tenant_id, "sessions", query.cursor) if query.cursor else {}
     lo, hi = clock.iso(oldest), clock.iso(newest)
