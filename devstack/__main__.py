@@ -21,11 +21,6 @@ STOP_SECONDS = 9.0
 def main() -> int:
     config = StackConfig.from_environment()
     stack = Stack(config)
-    try:
-        stack.start()
-    except OSError as exc:
-        print(f"learnloop: cannot start: {exc} (is port {config.port} in use? set PORT)", file=sys.stderr)
-        return 1
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -33,8 +28,15 @@ def main() -> int:
             os._exit(128 + signum)  # asked twice: stop now
         stopping.set()
 
+    # Before the stack starts: a signal while it starts (its API may already answer) is a stop like any other,
+    # not Python's KeyboardInterrupt inside the start or SIGTERM's default death without a save.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, on_signal)
+    try:
+        stack.start()
+    except OSError as exc:
+        print(f"learnloop: cannot start: {exc} (is port {config.port} in use? set PORT)", file=sys.stderr)
+        return 1
     print(
         "\n".join(
             [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,7 +117,8 @@ class Stack:
         """Stop within about `grace_seconds` plus the final save: no new requests or scheduled runs, the requests in
         flight given the grace period, the answers of those still running never sent, then the data saved.
         Returns the number of requests cut off."""
+        ends = time.monotonic() + grace_seconds  # one grace for both: the API serves while the scheduler finishes
         self.scheduler.stop(wait_seconds=grace_seconds)
-        cut = self.api.stop(grace_seconds) if self.api is not None else 0
+        cut = self.api.stop(max(0.0, ends - time.monotonic())) if self.api is not None else 0
         self.aws.stop()
         return cut
