@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where it is used: `import app` stays light for every cold start
+    import numpy as np
 
 TOLERANCE = {"quality": 0.0, "balanced": 0.05, "speed": 0.10}
 RULE = {"quality": "best", "balanced": "cheapest", "speed": "fastest"}
@@ -94,6 +95,8 @@ def pick(values: np.ndarray, arms: Sequence[Arm], rule: str, tolerance: float) -
     best: the highest value (ties: cheaper, then first); cheapest / fastest: among the arms within
     `tolerance` of the column's best, the lowest cost / latency (ties: the higher value, then first).
     """
+    import numpy as np
+
     best = values.max(axis=0)
     within = values >= (1 - tolerance) * best - 1e-12
     if rule == "best":
@@ -114,6 +117,8 @@ def choose(
     draws: int = DRAWS,
 ) -> Choice:
     """The objective's pick among `arms` (at least one), the order to fall back in, and the reasons."""
+    import numpy as np
+
     rule, tolerance = rule_of(priority, budget_pressure)
     n = len(arms)
     means = np.array([a.reliability * a.posterior.mean for a in arms])
@@ -173,6 +178,8 @@ def choose(
 
 def _rank(measure: Sequence[float]) -> np.ndarray:
     """Dense ranks (equal values share a rank), so ties fall to the estimate."""
+    import numpy as np
+
     distinct = sorted(set(measure))
     return np.array([distinct.index(m) for m in measure], dtype=float)
 

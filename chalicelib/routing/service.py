@@ -6,8 +6,7 @@ import dataclasses
 import threading
 import time
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..billing import service as billing
 from ..catalog import service as catalog
@@ -19,6 +18,9 @@ from ..providers.base import count_tokens
 from ..tenancy.schemas import Limits
 from . import objective, scoring
 from .schemas import CandidateView, Excluded, RouteAnswer, RouteBody, Selected
+
+if TYPE_CHECKING:  # numpy is imported on the first decision: `import app` stays light for every cold start
+    import numpy as np
 
 
 class NoEligibleModel(ValidationFailed):
@@ -40,15 +42,25 @@ class Decision:
 
 _evidence_cache: dict[tuple[str, str], tuple[float, dict[str, stats.Evidence]]] = {}
 _lock = threading.Lock()
-_rng = np.random.default_rng()
+_rng: np.random.Generator | None = None
 _rng_lock = threading.Lock()
 
 
 def reseed(seed: int | None) -> None:
     """Make the Thompson samples reproducible (tests, benchmarks); None draws fresh entropy."""
+    import numpy as np
+
     global _rng
     with _rng_lock:
         _rng = np.random.default_rng(seed)
+
+
+def _generator() -> np.random.Generator:
+    """The process's Thompson sampler, made on first use."""
+    if _rng is None:
+        reseed(None)
+    assert _rng is not None
+    return _rng
 
 
 def decide(
@@ -100,9 +112,10 @@ def decide(
                 {"field": "body.category_key", "message": f"{model_id}: {why}", "type": "excluded"} for model_id, why in excluded
             ],
         )
+    rng = _generator()
     with _rng_lock:
         choice = objective.choose(
-            [scoring.arm(s) for s in eligible], request.priority, rng=_rng, budget_pressure=request.budget_pressure
+            [scoring.arm(s) for s in eligible], request.priority, rng=rng, budget_pressure=request.budget_pressure
         )
     by_id = {s.model_id: s for s in eligible}
     ranked = [
