@@ -30,7 +30,8 @@ EXPECTED = {
     "social_model_selection.py": [
         "Best model per task",
         "Preferred model of maya for content_caption",
-        "Routing for maya: local:swift (selected by user_preference); for others: local:sage.",
+        "highest estimated satisfaction on content_caption: local:sage",
+        "highest estimated satisfaction on content_hashtags: local:swift",
         "Performance aggregates (all time)",
     ],
 }
