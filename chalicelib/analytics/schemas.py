@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
 
-from ..core import clock, limits
-from ..core.schemas import ListQuery, QueryParams, RequestBody, Slug, View
+from ..core import clock
+from ..core.schemas import ListQuery, QueryParams, RequestBody, Slug, View, in_years
 from .windows import Window
 
 PeriodType = Literal["daily", "weekly", "monthly", "all_time"]
@@ -34,14 +34,8 @@ def _bound(value: Any) -> Any:
     return value
 
 
-def _in_years(value: date) -> date:
-    if not limits.EARLIEST_YEAR <= value.year <= limits.LATEST_YEAR:
-        raise ValueError(f"must be between the years {limits.EARLIEST_YEAR} and {limits.LATEST_YEAR}")
-    return value
-
-
 # datetime first: a timestamp stays an instant, a date stays a day (analytics/windows.py says what each means).
-Bound = Annotated[datetime | date, BeforeValidator(_bound), AfterValidator(_in_years)]
+Bound = Annotated[datetime | date, BeforeValidator(_bound), AfterValidator(in_years)]
 
 
 class DayRange(QueryParams):
@@ -114,7 +108,7 @@ class RebuildBody(RequestBody):
 
     @model_validator(mode="after")
     def _coherent(self) -> RebuildBody:
-        first, last = _in_years(date.fromisoformat(self.from_)), _in_years(date.fromisoformat(self.to))
+        first, last = in_years(date.fromisoformat(self.from_)), in_years(date.fromisoformat(self.to))
         if first > last:
             raise ValueError("from is after to")
         if (last - first).days + 1 > MAX_DAYS:

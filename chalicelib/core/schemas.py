@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from . import clock
+from . import clock, limits
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 T = TypeVar("T")
@@ -58,4 +58,15 @@ def utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=clock.now().tzinfo)
 
 
-Timestamp = Annotated[datetime, AfterValidator(utc)]
+D = TypeVar("D", bound=date)
+
+
+def in_years(moment: D) -> D:
+    """A date or time within the years Learnloop holds (limits.EARLIEST_YEAR to LATEST_YEAR): outside them the
+    window and month arithmetic overflows or formats years of fewer than 4 digits (year 265 was a 500)."""
+    if not limits.EARLIEST_YEAR <= moment.year <= limits.LATEST_YEAR:
+        raise ValueError(f"must be between the years {limits.EARLIEST_YEAR} and {limits.LATEST_YEAR}")
+    return moment
+
+
+Timestamp = Annotated[datetime, AfterValidator(utc), AfterValidator(in_years)]

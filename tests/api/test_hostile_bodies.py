@@ -77,3 +77,10 @@ def test_a_replayed_key_answers_its_secret_as_null_as_the_document_says(api: Api
     assert first.body["key"] and again.body["key"] is None and again.body["id"] == first.body["id"]
     schema = api.get("/openapi.json").body["components"]["schemas"]["ApiKeyCreated"]["properties"]["key"]
     assert {"type": "null"} in schema["anyOf"]
+
+
+@pytest.mark.parametrize("query", ["from=0269-02-14T18:53:08Z", "to=0265-10-31T07:02:12-03:20", "from=9999-12-31T23:00:00Z"])
+def test_a_session_listing_out_of_the_years_held_is_a_422(api: Api, tenant: Tenant, query: str) -> None:
+    reply = api.get(f"/v1/sessions?{query}", key=tenant.read)
+    assert (reply.status, reply.error_code) == (422, "validation_failed"), reply.body
+    assert "between the years 2000 and 9998" in reply.body["error"]["message"]
