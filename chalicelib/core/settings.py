@@ -52,10 +52,6 @@ class Settings(BaseSettings):
     # Write shards of hot counters (a tenant's day, a popular variant); readers sum them.
     counter_shards: int = Field(default=4, ge=1, le=64)
     idempotency_ttl_hours: int = Field(default=48, ge=24)
-    # How long a request may hold an Idempotency-Key before a retry may take it over (> Lambda timeout).
-    idempotency_lock_seconds: int = Field(default=120, ge=5)
-    # How long a duplicate waits for the first request of the same key to finish.
-    idempotency_wait_seconds: float = Field(default=10.0, ge=0)
     # Time budgets (chalicelib/core/deadline.py; the table in docs/operations.md). An HTTP request's work ends within
     # API Gateway's integration timeout; a scheduled task's within its Lambda's; the margin is kept back from both to
     # record the outcome and answer; no provider call starts with less than min_attempt_seconds left.
@@ -66,6 +62,10 @@ class Settings(BaseSettings):
     # it by task_lock_margin_seconds, so that what a killed Lambda held is taken back, never held forever.
     lambda_timeout_seconds: int = Field(default=60, ge=1, le=900)
     task_lock_margin_seconds: int = Field(default=30, ge=0)
+    # How long a request may hold an Idempotency-Key before a retry may take it over (> Lambda timeout).
+    idempotency_lock_seconds: int = Field(default=120, ge=5)
+    # How long a duplicate waits for the first request of the same key to finish.
+    idempotency_wait_seconds: float = Field(default=10.0, ge=0)
     max_body_bytes: int = 256 * 1024
     # Optimistic-concurrency retries before a request answers 503.
     write_attempts: int = Field(default=40, ge=1)

@@ -209,6 +209,12 @@ class OpenAITuner:
         )
 
 
+def _code(value: Any) -> str:
+    """A provider's error code as a slug (`provider_error` when it has none or it is not one)."""
+    text = str(value or "")
+    return text if re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", text) else "provider_error"
+
+
 def _iso(timestamp: Any) -> str:
     try:
         return clock.iso(datetime.fromtimestamp(float(timestamp), UTC))
@@ -222,9 +228,3 @@ def _translate(exc: BaseException) -> ProviderError:
     from ..providers.openai_compat import translate
 
     return translate(exc)
-def _code(value: Any) -> str:
-    """A provider's error code as a slug (`provider_error` when it has none or it is not one)."""
-    text = str(value or "")
-    return text if re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", text) else "provider_error"
-
-
