@@ -4,7 +4,7 @@ documented schema.
 
 The document is the one `GET /openapi.json` serves (generated in-process from the same route declarations, and checked
 equal to the served one), so every operation is a test of its own. The example budget per operation is
-`LEARNLOOP_FUZZ_EXAMPLES` (8 in `make test`, 150 under `make fuzz`).
+`LEARNLOOP_FUZZ_EXAMPLES` (5 in `make test`, 150 under `make fuzz`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from .conftest import ROOT_KEY, LocalStack, start_stack
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLES = int(os.environ.get("LEARNLOOP_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("LEARNLOOP_FUZZ_EXAMPLES", "5"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 SCHEMA = schemathesis.openapi.from_dict(document())
 OPERATIONS = sorted(
