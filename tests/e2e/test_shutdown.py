@@ -77,4 +77,7 @@ def test_the_stack_stops_within_ten_seconds_and_keeps_acknowledged_writes(tmp_pa
         for key in acknowledged:
             assert again.call("GET", "/v1/tenants/me", key=key).status_code == 200
     finally:
-        again.stop()
+        # Only its data is under test here (the stop is, above): a restarted stack busy with its first scheduler
+        # tick for every tenant has been seen to outlast the harness's 30 s on a loaded machine.
+        again.process.kill()
+        again.process.wait(timeout=30)
