@@ -152,15 +152,7 @@ def informative() -> dict[str, Any]:
     }
     return {
         "requests": REQUESTS,
-        "policies": {
-            name: {
-                "quality": round(q, 4),
-                "cost_per_request_usd": round(c, 6),
-                "quality_vs_best": round(q / best[0], 4),
-                "cost_vs_best": round(c / best[1], 4),
-            }
-            for name, (q, c) in policies.items()
-        },
+        "policies": against_best(policies, best),
         "second_half_choices": shares,
         "goal": {
             "quality_vs_best_at_least": 0.95,
@@ -290,15 +282,7 @@ def uninformative() -> dict[str, Any]:
     return {
         "requests": REQUESTS,
         "feedback_rate": FEEDBACK_RATE,
-        "policies": {
-            name: {
-                "quality": round(q, 4),
-                "cost_per_request_usd": round(c, 6),
-                "quality_vs_best": round(q / best[0], 4),
-                "cost_vs_best": round(c / best[1], 4),
-            }
-            for name, (q, c) in policies.items()
-        },
+        "policies": against_best(policies, best),
         "last_quarter_choices": shares,
         "first_tried_at_request": first_tried,
         "latency_ms": {
@@ -373,3 +357,16 @@ def uninformative_report(figures: dict[str, Any]) -> str:
         + ("met." if figures["goal"]["met"] else "NOT met."),
     ]
     return "\n".join(lines)
+
+
+def against_best(policies: dict[str, tuple[float, float]], best: tuple[float, float]) -> dict[str, dict[str, float]]:
+    """Each policy's quality and cost per request, and both as shares of always-best's."""
+    return {
+        name: {
+            "quality": round(q, 4),
+            "cost_per_request_usd": round(c, 6),
+            "quality_vs_best": round(q / best[0], 4),
+            "cost_vs_best": round(c / best[1], 4),
+        }
+        for name, (q, c) in policies.items()
+    }
