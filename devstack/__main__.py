@@ -53,7 +53,10 @@ def main() -> int:
         ),
         flush=True,
     )
-    stopping.wait()
+    # Waked often rather than once: Linux may deliver the signal to any of the stack's threads, and then the main
+    # thread, asleep on a lock, is never interrupted to run the handler; a timed wait runs it within the tick.
+    while not stopping.wait(0.2):
+        pass
     print("Learnloop: stopping...", flush=True)
     watchdog = threading.Timer(STOP_SECONDS, _give_up)
     watchdog.daemon = True

@@ -4,6 +4,7 @@ it acknowledged is there when it starts again on the same data directory."""
 from __future__ import annotations
 
 import signal
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -58,7 +59,10 @@ def test_the_stack_stops_within_ten_seconds_and_keeps_acknowledged_writes(tmp_pa
         time.sleep(1.5)  # the generations are in flight, tenants being written
         began = time.monotonic()
         stack.process.send_signal(signum)
-        stack.process.wait(timeout=30)
+        try:
+            stack.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"still running 30 s after the signal:\n{stack.output.text()[-4000:]}")
         took = time.monotonic() - began
         stop_writing.set()
         for thread in [*slow, writer]:
