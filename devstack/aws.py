@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,9 @@ from . import moto_fixes
 
 SNAPSHOT = "dynamodb.json"
 S3_DIR = "s3"
+# The last saves of the table (GET /_local/probes shows them; bench/local_stack.py reads them): items written,
+# seconds the backend lock was held for the copy, seconds the whole save took.
+SAVES: deque[dict[str, float]] = deque(maxlen=50)
 
 
 class EmbeddedAws:
@@ -70,14 +75,18 @@ class EmbeddedAws:
         if moto_fixes.writes_seen() == self._saved_at_writes:
             return saved_objects
         backend = self._backend()
+        began = time.perf_counter()
         with moto_fixes.LOCK:
             seen = moto_fixes.writes_seen()
             tables = {name: [item.to_json()["Attributes"] for item in _items(table)] for name, table in backend.tables.items()}
+        locked = time.perf_counter() - began
         self.data_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.data_dir / f".{SNAPSHOT}.tmp"
         tmp.write_text(json.dumps({"format": 1, "tables": tables}, separators=(",", ":")))
         os.replace(tmp, self.data_dir / SNAPSHOT)
         self._saved_at_writes = seen
+        items = sum(len(found) for found in tables.values())
+        SAVES.append({"items": items, "lock_seconds": round(locked, 4), "seconds": round(time.perf_counter() - began, 4)})
         return True
 
     def restore_objects(self, s3: Any) -> int:

@@ -41,6 +41,8 @@ class Probes:
     def snapshot(self) -> dict[str, Any]:
         from chalicelib.core import faults
 
+        from .aws import SAVES
+
         with self._lock:
             keys = {
                 key: {
@@ -59,6 +61,7 @@ class Probes:
             "keys_with_provider_calls": len(keys),
             "keys_called_in_two_executions": sorted(k for k, v in keys.items() if v["executions"] > 1),
             "keys_answered_twice": sorted(k for k, v in keys.items() if v["answered"] > 1),
+            "saves": list(SAVES),
             "chaos": None
             if active is None
             else {
