@@ -2,6 +2,7 @@
 
 from chalice import Chalice
 
+from chalicelib.api.alerts import alerts
 from chalicelib.api.analytics import analytics
 from chalicelib.api.assortment import assortment
 from chalicelib.api.catalog import catalog
@@ -20,6 +21,7 @@ from chalicelib.api.scheduler import scheduler
 from chalicelib.api.sessions import sessions
 from chalicelib.api.tenants import tenants
 from chalicelib.api.training import training
+from chalicelib.api.webhooks import webhooks
 from chalicelib.jobs.schedules import jobs
 
 app = Chalice(app_name="learnloop", configure_logs=False)
@@ -42,6 +44,8 @@ for blueprint in (
     assortment,
     analytics,
     training,
+    alerts,
+    webhooks,
     dashboard,
 ):
     app.register_blueprint(blueprint)

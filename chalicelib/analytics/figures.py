@@ -160,7 +160,22 @@ def model_figures(counts: Mapping[str, float]) -> dict[str, Any]:
         "recommendation_score": recommendation_score(counts),
         "calls": int(g(counts, "attempts")),
         "errors": int(g(counts, "errors")),
+        "feedback_rate": ratio(g(counts, "rated_sessions"), g(counts, "requests")),
+        "corrections": int(g(counts, "corrections")),
+        "corrected_sessions": int(g(counts, "corrected_sessions")),
+        "corrections_per_session": ratio(g(counts, "corrections"), g(counts, "requests")),
     }
+
+
+def corrections_trend(halves: tuple[Mapping[str, float], Mapping[str, float]], sessions: str = "requests") -> dict[str, Any]:
+    """Seed 001's "corrections should fall": corrections per session earlier and later (two halves of a window, or a
+    roll-up's previous period and itself), the change, and its direction (falling, rising, flat; null without sessions
+    in both)."""
+    first = ratio(g(halves[0], "corrections"), g(halves[0], sessions))
+    second = ratio(g(halves[1], "corrections"), g(halves[1], sessions))
+    change = second - first if first is not None and second is not None else None
+    direction = None if change is None else "falling" if change < 0 else "rising" if change > 0 else "flat"
+    return {"earlier": first, "later": second, "change": change, "direction": direction}
 
 
 def preference_score(counts: Mapping[str, float]) -> float:

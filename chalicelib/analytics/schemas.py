@@ -155,6 +155,18 @@ class DayFigures(View):
     regenerates: int
     average_quality_score: float | None = None
     average_processing_ms: float | None = None
+    corrections: int = 0
+    corrected_sessions: int = 0
+    corrections_per_session: float | None = Field(default=None, description="Manual corrections over sessions.")
+
+
+class CorrectionsTrend(View):
+    """Corrections per session earlier and later (a window's two halves; a roll-up's previous period and itself)."""
+
+    earlier: float | None = None
+    later: float | None = None
+    change: float | None = None
+    direction: Literal["falling", "rising", "flat"] | None = None
 
 
 class Summary(View):
@@ -170,6 +182,10 @@ class Summary(View):
     total_tokens: int
     total_cost_usd: float
     processing_time_ms: ProcessingTime
+    corrections: int = 0
+    corrected_sessions: int = 0
+    corrections_per_session: float | None = None
+    corrections_trend: CorrectionsTrend | None = None
     daily: list[DayFigures]
 
 
@@ -208,6 +224,13 @@ class ModelPeriod(View):
     recommendation_score: float | None = None
     calls: int
     errors: int
+    feedback_rate: float | None = Field(default=None, description="Sessions with rated feedback over sessions.")
+    corrections: int = 0
+    corrected_sessions: int = 0
+    corrections_per_session: float | None = None
+    corrections_trend: CorrectionsTrend | None = Field(
+        default=None, description="Against the previous period of the same task and model among the answer's rows."
+    )
 
 
 class ModelPeriods(View):

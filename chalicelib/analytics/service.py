@@ -30,6 +30,7 @@ def model_periods(tenant_id: str, query: ModelsQuery) -> dict[str, Any]:
     rows = rollups.rows_for(tenant_id, query.period, window, query.category_key)
     if query.model_id is not None:
         rows = [row for row in rows if row.model_id == query.model_id]
+    previous = _previous_rows(rows)
     page = rows[offset : offset + query.limit]
     more = offset + query.limit < len(rows)
     items = [
@@ -41,6 +42,7 @@ def model_periods(tenant_id: str, query: ModelsQuery) -> dict[str, Any]:
             "period_start": row.period_start,
             "period_end": row.period_end,
             **figures.model_figures(row.counts),
+            "corrections_trend": figures.corrections_trend((previous.get(id(row), {}), row.counts)),
         }
         for row in page
     ]
@@ -65,3 +67,16 @@ def user_preferences(tenant_id: str, user_id: str, query: PreferencesQuery) -> d
         lambda p: f"{p['category_key']}/{p['model_id']}",
     )
     return {"items": found, "next_cursor": cursor}
+
+
+def _previous_rows(rows: list[rollups.PeriodRow]) -> dict[int, figures.Counts]:
+    """Each row's previous period of the same (task, model) among the rows (ordered by period start): the corrections
+    trend of a roll-up compares its corrections per session with that period's (none for the first or all-time)."""
+    last: dict[tuple[str, str], rollups.PeriodRow] = {}
+    found: dict[int, figures.Counts] = {}
+    for row in rows:
+        pair = (row.category_key, row.model_id)
+        if pair in last:
+            found[id(row)] = last[pair].counts
+        last[pair] = row
+    return found

@@ -41,6 +41,9 @@ def day_figures(day: str, c: Mapping[str, float]) -> dict[str, Any]:
         "regenerates": int(g(c, "regenerates")),
         "average_quality_score": figures.ratio(g(c, "quality_sum"), g(c, "quality_count")),
         "average_processing_ms": figures.ratio(g(c, "processing_ms_sum"), g(c, "processing_count")),
+        "corrections": int(g(c, "corrections")),
+        "corrected_sessions": int(g(c, "corrected_sessions")),
+        "corrections_per_session": figures.ratio(g(c, "corrections"), g(c, "sessions")),
     }
 
 
@@ -65,6 +68,10 @@ def summary(tenant_id: str, asked: Window) -> dict[str, Any]:
         for index, count in latency.from_counts(values).items():
             histogram[index] = histogram.get(index, 0) + count
     overall = day_figures("", totals)
+    all_days = periods.days(window.first_day, window.last_day)
+    halves: tuple[dict[str, float], dict[str, float]] = ({}, {})
+    for index, day in enumerate(all_days):  # the earlier half of the days, then the later (the middle day in the later)
+        figures.add(halves[int(index >= len(all_days) // 2)], by_day.get(day, {}))
     overall.pop("date")
     first, last = window.echo()
     return {
@@ -84,5 +91,6 @@ def summary(tenant_id: str, asked: Window) -> dict[str, Any]:
             "relative_precision": round(latency.RELATIVE_PRECISION, 4),
         },
         **overall,
-        "daily": [day_figures(day, by_day.get(day, {})) for day in periods.days(window.first_day, window.last_day)],
+        "corrections_trend": figures.corrections_trend(halves, "sessions"),
+        "daily": [day_figures(day, by_day.get(day, {})) for day in all_days],
     }

@@ -657,3 +657,65 @@ def audit_entry(tenant_id: str, created_at: str, entry_id: str) -> Key:
 def audit_of_user() -> str:
     """GSI2 sort prefix of the audit entries that name an end user's record (found and pseudonymised by erasure)."""
     return "AUDIT#"
+
+
+# --- alerts: targets, events; webhooks: endpoints, deliveries ----------------------------------
+
+
+def alerts_partition(tenant_id: str) -> str:
+    """A tenant's targets and webhook endpoints (few items, read together)."""
+    return f"{_tenant(tenant_id)}#ALERTS"
+
+
+def target(tenant_id: str, target_id: str) -> Key:
+    return Key(alerts_partition(tenant_id), f"TARGET#{target_id}")
+
+
+def target_prefix() -> str:
+    return "TARGET#"
+
+
+def target_history(tenant_id: str, target_id: str, hour: str) -> Key:
+    """One evaluation of a target, per UTC hour (`yyyy-mm-ddThh`): a run again in the same hour replaces it."""
+    return Key(target_history_partition(tenant_id, target_id), f"STATE#{hour}")
+
+
+def target_history_partition(tenant_id: str, target_id: str) -> str:
+    return f"{_tenant(tenant_id)}#TARGET#{target_id}"
+
+
+def alert_event(tenant_id: str, event_id: str) -> Key:
+    """An event (its id derived from what happened, so a detector run again writes the same item)."""
+    return Key(f"{_tenant(tenant_id)}#EVENT#{event_id}", "EVENT")
+
+
+def alert_events(tenant_id: str) -> str:
+    """GSI1 partition: a tenant's events, sorted by `<created_at>#<id>`."""
+    return f"{_tenant(tenant_id)}#EVENTS"
+
+
+def alert_events_of_type(tenant_id: str, event_type: str) -> str:
+    """GSI3 partition: a tenant's events of one type, sorted by `<created_at>#<id>`."""
+    return f"{_tenant(tenant_id)}#EVENTS#{event_type}"
+
+
+def webhook_endpoint(tenant_id: str, endpoint_id: str) -> Key:
+    return Key(alerts_partition(tenant_id), f"ENDPOINT#{endpoint_id}")
+
+
+def webhook_endpoint_prefix() -> str:
+    return "ENDPOINT#"
+
+
+def webhook_delivery(tenant_id: str, delivery_id: str) -> Key:
+    return Key(f"{_tenant(tenant_id)}#DELIVERY#{delivery_id}", "DELIVERY")
+
+
+def webhook_deliveries(tenant_id: str, endpoint_id: str) -> str:
+    """GSI1 partition: the delivery log of one endpoint, sorted by `<created_at>#<id>`."""
+    return f"{_tenant(tenant_id)}#DELIVERIES#{endpoint_id}"
+
+
+def webhook_due(tenant_id: str) -> str:
+    """GSI3 partition: the deliveries still to attempt, sorted by `<next attempt at>#<id>` (the delivery queue)."""
+    return f"{_tenant(tenant_id)}#WEBHOOKDUE"

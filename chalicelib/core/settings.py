@@ -79,6 +79,13 @@ class Settings(BaseSettings):
     export_inline_bytes: int = Field(default=1024 * 1024, ge=0, le=4 * 1024 * 1024)
     # SQS queue that fans scheduled tasks out per tenant; unset runs them inline.
     task_queue_url: str | None = None
+    # Webhooks (docs/alerts.md): outbound deliveries refuse private, link-local and loopback addresses (SSRF); loopback
+    # is allowed when this is true, or unset on the local stack (stage local). Never set it on AWS.
+    webhook_allow_loopback: bool | None = None
+    # A failed delivery is tried again after base x 2^(attempt-1) seconds, for webhook_retry_hours from the event.
+    webhook_retry_base_seconds: float = Field(default=60.0, gt=0)
+    webhook_retry_hours: float = Field(default=24.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
     log_level: str = "INFO"
     # LLM providers by name, as JSON: {"openai": {"api_key": "sk-..."}, "vllm": {"base_url": "http://...", "api_key": "x"}}.
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
@@ -102,6 +109,10 @@ class Settings(BaseSettings):
         if configured.base_url is None and name in DEFAULT_BASE_URLS:
             return configured.model_copy(update={"base_url": DEFAULT_BASE_URLS[name]})
         return configured
+
+    def loopback_webhooks(self) -> bool:
+        """Whether webhook deliveries may reach 127.0.0.1/::1 (the local stack and the tests only)."""
+        return self.webhook_allow_loopback if self.webhook_allow_loopback is not None else self.stage == "local"
 
     def root_key_digest(self) -> str | None:
         if self.root_key_sha256:

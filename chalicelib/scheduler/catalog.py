@@ -2,7 +2,8 @@
 
 Task names of API.md: aggregate-metrics, optimize-experiments, performance-report,
 poll-training-jobs, model-retraining (disabled by default), detect-drift; and ours beside them:
-run-scheduled-pipelines (the registry's data pipelines on their cron schedules).
+run-scheduled-pipelines (the registry's data pipelines on their cron schedules), evaluate-targets,
+detect-anomalies and deliver-webhooks (alerts and webhooks, docs/alerts.md).
 """
 
 from __future__ import annotations
@@ -86,6 +87,39 @@ TASKS.append(
         "chalicelib.registry.schedules:run_scheduled_pipelines",
         "Run each data pipeline whose cron schedule (UTC) has come, once per occurrence; a paused pipeline's "
         "occurrences pass without a run",
+    )
+)
+
+TASKS.append(
+    TaskSpec(
+        "evaluate-targets",
+        1,
+        "hours",
+        "chalicelib.alerts.evaluation:evaluate_targets",
+        "Evaluate every enabled target on its window (met, at risk, missed), keep the evaluation in its history, and emit "
+        "target.missed or target.recovered when the state crosses",
+    )
+)
+
+TASKS.append(
+    TaskSpec(
+        "detect-anomalies",
+        1,
+        "hours",
+        "chalicelib.alerts.anomalies:detect_anomalies",
+        "Hold the last complete day's sessions, cost, error rate and feedback rate (and the last hour's sessions) against "
+        "their seasonal median and MAD; emit anomaly.detected once per metric and day (hour) far outside them",
+    )
+)
+
+TASKS.append(
+    TaskSpec(
+        "deliver-webhooks",
+        1,
+        "minutes",
+        "chalicelib.webhooks.delivery:deliver_webhooks",
+        "Attempt every due webhook delivery (signed; retried with exponential backoff for a day), log each attempt's "
+        "status code, and disable an endpoint whose attempts keep failing",
     )
 )
 

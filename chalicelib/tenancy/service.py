@@ -29,8 +29,9 @@ from .schemas import (
 from .store import ApiKeyItem, DomainClaim, TenantItem
 
 # Modules with `tenant_seed_ops(tenant_id, now) -> list[storage.Op]`: what every new tenant starts with
-# (the default catalog, the default prompts), written in the tenant's creation transaction.
-TENANT_SEEDERS = ["chalicelib.catalog.service", "chalicelib.prompts.service"]
+# (the default catalog, the default prompts, seed 001's targets switched off), written in the tenant's creation
+# transaction.
+TENANT_SEEDERS = ["chalicelib.catalog.service", "chalicelib.prompts.service", "chalicelib.alerts.targets"]
 
 
 def _seed_ops(tenant_id: str, now: str) -> list[storage.Op]:

@@ -1,0 +1,1 @@
+"""Alerts: targets on the figures Learnloop computes, the anomaly detector, and the events every capability emits."""

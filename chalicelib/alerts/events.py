@@ -1,0 +1,118 @@
+"""Events: written exactly once, listed as the in-app feed, and queued for the webhook endpoints that want them.
+
+An event's id is derived from its type and what happened (`dedupe`: the violation, the drift test and day, the
+job and its outcome...), and the event is put on condition that it does not exist, in the same transaction as its
+deliveries: a detector that runs again, a task retried by SQS, two checks racing, all write it once. Receivers
+dedupe on the id too (the same id on every retry of a delivery). `ops` lets a capability put the event in the
+transaction of the change it reports (a job's status, a violation opened), so the two cannot part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any
+
+from ..core import clock, keys, pagination, storage
+from ..core.errors import NotFound
+from ..core.logging import get_logger
+from ..core.query import page
+from ..core.schemas import Page
+from .schemas import EVENT_TYPES, Event, EventQuery
+from .store import EventItem
+
+
+def event_id(event_type: str, dedupe: str) -> str:
+    """The same happening always gets the same id."""
+    return "evt_" + hashlib.sha256(f"{event_type}\x1f{dedupe}".encode()).hexdigest()[:26]
+
+
+def ops(tenant_id: str, event_type: str, dedupe: str, subject: str, data: dict[str, Any]) -> list[storage.Op]:
+    """The event's put (the first op; its condition fails when the event exists) and the puts of its deliveries."""
+    from ..webhooks import queue  # the webhooks package reads the event back to deliver it
+
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type}")
+    eid = event_id(event_type, dedupe)
+    now = clock.iso(clock.now())
+    key = keys.alert_event(tenant_id, eid)
+    sort = keys.time_sort(now, eid)
+    item = EventItem(
+        key.pk,
+        key.sk,
+        id=eid,
+        type=event_type,
+        subject=subject,
+        data=_json_safe(data),
+        created_at=now,
+        gsi1pk=keys.alert_events(tenant_id),
+        gsi1sk=sort,
+        gsi3pk=keys.alert_events_of_type(tenant_id, event_type),
+        gsi3sk=sort,
+    )
+    return [storage.Put(item, EventItem.pk.does_not_exist()), *queue.delivery_ops(tenant_id, item)]
+
+
+def emit(tenant_id: str, event_type: str, dedupe: str, subject: str, data: dict[str, Any]) -> str | None:
+    """Write the event and queue its deliveries, once: its id when written now, None when it already existed."""
+
+    def attempt() -> str | None:
+        written = ops(tenant_id, event_type, dedupe, subject, data)
+        try:
+            storage.commit(written)
+        except storage.ConditionFailed as exc:
+            if 0 in exc.failed:
+                return None  # written before (a run again, a retry): still exactly one
+            raise
+        return str(written[0].item.id)  # type: ignore[union-attr]
+
+    found: str | None = storage.retrying(attempt, what="recording an event")
+    if found is not None:
+        get_logger().info("event", extra={"event_id": found, "type": event_type, "tenant_id": tenant_id})
+    return found
+
+
+def list_events(tenant_id: str, query: EventQuery) -> Page[Event]:
+    listing = f"events:{query.type or ''}"
+    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
+    if query.type is not None:
+        partition, index = keys.alert_events_of_type(tenant_id, query.type), "gsi3"
+    else:
+        partition, index = keys.alert_events(tenant_id), "gsi1"
+    found, last = page(EventItem, partition, index=index, limit=query.limit, after=state.get("k"), forward=False)
+    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    return Page[Event](items=[view(tenant_id, item) for item in found], next_cursor=cursor)
+
+
+def load(tenant_id: str, eid: str) -> EventItem:
+    item = storage.get(EventItem, keys.alert_event(tenant_id, eid))
+    if item is None:
+        raise NotFound(f"no event {eid}")
+    return item
+
+
+def get_event(tenant_id: str, eid: str) -> Event:
+    return view(tenant_id, load(tenant_id, eid))
+
+
+def view(tenant_id: str, item: EventItem) -> Event:
+    return Event(
+        id=item.id,
+        event_id=item.id,
+        type=item.type,  # type: ignore[arg-type]
+        tenant_id=tenant_id,
+        created_at=item.created_at,
+        subject=item.subject,
+        data=item.data or {},
+    )
+
+
+def _json_safe(value: Any) -> Any:
+    """JSON without NaN or infinities (a figure that is not a number is null)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
