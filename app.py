@@ -23,6 +23,7 @@ from chalicelib.api.tenants import tenants
 from chalicelib.api.training import training
 from chalicelib.api.webhooks import webhooks
 from chalicelib.jobs.schedules import jobs
+from chalicelib.jobs.streams import streams
 
 app = Chalice(app_name="learnloop", configure_logs=False)
 app.register_middleware(http_middleware, "http")
@@ -33,6 +34,7 @@ for blueprint in (
     sessions,
     scheduler,
     jobs,
+    streams,
     catalog,
     prompts,
     generation,

@@ -147,6 +147,15 @@ def counter_sort(name: str, bucket: str) -> str:
     return f"{name}#{bucket}"
 
 
+def counter_spill(tenant_id: str, spill_id: str) -> Key:
+    """Counter ADDs a conflicted transaction set aside (core/spill.py), until a fold adds them to the counters."""
+    return Key(counter_spill_partition(tenant_id), f"SPILL#{spill_id}")
+
+
+def counter_spill_partition(tenant_id: str) -> str:
+    return f"{_tenant(tenant_id)}#SPILL"
+
+
 def hour_bucket(timestamp: str) -> str:
     """The UTC hour of an ISO timestamp (`yyyy-mm-ddThh`): the bucket of the hourly counters, beside the daily ones."""
     return timestamp[:13]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,9 @@ class Settings(BaseSettings):
     erasure_secret: SecretStr | None = None
     # Write shards of hot counters (a tenant's day, a popular variant); readers sum them.
     counter_shards: int = Field(default=4, ge=1, le=64)
+    # Who adds spilled counter ADDs (core/spill.py) to the counters: the request that spilled them (`inline`: the
+    # local stack and the tests), or the table's stream consumer (`stream`: deployed, infra/template.yaml).
+    counter_folding: Literal["inline", "stream"] = "inline"
     idempotency_ttl_hours: int = Field(default=48, ge=24)
     # Time budgets (chalicelib/core/deadline.py; the table in docs/operations.md). An HTTP request's work ends within
     # API Gateway's integration timeout; a scheduled task's within its Lambda's; the margin is kept back from both to

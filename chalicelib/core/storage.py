@@ -6,9 +6,11 @@ adds the idempotency guard of the current request (so a write can never happen t
 one Idempotency-Key), and turns DynamoDB's cancellation reasons into `ConditionFailed`
 (a condition did not hold: retry or report) or, for a transaction cancelled because another one
 met it on an item (`TransactionConflict`) or because it was throttled, sends it again with
-jittered backoff (`retries.TRANSACTION`) and answers `StorageBusy` (503) only past those attempts; a
-retry moves the counter ADDs to other shards (`Update.moved`), since the shard it met is likely still held.
-A conflict therefore never reaches the domain as a failed condition.
+jittered backoff (`retries.TRANSACTION`) and answers `StorageBusy` (503) only past those attempts.
+When the transaction met another one on a counter shard, the retry sets its counter ADDs aside in one new item
+of their own (core/spill.py: a busy tenant's writes never wait on its counters; a fold adds them later, exactly
+once); a fold's own retries move its ADDs to other shards instead (`Update.moved`), since the shard it met is
+likely still held. A conflict therefore never reaches the domain as a failed condition.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pynamodb.transactions import TransactWrite
 from . import idempotency, itemsize, retries
 from .errors import Conflict, StorageBusy
 from .keys import Key
+from .spill import CounterAdd, spill_item
 from .table import TableItem, connection
 
 T = TypeVar("T", bound=TableItem)
@@ -47,6 +50,8 @@ class Update:
     # A counter shard's ADD (counters.increment): `moved(turn)` is the same counter on another shard, where a retry of a
     # conflicted transaction sends it (a shard another transaction holds is then not met again in step).
     moved: Callable[[int], TableItem] | None = None
+    # What a counter ADD adds, shard aside (counters.increment): a conflicted transaction spills it (core/spill.py).
+    counter: CounterAdd | None = None
 
 
 @dataclass
@@ -76,16 +81,20 @@ class ConditionFailed(Exception):
         return f"condition failed for ops {self.failed}" if not self.conflict else "transaction conflict"
 
 
-def commit(ops: Sequence[Op]) -> None:
-    """Write `ops` atomically (with the request's idempotency guard, when there is one)."""
+def commit(ops: Sequence[Op], *, spill: bool = True) -> None:
+    """Write `ops` atomically (with the request's idempotency guard, when there is one). With `spill`, a retry after
+    a conflict on a counter shard sets the counter ADDs aside (core/spill.py) rather than meeting the shards again."""
     for op in ops:  # 413 naming the attribute, before anything is written, rather than DynamoDB's refusal (a 500)
         if isinstance(op, Put):
             itemsize.check(op.item)
     guard = idempotency.current_guard()
     all_ops: list[Op] = list(ops)
+    origin = list(range(len(ops)))  # the index in `ops` of each op sent (a spill moves them), _GUARD, _SPILL
     if guard is not None:
         all_ops.append(Update(guard.item(), guard.actions(), guard.condition()))
+        origin.append(_GUARD)
     busy: TransactWriteError | None = None
+    spilled: str | None = None
     for attempt in range(retries.TRANSACTION.attempts):
         if attempt:
             retries.TRANSACTION.pause(attempt - 1)
@@ -95,22 +104,59 @@ def commit(ops: Sequence[Op]) -> None:
             _transact(all_ops)
         except TransactWriteError as exc:
             reasons = [reason.code if reason else None for reason in (exc.cancellation_reasons or [])]
-            if guard is not None and len(reasons) == len(all_ops) and reasons[-1] == "ConditionalCheckFailed":
+            failing = [origin[i] for i, code in enumerate(reasons[: len(all_ops)]) if code == "ConditionalCheckFailed"]
+            if _GUARD in failing:
                 raise Conflict(
                     "another request took over this Idempotency-Key; retry with the same key",
                     code="idempotency_lock_lost",
                 ) from exc
-            failed = [i for i, code in enumerate(reasons[: len(ops)]) if code == "ConditionalCheckFailed"]
+            failed = sorted(i for i in failing if i >= 0)
             if failed:
                 raise ConditionFailed(failed=failed) from exc
             if not _cancelled_for_now(exc, reasons):
                 raise
             busy = exc  # nothing was written: the same transaction again, after a pause
+            if spill and spilled is None and _met_on_a_counter(all_ops, reasons):
+                all_ops, origin, spilled = _spilled(all_ops, origin)
             continue
         if guard is not None:
             guard.wrote = True
+        if spilled is not None:
+            _fold_soon(spilled)
         return
     raise StorageBusy(retry_after=retries.RETRY_AFTER_SECONDS) from busy
+
+
+_GUARD, _SPILL = -1, -2
+
+
+def _met_on_a_counter(all_ops: Sequence[Op], reasons: list[str | None]) -> bool:
+    return any(
+        code not in (None, "None") and isinstance(op, Update) and op.counter is not None
+        for op, code in zip(all_ops, reasons, strict=False)
+    )
+
+
+def _spilled(all_ops: Sequence[Op], origin: Sequence[int]) -> tuple[list[Op], list[int], str]:
+    """`all_ops` with every counter ADD replaced by one new spill item holding them (before the guard, which stays
+    last), their origins, and the tenant whose counters they are."""
+    adds = [op.counter for op in all_ops if isinstance(op, Update) and op.counter is not None]
+    kept = [(op, at) for op, at in zip(all_ops, origin, strict=True) if not (isinstance(op, Update) and op.counter)]
+    spill_at = len(kept) - 1 if kept and kept[-1][1] == _GUARD else len(kept)
+    kept.insert(spill_at, (Put(spill_item(adds), condition=TableItem.pk.does_not_exist()), _SPILL))
+    return [op for op, _ in kept], [at for _, at in kept], adds[0].tenant_id
+
+
+def _fold_soon(tenant_id: str) -> None:
+    """Add what was just spilled to the counters: in the request itself (`inline`, the local stack and the tests), or
+    by the table's stream consumer (`stream`, deployed). A fold that meets busy shards leaves the items to the next."""
+    from .settings import get_settings
+
+    if get_settings().counter_folding != "inline":
+        return
+    from . import counters  # deferred: counters builds its ops on this module
+
+    counters.fold_quietly(tenant_id)
 
 
 def _transact(all_ops: Sequence[Op]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +110,21 @@ def test_the_worker_subscribes_to_the_stacks_own_queue(tmp_path: Path) -> None:
     schedules = {
         name: r["Properties"]["Events"]
         for name, r in resources.items()
-        if r.get("Type") == "AWS::Serverless::Function" and name != "ScheduledTaskWorker" and name != "APIHandler"
+        if r.get("Type") == "AWS::Serverless::Function" and name not in ("ScheduledTaskWorker", "APIHandler", "CounterFolder")
     }
     assert len(schedules) == len(all_tasks()) and all(len(events) == 1 for events in schedules.values())
+
+
+def test_the_counter_folder_reads_the_tables_stream_of_spill_items_only(tmp_path: Path) -> None:
+    resources = packaged(tmp_path)["Resources"]
+    assert resources["Table"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    folder = resources["CounterFolder"]["Properties"]
+    assert folder["Handler"] == "chalicelib.jobs.streams.fold_spilled_counters"
+    [event] = folder["Events"].values()
+    assert event["Type"] == "DynamoDB" and event["Properties"]["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    [only] = event["Properties"]["FilterCriteria"]["Filters"]
+    assert json.loads(only["Pattern"])["dynamodb"]["NewImage"]["kind"] == {"S": ["counter_spill"]}
+    assert template()["Globals"]["Function"]["Environment"]["Variables"]["LEARNLOOP_COUNTER_FOLDING"] == "stream"
 
 
 def test_the_packaged_template_passes_cfn_lint(tmp_path: Path) -> None:
