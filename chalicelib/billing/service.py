@@ -19,7 +19,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute
@@ -27,6 +27,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ..alerts import hooks as alert_hooks
 from ..core import clock, deadline, keys
 from ..core.errors import RateLimited, StorageBusy
 from ..core.settings import get_settings
@@ -56,6 +57,7 @@ class Reservation:
     month: str
     amount: float
     hold: str | None = None  # the sort key of the hold item; None for a reservation kept until settled
+    budget: float | None = None  # the monthly budget it was reserved under (its 80% and 100% are alerts)
 
 
 class BudgetExhausted(RateLimited):
@@ -125,7 +127,11 @@ def reserve(tenant_id: str, limits: Limits, amount: float, *, until_settled: boo
     for last in (False, True):
         reservation = _reserve(tenant_id, month, amount, cap, until_settled)
         if reservation is not None or last or not reclaim_expired(tenant_id, month):
-            return reservation
+            if reservation is None:  # the rest of the budget no longer covers a call: the budget is used up (100%)
+                spent = float(_month(tenant_id, month).spent_usd or 0)
+                alert_hooks.budget_spent(tenant_id, month, spent, limits.monthly_budget_usd, refused=True)
+                return None
+            return replace(reservation, budget=limits.monthly_budget_usd)
     return None
 
 
@@ -156,9 +162,26 @@ def _reserve(tenant_id: str, month: str, amount: float, cap: float, until_settle
 
 
 def settle(reservation: Reservation, actual: float) -> None:
-    """Turn a reservation into the actual cost (0 for a failed call); its hold goes in the same transaction."""
+    """Turn a reservation into the actual cost (0 for a failed call); its hold goes in the same transaction. A cost
+    under a budget is followed by the budget's alerts (80% and 100% of it spent: each an event once a month)."""
     if reservation.amount == 0 and actual == 0 and reservation.hold is None:
         return
+    _settle(reservation, actual)
+    if actual > 0 and reservation.budget:
+        spent = float(_month(reservation.tenant_id, reservation.month).spent_usd or 0)
+        if spent >= min(share for share, _ in alert_hooks.BUDGET_LEVELS) * reservation.budget:
+            alert_hooks.budget_spent(reservation.tenant_id, reservation.month, spent, reservation.budget)
+
+
+def _month(tenant_id: str, month: str) -> MonthSpend:
+    key = keys.budget_month(tenant_id, month)
+    try:
+        return MonthSpend.get(key.pk, key.sk, consistent_read=True)
+    except MonthSpend.DoesNotExist:
+        return MonthSpend(key.pk, key.sk)
+
+
+def _settle(reservation: Reservation, actual: float) -> None:
     key = keys.budget_month(reservation.tenant_id, reservation.month)
 
     def month_actions(returned: float) -> list[Action]:

@@ -728,3 +728,10 @@ def webhook_deliveries(tenant_id: str, endpoint_id: str) -> str:
 def webhook_due(tenant_id: str) -> str:
     """GSI3 partition: the deliveries still to attempt, sorted by `<next attempt at>#<id>` (the delivery queue)."""
     return f"{_tenant(tenant_id)}#WEBHOOKDUE"
+
+
+def tenant_of(partition_key: str) -> str:
+    """The tenant id of a tenant item's partition key (`TENANT#<id>...`): for code that holds an item, not its tenant."""
+    if not partition_key.startswith("TENANT#"):
+        raise ValueError(f"{partition_key} is not a tenant's partition key")
+    return partition_key.split("#", 2)[1]

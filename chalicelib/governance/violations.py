@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..alerts import hooks as alert_hooks
 from ..core import clock, keys, pagination, storage
 from ..core.errors import Conflict, NotFound
 from ..core.query import page
@@ -101,8 +102,9 @@ def _refresh(item: ViolationItem, value: float) -> None:
 
 
 def _open(tenant_id: str, breach: Breach) -> bool:
-    try:
-        storage.commit([storage.Put(_item(tenant_id, breach), ViolationItem.pk.does_not_exist())])
+    item = _item(tenant_id, breach)
+    try:  # the event `governance.violation_opened` commits with the violation: one violation, one event
+        storage.commit([storage.Put(item, ViolationItem.pk.does_not_exist()), *alert_hooks.violation_opened(tenant_id, item)])
         return True
     except storage.ConditionFailed as exc:
         if exc.conflict:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..alerts import hooks as alert_hooks
 from ..core import clock, keys, pagination, storage
 from ..core.ids import new_id
 from ..core.query import page
@@ -96,6 +97,7 @@ def check_model(tenant_id: str, model: ModelItem, policies: list[PolicyItem]) ->
     for report in reports:
         report.window_start, report.window_end, report.checked_at = clock.iso(start), checked_at, checked_at
     _store(tenant_id, reports)
+    alert_hooks.drift_detected(tenant_id, reports)  # after the reports: a run again stores them and emits nothing new
     facts = [
         checks.DriftFacts(
             r.feature_name, r.drift_type, r.metric, r.drift_score, r.threshold, r.status, now.date().isoformat(), r.id

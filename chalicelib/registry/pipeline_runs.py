@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..alerts import hooks as alert_hooks
 from ..core import clock, keys, pagination, storage
 from ..core.errors import Conflict, NotFound, described
 from ..core.ids import new_id
@@ -82,6 +83,7 @@ def run_pipeline(tenant_id: str, pipeline_name: str, *, trigger: str = "manual",
     opened = 0
     if status == "completed":
         writes.commit(quality.store_ops(tenant_id, work.figures, pipeline_name, run_id, measured_at), what="storing data quality")
+        alert_hooks.data_quality_failed(tenant_id, pipeline_name, run_id, work.figures)
         opened = _check_policies(tenant_id, work, run_id, pipeline_name)
     work.log(
         f"{status}: read {work.read}, processed {work.processed}, failed {work.failed}, skipped {work.skipped}; "

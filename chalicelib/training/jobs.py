@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ..alerts import hooks as alert_hooks
 from ..billing import service as billing
 from ..catalog import service as catalog
 from ..catalog.schemas import MappingPut, ModelPut
@@ -627,7 +628,8 @@ def _save(job: JobItem, changes: dict[str, Any], events: list[storage.Op]) -> No
         job.events_count = int(job.events_count or 0) + len(events)
     if job.status in FINISHED:
         actions += [JobItem.gsi3pk.remove(), JobItem.gsi3sk.remove()]  # out of the poller's index
-    storage.commit([storage.Update(JobItem(job.pk, job.sk), actions, JobItem.version == expected), *events])
+    alert = alert_hooks.training_job_finished(keys.tenant_of(job.pk), job, changes["status"]) if "status" in changes else []
+    storage.commit([storage.Update(JobItem(job.pk, job.sk), actions, JobItem.version == expected), *events, *alert])
 
 
 def _report(job: JobItem, stage: str, done: int, total: int) -> None:
