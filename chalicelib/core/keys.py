@@ -265,6 +265,21 @@ def prompt_version(tenant_id: str, name: str, version: int) -> Key:
     return Key(f"{_tenant(tenant_id)}#PROMPT#{name}", f"VERSION#{version:06d}")
 
 
+def request_model_counter_name() -> str:
+    """Counter name of request-level routing's statistics (`chalicelib.core.counters`, sharded like every counter)."""
+    return "REQROUTE"
+
+
+def request_model_bucket(category_key: str, model_id: str, chunk: int) -> str:
+    """One chunk of a model's request-level statistics on a category (`routing.store.SLOTS` numbers per chunk)."""
+    return f"{category_key}#{model_id}#{chunk:03d}"
+
+
+def request_model_prefix(category_key: str) -> str:
+    """Every model's request-level statistics on a category (category keys have no `#`)."""
+    return f"{category_key}#"
+
+
 # --- generation budget ---------------------------------------------------------------------------
 
 

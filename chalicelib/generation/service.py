@@ -73,7 +73,8 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None) ->
             max_tokens=body.max_tokens,
         ),
         limits=limits,
-        prompt=prepared.text,
+        prompt=prepared.text,  # what the session records as its input: request-level routing reads it
+        request_features=body.features,
     )
     chain = _chain(tenant_id, decision, prepared.model_id)
     kind = "image" if "image_generation" in decision.request.required_capabilities else "text"

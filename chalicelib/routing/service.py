@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..billing import service as billing
 from ..catalog import service as catalog
@@ -16,8 +17,8 @@ from ..core.errors import ValidationFailed
 from ..core.settings import get_settings
 from ..providers.base import count_tokens
 from ..tenancy.schemas import Limits
-from . import objective, scoring
-from .schemas import CandidateView, Excluded, RouteAnswer, RouteBody, Selected
+from . import features, objective, request_level, scoring
+from .schemas import CandidateView, Excluded, RequestRouting, RouteAnswer, RouteBody, Selected, TermEffect
 
 if TYPE_CHECKING:  # numpy is imported on the first decision: `import app` stays light for every cold start
     import numpy as np
@@ -38,6 +39,7 @@ class Decision:
     request: scoring.Request
     objective: str = ""  # the rule that picked, in words
     explored: bool = False  # picked because it had no rated answer yet on the category
+    request_routing: request_level.Assessment | None = None
 
 
 _evidence_cache: dict[tuple[str, str], tuple[float, dict[str, stats.Evidence]]] = {}
@@ -69,14 +71,20 @@ def decide(
     *,
     limits: Limits | None = None,
     prompt: str | None = None,
+    request_features: Mapping[str, Any] | None = None,
 ) -> Decision:
+    """Rank the eligible models for the request; `prompt` and `request_features` are a generation's (a route's are
+    its body's `input` and `features`): request-level routing reads them."""
     book = catalog.load(tenant_id)
     if body.category_key not in book.categories:
         raise ValidationFailed.field("body.category_key", f"{body.category_key} is not a task category of this tenant", "unknown")
     category = book.category(body.category_key)
     if not category.is_active:
         raise ValidationFailed.field("body.category_key", f"the task category {body.category_key} is inactive", "inactive")
-    input_tokens = body.estimated_input_tokens if body.estimated_input_tokens is not None else count_tokens(prompt or "")
+    request_input: Any = body.input if body.input is not None else prompt
+    request_features = body.features or request_features or {}
+    text = prompt if prompt is not None else features.text_of(body.input)
+    input_tokens = body.estimated_input_tokens if body.estimated_input_tokens is not None else count_tokens(text or "")
     downgrade = limits is not None and limits.on_budget == "downgrade" and limits.monthly_budget_usd is not None
     request = scoring.Request(
         category_key=body.category_key,
@@ -112,17 +120,24 @@ def decide(
                 {"field": "body.category_key", "message": f"{model_id}: {why}", "type": "excluded"} for model_id, why in excluded
             ],
         )
+    encoded = features.encode(request_input, request_features) if request_input is not None or request_features else None
+    level = request_level.assess(tenant_id, body.category_key, encoded, eligible)
+    arms = [scoring.arm(s) for s in eligible]
+    if level.used:  # the same candidates, each with its posterior at this request instead of on the category
+        arms = [dataclasses.replace(a, posterior=level.posteriors[a.model_id]) for a in arms]
     rng = _generator()
     with _rng_lock:
-        choice = objective.choose(
-            [scoring.arm(s) for s in eligible], request.priority, rng=rng, budget_pressure=request.budget_pressure
-        )
+        choice = objective.choose(arms, request.priority, rng=rng, budget_pressure=request.budget_pressure)
     by_id = {s.model_id: s for s in eligible}
     ranked = [
         dataclasses.replace(
             by_id[model_id],
             score=round(choice.compared[model_id], 4),
-            reasons=[*choice.reasons[model_id], *by_id[model_id].reasons],
+            reasons=[
+                *choice.reasons[model_id],
+                *([request_level.explain(level, model_id)] if level.used else []),
+                *by_id[model_id].reasons,
+            ],
         )
         for model_id in choice.ranking
     ]
@@ -136,6 +151,7 @@ def decide(
         request=request,
         objective=choice.objective,
         explored=choice.explored,
+        request_routing=level,
     )
 
 
@@ -145,6 +161,18 @@ def route(tenant_id: str, body: RouteBody, limits: Limits | None) -> RouteAnswer
 
 
 def answer_of(decision: Decision) -> RouteAnswer:
+    level = decision.request_routing
+    used = level is not None and level.used
+
+    def terms(model_id: str, count: int) -> list[TermEffect]:
+        if not used or level is None:
+            return []
+        return [
+            TermEffect(term=e.name, kind=e.kind, effect=round(e.effect, 4))
+            for e in level.effects[model_id][:count]
+            if round(e.effect, 4)
+        ]
+
     return RouteAnswer(
         selected=Selected(
             model_id=decision.selected.model_id, confidence_score=decision.confidence, selected_by=decision.selected_by
@@ -157,6 +185,9 @@ def answer_of(decision: Decision) -> RouteAnswer:
                 expected_cost_usd=round(s.expected_cost_usd, 8),
                 estimated_satisfaction=round(s.base_score, 4),
                 rated_answers=int(s.components["rated"]),
+                request_estimate=round(level.posteriors[s.model_id].mean, 4) if used and level else None,
+                request_sd=round(level.posteriors[s.model_id].sd, 4) if used and level else None,
+                request_terms=terms(s.model_id, 3),
             )
             for s in decision.candidates
         ],
@@ -165,6 +196,15 @@ def answer_of(decision: Decision) -> RouteAnswer:
         complexity=decision.request.complexity,
         objective=decision.objective,
         explored=decision.explored,
+        request_routing=RequestRouting(
+            used=used,
+            reason=level.reason,
+            rated_answers=level.rated,
+            needed=request_level.WARM_AFTER,
+            terms=terms(decision.selected.model_id, request_level.SHOWN_TERMS),
+        )
+        if level is not None
+        else None,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..core import storage
@@ -25,6 +25,7 @@ SUBSCRIBERS: list[str] = [
     "chalicelib.domain_catalog.service",
     "chalicelib.analytics.counting",
     "chalicelib.training.examples",
+    "chalicelib.routing.learning",
 ]
 
 
@@ -50,6 +51,9 @@ class SessionFacts:
     erasing: bool = False
     # Items of the tenant's own catalog the session used: `features.catalog` as {kind: [item ids]}.
     catalog_refs: tuple[tuple[str, str], ...] = ()
+    # What the session recorded as its input and features (never changed after): request-level routing learns from them.
+    input: Any = field(default=None, hash=False, compare=False)
+    features: Any = field(default=None, hash=False, compare=False)
 
 
 def catalog_refs(features: Any) -> tuple[tuple[str, str], ...]:

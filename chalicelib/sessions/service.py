@@ -345,6 +345,8 @@ def facts_of(
         feedback_user_id=feedback_user_id,
         erasing=erasing,
         catalog_refs=events.catalog_refs(session.features),
+        input=session.input,
+        features=session.features,
     )
 
 

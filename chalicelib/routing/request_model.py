@@ -1,0 +1,161 @@
+"""Request-level routing's model: per tenant, category and candidate model, a Bayesian linear model of satisfaction.
+
+For a request encoded as x (`features.encode`, 32 entries, x[0] = 1), a model's probability of
+satisfying its user is theta(x) = x . beta, with the prior beta ~ N(mu0, s^2 L0^-1):
+mu0 = p e0 (p: the catalog's prior of the model on the category, as per-category routing uses it),
+L0 = diag(2, 1, ..., 1) (the intercept weighs 2 pseudo-answers, as the per-category Beta prior
+does; each other weight is a ridge prior of precision 1). Each rated answer observes r (its
+quality score, 0-1) at its request's x. The sufficient statistics are additive:
+
+    A = sum x x^T (A[0][0] = n, the rated answers),   b = sum x r (b[0] = the sum of quality scores),
+
+so a feedback moves them by its deltas, a replaced feedback by the difference and an erased one
+by its negative (`observation_deltas`), which is how `learning` keeps them as sharded counters,
+exactly once per feedback. The posterior is beta ~ N(mu, s^2 L^-1), L = L0 + A,
+mu = L^-1 (b + 2 p e0); the noise variance s^2 is the posterior's residual variance,
+(2 x 0.25 + R) / (2 + n) within [0.01, 0.25], R = sum r^2 + 2 p^2 - mu^T L mu the residual sum of
+squares with sum r^2 taken as sum r (a 0-1 score's square is at most itself: exact for thumbs,
+likes and helpful flags, an upper bound for ratings, so the noise is never underestimated; the
+prior 0.25, a coin's variance, weighs 2 answers). At x, theta ~
+N(x . mu, s^2 x^T L^-1 x): its mean is the estimate, a draw (clipped to [0, 1]) is the Thompson
+sample the objective compares. With x = e0 (no text, no features) it is the per-category Beta's
+mean (2p + sum r) / (2 + n).
+
+State per (category, model): 32 + 32 x 33 / 2 = 560 numbers. numpy is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .features import DIMENSION, INTERCEPT, Term
+
+if TYPE_CHECKING:
+    import numpy as np
+
+PRIOR_WEIGHT = 2.0  # pseudo-answers behind the intercept's prior (scoring.PRIOR_WEIGHT)
+RIDGE = 1.0  # prior precision of every other weight
+NOISE_RANGE = (0.01, 0.25)
+PRIOR_NOISE = 0.25  # a coin's variance, held by PRIOR_WEIGHT pseudo-answers
+# Slots hold fixed-point integers (units of 1e-9): integer ADDs are exact, so a feedback's delta and its negative
+# cancel exactly, and a sum that returns to zero stays a plain 0 (DynamoDB numbers; moto's ADD of a decimal that
+# summed to "0E-10" fails).
+SCALE = 10**9
+
+
+def slot_count(d: int = DIMENSION) -> int:
+    """b (d slots), then the upper triangle of A row by row."""
+    return d + d * (d + 1) // 2
+
+
+def a_slot(i: int, j: int, d: int = DIMENSION) -> int:
+    i, j = min(i, j), max(i, j)
+    return d + i * d - i * (i - 1) // 2 + (j - i)
+
+
+def observation_deltas(x: Mapping[int, float], count: float, reward_sum: float) -> dict[int, int]:
+    """What `count` rated answers at x with quality scores summing to `reward_sum` add to the slots (x SCALE).
+
+    A replaced feedback passes the difference (count 0 and the change of its score), an erased one
+    negative values: the slots then move by exactly what the feedback had added.
+    """
+    out: dict[int, int] = {}
+    items = sorted(x.items())
+    for i, xi in items:
+        if reward_sum:
+            out[i] = round(reward_sum * xi * SCALE)
+        if count:
+            for j, xj in items:
+                if j >= i:
+                    out[a_slot(i, j)] = round(count * xi * xj * SCALE)
+    return {k: v for k, v in out.items() if v}
+
+
+@dataclass(frozen=True)
+class ArmState:
+    """One model's learned state on a category, solved once per read: L^-1, L^-1 b and L^-1 e0."""
+
+    n: float
+    reward_sum: float
+    b: Any  # sum x r
+    cov: Any  # L^-1
+    cov_b: Any  # L^-1 b
+    cov_e0: Any  # L^-1 e0
+
+    def noise(self, prior: float) -> float:
+        """s^2: the residual variance, sum r^2 bounded by sum r, shrunk toward PRIOR_NOISE."""
+        shifted = PRIOR_WEIGHT * prior
+        fitted = float(self.cov_b @ self.b) + 2 * shifted * float(self.cov_b[INTERCEPT]) + shifted**2 * float(self.cov[0, 0])
+        residual = max(0.0, self.reward_sum + PRIOR_WEIGHT * prior**2 - fitted)
+        variance = (PRIOR_WEIGHT * PRIOR_NOISE + residual) / (PRIOR_WEIGHT + self.n)
+        return min(NOISE_RANGE[1], max(NOISE_RANGE[0], variance))
+
+    def weights(self, prior: float) -> Any:
+        """The posterior mean mu of beta."""
+        return self.cov_b + PRIOR_WEIGHT * prior * self.cov_e0
+
+
+def state_of(slots: Mapping[int, float], d: int = DIMENSION) -> ArmState:
+    """The solved posterior of one model from its slots (missing slots are 0)."""
+    import numpy as np
+
+    b = np.array([float(slots.get(i, 0)) for i in range(d)]) / SCALE
+    iu = np.triu_indices(d)
+    upper = np.array([float(slots.get(a_slot(int(i), int(j), d), 0)) for i, j in zip(*iu, strict=True)]) / SCALE
+    a = np.zeros((d, d))
+    a[iu] = upper
+    a = a + np.triu(a, 1).T
+    precision = a + np.diag([PRIOR_WEIGHT] + [RIDGE] * (d - 1))
+    cov = np.linalg.inv(precision)
+    cov = (cov + cov.T) / 2
+    return ArmState(n=float(a[0, 0]), reward_sum=float(b[0]), b=b, cov=cov, cov_b=cov @ b, cov_e0=cov[:, INTERCEPT].copy())
+
+
+def empty_state(d: int = DIMENSION) -> ArmState:
+    return state_of({}, d)
+
+
+@dataclass(frozen=True)
+class RequestPosterior:
+    """theta(x) ~ N(centre, sd^2): the objective's `Posterior` for one candidate at one request."""
+
+    centre: float
+    sd: float
+
+    @property
+    def mean(self) -> float:
+        return min(1.0, max(0.0, self.centre))
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        import numpy as np
+
+        return np.clip(rng.normal(self.centre, self.sd, size), 0.0, 1.0)
+
+
+def posterior_at(state: ArmState, x: Any, prior: float) -> RequestPosterior:
+    """theta at the request's dense x."""
+    mu = state.weights(prior)
+    variance = state.noise(prior) * float(x @ state.cov @ x)
+    return RequestPosterior(float(x @ mu), math.sqrt(max(variance, 0.0)))
+
+
+@dataclass(frozen=True)
+class Effect:
+    name: str
+    kind: str  # word | feature | length
+    effect: float  # what it adds to the estimate
+
+
+def effects(state: ArmState, terms: tuple[Term, ...], x: Mapping[int, float], words: int, prior: float) -> list[Effect]:
+    """Each word's and feature's part of the estimate (its value in x times its bucket's weight), largest first.
+
+    Terms that share a bucket share its weight (the hashing trick); the intercept is the baseline, not listed.
+    """
+    mu = state.weights(prior)
+    out = [Effect(t.name, t.kind, float(t.value * mu[t.index])) for t in terms]
+    if 1 in x:
+        out.append(Effect(f"length: {words} words", "length", float(x[1] * mu[1])))
+    return sorted(out, key=lambda e: -abs(e.effect))
