@@ -21,6 +21,14 @@ STOP_SECONDS = 9.0
 def main() -> int:
     config = StackConfig.from_environment()
     stack = Stack(config)
+    profiler = None
+    if os.environ.get("LEARNLOOP_PROFILE"):  # devstack/profiler.py: where the stack's time goes, written on stop
+        from pathlib import Path
+
+        from .profiler import Profiler
+
+        profiler = Profiler(Path(os.environ["LEARNLOOP_PROFILE"]))
+        profiler.start()
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -63,6 +71,8 @@ def main() -> int:
     watchdog.start()
     cut = stack.stop()
     watchdog.cancel()
+    if profiler is not None:
+        profiler.stop()
     if cut:
         print(f"Learnloop: {cut} request(s) still running were cut off unanswered.", flush=True)
     print("Learnloop: stopped; data saved.", flush=True)

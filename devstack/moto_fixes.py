@@ -38,6 +38,9 @@ def harden() -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.responses import DynamoHandler
 
+    from . import moto_index
+
+    moto_index.install()  # indexed queries, touched items reported; its backend patch is locked below like the rest
     DynamoHandler.call_action = _locked(DynamoHandler.call_action, counts_write=False)  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     for name, member in list(vars(DynamoDBBackend).items()):
@@ -83,6 +86,8 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
         undo.append((table, hash_value, range_value, copy.deepcopy(current)))
 
     def rollback() -> None:
+        from .moto_index import touched
+
         for table, hash_value, range_value, previous in reversed(undo):
             if range_value is None:
                 if previous is None:
@@ -95,6 +100,7 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
                     table.items.pop(hash_value, None)
             else:
                 table.items[hash_value][range_value] = previous
+            touched(table, hash_value, range_value)
 
     errors: list[tuple[Any, Any, Any]] = []
     for item in transact_items:
