@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
+from ..companies import scope as company_scope
 from ..core import clock, idempotency
 from ..core.errors import LearnloopError, PayloadTooLarge, StorageBusy, ValidationFailed
 from ..core.ids import new_id
@@ -141,6 +142,7 @@ def serve(request: Any, spec: RouteSpec, handler: Handler, params: dict[str, str
         if spec.role is not None:
             caller = authenticate(headers.get("authorization"), _source_ip(request))
             caller.require(spec.role)
+            company_scope.admit(spec.name, caller.company_id)
             admit(caller)
         raw = request.raw_body or b""
         if len(raw) > get_settings().max_body_bytes:
@@ -162,7 +164,7 @@ def serve(request: Any, spec: RouteSpec, handler: Handler, params: dict[str, str
                 return idempotency.StoredResponse(status=answer.status_code, body=answer.body, headers=answer.headers)
 
         client_key = headers.get("idempotency-key")
-        with _request_clock(headers):
+        with _request_clock(headers), company_scope.bound(caller.company_id if caller is not None else None):
             if spec.method == "POST" and client_key is not None:
                 scope = caller.tenant_id if caller is not None else None
                 # The end user the request names (validated by now): their erasure deletes the stored answer.

@@ -32,6 +32,7 @@ class Caller:
     key_id: str | None = None
     requests_per_minute: int | None = None
     limits: Limits | None = None
+    company_id: str | None = None  # the company a scoped key is confined to
 
     def require(self, needed: Role) -> None:
         if needed is Role.ROOT:
@@ -116,4 +117,11 @@ def _tenant_caller(tenant_id: str, key_id: str, secret: str) -> Caller | None:
         on_budget=tenant.on_budget or "block",
         requests_per_minute=rpm,
     )
-    return Caller(role=Role(item.role), tenant_id=tenant_id, key_id=key_id, requests_per_minute=rpm, limits=limits)
+    return Caller(
+        role=Role(item.role),
+        tenant_id=tenant_id,
+        key_id=key_id,
+        requests_per_minute=rpm,
+        limits=limits,
+        company_id=item.company_id,
+    )

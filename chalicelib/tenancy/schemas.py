@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
+from ..companies.schemas import CompanyId
 from ..core.schemas import Name, RequestBody, View
 
 Domain = Annotated[
@@ -69,6 +70,9 @@ class Tenant(View):
 class ApiKeyCreate(RequestBody):
     name: Name
     role: Literal["admin", "app", "read"]
+    company_id: CompanyId | None = Field(
+        default=None, description="Scope the key to one company: it then sees that company's registry data alone."
+    )
 
 
 class ApiKey(View):
@@ -80,6 +84,7 @@ class ApiKey(View):
     role: str
     prefix: str
     created_at: str
+    company_id: str | None = None
 
 
 class ApiKeyCreated(ApiKey):

@@ -107,6 +107,7 @@ def get_limits(tenant_id: str) -> Limits:
 def create_api_key(tenant_id: str, data: ApiKeyCreate) -> ApiKeyCreated:
     now = clock.iso(clock.now())
     item, token = _new_key_item(tenant_id, data.name, Role(data.role), now)
+    item.company_id = data.company_id
     ops: list[storage.Op] = [storage.Put(item, ApiKeyItem.pk.does_not_exist())]
     if item.role == Role.ADMIN:
         tenant_key = keys.tenant(tenant_id)
@@ -287,7 +288,15 @@ def _tenant_view(item: TenantItem) -> Tenant:
 
 
 def _key_view(item: ApiKeyItem) -> ApiKey:
-    return ApiKey(id=item.id, api_key_id=item.id, name=item.name, role=item.role, prefix=item.prefix, created_at=item.created_at)
+    return ApiKey(
+        id=item.id,
+        api_key_id=item.id,
+        name=item.name,
+        role=item.role,
+        prefix=item.prefix,
+        created_at=item.created_at,
+        company_id=item.company_id,
+    )
 
 
 def _created_view(item: ApiKeyItem, token: str) -> ApiKeyCreated:

@@ -39,6 +39,7 @@ class ApiKeyItem(TableItem, discriminator="api_key"):
     prefix = UnicodeAttribute()
     created_at = UnicodeAttribute()
     revoked_at = UnicodeAttribute(null=True)
+    company_id = UnicodeAttribute(null=True)  # a key scoped to one company (chalicelib/companies/scope.py)
 
 
 class RateWindow(TableItem, discriminator="rate_window"):
