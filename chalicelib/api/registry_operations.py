@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from ..companies.schemas import CompanyListQuery
 from ..core.schemas import ListQuery, Page
 from ..registry import deployments, experiments, pipeline_runs, pipelines, quality
 from ..registry.data_schemas import (
@@ -55,12 +56,12 @@ def create_registry_experiment(call: Call[MlExperimentCreate, None]) -> MlExperi
     "GET",
     "/v1/registry/experiments",
     role=Role.READ,
-    query=ListQuery,
+    query=CompanyListQuery,
     response=Page[MlExperiment],
     summary="ML experiments by name",
     tag=TAG,
 )
-def list_registry_experiments(call: Call[None, ListQuery]) -> Page[MlExperiment]:
+def list_registry_experiments(call: Call[None, CompanyListQuery]) -> Page[MlExperiment]:
     return experiments.list_experiments(call.tenant, call.query)
 
 
@@ -103,12 +104,12 @@ def create_data_pipeline(call: Call[PipelineCreate, None]) -> Pipeline:
     "GET",
     "/v1/registry/pipelines",
     role=Role.READ,
-    query=ListQuery,
+    query=CompanyListQuery,
     response=Page[Pipeline],
     summary="Data pipelines by name",
     tag=TAG,
 )
-def list_data_pipelines(call: Call[None, ListQuery]) -> Page[Pipeline]:
+def list_data_pipelines(call: Call[None, CompanyListQuery]) -> Page[Pipeline]:
     return pipelines.list_pipelines(call.tenant, call.query)
 
 

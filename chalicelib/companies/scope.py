@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from ..core.errors import Forbidden, NotFound, ValidationFailed
+from ..core.errors import Forbidden, ValidationFailed
 
 _company: ContextVar[str | None] = ContextVar("learnloop_company", default=None)
 
@@ -100,13 +100,6 @@ def admit(operation: str, company_id: str | None) -> None:
 def visible(company_id: str | None) -> bool:
     confined = _company.get()
     return confined is None or company_id == confined
-
-
-def check(item: Any, missing: str) -> Any:
-    """The item, or 404 `missing` when it belongs to another company than the request's (or to none)."""
-    if item is not None and not visible(getattr(item, "company_id", None)):
-        raise NotFound(missing)
-    return item
 
 
 def stamp(requested: str | None, field: str = "body.company_id") -> str | None:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator, model_validator
 
+from ..companies.schemas import COMPANY_DESCRIPTION, CompanyId, CompanyListQuery
 from ..core import userpatterns
 from ..core.limits import USER_PATTERN_MAX_CHARS
 from ..core.schemas import ListQuery, Name, RequestBody, Timestamp, View
@@ -205,6 +206,7 @@ class PipelineCreate(RequestBody):
     )
     validation_rules: dict[ColumnPath, ColumnRule] = Field(default_factory=dict, max_length=200)
     transformations: dict[ColumnPath, Transformation] = Field(default_factory=dict, max_length=200)
+    company_id: CompanyId | None = Field(default=None, description=COMPANY_DESCRIPTION)
 
     @field_validator("source_tables")
     @classmethod
@@ -250,6 +252,7 @@ class Pipeline(View):
     last_run_id: str | None = None
     last_run_at: str | None = None
     last_run_status: str | None = None
+    company_id: str | None = None
     created_at: str
     updated_at: str
 
@@ -267,6 +270,7 @@ class DataQuality(View):
     recommendations: list[str] = Field(default_factory=list)
     pipeline_name: str | None = None
     run_id: str | None = None
+    company_id: str | None = None
     measured_at: str
 
 
@@ -284,6 +288,8 @@ class PipelineRun(View):
     logs: str
     data_quality: list[DataQuality] = Field(default_factory=list)
     violations_opened: int = 0
+    input_size: int | None = Field(default=None, description="Bytes of the records read (as JSON).")
+    output_size: int | None = Field(default=None, description="Bytes of the valid records passed on (as JSON).")
     trigger: Literal["manual", "schedule"] | None = None
     scheduled_for: str | None = None
     started_at: str
@@ -291,7 +297,7 @@ class PipelineRun(View):
     duration_ms: float
 
 
-class DataQualityQuery(ListQuery):
+class DataQualityQuery(CompanyListQuery):
     table: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
 
 

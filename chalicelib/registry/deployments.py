@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..companies import scope
 from ..core import clock, keys, pagination, storage
 from ..core.errors import Conflict, NotFound
 from ..core.ids import new_id
@@ -48,6 +49,7 @@ def deploy(tenant_id: str, data: DeploymentCreate) -> MlDeployment:
             status="active",
             endpoint=data.endpoint,
             config=data.config,
+            company_id=model.company_id,
             replaced_deployment_id=previous_id,
             created_at=now,
             updated_at=now,
@@ -111,7 +113,7 @@ def patch_deployment(tenant_id: str, deployment_id: str, data: DeploymentPatch) 
 
 
 def list_deployments(tenant_id: str, query: DeploymentListQuery) -> Page[MlDeployment]:
-    listing = f"deployments:{query.model_name or ''}:{query.environment or ''}"
+    listing = f"deployments:{query.model_name or ''}:{query.environment or ''}:{query.company_id or ''}"
     state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
     condition: Any = None
     if query.environment is not None and query.model_name is not None:
@@ -122,6 +124,7 @@ def list_deployments(tenant_id: str, query: DeploymentListQuery) -> Page[MlDeplo
             condition = DeploymentItem.model_name == query.model_name
         if query.environment is not None:
             condition = DeploymentItem.environment == query.environment
+    condition = scope.condition(DeploymentItem.company_id, query.company_id, condition)
     found, last = page(
         DeploymentItem, partition, index=index, limit=query.limit, after=state.get("k"), filter_condition=condition, forward=False
     )
@@ -153,7 +156,7 @@ def _slot(key: keys.Key, slot: DeploymentSlotItem | None, active_id: str, stack:
 
 def _load(tenant_id: str, deployment_id: str) -> DeploymentItem:
     item = storage.get(DeploymentItem, keys.ml_deployment(tenant_id, deployment_id))
-    if item is None:
+    if item is None or not scope.visible(item.company_id):
         raise NotFound(f"no deployment {deployment_id}")
     return item
 
@@ -170,6 +173,7 @@ def view(item: DeploymentItem) -> MlDeployment:
         status=item.status,
         endpoint=item.endpoint,
         config=item.config or {},
+        company_id=item.company_id,
         replaced_deployment_id=item.replaced_deployment_id,
         restored_deployment_id=item.restored_deployment_id,
         reason=item.reason,

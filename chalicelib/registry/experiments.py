@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from ..companies import scope
+from ..companies.schemas import CompanyListQuery
 from ..core import clock, keys, pagination, storage
 from ..core.errors import Conflict, NotFound
 from ..core.ids import new_id
 from ..core.query import page
-from ..core.schemas import ListQuery, Page
+from ..core.schemas import Page
 from ..core.table import TableItem
 from . import lifecycle, writes
 from .operations_schemas import MlExperiment, MlExperimentCreate, MlExperimentPatch
@@ -28,6 +30,7 @@ def create_experiment(tenant_id: str, data: MlExperimentCreate) -> MlExperiment:
         current_model=data.current_model,
         success_metrics=data.success_metrics,
         methodology=data.methodology,
+        company_id=scope.stamp(data.company_id),
         created_at=now,
         updated_at=now,
         version=1,
@@ -37,16 +40,18 @@ def create_experiment(tenant_id: str, data: MlExperimentCreate) -> MlExperiment:
     return view(item)
 
 
-def list_experiments(tenant_id: str, query: ListQuery) -> Page[MlExperiment]:
-    state = pagination.decode(tenant_id, "registry-experiments", query.cursor) if query.cursor else {}
+def list_experiments(tenant_id: str, query: CompanyListQuery) -> Page[MlExperiment]:
+    listing = f"registry-experiments:{query.company_id or ''}"
+    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
     found, last = page(
         ExperimentItem,
         keys.ml_experiments(tenant_id),
         limit=query.limit,
         after=state.get("k"),
         range_condition=TableItem.sk.startswith(keys.ml_experiment_prefix()),
+        filter_condition=scope.condition(ExperimentItem.company_id, query.company_id),
     )
-    cursor = pagination.encode(tenant_id, "registry-experiments", {"k": last}) if last else None
+    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[MlExperiment](items=[view(item) for item in found], next_cursor=cursor)
 
 
@@ -71,7 +76,7 @@ def patch_experiment(tenant_id: str, experiment_name: str, data: MlExperimentPat
 
 def _load(tenant_id: str, experiment_name: str) -> ExperimentItem:
     item = storage.get(ExperimentItem, keys.ml_experiment(tenant_id, experiment_name))
-    if item is None:
+    if item is None or not scope.visible(item.company_id):
         raise NotFound(f"no registry experiment {experiment_name}")
     return item
 
@@ -90,6 +95,7 @@ def view(item: ExperimentItem) -> MlExperiment:
         methodology=item.methodology or {},
         results=item.results,
         conclusions=item.conclusions,
+        company_id=item.company_id,
         created_at=item.created_at,
         updated_at=item.updated_at,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..companies import scope
 from ..core import clock, keys, pagination, storage
 from ..core.errors import Conflict, NotFound
 from ..core.ids import new_id
@@ -41,6 +42,7 @@ def register_model(tenant_id: str, data: ModelCreate) -> MlModel:
         description=data.description,
         positive_label=canonical_label(data.positive_label) if data.positive_label is not None else None,
         segment_columns=data.segment_columns,
+        company_id=scope.stamp(data.company_id),
         running_runs=0,
         status_history=[_change(None, "training", now, "registered")],
         created_at=now,
@@ -62,13 +64,14 @@ def get_model(tenant_id: str, model_name: str, model_version: str) -> MlModel:
 
 def list_models(tenant_id: str, query: ModelListQuery) -> Page[MlModel]:
     """Newest first; by status through GSI3, otherwise through GSI1; a model name filters either."""
-    listing = f"models:{query.status or ''}:{query.model_name or ''}"
+    listing = f"models:{query.status or ''}:{query.model_name or ''}:{query.company_id or ''}"
     state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
     if query.status is not None:
         partition, index = keys.ml_models_by_status(tenant_id, query.status), "gsi3"
     else:
         partition, index = keys.ml_models(tenant_id), "gsi1"
     condition = ModelItem.model_name == query.model_name if query.model_name is not None else None
+    condition = scope.condition(ModelItem.company_id, query.company_id, condition)
     found, last = page(
         ModelItem, partition, index=index, limit=query.limit, after=state.get("k"), filter_condition=condition, forward=False
     )
@@ -125,7 +128,7 @@ def load(tenant_id: str, model_name: str, model_version: str) -> ModelItem:
     item = None
     if _NAME.match(model_name) and _VERSION.match(model_version):
         item = storage.get(ModelItem, keys.ml_model(tenant_id, model_name, model_version))
-    if item is None:
+    if item is None or not scope.visible(item.company_id):
         raise NotFound(f"no model {model_name} version {model_version}")
     return item
 
@@ -163,6 +166,7 @@ def view(item: ModelItem) -> MlModel:
         precision=item.precision,
         recall=item.recall,
         f1_score=item.f1_score,
+        company_id=item.company_id,
         running_runs=int(item.running_runs or 0),
         last_run_id=item.last_run_id,
         status_history=[StatusChange(**change) for change in item.status_history or []],

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field, JsonValue, model_validator
 
-from ..core.schemas import ClientId, ListQuery, Name, RequestBody, View
+from ..companies.schemas import COMPANY_DESCRIPTION, CompanyId, CompanyListQuery
+from ..core.schemas import ClientId, Name, RequestBody, View
 from .schemas import Environment, ModelName, ModelVersion
 
 # --- experiments -------------------------------------------------------------------------------
@@ -20,6 +21,7 @@ class MlExperimentCreate(RequestBody):
     current_model: ClientId | None = None
     success_metrics: dict[str, JsonValue] = Field(default_factory=dict)
     methodology: dict[str, JsonValue] = Field(default_factory=dict)
+    company_id: CompanyId | None = Field(default=None, description=COMPANY_DESCRIPTION)
 
 
 class MlExperimentPatch(RequestBody):
@@ -48,6 +50,7 @@ class MlExperiment(View):
     methodology: dict[str, JsonValue] = Field(default_factory=dict)
     results: dict[str, JsonValue] | None = None
     conclusions: str | None = None
+    company_id: str | None = None
     created_at: str
     updated_at: str
 
@@ -69,7 +72,7 @@ class DeploymentPatch(RequestBody):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class DeploymentListQuery(ListQuery):
+class DeploymentListQuery(CompanyListQuery):
     model_name: ModelName | None = None
     environment: Environment | None = None
 
@@ -85,6 +88,7 @@ class MlDeployment(View):
     status: str
     endpoint: str | None = None
     config: dict[str, JsonValue] = Field(default_factory=dict)
+    company_id: str | None = Field(default=None, description="Its model's company.")
     replaced_deployment_id: str | None = Field(default=None, description="The deployment this one superseded.")
     restored_deployment_id: str | None = Field(default=None, description="Set on rollback: the deployment active again.")
     reason: str | None = None

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..alerts import hooks as alert_hooks
+from ..companies import scope
 from ..core import clock, keys, pagination, storage
 from ..core.errors import Conflict, NotFound, described
 from ..core.ids import new_id
@@ -43,6 +44,7 @@ class Execution:
     def __init__(self, started: datetime) -> None:
         self.started = started
         self.read = self.processed = self.failed = self.skipped = self.transformed = 0
+        self.input_size = self.output_size = 0  # bytes of the records read, and of the valid ones passed on (JSON)
         self.per_table: dict[str, Counter[str]] = defaultdict(Counter)
         self.tallies: dict[tuple[str, str], quality.ColumnTally] = {}
         self.valid: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -69,8 +71,9 @@ def run_pipeline(tenant_id: str, pipeline_name: str, *, trigger: str = "manual",
     status = "completed"
     work.log(f"run {run_id} of {pipeline.pipeline_type} pipeline {pipeline_name} started ({trigger})")
     try:
-        execute(tenant_id, pipeline, config, work)
-        write_targets(tenant_id, pipeline, work, run_id)
+        with scope.bound(pipeline.company_id or scope.current()):  # a company's pipeline reads that company's data alone
+            execute(tenant_id, pipeline, config, work)
+            write_targets(tenant_id, pipeline, work, run_id)
     except SourceMissing as exc:
         status = "failed"
         work.log(f"failed: {exc}")
@@ -82,7 +85,8 @@ def run_pipeline(tenant_id: str, pipeline_name: str, *, trigger: str = "manual",
     measured_at = clock.iso(ended)
     opened = 0
     if status == "completed":
-        writes.commit(quality.store_ops(tenant_id, work.figures, pipeline_name, run_id, measured_at), what="storing data quality")
+        figures_ops = quality.store_ops(tenant_id, work.figures, pipeline_name, run_id, measured_at, pipeline.company_id)
+        writes.commit(figures_ops, what="storing data quality")
         alert_hooks.data_quality_failed(tenant_id, pipeline_name, run_id, work.figures)
         opened = _check_policies(tenant_id, work, run_id, pipeline_name)
     work.log(
@@ -112,6 +116,7 @@ def execute(tenant_id: str, pipeline: PipelineItem, config: PipelineConfig, work
         counts = work.per_table[table]
         for record_id, record in read_source(tenant_id, table, config, work.started):
             work.read += 1
+            work.input_size += _size(record)
             counts["read"] += 1
             if any(quality.get_path(record, path) != value for path, value in config.where.items()):
                 work.skipped += 1
@@ -136,8 +141,10 @@ def execute(tenant_id: str, pipeline: PipelineItem, config: PipelineConfig, work
                 work.failed += 1
                 counts["failed"] += 1
                 work.log(f"{table} {record_id}: " + "; ".join(found))
-            elif len(work.valid[table]) < config.max_records:
-                work.valid[table].append(record)
+            else:
+                work.output_size += _size(record)
+                if len(work.valid[table]) < config.max_records:
+                    work.valid[table].append(record)
         work.log(f"{table}: " + ", ".join(f"{name} {counts[name]}" for name in ("read", "processed", "failed", "skipped")))
         for (tally_table, column), tally in work.tallies.items():
             if tally_table == table:
@@ -357,10 +364,16 @@ def _run_item(
         logs="\n".join(work.lines)[-MAX_LOG_CHARS:],
         data_quality=[figure.model_dump(mode="json") for figure in figures],
         violations_opened=opened,
+        input_size=work.input_size,
+        output_size=work.output_size,
         started_at=started_at,
         ended_at=measured_at,
         duration_ms=duration,
     )
+
+
+def _size(record: dict[str, Any]) -> int:
+    return len(json.dumps(record, default=str, separators=(",", ":")).encode())
 
 
 def _pipeline_update(pipeline: PipelineItem, run: PipelineRunItem) -> storage.Update:
@@ -398,6 +411,8 @@ def view(item: PipelineRunItem) -> PipelineRun:
         logs=item.logs,
         data_quality=item.data_quality or [],
         violations_opened=int(item.violations_opened or 0),
+        input_size=int(item.input_size) if item.input_size is not None else None,
+        output_size=int(item.output_size) if item.output_size is not None else None,
         trigger=item.trigger,  # type: ignore[arg-type]
         scheduled_for=item.scheduled_for,
         started_at=item.started_at,

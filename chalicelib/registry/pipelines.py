@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..companies import scope
+from ..companies.schemas import CompanyListQuery
 from ..core import clock, keys, pagination, storage
 from ..core.errors import Conflict, NotFound
 from ..core.ids import new_id
 from ..core.query import page
-from ..core.schemas import ListQuery, Page
+from ..core.schemas import Page
 from ..core.table import TableItem
 from . import lifecycle, schedules, writes
 from .data_schemas import Pipeline, PipelineCreate, PipelinePatch
@@ -35,6 +37,7 @@ def create_pipeline(tenant_id: str, data: PipelineCreate) -> Pipeline:
         validation_rules={name: rule.model_dump(mode="json", exclude_none=True) for name, rule in data.validation_rules.items()},
         transformations={name: step.model_dump(mode="json", exclude_unset=True) for name, step in data.transformations.items()},
         runs=0,
+        company_id=scope.stamp(data.company_id),
         created_at=now,
         updated_at=now,
         version=1,
@@ -44,16 +47,18 @@ def create_pipeline(tenant_id: str, data: PipelineCreate) -> Pipeline:
     return view(item)
 
 
-def list_pipelines(tenant_id: str, query: ListQuery) -> Page[Pipeline]:
-    state = pagination.decode(tenant_id, "pipelines", query.cursor) if query.cursor else {}
+def list_pipelines(tenant_id: str, query: CompanyListQuery) -> Page[Pipeline]:
+    listing = f"pipelines:{query.company_id or ''}"
+    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
     found, last = page(
         PipelineItem,
         keys.ml_pipelines(tenant_id),
         limit=query.limit,
         after=state.get("k"),
         range_condition=TableItem.sk.startswith(keys.ml_pipeline_prefix()),
+        filter_condition=scope.condition(PipelineItem.company_id, query.company_id),
     )
-    cursor = pagination.encode(tenant_id, "pipelines", {"k": last}) if last else None
+    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[Pipeline](items=[view(item) for item in found], next_cursor=cursor)
 
 
@@ -77,7 +82,7 @@ def patch_pipeline(tenant_id: str, pipeline_name: str, data: PipelinePatch) -> P
 
 def load(tenant_id: str, pipeline_name: str) -> PipelineItem:
     item = storage.get(PipelineItem, keys.ml_pipeline(tenant_id, pipeline_name))
-    if item is None:
+    if item is None or not scope.visible(item.company_id):
         raise NotFound(f"no pipeline {pipeline_name}")
     return item
 
@@ -101,6 +106,7 @@ def view(item: PipelineItem) -> Pipeline:
         last_run_id=item.last_run_id,
         last_run_at=item.last_run_at,
         last_run_status=item.last_run_status,
+        company_id=item.company_id,
         created_at=item.created_at,
         updated_at=item.updated_at,
     )

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..companies import scope
 from ..core import clock, counters, keys, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
@@ -43,6 +44,9 @@ def record_prediction(tenant_id: str, model_name: str, model_version: str, data:
         allowed = ", ".join(sorted(PREDICTION_TYPES[model.model_type]))
         raise ValidationFailed.field("body.prediction_type", f"a {model.model_type} model takes {allowed} predictions")
     label, value = _predicted(data.prediction_type, data.prediction)
+    company = model.company_id or scope.stamp(data.company_id)
+    if data.company_id is not None and data.company_id != company:
+        raise ValidationFailed.field("body.company_id", f"model {model_name} {model_version} belongs to company {company}")
     now = clock.now()
     created_at, day = clock.iso(now), clock.day_of(now)
     prediction_id = new_id("prd")
@@ -61,6 +65,8 @@ def record_prediction(tenant_id: str, model_name: str, model_version: str, data:
         value=value,
         confidence=data.confidence,
         probability=data.probability,
+        latency_ms=data.latency_ms,
+        company_id=company,
         day=day,
         created_at=created_at,
         version=1,
@@ -70,6 +76,8 @@ def record_prediction(tenant_id: str, model_name: str, model_version: str, data:
     deltas: dict[str, float] = {"predictions": 1}
     if data.confidence is not None:
         deltas |= {"confidence_count": 1, "confidence_sum": data.confidence}
+    if data.latency_ms is not None:
+        deltas |= {"latency_count": 1, "latency_sum": data.latency_ms}
     ops: list[storage.Op] = [storage.Put(item, PredictionItem.pk.does_not_exist())]
     op = counters.increment(PredictionCounter, tenant_id, prediction_counter(model.id), day, deltas, seed=prediction_id)
     ops += [op] if op is not None else []
@@ -199,7 +207,7 @@ def _contribution(
 
 def _load(tenant_id: str, prediction_id: str) -> PredictionItem:
     item = storage.get(PredictionItem, keys.ml_prediction(tenant_id, prediction_id))
-    if item is None:
+    if item is None or not scope.visible(item.company_id):
         raise NotFound(f"no prediction {prediction_id}")
     return item
 
@@ -219,6 +227,8 @@ def view(item: PredictionItem) -> Prediction:
         actual_value=item.actual_value,
         is_correct=bool(item.is_correct) if item.is_correct is not None else None,
         error=item.error,
+        latency_ms=item.latency_ms,
+        company_id=item.company_id,
         created_at=item.created_at,
         labelled_at=item.labelled_at,
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..companies import scope
 from ..core import clock, keys, pagination, storage, userpatterns
 from ..core.query import page
 from ..core.schemas import Page
@@ -246,7 +247,9 @@ def _kind_of(problem: str) -> str:
 # --- storage -------------------------------------------------------------------------------------
 
 
-def store_ops(tenant_id: str, found: list[Figure], pipeline_name: str, run_id: str, measured_at: str) -> list[storage.Op]:
+def store_ops(
+    tenant_id: str, found: list[Figure], pipeline_name: str, run_id: str, measured_at: str, company_id: str | None = None
+) -> list[storage.Op]:
     """Each figure becomes the latest of its (table, column, metric)."""
     ops: list[storage.Op] = []
     for figure in found:
@@ -266,6 +269,7 @@ def store_ops(tenant_id: str, found: list[Figure], pipeline_name: str, run_id: s
             recommendations=figure.recommendations,
             pipeline_name=pipeline_name,
             run_id=run_id,
+            company_id=company_id,
             measured_at=measured_at,
         )
         ops.append(storage.Put(item))
@@ -273,7 +277,7 @@ def store_ops(tenant_id: str, found: list[Figure], pipeline_name: str, run_id: s
 
 
 def list_quality(tenant_id: str, query: DataQualityQuery) -> Page[DataQuality]:
-    listing = f"data-quality:{query.table or ''}"
+    listing = f"data-quality:{query.table or ''}:{query.company_id or ''}"
     state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
     condition = TableItem.sk.startswith(keys.data_quality_table_prefix(query.table)) if query.table else None
     found, last = page(
@@ -282,6 +286,7 @@ def list_quality(tenant_id: str, query: DataQualityQuery) -> Page[DataQuality]:
         limit=query.limit,
         after=state.get("k"),
         range_condition=condition,
+        filter_condition=scope.condition(DataQualityItem.company_id, query.company_id),
     )
     cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[DataQuality](items=[view(item) for item in found], next_cursor=cursor)
@@ -324,5 +329,6 @@ def view(item: DataQualityItem) -> DataQuality:
         recommendations=item.recommendations or [],
         pipeline_name=item.pipeline_name,
         run_id=item.run_id,
+        company_id=item.company_id,
         measured_at=item.measured_at,
     )

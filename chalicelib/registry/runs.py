@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..companies import scope
 from ..core import clock, keys, pagination, storage
 from ..core.errors import Conflict, NotFound
 from ..core.ids import new_id
@@ -25,7 +26,17 @@ MAX_LOG_CHARS = 65_536
 _POINT_FIELDS = ("loss", "validation_loss", "accuracy", "validation_accuracy")
 
 
-def start_run(tenant_id: str, model_name: str, model_version: str, data: RunCreate) -> TrainingRunDetail:
+def start_run(
+    tenant_id: str,
+    model_name: str,
+    model_version: str,
+    data: RunCreate,
+    *,
+    trigger: dict[str, Any] | None = None,
+    training_data: dict[str, Any] | None = None,
+) -> TrainingRunDetail:
+    """`trigger` and `training_data`: what started a run that is not the caller's own (a drift action's retraining)."""
+
     def attempt() -> RunItem:
         model = models.load(tenant_id, model_name, model_version)
         if model.status not in lifecycle.RUN_MAY_START_FROM:
@@ -51,6 +62,9 @@ def start_run(tenant_id: str, model_name: str, model_version: str, data: RunCrea
             batch_size=data.batch_size,
             learning_rate=data.learning_rate,
             points=0,
+            company_id=model.company_id,
+            trigger=trigger,
+            training_data=training_data,
             started_at=now,
             updated_at=now,
             version=1,
@@ -160,7 +174,7 @@ def iter_runs(tenant_id: str, model_id: str) -> Iterator[RunItem]:
 
 def _load(tenant_id: str, run_id: str) -> RunItem:
     run = storage.get(RunItem, keys.ml_run(tenant_id, run_id))
-    if run is None:
+    if run is None or not scope.visible(run.company_id):
         raise NotFound(f"no training run {run_id}")
     return run
 
@@ -186,6 +200,9 @@ def view(run: RunItem) -> TrainingRun:
         validation_accuracy=run.validation_accuracy,
         points=int(run.points or 0),
         logs=run.logs or "",
+        company_id=run.company_id,
+        trigger=run.trigger,
+        training_data=run.training_data,
         started_at=run.started_at,
         ended_at=run.ended_at,
         duration_seconds=duration,

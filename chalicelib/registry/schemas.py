@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, JsonValue, StringConstraints, field_validator, model_validator
 
+from ..companies.schemas import COMPANY_DESCRIPTION, CompanyId, CompanyListQuery
 from ..core.schemas import ClientId, ListQuery, Name, RequestBody, Slug, View
 
 # Names and versions appear in URLs and keys: letters, digits, `_`, `.`, `-`.
@@ -55,6 +56,7 @@ class ModelCreate(RequestBody):
         max_length=10,
         description="input_data attributes whose values are segments for fairness (per-segment metrics are counted).",
     )
+    company_id: CompanyId | None = Field(default=None, description=COMPANY_DESCRIPTION)
 
     @field_validator("feature_columns", "segment_columns")
     @classmethod
@@ -79,7 +81,7 @@ class ModelPatch(RequestBody):
         return self
 
 
-class ModelListQuery(ListQuery):
+class ModelListQuery(CompanyListQuery):
     model_name: ModelName | None = None
     status: ModelStatus | None = None
 
@@ -110,6 +112,7 @@ class MlModel(View):
     precision: float | None = None
     recall: float | None = None
     f1_score: float | None = None
+    company_id: str | None = None
     running_runs: int = 0
     last_run_id: str | None = None
     status_history: list[StatusChange] = Field(default_factory=list)
@@ -170,6 +173,11 @@ class TrainingRun(View):
     validation_accuracy: float | None = None
     points: int = 0
     logs: str = ""
+    company_id: str | None = None
+    trigger: dict[str, JsonValue] | None = Field(default=None, description="What started the run (manual when null).")
+    training_data: dict[str, JsonValue] | None = Field(
+        default=None, description="The retraining data the run was given: its location and what it holds."
+    )
     started_at: str
     ended_at: str | None = None
     duration_seconds: float | None = None
@@ -195,6 +203,10 @@ class PredictionCreate(RequestBody):
     )
     confidence: Fraction | None = None
     probability: Fraction | None = None
+    latency_ms: float | None = Field(default=None, ge=0, le=3_600_000, description="How long the model took to predict.")
+    company_id: CompanyId | None = Field(
+        default=None, description="The company the prediction was made for (a company's model's own, when it has one)."
+    )
 
     @model_validator(mode="after")
     def _prediction_given(self) -> PredictionCreate:
@@ -234,6 +246,8 @@ class Prediction(View):
     actual_value: JsonValue = None
     is_correct: bool | None = None
     error: float | None = None
+    latency_ms: float | None = None
+    company_id: str | None = None
     created_at: str
     labelled_at: str | None = None
 

@@ -27,6 +27,7 @@ class ModelItem(TableItem, discriminator="ml_model"):
     precision = NumberAttribute(null=True)
     recall = NumberAttribute(null=True)
     f1_score = NumberAttribute(null=True)
+    company_id = UnicodeAttribute(null=True)
     running_runs = NumberAttribute(default=0)
     last_run_id = UnicodeAttribute(null=True)
     status_history = JSONAttribute(null=True)
@@ -62,6 +63,9 @@ class RunItem(TableItem, discriminator="ml_run"):
     validation_accuracy = NumberAttribute(null=True)
     points = NumberAttribute(default=0)
     logs = UnicodeAttribute(null=True)
+    company_id = UnicodeAttribute(null=True)
+    trigger = JSONAttribute(null=True)  # what started it: {type: manual|drift_action|..., cause...}
+    training_data = JSONAttribute(null=True)  # the retraining data it was given (chalicelib/learning/retraining.py)
     started_at = UnicodeAttribute()
     ended_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
@@ -90,6 +94,8 @@ class PredictionItem(TableItem, discriminator="ml_prediction"):
     actual_value = JSONAttribute(null=True)
     is_correct = NumberAttribute(null=True)  # 1 / 0, so that it can be counted
     error = NumberAttribute(null=True)
+    latency_ms = NumberAttribute(null=True)
+    company_id = UnicodeAttribute(null=True)
     day = UnicodeAttribute()
     created_at = UnicodeAttribute()
     labelled_at = UnicodeAttribute(null=True)
@@ -158,6 +164,7 @@ class ExperimentItem(TableItem, discriminator="ml_experiment"):
     methodology = JSONAttribute(null=True)
     results = JSONAttribute(null=True)
     conclusions = UnicodeAttribute(null=True)
+    company_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
@@ -179,6 +186,7 @@ class PipelineItem(TableItem, discriminator="ml_pipeline"):
     last_run_id = UnicodeAttribute(null=True)
     last_run_at = UnicodeAttribute(null=True)
     last_run_status = UnicodeAttribute(null=True)
+    company_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
@@ -196,6 +204,8 @@ class PipelineRunItem(TableItem, discriminator="ml_pipeline_run"):
     logs = UnicodeAttribute()
     data_quality = JSONAttribute(null=True)
     violations_opened = NumberAttribute(default=0)
+    input_size = NumberAttribute(null=True)  # bytes of the records read (their JSON)
+    output_size = NumberAttribute(null=True)  # bytes of the valid records written on
     trigger = UnicodeAttribute(null=True)  # manual (POST .../runs) or schedule; older runs have none
     scheduled_for = UnicodeAttribute(null=True)
     started_at = UnicodeAttribute()
@@ -218,6 +228,7 @@ class DataQualityItem(TableItem, discriminator="ml_data_quality"):
     recommendations = JSONAttribute(null=True)
     pipeline_name = UnicodeAttribute(null=True)
     run_id = UnicodeAttribute(null=True)
+    company_id = UnicodeAttribute(null=True)  # the company of the pipeline that measured it
     measured_at = UnicodeAttribute()
 
 
@@ -231,6 +242,7 @@ class DeploymentItem(TableItem, discriminator="ml_deployment"):
     status = UnicodeAttribute()
     endpoint = UnicodeAttribute(null=True)
     config = JSONAttribute(null=True)
+    company_id = UnicodeAttribute(null=True)  # its model's
     replaced_deployment_id = UnicodeAttribute(null=True)
     restored_deployment_id = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)
@@ -272,6 +284,8 @@ class PredictionCounter(TableItem, discriminator="ml_prediction_counter"):
     labelled = NumberAttribute(null=True)
     confidence_count = NumberAttribute(null=True)
     confidence_sum = NumberAttribute(null=True)
+    latency_count = NumberAttribute(null=True)
+    latency_sum = NumberAttribute(null=True)
 
 
 def confusion_counter(model_id: str) -> str:
