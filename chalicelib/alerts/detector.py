@@ -4,8 +4,9 @@ For the point `x[t]` of a series with seasonality `period` (7 for days: weekday/
 
 - **baseline** `b[t]` = the median of the same season's last `seasons` values, `x[t - k * period]` for k = 1..4
   (at least `min_seasons` of them present); a Monday is compared with Mondays, so weekends are not "drops";
-- **scale** `s[t]` = 1.4826 x the median absolute deviation of the residuals `x[u] - b[u]` over the previous
-  `residual_window` points (the standard deviation, were the residuals normal, but blind to past outliers),
+- **scale** `s[t]` = `|b[t]|` x 1.4826 x the median absolute deviation of the relative residuals
+  `(x[u] - b[u]) / |b[u]|` over the previous `residual_window` points (the standard deviation, were they normal,
+  but blind to past outliers; relative, so a quiet weekend is judged by its own size, not a weekday's swings),
   floored by `relative_floor x |b[t]|` and by the caller's per-point noise floor (`sqrt(b)` for counts, the
   binomial `sqrt(p (1 - p) / n)` for rates), so a perfectly regular history does not make every wobble an anomaly;
 - **score** `z[t] = (x[t] - b[t]) / s[t]`; the point is anomalous when `|z| > threshold` (4 by default).
@@ -20,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
-MAD_TO_SIGMA = 1.4826
+MAD_TO_SIGMA = 1 / NormalDist().inv_cdf(0.75)  # 1.4826: a normal sample's MAD times this is its sigma
 
 
 @dataclass(frozen=True)
@@ -85,15 +87,15 @@ def check(
     if b[t] is None:
         return None
     residuals = [
-        float(series[u]) - float(b[u])  # type: ignore[arg-type]
+        (float(series[u]) - float(b[u])) / max(abs(float(b[u])), 1e-9)  # type: ignore[arg-type]
         for u in range(max(0, t - rule.residual_window), t)
-        if series[u] is not None and b[u] is not None
+        if series[u] is not None and b[u] is not None and b[u] != 0
     ]
     if len(residuals) < rule.min_residuals:
         return None
     r = np.array(residuals)
-    spread = MAD_TO_SIGMA * float(np.median(np.abs(r - np.median(r))))
     baseline = float(b[t])  # type: ignore[arg-type]
+    spread = abs(baseline) * MAD_TO_SIGMA * float(np.median(np.abs(r - np.median(r))))
     floor = max(rule.relative_floor * abs(baseline), float(noise[t]) if noise is not None else 0.0, 1e-9)
     scale = max(spread, floor)
     value = float(series[t])  # type: ignore[arg-type]

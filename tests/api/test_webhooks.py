@@ -44,12 +44,20 @@ def deliver(api: Api, tenant: Tenant) -> dict:
 
 def test_secret_shown_once_and_ssrf_refused(api: Api, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEARNLOOP_WEBHOOK_ALLOW_LOOPBACK", "false")  # production settings
-    for url in ("http://127.0.0.1:9/h", "http://localhost/h", "http://10.0.0.7/h", "http://169.254.169.254/latest", "http://[::1]/h"):
+    for url in (
+        "http://127.0.0.1:9/h",
+        "http://localhost/h",
+        "http://10.0.0.7/h",
+        "http://169.254.169.254/latest",
+        "http://[::1]/h",
+    ):
         refused = api.post("/v1/webhooks/endpoints", {"url": url}, key=tenant.admin)
         assert (refused.status, refused.error_code) == (422, "validation_failed"), url
         assert refused.body["error"]["details"][0]["field"] == "body.url"
     assert api.post("/v1/webhooks/endpoints", {"url": "ftp://hooks.example.com/x"}, key=tenant.admin).status == 422
-    bad_type = api.post("/v1/webhooks/endpoints", {"url": "https://hooks.example.com/x", "event_types": ["nope"]}, key=tenant.admin)
+    bad_type = api.post(
+        "/v1/webhooks/endpoints", {"url": "https://hooks.example.com/x", "event_types": ["nope"]}, key=tenant.admin
+    )
     assert bad_type.status == 422 and "unknown event types" in bad_type.body["error"]["message"]
     made = api.post(
         "/v1/webhooks/endpoints", {"url": "https://hooks.example.com/x"}, key=tenant.admin, headers={"Idempotency-Key": "ep-1"}
@@ -68,7 +76,11 @@ def test_secret_shown_once_and_ssrf_refused(api: Api, tenant: Tenant, monkeypatc
     monkeypatch.setattr(
         socket,
         "getaddrinfo",
-        lambda host, *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 443))] if host == "hooks.example.com" else real(host, *a, **k),
+        lambda host, *a, **k: (
+            [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 443))]
+            if host == "hooks.example.com"
+            else real(host, *a, **k)
+        ),
     )
     events.emit(tenant.id, "budget.threshold_80", "2026-01", "budget:2026-01", {"month": "2026-01"})
     assert deliver(api, tenant)["retrying"] == 1
@@ -77,7 +89,9 @@ def test_secret_shown_once_and_ssrf_refused(api: Api, tenant: Tenant, monkeypatc
     assert log["log"][0]["error"].startswith("refused: hooks.example.com resolves to 10.1.2.3")
 
 
-def test_signed_delivery_retried_with_backoff_and_deduped(api: Api, tenant: Tenant, other_tenant: Tenant, receiver: WebhookReceiver) -> None:
+def test_signed_delivery_retried_with_backoff_and_deduped(
+    api: Api, tenant: Tenant, other_tenant: Tenant, receiver: WebhookReceiver
+) -> None:
     receiver.fail_first = 2
     endpoint = add_endpoint(api, tenant, receiver, event_types=["training_job.failed", "budget.threshold_80"])
     other = api.post("/v1/webhooks/endpoints", {"url": "https://hooks.globex.example/x"}, key=other_tenant.admin).body
@@ -101,7 +115,9 @@ def test_signed_delivery_retried_with_backoff_and_deduped(api: Api, tenant: Tena
     assert receiver.received[0].body["data"] == {"month": "2026-05", "spent_usd": 8.0}
     assert list(receiver.processed) == [first]
     listed = api.get(f"/v1/webhooks/endpoints/{endpoint['id']}/deliveries", key=tenant.admin).body["items"]
-    assert [(d["status"], d["attempts"], [a["status_code"] for a in d["log"]]) for d in listed] == [("succeeded", 3, [500, 500, 200])]
+    assert [(d["status"], d["attempts"], [a["status_code"] for a in d["log"]]) for d in listed] == [
+        ("succeeded", 3, [500, 500, 200])
+    ]
     assert api.get(f"/v1/webhooks/endpoints/{endpoint['id']}/deliveries?status=pending", key=tenant.admin).body["items"] == []
 
     # A manual redelivery: the same event id again, which the receiver acknowledges without processing twice.
@@ -144,7 +160,9 @@ def test_rotation_signs_with_both_secrets_during_the_overlap(api: Api, tenant: T
     assert receiver.received[-1].headers[signing.HEADER].count("v1=") == 1
 
 
-def test_an_endpoint_that_keeps_failing_gives_up_after_a_day_and_is_disabled(api: Api, tenant: Tenant, receiver: WebhookReceiver) -> None:
+def test_an_endpoint_that_keeps_failing_gives_up_after_a_day_and_is_disabled(
+    api: Api, tenant: Tenant, receiver: WebhookReceiver
+) -> None:
     receiver.always_fail = True
     endpoint = add_endpoint(api, tenant, receiver)
     start = clock.now()
@@ -162,7 +180,10 @@ def test_an_endpoint_that_keeps_failing_gives_up_after_a_day_and_is_disabled(api
         assert runs < 20
     assert result["failed"] == 1 and delivery["status"] == "failed"
     # 1, 2, 4, ... 512 minutes after each failure (about 17 h in all), then the last attempt at the day's end.
-    gaps = [(clock.parse_iso(b["at"]) - clock.parse_iso(a["at"])).total_seconds() for a, b in zip(delivery["log"], delivery["log"][1:])]
+    gaps = [
+        (clock.parse_iso(b["at"]) - clock.parse_iso(a["at"])).total_seconds()
+        for a, b in zip(delivery["log"], delivery["log"][1:], strict=False)
+    ]
     assert [round(g) for g in gaps[:10]] == [60 * 2**i for i in range(10)]
     assert delivery["attempts"] == 12 and delivery["log"][-1]["at"][:19] == delivery["give_up_at"][:19]
     assert {a["status_code"] for a in delivery["log"]} == {500}

@@ -1,0 +1,151 @@
+"""Targets follow their figures exactly (planted sessions and feedback), seed 001's defaults, the event feed,
+corrections per session and their trend, and the anomaly detector's event on an injected shift."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.core import clock
+from tests.conftest import Api, Tenant
+
+
+def session(api: Api, tenant: Tenant, user: str, *, at: str | None = None, **extra: object) -> str:
+    body = {"user_id": user, "category_key": "ai_resize", "input": {"w": 1}, "model_id": "local:sage", **extra}
+    headers = {"X-Learnloop-Clock": at} if at else None
+    made = api.post("/v1/sessions", body, key=tenant.app, headers=headers)
+    assert made.status == 201, made.body
+    return str(made.body["session_id"])
+
+
+def rate(api: Api, tenant: Tenant, sid: str, stars: int) -> None:
+    assert api.post(f"/v1/sessions/{sid}/feedback", {"user_id": "rater", "rating": stars}, key=tenant.app).status == 201
+
+
+def test_new_tenant_starts_with_seed_001_targets_switched_off(api: Api, tenant: Tenant) -> None:
+    listed = api.get("/v1/targets?limit=2", key=tenant.read)
+    rest = api.get(f"/v1/targets?limit=2&cursor={listed.body['next_cursor']}", key=tenant.read)
+    found = {t["metric"]: t for t in listed.body["items"] + rest.body["items"]}
+    assert {m: (t["direction"], t["threshold"], t["enabled"], t["seeded"]) for m, t in found.items()} == {
+        "high_rating_share": ("above", 0.7, False, True),
+        "feedback_rate": ("above", 0.5, False, True),
+        "p95_processing_ms": ("below", 10000.0, False, True),
+        "experiment_confidence": ("above", 0.95, False, True),
+    }
+    run = api.post("/v1/scheduler/tasks/evaluate-targets/run", key=tenant.admin)
+    assert run.body["result"]["targets"] == 0  # nothing is evaluated until enabled
+    bad = api.post(
+        "/v1/targets",
+        {"name": "x", "metric": "p95_processing_ms", "direction": "below", "threshold": 1, "model_id": "m"},
+        key=tenant.admin,
+    )
+    assert bad.status == 422 and "processing times are not kept per task or model" in bad.body["error"]["message"]
+    assert (
+        api.post("/v1/targets", {"name": "x", "metric": "nope", "direction": "above", "threshold": 1}, key=tenant.admin).status
+        == 422
+    )
+    assert (
+        api.post(
+            "/v1/targets", {"name": "x", "metric": "success_rate", "direction": "above", "threshold": 1}, key=tenant.read
+        ).status
+        == 403
+    )
+
+
+def test_a_targets_state_follows_its_figure_exactly(api: Api, tenant: Tenant, other_tenant: Tenant) -> None:
+    made = api.post(
+        "/v1/targets",
+        {"name": "engagement", "metric": "feedback_rate", "direction": "above", "threshold": 0.5, "at_risk_margin": 0.1},
+        key=tenant.admin,
+    )
+    assert made.status == 201
+    tid = made.body["id"]
+
+    def evaluate() -> tuple[str, float | None]:
+        answer = api.post(f"/v1/targets/{tid}/evaluate", key=tenant.admin)
+        assert answer.status == 200, answer.body
+        summary = api.get("/v1/analytics/summary?days=7", key=tenant.read).body
+        assert answer.body["value"] == summary["feedback_rate"]  # the summary's own figure, not another computation
+        return answer.body["state"], answer.body["value"]
+
+    assert evaluate() == ("no_data", None)
+    sids = [session(api, tenant, f"u{i}") for i in range(4)]
+    rate(api, tenant, sids[0], 5)
+    assert evaluate() == ("missed", 0.25)
+    rate(api, tenant, sids[1], 2)
+    rate(api, tenant, sids[2], 4)
+    assert evaluate() == ("met", 0.75)
+    sids += [session(api, tenant, f"v{i}") for i in range(2)]
+    assert evaluate() == ("missed", 0.5)  # "above 0.5" is missed at exactly 0.5
+    more = [session(api, tenant, f"w{i}") for i in range(5)]
+    for sid in more[:3]:
+        rate(api, tenant, sid, 3)
+    assert evaluate() == ("at_risk", 6 / 11)  # above, but within 10% of the threshold
+    assert evaluate() == ("at_risk", 6 / 11)  # evaluated again: no new move, no new event
+
+    feed = api.get("/v1/events?type=target.missed", key=tenant.read).body["items"]
+    assert [(e["data"]["value"], e["data"]["previous_state"]) for e in feed] == [(0.5, "met"), (0.25, "no_data")]
+    recovered = api.get("/v1/events?type=target.recovered", key=tenant.read).body["items"]
+    assert [(e["data"]["value"], e["data"]["state"]) for e in recovered] == [(6 / 11, "at_risk"), (0.75, "met")]
+    assert len({e["id"] for e in feed + recovered}) == 4
+    shown = api.get(f"/v1/targets/{tid}", key=tenant.read).body
+    assert (shown["state"], shown["value"]) == ("at_risk", 6 / 11)
+    history = api.get(f"/v1/targets/{tid}/history", key=tenant.read).body["items"]
+    assert history[0]["state"] == "at_risk" and history[0]["window_to"] == clock.day_of(clock.now())  # one per hour
+    assert api.get(f"/v1/targets/{tid}", key=other_tenant.read).status == 404
+    assert api.get("/v1/events", key=other_tenant.read).body["items"] == []
+
+
+def test_corrections_per_session_and_their_trend(api: Api, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEARNLOOP_ALLOW_CLOCK_HEADER", "true")
+    today = clock.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    early, late = clock.iso(today - timedelta(days=5)), clock.iso(today - timedelta(days=1))
+    for at, corrections in ((early, 3), (early, 1), (late, 1), (late, 0)):
+        sid = session(api, tenant, "designer", at=at)
+        if corrections:
+            patch = {"manual_corrections": [{"moved": i} for i in range(corrections)]}
+            assert api.patch(f"/v1/sessions/{sid}", patch, key=tenant.app).status == 200
+    summary = api.get("/v1/analytics/summary?days=6", key=tenant.read).body
+    assert (summary["corrections"], summary["corrected_sessions"], summary["corrections_per_session"]) == (5, 3, 1.25)
+    assert summary["corrections_trend"] == {"earlier": 2.0, "later": 0.5, "change": -1.5, "direction": "falling"}
+    rows = api.get("/v1/analytics/models?period=daily&days=6&category_key=ai_resize", key=tenant.read).body["items"]
+    assert [(r["period_start"], r["corrections_per_session"]) for r in rows] == [(early[:10], 2.0), (late[:10], 0.5)]
+    assert rows[1]["corrections_trend"]["direction"] == "falling" and rows[0]["corrections_trend"]["direction"] is None
+    made = api.post(
+        "/v1/targets",
+        {
+            "name": "fewer fixes",
+            "metric": "corrections_per_session",
+            "direction": "below",
+            "threshold": 1.0,
+            "category_key": "ai_resize",
+            "window_days": 3,
+        },
+        key=tenant.admin,
+    )
+    evaluated = api.post(f"/v1/targets/{made.body['id']}/evaluate", key=tenant.admin).body
+    assert (evaluated["state"], evaluated["value"]) == ("met", 0.5)  # the last 3 days: the later sessions only
+
+
+def test_an_injected_shift_raises_one_anomaly_event(api: Api, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEARNLOOP_ALLOW_CLOCK_HEADER", "true")
+    today = clock.now().replace(hour=10, minute=0, second=0, microsecond=0)
+    for back in range(22, 0, -1):  # three weeks of ordinary days, yesterday included: 2 sessions on weekdays, 1 on weekends
+        day = today - timedelta(days=back)
+        for i in range(2 if day.weekday() < 5 else 1):
+            session(api, tenant, f"u{i}", at=clock.iso(day))
+    quiet = api.post("/v1/scheduler/tasks/detect-anomalies/run", key=tenant.admin).body["result"]
+    yesterday = today - timedelta(days=1)
+    assert (quiet["judged_day"], quiet["events"]) == (yesterday.date().isoformat(), 0)  # weekends are not anomalies
+    for i in range(12):  # yesterday: a surge
+        session(api, tenant, f"s{i}", at=clock.iso(yesterday))
+    for _ in range(2):  # the task again (a retry): still one event
+        run = api.post("/v1/scheduler/tasks/detect-anomalies/run", key=tenant.admin).body["result"]
+    found = api.get("/v1/events?type=anomaly.detected", key=tenant.read).body["items"]
+    daily = [e["data"] for e in found if e["data"]["granularity"] == "day"]
+    usual = 2 if yesterday.weekday() < 5 else 1
+    assert [(d["metric"], d["period"], d["value"], d["expected"], d["direction"]) for d in daily] == [
+        ("sessions", yesterday.date().isoformat(), usual + 12, usual, "above")
+    ]
+    assert daily[0]["score"] > 4 and run["events"] == 0
