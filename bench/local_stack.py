@@ -6,7 +6,8 @@ one tenant, and `BENCH_LOCAL_CLIENTS` (8) clients, each a thread with its own co
 `BENCH_LOCAL_SECONDS` (60) over the calls a product makes: record a session, rate it, ask the router, generate
 with the offline models, read the 30-day summary. Reported per scale: calls per second, p50/p95 of each call,
 how long the stack took to start (restore) and to stop, and each save of the data directory during the run
-(items, seconds the backend lock was held, seconds in all; devstack's `GET /_local/probes`).
+(items, seconds the backend lock was held, seconds in all; devstack's `GET /_local/probes`), and the CPU time the
+stack's process spent per call (from /proc: on a shared machine, the figure that does not depend on its load).
 
 The bulk is recorded as bench/analytics_scaling.py records it (the domain's own functions, their transactions
 applied in bulk) into an in-process moto, then written as the stack's snapshot (`dynamodb.json`), which the
@@ -129,6 +130,11 @@ class Stack:
     def probes(self) -> dict[str, Any]:
         return requests.get(self.url + "/_local/probes", timeout=600).json()  # type: ignore[no-any-return]
 
+    def cpu_seconds(self) -> float:
+        """CPU time the stack's process has used (all its threads): what each call costs, however loaded the machine."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> float:
         began = time.perf_counter()
         self.process.send_signal(signal.SIGTERM)
@@ -235,7 +241,9 @@ def measure(scale: int) -> dict[str, Any]:
             keys = json.loads((CACHE / str(scale) / "keys.json").read_text()) if scale else onboard(stack.url)
             drive(stack.url, keys, 2, 3)  # warm up: imports, first tenant reads
             saves_before = len(stack.probes()["saves"])
+            cpu_before = stack.cpu_seconds()
             run = drive(stack.url, keys, CLIENTS, SECONDS)
+            run["stack_cpu_ms_per_call"] = round((stack.cpu_seconds() - cpu_before) * 1000 / max(1, run["calls"]), 1)
             saves = stack.probes()["saves"][saves_before:]
         finally:
             stop_seconds = stack.stop()
@@ -280,11 +288,12 @@ def run() -> dict[str, Any]:
 def report(figures: dict[str, Any]) -> str:
     lines = [f"Local stack over HTTP: {CLIENTS} clients for {SECONDS:g}s per scale (p50 / p95 ms per call)"]
     names = " ".join(f"{name:>17}" for name in CALLS)
-    lines.append(f"{'sessions':>9} {'calls/s':>8} {names} {'save s (lock)':>15} {'start s':>8}")
+    lines.append(f"{'sessions':>9} {'calls/s':>8} {'cpu ms':>7} {names} {'save s (lock)':>15} {'start s':>8}")
     for scale, row in figures["scales"].items():
         cells = " ".join(f"{row['by_call'][n]['p50_ms']:>8.0f}/{row['by_call'][n]['p95_ms']:<8.0f}" for n in CALLS)
         save = f"{row['saves']['seconds_max']:.2f} ({row['saves']['lock_seconds_max']:.2f})"
-        lines.append(f"{int(scale):>9} {row['calls_per_second']:>8.2f} {cells} {save:>15} {row['start_seconds']:>8.1f}")
+        head = f"{int(scale):>9} {row['calls_per_second']:>8.2f} {row.get('stack_cpu_ms_per_call', 0.0):>7.1f}"
+        lines.append(f"{head} {cells} {save:>15} {row['start_seconds']:>8.1f}")
     for scale, ratios in figures.get("p50_over_empty", {}).items():
         told = ", ".join(f"{k} {v}x" for k, v in ratios.items())
         lines.append(f"p50 at {int(scale):,} sessions over the empty stack's: {told}")

@@ -1,7 +1,8 @@
 """An embedded AWS (moto's server, hardened): DynamoDB and S3 on 127.0.0.1, their contents kept under `.data/`.
 
-DynamoDB is saved as `.data/dynamodb.json` (every item, taken under the backend's lock, so the
-snapshot is consistent), S3 as `.data/s3/<bucket>/<key>` files with `.data/s3/index.json`.
+DynamoDB is saved as `.data/dynamodb.json` and `.data/dynamodb.journal` (devstack/journal.py: each save appends
+the items changed since the last one, taken under the backend's lock so that each save is a consistent cut),
+S3 as `.data/s3/<bucket>/<key>` files with `.data/s3/index.json`.
 """
 
 from __future__ import annotations
@@ -9,17 +10,16 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from collections import deque
 from pathlib import Path
 from typing import Any
 
 from . import moto_fixes
+from .journal import TableStore
 
-SNAPSHOT = "dynamodb.json"
 S3_DIR = "s3"
 # The last saves of the table (GET /_local/probes shows them; bench/local_stack.py reads them): items written,
-# seconds the backend lock was held for the copy, seconds the whole save took.
+# seconds the backend lock was held for their copy, seconds the whole save took (with a merge, its item count).
 SAVES: deque[dict[str, float]] = deque(maxlen=50)
 
 
@@ -31,7 +31,7 @@ class EmbeddedAws:
         self.region = region
         self.port = port
         self._server: Any = None
-        self._saved_at_writes = -1
+        self._store: TableStore | None = None
         self._saved_objects: tuple[tuple[str, str, str], ...] | None = None
         self._stop = threading.Event()
         self._saver: threading.Thread | None = None
@@ -48,46 +48,24 @@ class EmbeddedAws:
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         moto_fixes.harden()
+        _cache_moto_modules()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
 
     def restore(self) -> int:
-        """Load the last snapshot into the (already created) tables; returns the number of items."""
-        path = self.data_dir / SNAPSHOT
-        if not path.exists():
-            return 0
-        data = json.loads(path.read_text())
-        backend = self._backend()
-        count = 0
-        with moto_fixes.LOCK:
-            for table_name, items in data.get("tables", {}).items():
-                if table_name not in backend.tables:
-                    continue
-                for attrs in items:
-                    backend.put_item(table_name, attrs)
-                    count += 1
-        self._saved_at_writes = moto_fixes.writes_seen()
-        return count
+        """Load the snapshot and the journal into the (already created) tables; returns the number of items."""
+        self._store = TableStore(self.data_dir, self._backend())
+        return self._store.restore()
 
     def save(self) -> bool:
-        """Write what changed: the table (a consistent snapshot, under the backend lock) and the buckets."""
+        """Write what changed: the table's changed items (devstack/journal.py), and the buckets."""
         saved_objects = self._save_objects()
-        if moto_fixes.writes_seen() == self._saved_at_writes:
+        if self._store is None:
             return saved_objects
-        backend = self._backend()
-        began = time.perf_counter()
-        with moto_fixes.LOCK:
-            seen = moto_fixes.writes_seen()
-            tables = {name: [item.to_json()["Attributes"] for item in _items(table)] for name, table in backend.tables.items()}
-        locked = time.perf_counter() - began
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.data_dir / f".{SNAPSHOT}.tmp"
-        tmp.write_text(json.dumps({"format": 1, "tables": tables}, separators=(",", ":")))
-        os.replace(tmp, self.data_dir / SNAPSHOT)
-        self._saved_at_writes = seen
-        items = sum(len(found) for found in tables.values())
-        SAVES.append({"items": items, "lock_seconds": round(locked, 4), "seconds": round(time.perf_counter() - began, 4)})
-        return True
+        figures = self._store.save()
+        if figures is not None:
+            SAVES.append(figures)
+        return saved_objects or figures is not None
 
     def restore_objects(self, s3: Any) -> int:
         """Put the saved objects back into the (already created) buckets."""
@@ -165,7 +143,12 @@ class EmbeddedAws:
         return dynamodb_backends[DEFAULT_ACCOUNT_ID][self.region]
 
 
-def _items(table: Any) -> list[Any]:
-    if table.range_key_attr is None:
-        return list(table.items.values())
-    return [item for by_range in table.items.values() for item in by_range.values()]
+def _cache_moto_modules() -> None:
+    """moto's server lists its package directory (and stats each entry) to route every request; the list is fixed."""
+    import functools
+
+    from moto import backends
+
+    listed = backends.list_of_moto_modules
+    if not hasattr(listed, "cache_info"):
+        backends.list_of_moto_modules = functools.cache(lambda: tuple(listed()))

@@ -28,7 +28,7 @@ _READS = {"get_item", "query", "scan", "describe_table", "list_tables", "get_tab
 
 
 def writes_seen() -> int:
-    """How many write calls the backend has served (the local stack snapshots when this moves)."""
+    """How many write calls the backend has served."""
     return _state["writes"]
 
 

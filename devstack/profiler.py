@@ -8,6 +8,7 @@ largest first, to the file. One process and one GIL: the shares say where the st
 
 from __future__ import annotations
 
+import dis
 import sys
 import threading
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 _WAITING = {"acquire", "wait", "select", "poll", "accept", "recv_into", "recv", "sleep", "readinto", "_wait_for_tstate_lock"}
+_ACQUIRING = dis.opmap["BEFORE_WITH"]  # a thread blocked taking a lock in a `with` (moto_fixes.LOCK, moto's own)
 _PACKAGES = (
     "moto",
     "botocore",
@@ -55,7 +57,7 @@ class Profiler:
 
     def _sample(self, frame: FrameType) -> None:
         self.samples += 1
-        if frame.f_code.co_name in _WAITING:
+        if frame.f_code.co_name in _WAITING or frame.f_code.co_code[frame.f_lasti] == _ACQUIRING:
             self.idle += 1
             return
         self.top[_name(frame)] += 1

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import direct
 from .aws import EmbeddedAws
 from .scheduler import LocalScheduler
 from .server import ApiServer
@@ -89,6 +90,7 @@ class Stack:
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         os.environ["AWS_DEFAULT_REGION"] = self.config.region
         self.aws.start()
+        direct.install(self.aws.endpoint)  # the API's DynamoDB calls in process (devstack/direct.py)
         os.environ.update(
             {
                 "LEARNLOOP_DYNAMODB_ENDPOINT": self.aws.endpoint,
