@@ -2,6 +2,7 @@
 
 from chalice import Chalice
 
+from chalicelib.api.ai_config import ai_config
 from chalicelib.api.alerts import alerts
 from chalicelib.api.analytics import analytics
 from chalicelib.api.assortment import assortment
@@ -12,6 +13,7 @@ from chalicelib.api.experiments import experiments
 from chalicelib.api.generation import generation
 from chalicelib.api.governance import governance
 from chalicelib.api.health import health
+from chalicelib.api.learning import learning
 from chalicelib.api.middleware import http_middleware
 from chalicelib.api.platform import platform
 from chalicelib.api.prompts import prompts
@@ -40,6 +42,7 @@ for blueprint in (
     generation,
     registry,
     registry_operations,
+    learning,
     governance,
     experiments,
     contexts,
@@ -48,6 +51,7 @@ for blueprint in (
     training,
     alerts,
     webhooks,
+    ai_config,
     dashboard,
 ):
     app.register_blueprint(blueprint)

@@ -22,6 +22,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "budget.threshold_100",
     "training_job.succeeded",
     "training_job.failed",
+    "registry.action_taken",
 )
 EventType = Literal[
     "target.missed",
@@ -36,6 +37,7 @@ EventType = Literal[
     "budget.threshold_100",
     "training_job.succeeded",
     "training_job.failed",
+    "registry.action_taken",
 ]
 
 # The figures a target can be set on (alerts/figures.py computes each from the analytics package's own figures).

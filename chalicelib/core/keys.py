@@ -750,3 +750,62 @@ def tenant_of(partition_key: str) -> str:
     if not partition_key.startswith("TENANT#"):
         raise ValueError(f"{partition_key} is not a tenant's partition key")
     return partition_key.split("#", 2)[1]
+
+
+# --- the registry's learning half (chalicelib/learning/) and AI configuration (chalicelib/ai_config/) ---------------
+
+
+def ml_feedback(tenant_id: str, prediction_id: str, feedback_id: str) -> Key:
+    """A feedback on a prediction, in the prediction's partition (a prediction's feedback is one Query)."""
+    return Key(ml_prediction(tenant_id, prediction_id).pk, f"FEEDBACK#{feedback_id}")
+
+
+def ml_feedback_prefix() -> str:
+    return "FEEDBACK#"
+
+
+def ml_feedback_of_version(tenant_id: str, model_id: str) -> str:
+    """GSI1 partition: a model version's feedback, sorted by `<created_at>#<id>`."""
+    return f"{_tenant(tenant_id)}#MLVERSION#{model_id}#FEEDBACK"
+
+
+def ml_feedback_by_status(tenant_id: str, status: str) -> str:
+    """GSI3 partition: a tenant's feedback in one status (pending is the processing queue; moved when processed)."""
+    return f"{_tenant(tenant_id)}#MLFEEDBACK#{status}"
+
+
+def ml_action(tenant_id: str, action_id: str) -> Key:
+    """An action a policy or a decision took (retrain, rollback, notify, promote, reject)."""
+    return Key(f"{_tenant(tenant_id)}#MLACTION#{action_id}", "ACTION")
+
+
+def ml_actions(tenant_id: str) -> str:
+    """GSI1 partition: a tenant's actions, sorted by `<created_at>#<id>`."""
+    return f"{_tenant(tenant_id)}#MLACTIONS"
+
+
+def ml_challenger(tenant_id: str, deployment_id: str) -> Key:
+    """A deployment's champion and challenger, in the deployment's partition."""
+    return Key(ml_deployment(tenant_id, deployment_id).pk, "CHALLENGER")
+
+
+def ml_deployment_health(tenant_id: str, deployment_id: str) -> Key:
+    """A deployment's latest health check, in the deployment's partition."""
+    return Key(ml_deployment(tenant_id, deployment_id).pk, "HEALTH")
+
+
+def ai_config_partition(tenant_id: str, config_type: str) -> str:
+    """One configuration type's head and versions."""
+    return f"{_tenant(tenant_id)}#AICONFIG#{config_type}"
+
+
+def ai_config_head(tenant_id: str, config_type: str) -> Key:
+    return Key(ai_config_partition(tenant_id, config_type), "HEAD")
+
+
+def ai_config_version(tenant_id: str, config_type: str, number: int) -> Key:
+    return Key(ai_config_partition(tenant_id, config_type), f"VERSION#{number:08d}")
+
+
+def ai_config_version_prefix() -> str:
+    return "VERSION#"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,9 @@ VIOLATION_TYPES = {
     "data_quality": "data_quality",
 }
 MAX_HISTORY = 50
+# Modules with `violation_opened(tenant_id, breach)`: what follows a violation opened (the policy's `rules.actions`:
+# retrain, roll back, notify), called once per violation, after the transaction that opened it.
+ON_OPENED = ["chalicelib.learning.actions"]
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,10 @@ def open_violations(tenant_id: str, breaches: list[Breach]) -> int:
     opened = 0
     for vid, breach in unique.items():
         found = existing.get(wanted[vid])
-        if found is None:
-            opened += int(storage.retrying(lambda breach=breach: _open(tenant_id, breach), what="opening a violation"))
+        if found is None and storage.retrying(lambda breach=breach: _open(tenant_id, breach), what="opening a violation"):
+            opened += 1
+            for module in ON_OPENED:
+                importlib.import_module(module).violation_opened(tenant_id, breach)
         elif isinstance(found, ViolationItem) and found.latest_value != breach.value:
             _refresh(found, breach.value)
     return opened

@@ -3,7 +3,8 @@
 Task names of API.md: aggregate-metrics, optimize-experiments, performance-report,
 poll-training-jobs, model-retraining (disabled by default), detect-drift; and ours beside them:
 run-scheduled-pipelines (the registry's data pipelines on their cron schedules), evaluate-targets,
-detect-anomalies and deliver-webhooks (alerts and webhooks, docs/alerts.md).
+detect-anomalies and deliver-webhooks (alerts and webhooks, docs/alerts.md), process-feedback and probe-deployments
+(the registry's learning half, docs/registry.md).
 """
 
 from __future__ import annotations
@@ -120,6 +121,28 @@ TASKS.append(
         "chalicelib.webhooks.delivery:deliver_webhooks",
         "Attempt every due webhook delivery (signed; retried with exponential backoff for a day), log each attempt's "
         "status code, and disable an endpoint whose attempts keep failing",
+    )
+)
+
+TASKS.append(
+    TaskSpec(
+        "process-feedback",
+        5,
+        "minutes",
+        "chalicelib.learning.feedback:process_pending",
+        "Process every pending feedback on predictions once, as the behavior configuration says: corrections become "
+        "ground truth where there is none, ratings and flags the version's quality series (manual: nothing)",
+    )
+)
+
+TASKS.append(
+    TaskSpec(
+        "probe-deployments",
+        1,
+        "hours",
+        "chalicelib.learning.health:probe_deployments",
+        "Check each active deployment's error rate, latency and volume against its expectations, keep the result, and "
+        "promote or reject the challengers that decide themselves (auto_promote) once their always-valid p-value allows",
     )
 )
 

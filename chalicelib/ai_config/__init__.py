@@ -1,0 +1,1 @@
+"""Versioned AI configuration (seed 003's AIConfig): typed prompts, categories, behaviour and industry settings."""

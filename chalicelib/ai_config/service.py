@@ -1,0 +1,200 @@
+"""Versioned configuration: every change is a new version made active, with history, diff and rollback.
+
+A type's head item holds the active and the latest version numbers; a change writes the new version and moves the
+head in one transaction conditioned on the head's version (optimistic concurrency: a writer that read an older
+head, or whose `expected_version` is not the latest, gets 409 and writes nothing). A rollback makes an old
+version's data active again as a new version, so the history only grows.
+
+What reads it: the behaviour (`behavior`) is read by feedback processing (chalicelib/learning/feedback.py: manual
+or automatic, the correction confidence floor, low-impact feedback) and by retraining (how many days of data).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..core import clock, keys, pagination, storage
+from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core.query import page
+from ..core.schemas import ListQuery, Page
+from ..core.table import TableItem
+from .schemas import SCHEMAS, AiConfig, BehaviorConfig, ConfigChange, ConfigDiff, ConfigPut, ConfigRollback
+from .store import ConfigHeadItem, ConfigVersionItem
+
+
+def put_config(tenant_id: str, config_type: str, data: ConfigPut, by: str | None) -> AiConfig:
+    checked = _checked(config_type, data.config_data)
+    return _write(tenant_id, config_type, checked, data.expected_version, data.comment, by, None)
+
+
+def rollback(tenant_id: str, config_type: str, data: ConfigRollback, by: str | None) -> AiConfig:
+    old = _version(tenant_id, config_type, data.version)
+    comment = data.comment or f"rolled back to version {data.version}"
+    return _write(tenant_id, config_type, old.config_data, data.expected_version, comment, by, data.version)
+
+
+def get_active(tenant_id: str, config_type: str) -> AiConfig:
+    _known(config_type)
+    head = storage.get(ConfigHeadItem, keys.ai_config_head(tenant_id, config_type))
+    if head is None:
+        if config_type == "behavior":  # the defaults are in force until the tenant sets its own
+            return AiConfig(
+                id=f"{config_type}:0",
+                config_type=config_type,
+                version=0,
+                config_data=BehaviorConfig().model_dump(mode="json"),
+                is_active=True,
+                comment="defaults",
+                created_at=clock.iso(clock.now()),
+            )
+        raise NotFound(f"no {config_type} configuration yet: PUT /v1/config/{config_type} sets one")
+    return _view(_version(tenant_id, config_type, int(head.active_number)), int(head.active_number))
+
+
+def get_version(tenant_id: str, config_type: str, number: int) -> AiConfig:
+    head = storage.get(ConfigHeadItem, keys.ai_config_head(tenant_id, config_type))
+    active = int(head.active_number) if head is not None else None
+    return _view(_version(tenant_id, config_type, number), active)
+
+
+def list_versions(tenant_id: str, config_type: str, query: ListQuery) -> Page[AiConfig]:
+    """The history, newest first."""
+    _known(config_type)
+    listing = f"config:{config_type}"
+    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
+    head = storage.get(ConfigHeadItem, keys.ai_config_head(tenant_id, config_type))
+    active = int(head.active_number) if head is not None else None
+    found, last = page(
+        ConfigVersionItem,
+        keys.ai_config_partition(tenant_id, config_type),
+        limit=query.limit,
+        after=state.get("k"),
+        range_condition=TableItem.sk.startswith(keys.ai_config_version_prefix()),
+        forward=False,
+    )
+    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    return Page[AiConfig](items=[_view(item, active) for item in found], next_cursor=cursor)
+
+
+def diff(tenant_id: str, config_type: str, first: int, second: int) -> ConfigDiff:
+    """Every path whose value differs between two versions (lists compared as wholes)."""
+    before = _flat(_version(tenant_id, config_type, first).config_data)
+    after = _flat(_version(tenant_id, config_type, second).config_data)
+    changes = []
+    for path in sorted(set(before) | set(after)):
+        if path not in after:
+            changes.append(ConfigChange(path=path, change="removed", before=before[path]))
+        elif path not in before:
+            changes.append(ConfigChange(path=path, change="added", after=after[path]))
+        elif before[path] != after[path]:
+            changes.append(ConfigChange(path=path, change="changed", before=before[path], after=after[path]))
+    return ConfigDiff(config_type=config_type, from_version=first, to_version=second, changes=changes)
+
+
+def behavior(tenant_id: str) -> BehaviorConfig:
+    """The behaviour in force: the active version's, or the defaults."""
+    data = get_active(tenant_id, "behavior").config_data
+    return BehaviorConfig.model_validate(data, strict=False)
+
+
+def _write(
+    tenant_id: str,
+    config_type: str,
+    data: dict[str, Any],
+    expected: int | None,
+    comment: str | None,
+    by: str | None,
+    rolled_back_from: int | None,
+) -> AiConfig:
+    def attempt() -> ConfigVersionItem:
+        head_key = keys.ai_config_head(tenant_id, config_type)
+        head = storage.get(ConfigHeadItem, head_key)
+        latest = int(head.latest_number) if head is not None else 0
+        if expected is not None and expected != latest:
+            raise Conflict(
+                f"the {config_type} configuration is at version {latest}, not {expected}: read it again and retry",
+                code="version_conflict",
+                details=[{"field": "body.expected_version", "expected": expected, "latest": latest}],
+            )
+        now = clock.iso(clock.now())
+        number = latest + 1
+        key = keys.ai_config_version(tenant_id, config_type, number)
+        item = ConfigVersionItem(
+            key.pk,
+            key.sk,
+            id=f"{config_type}:{number}",
+            config_type=config_type,
+            number=number,
+            config_data=data,
+            comment=comment,
+            rolled_back_from=rolled_back_from,
+            created_by=by,
+            created_at=now,
+        )
+        held = head.version if head is not None else 0
+        new_head = ConfigHeadItem(
+            head_key.pk,
+            head_key.sk,
+            config_type=config_type,
+            active_number=number,
+            latest_number=number,
+            updated_at=now,
+            version=held + 1,
+        )
+        condition = ConfigHeadItem.pk.does_not_exist() if head is None else ConfigHeadItem.version == held
+        storage.commit([storage.Put(item, ConfigVersionItem.pk.does_not_exist()), storage.Put(new_head, condition)])
+        return item
+
+    written = storage.retrying(attempt, what=f"writing the {config_type} configuration")
+    return _view(written, int(written.number))
+
+
+def _checked(config_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    schema = SCHEMAS[_known(config_type)]
+    try:
+        return schema.model_validate(data, strict=False).model_dump(mode="json")
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(["body", "config_data", *map(str, error["loc"])]), "message": error["msg"], "type": error["type"]}
+            for error in exc.errors()
+        ]
+        raise ValidationFailed(f"config_data is not a valid {config_type} configuration", details=details) from None
+
+
+def _known(config_type: str) -> str:
+    if config_type not in SCHEMAS:
+        raise NotFound(f"no configuration type {config_type}; the types are {', '.join(SCHEMAS)}")
+    return config_type
+
+
+def _version(tenant_id: str, config_type: str, number: int) -> ConfigVersionItem:
+    _known(config_type)
+    item = storage.get(ConfigVersionItem, keys.ai_config_version(tenant_id, config_type, number))
+    if item is None:
+        raise NotFound(f"no version {number} of the {config_type} configuration")
+    return item
+
+
+def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(data, dict) and data:
+        flat: dict[str, Any] = {}
+        for key, value in data.items():
+            flat.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    return {prefix: data}
+
+
+def _view(item: ConfigVersionItem, active: int | None) -> AiConfig:
+    return AiConfig(
+        id=item.id,
+        config_type=item.config_type,
+        version=int(item.number),
+        config_data=item.config_data,
+        is_active=active == int(item.number),
+        comment=item.comment,
+        rolled_back_from=int(item.rolled_back_from) if item.rolled_back_from is not None else None,
+        created_by=item.created_by,
+        created_at=item.created_at,
+    )

@@ -1,0 +1,131 @@
+"""The registry's learning half through the API: feedback processed once, drift that retrains, champion and challenger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scipy import stats as sps
+
+from tests.api.registry_helpers import CASHFLOW, activate, path, predict, register, truth
+from tests.conftest import Api, Tenant
+
+
+def ok(reply: Any, status: int = 200) -> Any:
+    assert reply.status == status, reply.body
+    return reply.body
+
+
+def run_task(api: Api, tenant: Tenant, name: str) -> dict[str, Any]:
+    reply = ok(api.post(f"/v1/scheduler/tasks/{name}/run", key=tenant.admin))
+    assert reply["status"] == "succeeded", reply
+    return reply["result"]  # type: ignore[no-any-return]
+
+
+def feedback(api: Api, tenant: Tenant, prediction_id: str, body: dict[str, Any], status: int = 201) -> Any:
+    return ok(api.post(f"/v1/registry/predictions/{prediction_id}/feedback", body, key=tenant.app), status)
+
+
+def test_feedback_is_processed_once_into_ground_truth_and_the_quality_series(api: Api, tenant: Tenant) -> None:
+    model = register(api, tenant)
+    activate(api, tenant, model)
+    first = predict(api, tenant, model, "travel", {"amount": 120.0})
+    second = predict(api, tenant, model, "office", {"amount": 40.0})
+    labelled = predict(api, tenant, model, "meals", {"amount": 30.0})
+    truth(api, tenant, labelled, "meals")
+
+    correction = feedback(api, tenant, first, {"user_id": "bk-1", "feedback_type": "correction", "feedback_data": {"value": "office"}})
+    assert (correction["status"], correction["is_positive"], correction["impact"]) == ("pending", False, "medium")
+    feedback(api, tenant, second, {"user_id": "bk-1", "feedback_type": "rating", "feedback_data": {"rating": 5}})
+    feedback(api, tenant, second, {"user_id": "bk-2", "feedback_type": "flag", "feedback_data": {"reason": "odd vendor"}})
+    disagree = feedback(
+        api, tenant, labelled, {"user_id": "bk-2", "feedback_type": "correction", "feedback_data": {"value": "travel"}}
+    )
+    bad = api.post(
+        f"/v1/registry/predictions/{first}/feedback", {"user_id": "u", "feedback_type": "rating", "feedback_data": {"rating": 9}}, key=tenant.app
+    )
+    assert bad.status == 422, bad.body
+    assert ok(api.get(f"/v1/registry/predictions/{first}", key=tenant.read))["actual_value"] is None
+
+    result = run_task(api, tenant, "process-feedback")
+    assert (result["processed"], result["ignored"], result["ground_truths_set"]) == (4, 0, 1)
+    assert run_task(api, tenant, "process-feedback")["processed"] == 0  # each feedback counts once
+    corrected = ok(api.get(f"/v1/registry/predictions/{first}", key=tenant.read))
+    assert (corrected["actual_value"], corrected["is_correct"]) == ("office", False)
+    kept = ok(api.get(f"/v1/registry/predictions/{labelled}/feedback/{disagree['id']}", key=tenant.read))
+    assert kept["outcome"] == {"ground_truth": "kept", "actual_value": "meals", "agrees": False}
+    done = ok(api.post(f"/v1/registry/predictions/{first}/feedback/{correction['id']}/process", {}, key=tenant.admin), 409)
+    assert done["error"]["code"] == "feedback_already_processed"
+
+    quality = ok(api.get(path(model, "/feedback-quality?days=1"), key=tenant.read))["totals"]
+    assert (quality["processed"], quality["ratings"], quality["average_rating"], quality["flags"]) == (4, 1, 5.0, 1)
+    assert (quality["corrections"], quality["corrections_applied"], quality["positive"], quality["negative"]) == (2, 1, 1, 3)
+    performance = ok(api.get(path(model, "/performance?periods=1"), key=tenant.read))["windows"][-1]
+    assert (performance["samples"], performance["metrics"]["accuracy"]) == (2, 0.5)
+
+    # The behaviour configuration: manual processing, and a confidence floor for corrections.
+    ok(api.put("/v1/config/behavior", {"config_data": {"feedback_processing": "manual", "min_correction_confidence": 0.8}}, key=tenant.admin))
+    unsure = feedback(
+        api, tenant, second, {"user_id": "bk-3", "feedback_type": "correction", "feedback_data": {"value": "meals"}, "confidence": 0.5}
+    )
+    assert run_task(api, tenant, "process-feedback") == {"policy": "manual", "processed": 0, "ignored": 0, "ground_truths_set": 0}
+    ignored = ok(api.post(f"/v1/registry/predictions/{second}/feedback/{unsure['id']}/process", {}, key=tenant.admin))
+    assert ignored["status"] == "ignored" and "min_correction_confidence" in ignored["outcome"]["reason"]
+    listed = ok(api.get(path(model, "/feedback?status=ignored"), key=tenant.read))["items"]
+    assert [f["id"] for f in listed] == [unsure["id"]]
+
+
+def test_champion_and_challenger_statistics_equal_scipy(api: Api, tenant: Tenant) -> None:
+    """Classification: the two-proportion z-test of accuracy; regression: Welch's t-test of the absolute error."""
+    champion = register(api, tenant, model_version="v1")
+    challenger = register(api, tenant, model_version="v2")
+    for model in (champion, challenger):
+        ok(api.patch(path(model), {"status": "validated"}, key=tenant.admin))
+    deployment = ok(
+        api.post(
+            "/v1/registry/deployments",
+            {"deployment_name": "books", "model_name": champion["model_name"], "model_version": "v1", "environment": "prod"},
+            key=tenant.admin,
+        ),
+        201,
+    )
+    challenge = f"/v1/registry/deployments/{deployment['id']}/challenger"
+    ok(api.put(challenge, {"model_version": "v2", "share": 0.5, "min_samples": 10}, key=tenant.admin))
+    served = {ok(api.post(f"{challenge}/assign", {"entity_id": f"txn-{i}"}, key=tenant.app))["model_version"] for i in range(20)}
+    assert served == {"v1", "v2"}
+    again = ok(api.post(f"{challenge}/assign", {"entity_id": "txn-3"}, key=tenant.app))
+    assert again == ok(api.post(f"{challenge}/assign", {"entity_id": "txn-3"}, key=tenant.app))  # sticky
+    outcomes = {"v1": [True] * 9 + [False] * 6, "v2": [True] * 14 + [False] * 1}
+    for model in (champion, challenger):
+        for right in outcomes[model["model_version"]]:
+            truth(api, tenant, predict(api, tenant, model, "office"), "office" if right else "travel")
+    found = ok(api.get(challenge, key=tenant.read))
+    c = found["comparison"]
+    p1, p2, n = 9 / 15, 14 / 15, 15
+    pooled = (9 + 14) / 30
+    z = (p2 - p1) / (pooled * (1 - pooled) * (2 / n)) ** 0.5
+    assert abs(c["statistic"] - z) < 1e-12 and abs(c["p_value"] - 2 * sps.norm.sf(abs(z))) < 1e-12
+    assert c["test"] == "two_proportion_z" and c["challenger_better"] is True and c["ready"] is True
+    assert [a["samples"] for a in found["arms"]] == [15, 15]
+
+    regression = register(api, tenant, CASHFLOW)
+    candidate = register(api, tenant, CASHFLOW, model_version="v2")
+    for model in (regression, candidate):
+        ok(api.patch(path(model), {"status": "validated"}, key=tenant.admin))
+    cash = ok(
+        api.post(
+            "/v1/registry/deployments",
+            {"deployment_name": "cash", "model_name": "cashflow_prediction", "model_version": "v1", "environment": "prod"},
+            key=tenant.admin,
+        ),
+        201,
+    )
+    ok(api.put(f"/v1/registry/deployments/{cash['id']}/challenger", {"model_version": "v2"}, key=tenant.admin))
+    errors = {"v1": [3.0, -5.0, 4.5, 7.0, -2.0, 6.0], "v2": [1.0, -0.5, 2.0, 1.5, -1.0]}
+    for model in (regression, candidate):
+        for error in errors[model["model_version"]]:
+            truth(api, tenant, predict(api, tenant, model, 100.0), 100.0 + error)
+    welch = ok(api.get(f"/v1/registry/deployments/{cash['id']}/challenger", key=tenant.read))["comparison"]
+    reference = sps.ttest_ind([abs(e) for e in errors["v2"]], [abs(e) for e in errors["v1"]], equal_var=False)
+    assert welch["test"] == "welch_t"
+    assert abs(welch["statistic"] - reference.statistic) < 1e-9 and abs(welch["p_value"] - reference.pvalue) < 1e-9
+    assert welch["challenger_better"] is True and welch["ready"] is False  # 30 ground truths each are needed by default
