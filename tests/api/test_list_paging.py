@@ -10,10 +10,11 @@ least two items, and `limit=0` and `limit=201` are 422 naming `query.limit`.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from chalicelib.alerts import events
 from chalicelib.core import clock
 from tests.api.registry_helpers import activate, labelled, path, predict, register, truth
 from tests.conftest import ROOT_KEY, Api, Tenant, make_tenant
@@ -140,6 +141,16 @@ def seed(api: Api, tenant: Tenant) -> dict[str, dict[str, str]]:
         )
         for environment in ("development", "staging", "production")
     ]
+    for i in range(3):
+        ok(api.post("/v1/webhooks/endpoints", {"url": f"https://hooks{i}.example.com/learnloop"}, key=admin))
+    goal = {"name": "e", "metric": "feedback_rate", "direction": "above", "threshold": 2.0}
+    target = ok(api.post("/v1/targets", goal, key=admin))
+    for hour in range(3):  # one evaluation an hour: three in its history, the first one missed (an event)
+        with clock.frozen(clock.now() + timedelta(hours=hour)):
+            ok(api.post(f"/v1/targets/{target['id']}/evaluate", key=admin), 200)
+    for month in ("2026-04", "2026-05"):
+        events.emit(tenant.id, "budget.threshold_80", month, f"budget:{month}", {"month": month})
+    endpoint_id = _first(api, tenant, "/v1/webhooks/endpoints")
     return {
         "": {
             "tenant_id": tenant.id,
@@ -164,6 +175,10 @@ def seed(api: Api, tenant: Tenant) -> dict[str, dict[str, str]]:
             "dataset_id": dataset["id"],
             "job_id": jobs[0]["id"],
             "asset": "app.js",
+            "target_id": target["id"],
+            "event_id": _first(api, tenant, "/v1/events"),
+            "endpoint_id": endpoint_id,
+            "delivery_id": _first(api, tenant, f"/v1/webhooks/endpoints/{endpoint_id}/deliveries"),
         },
         "/v1/registry/models/": {"name": model["model_name"]},
         "/v1/registry/pipelines/": {"name": "validate-inputs"},
