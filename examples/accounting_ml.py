@@ -1,10 +1,17 @@
-"""Seed 003, an accounting platform's ML registry: an expense classifier from registration to a rollback.
+"""Seed 003, an accounting platform's ML registry: an expense classifier from registration to a retrained champion.
 
-The finance team registers two versions of `expense_classifier`, logs their training runs (loss curves), ranks
-the features, and deploys v1.0 then v1.1 to production. The ledger service (an `app` key) records v1.1's
-predictions and, once bookkeepers confirm them, the ground truth. Month-end amounts shift: a validation
-pipeline measures the data quality, the scheduled `detect-drift` task (run now through the API) finds the
-drift, the accuracy policy opens a violation, and the team rolls production back to v1.0.
+The finance team registers two versions of `expense_classifier` for one of its companies, logs their training runs
+(loss curves), ranks the features, and deploys v1.0 then v1.1 to production. The ledger service (an `app` key)
+records v1.1's predictions and, once bookkeepers confirm them, the ground truth; one wrong booking is corrected
+through feedback instead, which the `process-feedback` task turns into ground truth. Month-end amounts shift: a
+validation pipeline measures the data quality, the scheduled `detect-drift` task (run now through the API) finds
+the drift, the accuracy policy opens a violation, the drift policy opens one and starts a retraining run on v1.1's
+ground truth (its trigger recorded), and the team rolls production back to v1.0.
+
+The learning half: the retrained version completes its run and becomes v1.0's challenger on a share of the ledger's
+transactions (sticky per transaction); bookkeepers label what each version booked; the hourly `probe-deployments`
+task compares them with the experiments' statistics and, the always-valid p-value being below 0.05, promotes the
+challenger to production. A key scoped to another company sees none of it.
 
 Run it against `make run`:  .venv/bin/python examples/accounting_ml.py --url http://127.0.0.1:8000 --key <root key>
 """
@@ -29,6 +36,12 @@ MIN_ACCURACY = 0.85
 MIN_VALIDITY = 0.97
 ACCURACY_POLICY = "expense booking accuracy"
 VALIDITY_POLICY = "ledger input validity"
+DRIFT_POLICY = "amount drift retrains"
+COMPANY = "kigali-traders"
+# Once the retrained version challenges v1.0: v1.0 books 2 of every 5 of its transactions right, the retrained one
+# all but 1 in 40 (month-end amounts are what it was trained on).
+CHALLENGE_RIGHT = {"v1.0": lambda n: n % 5 < 2, "v1.1-r1": lambda n: n % 40 != 39}
+CHALLENGE_TRANSACTIONS = 100
 
 
 def main(argv: Sequence[str]) -> int:
@@ -55,11 +68,16 @@ def main(argv: Sequence[str]) -> int:
     check(second["replaced_deployment_id"] == first["id"], "v1.1's deployment replaces v1.0's")
 
     baseline_amounts = watch(admin, rng)
-    live, accuracy = record_month_end(ledger, rng)
+    live, accuracy, corrected = record_month_end(ledger, rng)
+    process_feedback(admin, corrected)
     check_data_quality(admin, live)
     ks = check_drift(admin, baseline_amounts, [t["amount"] for t in live])
     violation = check_accuracy(admin, accuracy)
+    retraining = check_retraining(admin, len(live))
     roll_back(admin, first, second, violation)
+    challenger = complete_retraining(admin, retraining)
+    challenge(admin, ledger, first, challenger, rng)
+    check_company_scope(admin)
 
     admin.call(
         "PATCH",
@@ -72,7 +90,7 @@ def main(argv: Sequence[str]) -> int:
     )
     deprecated = admin.call("PATCH", f"/v1/registry/models/{MODEL}/v1.1", json={"status": "deprecated"})
     check(deprecated["status"] == "deprecated", "v1.1 is deprecated until it is retrained")
-    models = sorted(admin.items("/v1/registry/models", model_name=MODEL), key=lambda m: m["model_version"])
+    models = sorted(admin.items("/v1/registry/models", model_name=MODEL, company_id=COMPANY), key=lambda m: m["model_version"])
     print("\nRegistry")
     print(
         table(
@@ -81,7 +99,8 @@ def main(argv: Sequence[str]) -> int:
         )
     )
     print(
-        f"\nOK: drift detected on amount (KS {ks:.3f}), accuracy {accuracy:.3f} < {MIN_ACCURACY}, production rolled back to v1.0"
+        f"\nOK: drift detected on amount (KS {ks:.3f}), accuracy {accuracy:.3f} < {MIN_ACCURACY}, production rolled back "
+        f"to v1.0, retrained as {challenger} and promoted on ground truth"
     )
     return 0
 
@@ -105,6 +124,7 @@ def register_and_train(admin: Client, experiment_id: str) -> None:
                 "feature_columns": FEATURES,
                 "target_column": "expense_type",
                 "experiment_id": experiment_id,
+                "company_id": COMPANY,
             },
         )
         check(registered["status"] == "training", f"a new version starts in training, not {registered['status']}")
@@ -167,12 +187,22 @@ def watch(admin: Client, rng: random.Random) -> list[float]:
         {"policy_name": VALIDITY_POLICY, "policy_type": "data_quality", "thresholds": {"min_validity": MIN_VALIDITY}},
     )
     admin.post(
+        "/v1/governance/policies",
+        {
+            "policy_name": DRIFT_POLICY,
+            "policy_type": "drift",
+            "rules": {"model_name": MODEL, "model_version": "v1.1", "features": ["amount"], "actions": ["retrain", "notify"]},
+            "thresholds": {"max_ks": 0.1},
+        },
+    )
+    admin.post(
         "/v1/registry/pipelines",
         {
             "pipeline_name": "expense-inputs",
             "pipeline_type": "validation",
             "config": {"days": 1},
             "source_tables": [f"predictions:{MODEL}:v1.1"],
+            "company_id": COMPANY,
             "target_tables": ["data_quality"],
             "validation_rules": {
                 "amount": {"required": True, "type": "number", "min": 0},
@@ -183,9 +213,10 @@ def watch(admin: Client, rng: random.Random) -> list[float]:
     return baseline_amounts
 
 
-def record_month_end(ledger: Client, rng: random.Random) -> tuple[list[dict[str, Any]], float]:
+def record_month_end(ledger: Client, rng: random.Random) -> tuple[list[dict[str, Any]], float, dict[str, Any]]:
     """Month end: amounts shift up, refunds come in as negative amounts of an unknown category, and v1.1 errs more.
-    The ledger service records each prediction, then the bookkeeper's label. Answers the inputs and the accuracy."""
+    The ledger service records each prediction, then the bookkeeper's label; the first wrong booking is corrected
+    through feedback instead. Answers the inputs, the accuracy and the corrected prediction with its truth."""
     live: list[dict[str, Any]] = []
     for i in range(30):
         if i % 15 == 14:
@@ -194,6 +225,7 @@ def record_month_end(ledger: Client, rng: random.Random) -> tuple[list[dict[str,
             category = rng.choices(list(BOOKS_TO), CATEGORY_WEIGHTS)[0]
             live.append({"amount": round(rng.gauss(165, 40), 2), "merchant_category": category})
     correct = 0
+    corrected: dict[str, Any] = {}
     for transaction in live:
         truth = BOOKS_TO.get(transaction["merchant_category"], "refunds")
         predicted = truth if rng.random() < 0.7 else rng.choice([t for t in BOOKS_TO.values() if t != truth])
@@ -201,10 +233,40 @@ def record_month_end(ledger: Client, rng: random.Random) -> tuple[list[dict[str,
             f"/v1/registry/models/{MODEL}/v1.1/predictions",
             {"prediction_type": "classification", "input_data": transaction, "prediction": predicted, "confidence": 0.9},
         )
+        correct += predicted == truth
+        if predicted != truth and not corrected:
+            feedback = ledger.post(
+                f"/v1/registry/predictions/{made['prediction_id']}/feedback",
+                {
+                    "user_id": "bookkeeper-4",
+                    "feedback_type": "correction",
+                    "feedback_data": {"value": truth, "note": f"booked as {predicted}"},
+                    "confidence": 0.95,
+                    "impact": "high",
+                },
+            )
+            check(feedback["status"] == "pending", "feedback waits for processing")
+            corrected = {"prediction_id": made["prediction_id"], "feedback_id": feedback["id"], "truth": truth}
+            continue
         labelled = ledger.call("PATCH", f"/v1/registry/predictions/{made['prediction_id']}", json={"actual_value": truth})
         check(labelled["is_correct"] is (predicted == truth), "the ground truth marks the prediction right or wrong")
-        correct += predicted == truth
-    return live, correct / len(live)
+    return live, correct / len(live), corrected
+
+
+def process_feedback(admin: Client, corrected: dict[str, Any]) -> None:
+    """The process-feedback task (every 5 minutes; run now): the correction becomes the prediction's ground truth."""
+    result = admin.run_task("process-feedback")["result"]
+    check(result["ground_truths_set"] == 1, f"the correction became ground truth: {result}")
+    path = f"/v1/registry/predictions/{corrected['prediction_id']}"
+    feedback = admin.get(f"{path}/feedback/{corrected['feedback_id']}")
+    prediction = admin.get(path)
+    check(feedback["status"] == "processed", f"the feedback is processed: {feedback}")
+    check(
+        prediction["actual_value"] == corrected["truth"] and prediction["is_correct"] is False, "the correction is ground truth"
+    )
+    print(f"Feedback {feedback['id']} processed: correction {feedback['outcome']['actual_value']!r}, ground truth set")
+    quality = admin.get(f"/v1/registry/models/{MODEL}/v1.1/feedback-quality", days=1)["totals"]
+    print(f"v1.1 feedback today: {quality['processed']} processed, {quality['corrections_applied']} correction applied\n")
 
 
 def check_data_quality(admin: Client, live: list[dict[str, Any]]) -> None:
@@ -277,7 +339,10 @@ def check_accuracy(admin: Client, accuracy: float) -> dict[str, Any]:
         )
     )
     by_policy = {v["policy_name"]: v for v in violations}
-    check({ACCURACY_POLICY, VALIDITY_POLICY} <= set(by_policy), f"both policies opened a violation: {sorted(by_policy)}")
+    check(
+        {ACCURACY_POLICY, VALIDITY_POLICY, DRIFT_POLICY} <= set(by_policy),
+        f"the three policies opened a violation: {sorted(by_policy)}",
+    )
     check(abs(by_policy[ACCURACY_POLICY]["latest_value"] - accuracy) < 1e-9, "the violation carries today's accuracy")
     print()
     return by_policy[ACCURACY_POLICY]
@@ -304,6 +369,120 @@ def roll_back(admin: Client, first: dict[str, Any], second: dict[str, Any], viol
         json={"status": "resolved", "resolution": "Production rolled back to v1.0; v1.1 to be retrained on month-end data"},
     )
     check(resolved["status"] == "resolved", "the violation is resolved")
+
+
+def check_retraining(admin: Client, labelled: int) -> dict[str, Any]:
+    """The drift policy's actions: a retraining run of v1.1 on its ground truth, and a notification. Answers the run."""
+    actions = {a["action"]: a for a in admin.items("/v1/registry/actions", company_id=COMPANY)}
+    print("Actions taken by policies")
+    print(
+        table(
+            [
+                (a["action"], a["status"], a["cause"]["policy_name"], a["cause"]["metric"], a["model_version"])
+                for a in actions.values()
+            ],
+            ["action", "status", "policy", "metric", "version"],
+        )
+    )
+    retrain = actions.get("retrain")
+    check(retrain is not None and retrain["status"] == "done", f"the drift violation started a retraining run: {actions}")
+    assert retrain is not None
+    run = admin.get(f"/v1/registry/runs/{retrain['result']['run_id']}")
+    data = run["training_data"]
+    check(run["trigger"]["violation_id"] == retrain["cause"]["violation_id"], "the run records the violation that started it")
+    check(data["examples"] == labelled and data["corrections_read"] == 1, f"v1.1's ground truth and its correction: {data}")
+    print(
+        f"Retraining run {run['run_name']!r} on {MODEL} {run['model_version']}: {data['examples']} examples "
+        f"({data['corrections_read']} correction from feedback), triggered by {run['trigger']['policy_name']}\n"
+    )
+    return run
+
+
+def complete_retraining(admin: Client, run: dict[str, Any]) -> str:
+    """The trainer picks the run up, fits on its data and reports; the new version is validated."""
+    ended = admin.call(
+        "PATCH",
+        f"/v1/registry/runs/{run['run_id']}",
+        json={"status": "completed", "validation_accuracy": 0.96, "logs": f"fitted on {run['training_data']['location']}"},
+    )
+    check(ended["status"] == "completed", "the retraining run completed")
+    version = admin.get(f"/v1/registry/models/{MODEL}/{run['model_version']}")
+    check(version["status"] == "validated", f"the retrained version is validated, not {version['status']}")
+    return str(version["model_version"])
+
+
+def challenge(admin: Client, ledger: Client, champion: dict[str, Any], challenger: str, rng: random.Random) -> None:
+    """The retrained version challenges v1.0 in production on half of the transactions, and wins on ground truth."""
+    path = f"/v1/registry/deployments/{champion['id']}/challenger"
+    admin.put(path, {"model_version": challenger, "share": 0.5, "auto_promote": True, "min_samples": 30})
+    served: dict[str, list[bool]] = {"v1.0": [], challenger: []}
+    for i in range(CHALLENGE_TRANSACTIONS):
+        entity = f"txn-{i:04d}"
+        version = ledger.post(f"{path}/assign", {"entity_id": entity})["model_version"]
+        again = ledger.post(f"{path}/assign", {"entity_id": entity})["model_version"] if i % 40 == 0 else version
+        check(again == version, "a transaction stays with its version")
+        category = rng.choices(list(BOOKS_TO), CATEGORY_WEIGHTS)[0]
+        truth = BOOKS_TO[category]
+        right = CHALLENGE_RIGHT[version](len(served[version]))
+        predicted = truth if right else rng.choice([t for t in BOOKS_TO.values() if t != truth])
+        made = ledger.post(
+            f"/v1/registry/models/{MODEL}/{version}/predictions",
+            {
+                "prediction_type": "classification",
+                "input_data": {"amount": round(rng.gauss(150, 40), 2), "merchant_category": category, "entity": entity},
+                "prediction": predicted,
+                "latency_ms": round(rng.uniform(8, 30), 1),
+            },
+        )
+        ledger.call("PATCH", f"/v1/registry/predictions/{made['prediction_id']}", json={"actual_value": truth})
+        served[version].append(right)
+    looked = admin.get(path)
+    print(f"Champion and challenger in production ({CHALLENGE_TRANSACTIONS} transactions, share 0.5)")
+    print(
+        table(
+            [(a["role"], a["model_version"], a["samples"], a["value"]) for a in looked["arms"]],
+            ["role", "version", "labelled", "accuracy"],
+        )
+    )
+    for arm in looked["arms"]:
+        outcomes = served[arm["model_version"]]
+        check(arm["samples"] == len(outcomes), f"{arm['model_version']} labelled {arm['samples']} = {len(outcomes)}")
+        check(abs(arm["value"] - sum(outcomes) / len(outcomes)) < 1e-12, "the arm's accuracy is its ground truth's")
+    c = looked["comparison"]
+    print(
+        f"z = {c['statistic']:.2f}, p = {c['p_value']:.2g}, always-valid p = {c['always_valid_p_value']:.2g}, "
+        f"recommendation: {c['recommendation']}"
+    )
+    probe = admin.run_task("probe-deployments")["result"]
+    check(
+        probe["challengers_decided"] == [{"deployment_id": champion["id"], "outcome": "promote"}],
+        f"the probe promotes the challenger: {probe}",
+    )
+    decided = admin.get(path)
+    check(decided["status"] == "promoted" and decided["decision"]["by"] == "policy", f"promoted by the policy: {decided}")
+    active = [d for d in admin.items("/v1/registry/deployments", environment="production") if d["status"] == "active"]
+    check([d["model_version"] for d in active] == [challenger], f"{challenger} serves production: {active}")
+    evidence = decided["decision"]["evidence"]["comparison"]
+    print(f"{challenger} promoted to production by the probe (always-valid p {evidence['always_valid_p_value']:.2g})")
+    health = admin.get(f"/v1/registry/deployments/{champion['id']}/health")
+    week = health["performance"][-1]
+    print(
+        f"v1.0's deployment health: {health['status']}, {week['predictions']} predictions in 7 days, "
+        f"error rate {week['error_rate']:.3f}, mean latency {week['mean_latency_ms']:.1f} ms\n"
+    )
+
+
+def check_company_scope(admin: Client) -> None:
+    """A read key scoped to another company sees none of this company's registry; this company's sees its own."""
+    other = admin.with_key(admin.post("/v1/api-keys", {"name": "auditor", "role": "read", "company_id": "other-co"})["key"])
+    own = admin.with_key(admin.post("/v1/api-keys", {"name": "controller", "role": "read", "company_id": COMPANY})["key"])
+    other.call("GET", f"/v1/registry/models/{MODEL}/v1.1", expect=404)
+    check(other.items("/v1/registry/models") == [], "another company's key lists no model")
+    figures = own.get(f"/v1/registry/companies/{COMPANY}/performance", days=1)
+    print(
+        f"Company {COMPANY}: {figures['models']} versions, {figures['predictions']} predictions, "
+        f"{figures['samples']} labelled, accuracy {figures['accuracy']:.3f}; another company's key sees none of it"
+    )
 
 
 def run_task(admin: Client, name: str) -> dict[str, Any]:

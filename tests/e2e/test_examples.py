@@ -34,6 +34,15 @@ EXPECTED = {
         "highest estimated satisfaction on content_hashtags: local:swift",
         "Performance aggregates (all time)",
     ],
+    "accounting_ml.py": [
+        "correction applied",
+        "ground truth set",
+        "triggered by amount drift retrains",
+        "recommendation: promote",
+        "v1.1-r1 promoted to production by the probe",
+        "another company's key sees none of it",
+        "retrained as v1.1-r1 and promoted on ground truth",
+    ],
 }
 
 
