@@ -7,7 +7,17 @@ import json
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["foundation", "routing", "regret", "contextual", "peeking", "analytics_scaling", "local_stack", "alerts"]
+BENCHMARKS = [
+    "foundation",
+    "routing",
+    "request_routing",
+    "regret",
+    "contextual",
+    "peeking",
+    "analytics_scaling",
+    "local_stack",
+    "alerts",
+]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -265,19 +265,15 @@ def prompt_version(tenant_id: str, name: str, version: int) -> Key:
     return Key(f"{_tenant(tenant_id)}#PROMPT#{name}", f"VERSION#{version:06d}")
 
 
-def request_model_counter_name() -> str:
-    """Counter name of request-level routing's statistics (`chalicelib.core.counters`, sharded like every counter)."""
-    return "REQROUTE"
+def request_model_partition(tenant_id: str, category_key: str, shard: int) -> str:
+    """One shard of request-level routing's statistics on a category (all its models), apart from the tenant's other
+    counters so a route reads only these."""
+    return f"{_tenant(tenant_id)}#REQROUTE#{category_key}#{shard}"
 
 
-def request_model_bucket(category_key: str, model_id: str, chunk: int) -> str:
-    """One chunk of a model's request-level statistics on a category (`routing.store.SLOTS` numbers per chunk)."""
-    return f"{category_key}#{model_id}#{chunk:03d}"
-
-
-def request_model_prefix(category_key: str) -> str:
-    """Every model's request-level statistics on a category (category keys have no `#`)."""
-    return f"{category_key}#"
+def request_model_chunk(tenant_id: str, category_key: str, shard: int, model_id: str, chunk: int) -> Key:
+    """One chunk of a model's request-level statistics on a category, in one shard (`routing.store.SLOTS` numbers)."""
+    return Key(request_model_partition(tenant_id, category_key, shard), f"{model_id}#{chunk:03d}")
 
 
 # --- generation budget ---------------------------------------------------------------------------

@@ -102,11 +102,14 @@ def state_of(slots: Mapping[int, float], d: int = DIMENSION) -> ArmState:
     """The solved posterior of one model from its slots (missing slots are 0)."""
     import numpy as np
 
-    b = np.array([float(slots.get(i, 0)) for i in range(d)]) / SCALE
-    iu = np.triu_indices(d)
-    upper = np.array([float(slots.get(a_slot(int(i), int(j), d), 0)) for i, j in zip(*iu, strict=True)]) / SCALE
+    values = np.zeros(slot_count(d))
+    for slot, value in slots.items():
+        if 0 <= slot < len(values):
+            values[slot] = value
+    values /= SCALE
+    b = values[:d]
     a = np.zeros((d, d))
-    a[iu] = upper
+    a[np.triu_indices(d)] = values[d:]  # row by row, as a_slot lays them out
     a = a + np.triu(a, 1).T
     precision = a + np.diag([PRIOR_WEIGHT] + [RIDGE] * (d - 1))
     cov = np.linalg.inv(precision)

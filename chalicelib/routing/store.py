@@ -1,10 +1,12 @@
-"""Request-level routing's state: each model's statistics on a category, as sharded counter chunks.
+"""Request-level routing's state: each model's statistics on a category, as sharded counter chunks of their own.
 
 A model's statistics on a category are `request_model.slot_count()` numbers (560), kept in chunks of
-`SLOTS` (128) number attributes, each chunk a counter (`core.counters`: ADDed by each feedback's
-transaction, sharded, summed on read) under the tenant's counter partitions, bucket
-`<category>#<model id>#<chunk>` (`keys.request_model_bucket`). Only integers (fixed point,
-`request_model.SCALE`): no text, no user id.
+`SLOTS` (128) number attributes. Each feedback's transaction ADDs its deltas to the chunks it
+touches in one shard (chosen from the session id, `counters.shard_for`), so writes spread over
+`counter_shards` partitions; a read sums the shards. The shards of a category are partitions of
+their own under the tenant (`keys.request_model_partition`: `TENANT#<id>#REQROUTE#<category>#<shard>`),
+so a route reads exactly its category's statistics: one Query per shard, at most 5 items per model.
+Only integers (fixed point, `request_model.SCALE`): no text, no user id.
 """
 
 from __future__ import annotations
@@ -36,15 +38,15 @@ RequestModelCounter: type[TableItem] = types.new_class(
 
 
 def add_ops(tenant_id: str, category_key: str, model_id: str, slot_deltas: Mapping[int, int], *, seed: str) -> list[storage.Op]:
-    """The ADDs of a model's statistics (slot -> delta) on a category, one op per chunk touched."""
+    """The ADDs of a model's statistics (slot -> delta) on a category, one op per chunk touched, in `seed`'s shard."""
     chunks: dict[int, dict[str, int]] = {}
     for slot, value in slot_deltas.items():
         if value:
             chunks.setdefault(slot // SLOTS, {})[f"s{slot % SLOTS}"] = value
-    name = keys.request_model_counter_name()
+    shard = counters.shard_for(seed)
     ops = [
-        counters.increment(
-            RequestModelCounter, tenant_id, name, keys.request_model_bucket(category_key, model_id, chunk), deltas, seed=seed
+        counters.increment_at(
+            RequestModelCounter, keys.request_model_chunk(tenant_id, category_key, shard, model_id, chunk), deltas
         )
         for chunk, deltas in sorted(chunks.items())
     ]
@@ -52,13 +54,17 @@ def add_ops(tenant_id: str, category_key: str, model_id: str, slot_deltas: Mappi
 
 
 def read(tenant_id: str, category_key: str) -> dict[str, dict[int, int]]:
-    """Per model, its statistics on the category (slot -> value), shards summed; models never rated are absent."""
-    prefix = keys.request_model_prefix(category_key)
+    """Per model, its statistics on the category (slot -> value, zeros left out), shards summed; models with none are
+    absent."""
     out: dict[str, dict[int, int]] = {}
-    found = counters.read_prefix(RequestModelCounter, tenant_id, keys.request_model_counter_name(), prefix)
-    for bucket, values in found.items():
-        model_id, chunk = bucket[len(prefix) :].rsplit("#", 1)
-        slots = out.setdefault(model_id, {})
-        for field, value in values.items():
-            slots[int(chunk) * SLOTS + int(field[1:])] = int(value)
-    return out
+    for shard in range(counters.shard_count()):
+        for item in RequestModelCounter.query(keys.request_model_partition(tenant_id, category_key, shard)):
+            model_id, chunk = item.sk.rsplit("#", 1)
+            slots = out.setdefault(model_id, {})
+            base = int(chunk) * SLOTS
+            for i in range(SLOTS):
+                value = getattr(item, f"s{i}")
+                if value:
+                    slots[base + i] = slots.get(base + i, 0) + int(value)
+    # Sums that came back to 0 (a feedback erased or replaced by an unrated one) are as if never written.
+    return {model_id: kept for model_id, slots in out.items() if (kept := {k: v for k, v in slots.items() if v})}
