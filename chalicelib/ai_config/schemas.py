@@ -102,8 +102,8 @@ class AiConfig(View):
 
 
 class ConfigDiffQuery(QueryParams):
-    from_version: int = Field(ge=1, alias="from")
-    to_version: int = Field(ge=1, alias="to")
+    from_version: int | None = Field(default=None, ge=1, alias="from", description="Default: the version before `to`.")
+    to_version: int | None = Field(default=None, ge=1, alias="to", description="Default: the active version.")
 
 
 class ConfigChange(View):

@@ -78,8 +78,13 @@ def list_versions(tenant_id: str, config_type: str, query: ListQuery) -> Page[Ai
     return Page[AiConfig](items=[_view(item, active) for item in found], next_cursor=cursor)
 
 
-def diff(tenant_id: str, config_type: str, first: int, second: int) -> ConfigDiff:
-    """Every path whose value differs between two versions (lists compared as wholes)."""
+def diff(tenant_id: str, config_type: str, first: int | None, second: int | None) -> ConfigDiff:
+    """Every path whose value differs between two versions (lists compared as wholes); by default the active version
+    against the one before it."""
+    if second is None:
+        second = get_active(tenant_id, config_type).version
+    if first is None:
+        first = max(1, second - 1)
     before = _flat(_version(tenant_id, config_type, first).config_data)
     after = _flat(_version(tenant_id, config_type, second).config_data)
     changes = []

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, JsonValue, StringConstraints, model_validator
 
 from ..companies.schemas import CompanyListQuery
-from ..core.schemas import ClientId, ListQuery, RequestBody, View
+from ..core.schemas import ClientId, QueryParams, RequestBody, View
 
 FeedbackType = Literal["correction", "rating", "comment", "flag"]
 FeedbackStatus = Literal["pending", "processed", "ignored"]
@@ -104,11 +104,7 @@ class FeedbackQuality(View):
     totals: QualityDay
 
 
-class FeedbackQualityQuery(RequestBody):
-    pass
-
-
-class DaysQuery(ListQuery):
+class DaysQuery(QueryParams):
     days: int = Field(default=30, ge=1, le=366)
 
 

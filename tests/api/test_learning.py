@@ -33,7 +33,9 @@ def test_feedback_is_processed_once_into_ground_truth_and_the_quality_series(api
     labelled = predict(api, tenant, model, "meals", {"amount": 30.0})
     truth(api, tenant, labelled, "meals")
 
-    correction = feedback(api, tenant, first, {"user_id": "bk-1", "feedback_type": "correction", "feedback_data": {"value": "office"}})
+    correction = feedback(
+        api, tenant, first, {"user_id": "bk-1", "feedback_type": "correction", "feedback_data": {"value": "office"}}
+    )
     assert (correction["status"], correction["is_positive"], correction["impact"]) == ("pending", False, "medium")
     feedback(api, tenant, second, {"user_id": "bk-1", "feedback_type": "rating", "feedback_data": {"rating": 5}})
     feedback(api, tenant, second, {"user_id": "bk-2", "feedback_type": "flag", "feedback_data": {"reason": "odd vendor"}})
@@ -41,7 +43,9 @@ def test_feedback_is_processed_once_into_ground_truth_and_the_quality_series(api
         api, tenant, labelled, {"user_id": "bk-2", "feedback_type": "correction", "feedback_data": {"value": "travel"}}
     )
     bad = api.post(
-        f"/v1/registry/predictions/{first}/feedback", {"user_id": "u", "feedback_type": "rating", "feedback_data": {"rating": 9}}, key=tenant.app
+        f"/v1/registry/predictions/{first}/feedback",
+        {"user_id": "u", "feedback_type": "rating", "feedback_data": {"rating": 9}},
+        key=tenant.app,
     )
     assert bad.status == 422, bad.body
     assert ok(api.get(f"/v1/registry/predictions/{first}", key=tenant.read))["actual_value"] is None
@@ -63,9 +67,18 @@ def test_feedback_is_processed_once_into_ground_truth_and_the_quality_series(api
     assert (performance["samples"], performance["metrics"]["accuracy"]) == (2, 0.5)
 
     # The behaviour configuration: manual processing, and a confidence floor for corrections.
-    ok(api.put("/v1/config/behavior", {"config_data": {"feedback_processing": "manual", "min_correction_confidence": 0.8}}, key=tenant.admin))
+    ok(
+        api.put(
+            "/v1/config/behavior",
+            {"config_data": {"feedback_processing": "manual", "min_correction_confidence": 0.8}},
+            key=tenant.admin,
+        )
+    )
     unsure = feedback(
-        api, tenant, second, {"user_id": "bk-3", "feedback_type": "correction", "feedback_data": {"value": "meals"}, "confidence": 0.5}
+        api,
+        tenant,
+        second,
+        {"user_id": "bk-3", "feedback_type": "correction", "feedback_data": {"value": "meals"}, "confidence": 0.5},
     )
     assert run_task(api, tenant, "process-feedback") == {"policy": "manual", "processed": 0, "ignored": 0, "ground_truths_set": 0}
     ignored = ok(api.post(f"/v1/registry/predictions/{second}/feedback/{unsure['id']}/process", {}, key=tenant.admin))

@@ -151,8 +151,29 @@ def seed(api: Api, tenant: Tenant) -> dict[str, dict[str, str]]:
     for month in ("2026-04", "2026-05"):
         events.emit(tenant.id, "budget.threshold_80", month, f"budget:{month}", {"month": month})
     endpoint_id = _first(api, tenant, "/v1/webhooks/endpoints")
+    # The learning half: feedback on the prediction, a running challenger and two decided ones (two actions),
+    # two versions of a configuration.
+    feedback = [
+        ok(api.post(f"/v1/registry/predictions/{prediction_id}/feedback", body, key=app))
+        for body in (
+            {"user_id": USER, "feedback_type": "rating", "feedback_data": {"rating": 4}},
+            {"user_id": USER, "feedback_type": "comment", "feedback_data": {"text": "right vendor"}},
+        )
+    ]
+    ok(api.patch("/v1/registry/models/expense_classifier/v2.0", {"status": "validated"}, key=admin), 200)
+    for deployment in deployments:
+        challenger = f"/v1/registry/deployments/{deployment['id']}/challenger"
+        ok(api.put(challenger, {"model_version": "v2.0"}, key=admin), 200)
+        if deployment is not deployments[0]:
+            ok(api.post(f"{challenger}/decision", {"outcome": "reject"}, key=admin), 200)
+    for processing in ("manual", "automatic"):
+        ok(api.put("/v1/config/behavior", {"config_data": {"feedback_processing": processing}}, key=admin), 200)
     return {
         "": {
+            "feedback_id": feedback[0]["id"],
+            "config_type": "behavior",
+            "number": "1",
+            "company_id": "co-x",
             "tenant_id": tenant.id,
             "kind": "styles",
             "item_id": _first(api, tenant, "/v1/catalog/styles"),
