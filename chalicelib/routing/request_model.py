@@ -40,11 +40,14 @@ PRIOR_WEIGHT = 2.0  # pseudo-answers behind the intercept's prior (scoring.PRIOR
 RIDGE = 1.0  # prior precision of every other weight
 NOISE_RANGE = (0.01, 0.25)
 PRIOR_NOISE = 0.25  # a coin's variance, held by PRIOR_WEIGHT pseudo-answers
-# Slots hold fixed-point integers (units of 1e-9): integer ADDs are exact, so a feedback's delta and its negative
-# cancel exactly, and a sum that returns to zero stays a plain 0 (DynamoDB numbers; moto's ADD of a decimal that
-# summed to "0E-10" fails).
-SCALE = 10**9
-
+# Slots hold integers, so a feedback's delta and its negative cancel exactly, replacement included, and a sum that
+# returns to zero is a plain 0 (moto's ADD of a decimal that summed to "0E-10" fails): x is kept in units of
+# 1 / X_SCALE and a quality score in units of 1 / REWARD_GRID. Every quality score is a multiple of 1/240 (a mean
+# of at most four signals, each a multiple of 0.05), so a change of score is an exact number of units.
+X_SCALE = 10**6
+REWARD_GRID = 240
+A_UNIT = X_SCALE * X_SCALE  # A's slots: x_i x_j in units of 1 / X_SCALE^2
+B_UNIT = X_SCALE * REWARD_GRID  # b's slots: x_i r in units of 1 / (X_SCALE x REWARD_GRID)
 
 def slot_count(d: int = DIMENSION) -> int:
     """b (d slots), then the upper triangle of A row by row."""
@@ -56,21 +59,27 @@ def a_slot(i: int, j: int, d: int = DIMENSION) -> int:
     return d + i * d - i * (i - 1) // 2 + (j - i)
 
 
+def quantised(x: Mapping[int, float]) -> dict[int, int]:
+    """x in units of 1 / X_SCALE."""
+    return {i: round(v * X_SCALE) for i, v in x.items()}
+
+
 def observation_deltas(x: Mapping[int, float], count: float, reward_sum: float) -> dict[int, int]:
-    """What `count` rated answers at x with quality scores summing to `reward_sum` add to the slots (x SCALE).
+    """What `count` rated answers at x with quality scores summing to `reward_sum` add to the slots (integers).
 
     A replaced feedback passes the difference (count 0 and the change of its score), an erased one
     negative values: the slots then move by exactly what the feedback had added.
     """
+    xq = sorted(quantised(x).items())
+    units, times = round(reward_sum * REWARD_GRID), round(count)
     out: dict[int, int] = {}
-    items = sorted(x.items())
-    for i, xi in items:
-        if reward_sum:
-            out[i] = round(reward_sum * xi * SCALE)
-        if count:
-            for j, xj in items:
+    for i, xi in xq:
+        if units:
+            out[i] = units * xi
+        if times:
+            for j, xj in xq:
                 if j >= i:
-                    out[a_slot(i, j)] = round(count * xi * xj * SCALE)
+                    out[a_slot(i, j)] = times * xi * xj
     return {k: v for k, v in out.items() if v}
 
 
@@ -106,8 +115,8 @@ def state_of(slots: Mapping[int, float], d: int = DIMENSION) -> ArmState:
     for slot, value in slots.items():
         if 0 <= slot < len(values):
             values[slot] = value
-    values /= SCALE
-    b = values[:d]
+    b = values[:d] / B_UNIT
+    values /= A_UNIT
     a = np.zeros((d, d))
     a[np.triu_indices(d)] = values[d:]  # row by row, as a_slot lays them out
     a = a + np.triu(a, 1).T

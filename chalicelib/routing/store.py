@@ -6,7 +6,7 @@ touches in one shard (chosen from the session id, `counters.shard_for`), so writ
 `counter_shards` partitions; a read sums the shards. The shards of a category are partitions of
 their own under the tenant (`keys.request_model_partition`: `TENANT#<id>#REQROUTE#<category>#<shard>`),
 so a route reads exactly its category's statistics: one Query per shard, at most 5 items per model.
-Only integers (fixed point, `request_model.SCALE`): no text, no user id.
+Only integers (`request_model.X_SCALE`, `REWARD_GRID`): no text, no user id.
 """
 
 from __future__ import annotations

@@ -169,12 +169,12 @@ def test_each_feedback_counts_once_retried_and_replaced(api: Api, sim: Tenant) -
             expected[slot] = expected.get(slot, 0) + value
     state = store.read(sim.id, "captions")
     assert state == {"sim:cheap": {slot: value for slot, value in expected.items() if value}}
-    assert state["sim:cheap"][0] == 25 * request_model.SCALE // 100  # b[0]: the quality score 0.25, once
-    assert state["sim:cheap"][request_model.a_slot(0, 0)] == request_model.SCALE  # n: one rated answer
+    assert state["sim:cheap"][0] == 60 * request_model.X_SCALE  # b[0]: the quality score 0.25 (60/240), once
+    assert state["sim:cheap"][request_model.a_slot(0, 0)] == request_model.A_UNIT  # n: one rated answer
     # A second user's feedback on the same session adds its own contribution, once.
     other = api.post(url, {"user_id": "u2", "thumbs": "up"}, key=sim.app)
     assert other.status == 201
-    assert store.read(sim.id, "captions")["sim:cheap"][request_model.a_slot(0, 0)] == 2 * request_model.SCALE
+    assert store.read(sim.id, "captions")["sim:cheap"][request_model.a_slot(0, 0)] == 2 * request_model.A_UNIT
 
 
 def test_bad_input_and_features_are_422_naming_the_field(api: Api, tenant: Tenant) -> None:
