@@ -142,3 +142,56 @@ def test_champion_and_challenger_statistics_equal_scipy(api: Api, tenant: Tenant
     assert welch["test"] == "welch_t"
     assert abs(welch["statistic"] - reference.statistic) < 1e-9 and abs(welch["p_value"] - reference.pvalue) < 1e-9
     assert welch["challenger_better"] is True and welch["ready"] is False  # 30 ground truths each are needed by default
+
+
+def test_a_drift_violation_retrains_rolls_back_and_notifies_once(api: Api, tenant: Tenant) -> None:
+    old = register(api, tenant, model_version="v0.9")
+    model = register(api, tenant)
+    ok(api.patch(path(old), {"status": "validated"}, key=tenant.admin))
+    deployed = {}
+    for version in ("v0.9", "v1.0"):
+        body = {"deployment_name": "books", "model_name": model["model_name"], "model_version": version, "environment": "prod"}
+        deployed[version] = ok(api.post("/v1/registry/deployments", body, key=tenant.admin), 201)["id"]
+    ok(api.post(path(model, "/baseline"), {"features": {"amount": [float(n) for n in range(60)]}}, key=tenant.admin), 201)
+    policy = {
+        "policy_name": "amount drift",
+        "policy_type": "drift",
+        "rules": {"model_name": "expense_classifier", "model_version": "v1.0", "features": ["amount"]},
+        "thresholds": {"max_ks": 0.1},
+    }
+    policy["rules"]["actions"] = ["retrain", "rollback", "notify", "launch"]  # type: ignore[index]
+    ok(api.post("/v1/governance/policies", policy, key=tenant.admin), 201)
+    for n in range(39):
+        truth(api, tenant, predict(api, tenant, model, "office", {"amount": 100.0 + n}), "office")
+    unlabelled = predict(api, tenant, model, "office", {"amount": 140.0})
+    feedback(api, tenant, unlabelled, {"user_id": "bk", "feedback_type": "correction", "feedback_data": {"value": "travel"}})
+    run_task(api, tenant, "process-feedback")
+
+    for _ in range(2):  # a second check of the same day acts no more
+        run_task(api, tenant, "detect-drift")
+    found = {a["action"]: a for a in ok(api.get("/v1/registry/actions", key=tenant.read))["items"]}
+    assert {name: a["status"] for name, a in found.items()} == {
+        "retrain": "done",
+        "rollback": "done",
+        "notify": "done",
+        "launch": "skipped",
+    }
+    violation = found["retrain"]["cause"]["violation_id"]
+    assert ok(api.get(f"/v1/governance/violations/{violation}", key=tenant.read))["policy_name"] == "amount drift"
+    run = ok(api.get(f"/v1/registry/runs/{found['retrain']['result']['run_id']}", key=tenant.read))
+    assert (run["model_version"], run["status"], run["trigger"]["violation_id"]) == ("v1.0-r1", "running", violation)
+    data = run["training_data"]
+    assert (data["examples"], data["from_ground_truth"], data["corrections_read"], data["from_version"]) == (40, 40, 1, "v1.0")
+    rolled = ok(api.get(f"/v1/registry/deployments/{deployed['v1.0']}", key=tenant.read))
+    assert rolled["status"] == "rolled_back" and rolled["restored_deployment_id"] == deployed["v0.9"]
+    events = ok(api.get("/v1/events?type=registry.action_taken", key=tenant.admin))["items"]
+    assert sorted(e["data"]["action"] for e in events) == ["launch", "notify", "retrain", "rollback"]
+
+    probed = run_task(api, tenant, "probe-deployments")
+    assert probed["statuses"] == {deployed["v0.9"]: "degraded"}  # no prediction at all: the volume check fails
+    health = ok(api.get(f"/v1/registry/deployments/{deployed['v0.9']}/health", key=tenant.read))
+    assert {c["name"]: c["status"] for c in health["checks"]} == {
+        "error_rate": "unknown",
+        "latency_ms": "unknown",
+        "daily_predictions": "fail",
+    }
