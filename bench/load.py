@@ -302,9 +302,9 @@ def drive(
     def loop(number: int) -> None:
         client = Client(number, url, tenant, log, seed)
         barrier.wait()
-        while True:  # at least one step each, and its fixed first steps
+        while True:  # at least one step each, and (the workload's own steps) its fixed first steps
             (step or Client.step)(client)
-            if time.monotonic() >= stop_at and not client.first_draws:
+            if time.monotonic() >= stop_at and (step is not None or not client.first_draws):
                 return
 
     threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(clients)]
@@ -348,6 +348,11 @@ def _get(url: str, path: str, key: str, **params: Any) -> Any:
             raise RuntimeError(f"GET {path}: {answer.status_code} {answer.text}")
         time.sleep(float(answer.headers.get("Retry-After", 1)))
     raise RuntimeError(f"GET {path}: never answered")
+
+
+def summary_sessions(url: str, tenant: Tenant) -> int:
+    """The tenant's sessions of today and yesterday as the analytics summary counts them (its counters)."""
+    return int(_get(url, "/v1/analytics/summary", tenant.admin, days=2)["total_sessions"])
 
 
 def _run_task(url: str, key: str, task: str) -> None:
