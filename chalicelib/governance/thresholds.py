@@ -19,6 +19,8 @@ DRIFT_TESTS = ("ks", "psi", "wasserstein", "chi_square", "jensen_shannon", "accu
 QUALITY = ("completeness", "validity", "consistency", "timeliness")
 WINDOWS = ("daily", "weekly", "monthly")
 SEVERITIES = ("low", "medium", "high", "critical")
+# What may follow a violation (`rules.actions`, taken by chalicelib/learning/actions.py).
+ACTIONS = ("retrain", "rollback", "notify")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ RULES = {
     "table": "text",
     "column": "text",
     "pipeline_name": "text",
+    "actions": "actions",
 }
 # Types whose policy is checked even without thresholds: any detected drift, any failing quality figure.
 CHECKED_WITHOUT_THRESHOLDS = {"drift": "drift", "data_quality": "data_quality"}
@@ -115,7 +118,9 @@ def problems(policy_type: str, rules: Mapping[str, Any], thresholds: Mapping[str
             wrong.append((f"body.thresholds.{name}", f"must be {bounds}"))
     for name, value in rules.items():
         kind = RULES.get(name)
-        if kind is not None and (problem := _rule_problem(kind, value)):
+        if kind == "actions":
+            wrong += _action_problems(value)
+        elif kind is not None and (problem := _rule_problem(kind, value)):
             wrong.append((f"body.rules.{name}", problem))
     checks = {limit.check for name in thresholds if (limit := resolve(name, rules)) is not None}
     if policy_type == "performance" and "performance" not in checks:
@@ -126,6 +131,20 @@ def problems(policy_type: str, rules: Mapping[str, Any], thresholds: Mapping[str
         wrong.append(("body.rules.segment_attribute", "a disparity needs the input attribute whose segments are compared"))
     if "fairness" in checks and rules.get("metric", "accuracy") not in (*SCORES, *ERRORS):
         wrong.append(("body.rules.metric", f"a disparity compares one of {', '.join((*SCORES, *ERRORS))}"))
+    return wrong
+
+
+def _action_problems(value: Any) -> list[tuple[str, str]]:
+    """`rules.actions`: a list of known actions, each named once; an unknown one is named by its index."""
+    if not isinstance(value, list):
+        return [("body.rules.actions", f"must be a list of actions: {', '.join(ACTIONS)}")]
+    wrong = [
+        (f"body.rules.actions.{i}", f"{action!r} is not an action: {', '.join(ACTIONS)}")
+        for i, action in enumerate(value)
+        if action not in ACTIONS
+    ]
+    if not wrong and len(set(value)) != len(value):
+        wrong.append(("body.rules.actions", "must name each action once"))
     return wrong
 
 

@@ -27,13 +27,12 @@ from ..core.errors import LearnloopError, NotFound, described
 from ..core.logging import get_logger
 from ..core.query import page
 from ..core.schemas import Page
+from ..governance.thresholds import ACTIONS
 from ..registry import deployments, models
 from ..registry.operations_schemas import DeploymentListQuery, DeploymentPatch
 from . import retraining
 from .schemas import ActionQuery, RegistryAction
 from .store import ActionItem
-
-ACTIONS = ("retrain", "rollback", "notify")
 
 
 def violation_opened(tenant_id: str, breach: Any) -> list[RegistryAction]:
@@ -132,7 +131,7 @@ def claim(
 def _take(
     tenant_id: str, action: str, cause: dict[str, Any], model_name: str | None, model_version: str | None
 ) -> tuple[str, dict[str, Any]]:
-    if action not in ACTIONS:
+    if action not in ACTIONS:  # a policy stored before its actions were checked on writing
         return "skipped", {"reason": f"unknown action {action}; the actions are {', '.join(ACTIONS)}"}
     if action == "notify":
         return "done", {"notified": "event registry.action_taken"}

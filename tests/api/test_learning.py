@@ -160,6 +160,11 @@ def test_a_drift_violation_retrains_rolls_back_and_notifies_once(api: Api, tenan
         "thresholds": {"max_ks": 0.1},
     }
     policy["rules"]["actions"] = ["retrain", "rollback", "notify", "launch"]  # type: ignore[index]
+    refused = ok(api.post("/v1/governance/policies", policy, key=tenant.admin), 422)["error"]["details"]
+    assert [(d["field"], d["message"]) for d in refused] == [
+        ("body.rules.actions.3", "'launch' is not an action: retrain, rollback, notify")
+    ]
+    policy["rules"]["actions"] = ["retrain", "rollback", "notify"]  # type: ignore[index]
     ok(api.post("/v1/governance/policies", policy, key=tenant.admin), 201)
     for n in range(39):
         truth(api, tenant, predict(api, tenant, model, "office", {"amount": 100.0 + n}), "office")
@@ -174,7 +179,6 @@ def test_a_drift_violation_retrains_rolls_back_and_notifies_once(api: Api, tenan
         "retrain": "done",
         "rollback": "done",
         "notify": "done",
-        "launch": "skipped",
     }
     violation = found["retrain"]["cause"]["violation_id"]
     assert ok(api.get(f"/v1/governance/violations/{violation}", key=tenant.read))["policy_name"] == "amount drift"
@@ -185,7 +189,7 @@ def test_a_drift_violation_retrains_rolls_back_and_notifies_once(api: Api, tenan
     rolled = ok(api.get(f"/v1/registry/deployments/{deployed['v1.0']}", key=tenant.read))
     assert rolled["status"] == "rolled_back" and rolled["restored_deployment_id"] == deployed["v0.9"]
     events = ok(api.get("/v1/events?type=registry.action_taken", key=tenant.admin))["items"]
-    assert sorted(e["data"]["action"] for e in events) == ["launch", "notify", "retrain", "rollback"]
+    assert sorted(e["data"]["action"] for e in events) == ["notify", "retrain", "rollback"]
 
     probed = run_task(api, tenant, "probe-deployments")
     assert probed["statuses"] == {deployed["v0.9"]: "degraded"}  # no prediction at all: the volume check fails
