@@ -127,9 +127,10 @@ def reserve(tenant_id: str, limits: Limits, amount: float, *, until_settled: boo
     for last in (False, True):
         reservation = _reserve(tenant_id, month, amount, cap, until_settled)
         if reservation is not None or last or not reclaim_expired(tenant_id, month):
-            if reservation is None:  # the rest of the budget no longer covers a call: the budget is used up (100%)
-                spent = float(_month(tenant_id, month).spent_usd or 0)
-                alert_hooks.budget_spent(tenant_id, month, spent, limits.monthly_budget_usd, refused=True)
+            if reservation is None:
+                if not until_settled:  # the rest of the budget no longer covers a call: the budget is used up (100%)
+                    spent = float(_month(tenant_id, month).spent_usd or 0)  # (not so of a large job's estimate)
+                    alert_hooks.budget_spent(tenant_id, month, spent, limits.monthly_budget_usd, refused=True)
                 return None
             return replace(reservation, budget=limits.monthly_budget_usd)
     return None

@@ -414,6 +414,12 @@ def _train_locally(tenant_id: str, job: JobItem) -> None:
     name = local_model_name(job)
     try:
         train, validation = _samples(tenant_id, datasets.load(tenant_id, job.dataset_id))
+        if len(train) < local_model.MIN_EXAMPLES:  # users' data erased since the job was made: the dataset was rebuilt
+            raise Conflict(
+                f"dataset {job.dataset_id} has {len(train)} training lines left (erased users' lines were removed); "
+                f"fine-tuning needs at least {local_model.MIN_EXAMPLES}",
+                code="not_enough_examples",
+            )
         metrics = local_model.train(tenant_id, name, job.base_model, train, validation, lambda *a: _report(job, *a))
     except LearnloopError as exc:
         _fail(tenant_id, job, "training_failed", exc.message)
@@ -587,7 +593,8 @@ def _settle(tenant_id: str, job: JobItem) -> None:
     except storage.ConditionFailed:
         return  # settled by another caller
     job.cost_usd, job.settled_at = cost, clock.iso(clock.now())
-    billing.settle(billing.Reservation(tenant_id, job.budget_month, float(job.reserved_usd or 0.0)), cost)
+    budget = tenancy.get_limits(tenant_id).monthly_budget_usd  # the budget in force: its 80% and 100% are alerts
+    billing.settle(billing.Reservation(tenant_id, job.budget_month, float(job.reserved_usd or 0.0), budget=budget), cost)
 
 
 # --- items and views -------------------------------------------------------------------------------

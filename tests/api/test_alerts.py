@@ -149,3 +149,53 @@ def test_an_injected_shift_raises_one_anomaly_event(api: Api, tenant: Tenant, mo
         ("sessions", yesterday.date().isoformat(), usual + 12, usual, "above")
     ]
     assert daily[0]["score"] > 4 and run["events"] == 0
+
+
+def test_fine_tuning_spend_raises_the_budget_events_and_each_job_ends_in_one_event(api: Api, tenant: Tenant) -> None:
+    from chalicelib.providers.base import count_tokens
+    from tests.api.test_platform import price_training
+    from tests.api.test_training import build, poll, populate, raw_file
+
+    populate(api, tenant, n=12)
+    ds = build(api, tenant)
+    price_training(api, tenant, "local:sage", 0.5)
+    per_epoch = count_tokens(raw_file(tenant, ds["id"], "train").decode()) / 1000 * 0.5
+    job = {"dataset_id": ds["id"], "base_model": "local:sage"}
+
+    def budget(usd: float) -> None:
+        assert api.put("/v1/tenants/me/limits", {"monthly_budget_usd": usd}, key=tenant.admin).status == 200
+
+    def feed(event_type: str) -> list[dict]:
+        return [e["data"] for e in api.get(f"/v1/events?type={event_type}", key=tenant.read).body["items"]]
+
+    budget(round(3 * per_epoch / 0.9, 6))  # a 3-epoch job is 90% of it
+    first = api.post("/v1/training/jobs", job, key=tenant.admin).body
+    assert feed("budget.threshold_80") == []  # a reservation is not spend
+    assert poll(api, tenant) == {"polled": 1, "succeeded": 1}
+    cost = api.get(f"/v1/training/jobs/{first['id']}", key=tenant.read).body["cost_usd"]
+    assert cost == pytest.approx(3 * per_epoch) and cost > 0
+    assert [(d["spent_usd"], d["threshold"], d["reason"]) for d in feed("budget.threshold_80")] == [(cost, 0.8, "spent")]
+    refused = api.post("/v1/training/jobs", job, key=tenant.admin)  # another 3 epochs do not fit the 10% left
+    assert refused.error_code == "budget_exceeded" and feed("budget.threshold_100") == []  # a large estimate is not 100%
+
+    budget(100.0)
+    second = api.post("/v1/training/jobs", job | {"hyperparameters": {"n_epochs": 1}}, key=tenant.admin).body
+    budget(round(3 * per_epoch / 0.9, 6))  # lowered while the job runs: what it spends passes the budget
+    assert poll(api, tenant) == {"polled": 1, "succeeded": 1}
+    spent = cost + api.get(f"/v1/training/jobs/{second['id']}", key=tenant.read).body["cost_usd"]
+    assert [(d["spent_usd"], d["threshold"]) for d in feed("budget.threshold_100")] == [(pytest.approx(spent), 1.0)]
+    assert len(feed("budget.threshold_80")) == 1  # once a month
+    succeeded = feed("training_job.succeeded")
+    assert sorted(d["job_id"] for d in succeeded) == sorted([first["id"], second["id"]])
+    assert all(d["status"] == "succeeded" and d["model_id"] and d["error"] is None for d in succeeded)
+
+    # A job whose dataset lost its users' lines to an erasure before it trained fails, with one event.
+    budget(100.0)
+    third = api.post("/v1/training/jobs", job, key=tenant.admin).body
+    for user in ("user-0", "user-1", "user-2"):
+        assert api.delete(f"/v1/users/{user}/data", key=tenant.admin).status == 200
+    assert poll(api, tenant) == {"polled": 1, "failed": 1}
+    poll(api, tenant)
+    (failed,) = feed("training_job.failed")
+    assert (failed["job_id"], failed["status"], failed["error"]["code"]) == (third["id"], "failed", "training_failed")
+    assert "training lines left" in failed["error"]["message"]
