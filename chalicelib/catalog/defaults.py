@@ -74,6 +74,47 @@ DEFAULT_MODELS: list[dict[str, Any]] = [
         "priority_rank": 2,
         "description": "Image generation",
         "use_cases": ["social images"],
+        # USD per image by size and quality (OpenAI's list prices); chalicelib/images/specs.py reads this.
+        "metadata": {
+            "image": {
+                "sizes": ["1024x1024", "1792x1024", "1024x1792"],
+                "qualities": ["standard", "hd"],
+                "styles": ["vivid", "natural"],
+                "max_n": 1,
+                "negative_prompt": False,
+                "response_format": "url",
+                "prices": {
+                    "1024x1024": {"standard": 0.04, "hd": 0.08},
+                    "1792x1024": {"standard": 0.08, "hd": 0.12},
+                    "1024x1792": {"standard": 0.08, "hd": 0.12},
+                },
+            }
+        },
+    },
+    {
+        "model_id": "openai:gpt-image-1",
+        "model_name": "GPT Image 1",
+        "provider": "openai",
+        "cost_bucket": "high",
+        "capabilities": ["image_generation"],
+        "cost_per_request": 0.042,
+        "average_speed_ms": 15000,
+        "is_recommended": False,
+        "priority_rank": 2,
+        "description": "Image generation, several images per call, base64 answers",
+        "metadata": {
+            "image": {
+                "sizes": ["1024x1024", "1536x1024", "1024x1536"],
+                "qualities": ["medium", "low", "high"],
+                "max_n": 4,
+                "negative_prompt": False,
+                "prices": {
+                    "1024x1024": {"low": 0.011, "medium": 0.042, "high": 0.167},
+                    "1536x1024": {"low": 0.016, "medium": 0.063, "high": 0.25},
+                    "1024x1536": {"low": 0.016, "medium": 0.063, "high": 0.25},
+                },
+            }
+        },
     },
     # Anthropic (OpenAI-compatible endpoint)
     {
@@ -149,6 +190,20 @@ DEFAULT_MODELS: list[dict[str, Any]] = [
         "is_recommended": True,
         "priority_rank": 1,
         "description": "Image generation",
+        # Stability's REST API (chalicelib/providers/stability.py): sizes are SD3's aspect ratios, one image a call.
+        "metadata": {
+            "image": {
+                "sizes": ["1024x1024", "1344x768", "768x1344", "1216x832", "832x1216", "1152x896", "896x1152"],
+                "qualities": ["standard"],
+                "max_n": 4,
+                "negative_prompt": True,
+                "api_model": "sd3-medium",
+                "prices": {
+                    s: {"standard": 0.035}
+                    for s in ["1024x1024", "1344x768", "768x1344", "1216x832", "832x1216", "1152x896", "896x1152"]
+                },
+            }
+        },
     },
     {
         "model_id": "fal:sora-turbo",
@@ -201,6 +256,41 @@ DEFAULT_MODELS: list[dict[str, Any]] = [
         "priority_rank": 1,
         "description": "Slower and thorough: structured answers covering every key term",
         "limitations": "Template-based composition",
+    },
+]
+
+# The offline image models (chalicelib/providers/local_images.py): Petal renders what was asked, Sprig roughly.
+LOCAL_IMAGE = {
+    "sizes": ["512x512", "256x256", "1024x1024", "768x512", "512x768"],
+    "qualities": ["standard", "hd"],
+    "styles": ["vivid", "natural"],
+    "max_n": 4,
+    "negative_prompt": True,
+}
+DEFAULT_MODELS += [
+    {
+        "model_id": "local:petal",
+        "model_name": "Petal (offline images)",
+        "provider": "local",
+        "cost_bucket": "low",
+        "capabilities": ["image_generation"],
+        "average_speed_ms": 400,
+        "priority_rank": 1,
+        "description": "Floral compositions of every flower named, in the colours asked for, with the container",
+        "limitations": "Flat illustrations drawn from the prompt's terms",
+        "metadata": {"image": LOCAL_IMAGE},
+    },
+    {
+        "model_id": "local:sprig",
+        "model_name": "Sprig (offline images)",
+        "provider": "local",
+        "cost_bucket": "low",
+        "capabilities": ["image_generation"],
+        "average_speed_ms": 60,
+        "priority_rank": 1,
+        "description": "Fast, rough floral sketches",
+        "limitations": "Its own muted palette, whatever colours were asked for; no container",
+        "metadata": {"image": LOCAL_IMAGE},
     },
 ]
 
@@ -295,6 +385,9 @@ DEFAULT_MAPPINGS: list[dict[str, Any]] = [
         "priority_rank": 1,
     },
     {"category_key": "image_social", "model_id": "stability:stable-diffusion-3", "suitability_score": 0.90, "priority_rank": 2},
+    # The offline image models start level: feedback on their designs tells them apart.
+    {"category_key": "image_social", "model_id": "local:petal", "suitability_score": 0.6, "priority_rank": 3},
+    {"category_key": "image_social", "model_id": "local:sprig", "suitability_score": 0.6, "priority_rank": 4},
     # The offline models: Sage for the content that needs substance, Swift where short and fast is the point.
     {"category_key": "content_caption", "model_id": "local:sage", "suitability_score": 0.6, "priority_rank": 3},
     {"category_key": "content_caption", "model_id": "local:swift", "suitability_score": 0.5, "priority_rank": 4},

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     allow_clock_header: bool = False
     # An analytics export larger than this goes to S3 and is answered with a link (Lambda answers stop at 6 MB).
     export_inline_bytes: int = Field(default=1024 * 1024, ge=0, le=4 * 1024 * 1024)
+    # Generated images (chalicelib/images): how long a presigned link to a stored image is valid, and the largest
+    # image a provider may answer (checked while it is downloaded, before anything is stored).
+    image_link_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
+    image_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     # SQS queue that fans scheduled tasks out per tenant; unset runs them inline.
     task_queue_url: str | None = None
     # Webhooks (docs/alerts.md): outbound deliveries refuse private, link-local and loopback addresses (SSRF); loopback

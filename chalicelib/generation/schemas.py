@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field, JsonValue, model_validator
+from typing import Annotated, Literal
+
+from pydantic import Field, JsonValue, StringConstraints, model_validator
 
 from ..catalog.schemas import Complexity, Priority
 from ..core.limits import PROMPT_MAX_CHARS
 from ..core.schemas import ClientId, RequestBody, Slug, View
 from ..prompts.schemas import PromptName
 from ..sessions.schemas import ModelId
+
+ImageSize = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$")]
+ImageOption = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{0,39}$")]
 
 
 class GenerationContext(RequestBody):
@@ -30,6 +35,14 @@ class GenerationRequest(RequestBody):
     features: dict[str, JsonValue] = Field(default_factory=dict)
     max_tokens: int | None = Field(default=None, ge=1, le=100_000)
     temperature: float | None = Field(default=None, ge=0, le=2)
+    output_type: Literal["text", "image", "video"] | None = Field(
+        default=None, description="text (the default) or image; the task category's own when omitted (image_social: image)"
+    )
+    size: ImageSize | None = Field(default=None, description="Images: width x height, one the model declares")
+    quality: ImageOption | None = Field(default=None, description="Images: one of the model's qualities")
+    style: ImageOption | None = Field(default=None, description="Images: one of the model's styles")
+    n: int = Field(default=1, ge=1, le=4, description="Images: how many (1-4, at most the model's max_n)")
+    negative_prompt: str | None = Field(default=None, min_length=1, max_length=2000)
 
     @model_validator(mode="after")
     def _one_prompt(self) -> GenerationRequest:
@@ -37,6 +50,11 @@ class GenerationRequest(RequestBody):
             raise ValueError("give prompt or prompt_name, not both")
         if self.prompt is None and self.prompt_name is None and self.experiment_id is None:
             raise ValueError("give prompt, prompt_name, or an experiment_id whose variant has a prompt")
+        image_fields = [f for f in ("size", "quality", "style", "negative_prompt") if getattr(self, f) is not None]
+        if self.n != 1:
+            image_fields.append("n")
+        if self.output_type == "text" and image_fields:
+            raise ValueError(f"{', '.join(image_fields)} apply to output_type image only")
         return self
 
 
@@ -50,6 +68,18 @@ class Attempt(View):
     ok: bool
     error: str | None = None
     latency_ms: float | None = None
+
+
+class GeneratedImage(View):
+    id: str
+    url: str = Field(description="A presigned link to the copy Learnloop stored; it expires (expires_in_seconds)")
+    thumbnail_url: str
+    width: int
+    height: int
+    content_type: str
+    bytes: int
+    sha256: str
+    expires_in_seconds: int
 
 
 class Generated(View):
@@ -67,3 +97,5 @@ class Generated(View):
     attempts: list[Attempt]
     prompt_name: str | None = None
     prompt_version: int | None = None
+    output_type: str = "text"
+    images: list[GeneratedImage] | None = None

@@ -17,11 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..billing import service as billing
+from ..catalog import service as catalog
 from ..catalog import stats
+from ..catalog.schemas import TaskPut
 from ..core import deadline, idempotency
-from ..core.errors import DeadlineExceeded, UpstreamFailed, ValidationFailed
+from ..core.errors import BlobUnavailable, DeadlineExceeded, UpstreamFailed, ValidationFailed
 from ..core.logging import get_logger
 from ..core.settings import get_settings
+from ..images import generation as images
+from ..images.specs import IMAGE, ImageParams
 from ..prompts import service as prompts
 from ..prompts import templates
 from ..providers.base import Completion, CompletionRequest, ProviderError
@@ -57,6 +61,7 @@ def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = No
 
 def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None) -> Generated:
     limits = limits or Limits()
+    kind = images.output_kind(tenant_id, body.output_type, body.category_key, _category(tenant_id, body.category_key))
     prepared = _prepare(tenant_id, body)
     if body.context is not None:
         from ..context import service as context
@@ -71,13 +76,18 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None) ->
             priority=body.priority,
             complexity=body.complexity,
             max_tokens=body.max_tokens,
+            required_capabilities=[IMAGE] if kind == "image" else [],
         ),
         limits=limits,
         prompt=prepared.text,  # what the session records as its input: request-level routing reads it
         request_features=body.features,
     )
     chain = _chain(tenant_id, decision, prepared.model_id)
-    kind = "image" if "image_generation" in decision.request.required_capabilities else "text"
+    plan = None
+    if kind == "image":  # the image parameters are checked against each model before any call
+        params = ImageParams(body.size, body.quality, body.style, body.n, body.negative_prompt)
+        plan = images.ImagePlan(prepared.text, params)
+        chain = plan.chain(chain, prepared.model_id)
     began = time.perf_counter()
     attempts: list[Attempt] = []
     answered: tuple[scoring.Scored, Completion, float, float] | None = None
@@ -88,7 +98,8 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None) ->
             out_of_time = True
             attempts.append(Attempt(model_id=candidate.model_id, ok=False, error="skipped: the request's time ran out"))
             break
-        reservation = billing.reserve(tenant_id, limits, candidate.max_cost_usd)
+        price = plan.price(candidate) if plan else None
+        reservation = billing.reserve(tenant_id, limits, candidate.max_cost_usd if price is None else price)
         if reservation is None:
             if limits.on_budget == "downgrade":
                 attempts.append(Attempt(model_id=candidate.model_id, ok=False, error="skipped: beyond the remaining budget"))
@@ -110,14 +121,27 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None) ->
         started = time.perf_counter()
         settled = False
         try:
-            completion = provider_for(request.provider).complete(request)
+            if plan is not None:
+                completion = plan.call(tenant_id, candidate)
+            else:
+                completion = provider_for(request.provider).complete(request)
+        except BlobUnavailable:
+            if price is not None:  # the images were made (and billed) but could not be stored: the cost stays spent
+                billing.settle(reservation, price)
+                settled = True
+            raise
         except ProviderError as exc:
+            if isinstance(exc, images.PaidButLost) and price is not None:
+                billing.settle(reservation, price)
+                settled = True
             attempts.append(Attempt(model_id=candidate.model_id, ok=False, error=str(exc), latency_ms=_ms(started)))
             get_logger().warning("model call failed", extra={"model_id": candidate.model_id, "error": str(exc)})
             out_of_time = not deadline.enough_for_an_attempt()
             continue
         else:
-            cost = round(scoring.expected_cost(candidate.model, completion.input_tokens, completion.output_tokens), 10)
+            if price is None:
+                price = scoring.expected_cost(candidate.model, completion.input_tokens, completion.output_tokens)
+            cost = round(price, 10)
             billing.settle(reservation, cost)
             settled = True
         finally:
@@ -209,6 +233,8 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None) ->
         attempts=attempts,
         prompt_name=(prepared.prompt or {}).get("name"),
         prompt_version=(prepared.prompt or {}).get("version"),
+        output_type=kind,
+        images=images.storage.views_of(completion.output) if plan is not None else None,  # type: ignore[arg-type]
     )
 
 
@@ -295,6 +321,13 @@ def _chain(tenant_id: str, decision: Decision, fixed: str | None) -> list[scorin
             return [candidate, *(c for c in decision.candidates if c.model_id != fixed)]
     why = dict(decision.excluded).get(fixed) or "is not in the catalog"
     raise ValidationFailed.field("body.model_id", f"{fixed} cannot serve this request: {why}", "model_unavailable")
+
+
+def _category(tenant_id: str, category_key: str) -> TaskPut:
+    book = catalog.load(tenant_id)
+    if category_key not in book.categories:
+        raise ValidationFailed.field("body.category_key", f"{category_key} is not a task category of this tenant", "unknown")
+    return book.category(category_key)
 
 
 def _share(chain: list[scoring.Scored], model_id: str) -> float:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from ..core import faults
 from ..core.settings import get_settings
 from .base import Completion, CompletionRequest, Provider, ProviderError
+from .images import ImageProvider
 from .local import LocalProvider
 
 _local = LocalProvider()
@@ -36,6 +37,24 @@ def _provider(name: str) -> Provider:
     from .openai_compat import OpenAICompatibleProvider
 
     return OpenAICompatibleProvider(name, settings)
+
+
+def image_provider_for(name: str) -> ImageProvider:
+    """The image provider called `name`: the offline models, Stability's REST API, or an OpenAI-compatible endpoint."""
+    if name == "local":
+        from .local_images import LocalImages
+
+        return LocalImages()
+    settings = get_settings().provider(name)
+    if settings is None:
+        raise ProviderError("unavailable", f"provider {name} has no credentials configured")
+    if name == "stability":
+        from .stability import StabilityImages
+
+        return StabilityImages(name, settings)
+    from .openai_images import OpenAIImages
+
+    return OpenAIImages(name, settings)
 
 
 class _Observed:

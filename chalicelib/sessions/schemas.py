@@ -119,6 +119,9 @@ class Session(View):
     candidates: list[dict[str, JsonValue]] | None = None
     priority: str | None = None
     complexity: str | None = None
+    images: list[dict[str, JsonValue]] | None = Field(
+        default=None, description="An image generation's images: presigned, expiring links to the stored copies"
+    )
     quality_score: float | None = None
     feedback_count: int = 0
     rated_feedback_count: int = 0

@@ -39,6 +39,7 @@ def session_view(item: SessionItem) -> Session:
         candidates=item.candidates,
         priority=item.priority,
         complexity=item.complexity,
+        images=_images(item),
         quality_score=quality(item),
         feedback_count=int(item.feedback_count or 0),
         rated_feedback_count=int(item.rated_count or 0),
@@ -47,6 +48,15 @@ def session_view(item: SessionItem) -> Session:
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
+
+
+def _images(item: SessionItem) -> list[dict[str, object]] | None:
+    """Presigned links to an image generation's stored images (its output keeps only their references)."""
+    if item.source != "generation" or not isinstance(item.output, dict) or "images" not in item.output:
+        return None
+    from ..images import storage  # only sessions that hold images pay for it
+
+    return storage.views_of(item.output)
 
 
 def quality(item: SessionItem) -> float | None:

@@ -27,7 +27,7 @@ NEW_MODEL = {
 def test_a_new_tenant_starts_with_the_default_catalog(api: Api, tenant: Tenant) -> None:
     models = api.get("/v1/models", key=tenant.read).body["items"]
     assert {m["model_id"] for m in models} == {m["model_id"] for m in DEFAULT_MODELS}
-    assert len(models) == 13
+    assert len(models) == 16  # seed 002's 10, gpt-image-1, the offline echo, swift, sage and the image models petal, sprig
     gpt = next(m for m in models if m["model_id"] == "openai:gpt-4o")
     assert gpt["capabilities"] == ["text_generation", "text_reasoning", "vision", "json_mode", "function_calling", "streaming"]
     assert (gpt["cost_bucket"], gpt["context_window"], gpt["max_tokens"], gpt["is_recommended"]) == ("high", 128000, 4096, True)
@@ -54,9 +54,15 @@ def test_a_new_tenant_starts_with_the_default_catalog(api: Api, tenant: Tenant) 
 
 def test_models_are_filtered(api: Api, tenant: Tenant) -> None:
     images = api.get("/v1/models?capability=image_generation", key=tenant.read).body["items"]
-    assert {m["model_id"] for m in images} == {"openai:dall-e-3", "stability:stable-diffusion-3"}
+    assert {m["model_id"] for m in images} == {
+        "openai:dall-e-3",
+        "openai:gpt-image-1",
+        "stability:stable-diffusion-3",
+        "local:petal",
+        "local:sprig",
+    }
     local = api.get("/v1/models?provider=local", key=tenant.read).body["items"]
-    assert {m["model_id"] for m in local} == {"local:echo", "local:swift", "local:sage"}
+    assert {m["model_id"] for m in local} == {"local:echo", "local:swift", "local:sage", "local:petal", "local:sprig"}
     assert api.get("/v1/models?active=false", key=tenant.read).body["items"] == []
     assert api.get("/v1/models?active=maybe", key=tenant.read).status == 422
 

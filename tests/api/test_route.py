@@ -62,8 +62,8 @@ def test_hard_filters_never_select_the_wrong_model(api: Api, tenant: Tenant) -> 
     big = api.post("/v1/route", {"category_key": "content_caption", "estimated_input_tokens": 40000}, key=tenant.app)
     assert big.status == 422 and big.error_code == "no_eligible_model"
     assert any("context window" in d["message"] for d in big.body["error"]["details"])
-    images = api.post("/v1/route", {"category_key": "image_social"}, key=tenant.app)
-    assert images.status == 422 and images.error_code == "no_eligible_model"
+    videos = api.post("/v1/route", {"category_key": "video_short"}, key=tenant.app)  # no offline model makes videos
+    assert videos.status == 422 and videos.error_code == "no_eligible_model"
 
 
 def test_required_capabilities_and_unknown_categories(api: Api, tenant: Tenant) -> None:

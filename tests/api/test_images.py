@@ -1,0 +1,110 @@
+"""Images on POST /v1/generations, offline: output types, image parameters checked before any call, the images stored
+in S3 under the tenant's prefix and read back through presigned links, the session keeping only references."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+import requests
+
+from chalicelib.images import compose
+from tests.conftest import Api, Tenant
+
+DESIGN = {
+    "user_id": "florist-1",
+    "category_key": "image_social",
+    "prompt": "A romantic bouquet of roses and peonies in pink and white colors in a glass vase",
+}
+
+
+def _png(url: str) -> bytes:
+    answer = requests.get(url, timeout=10)  # moto answers presigned links inside the mocked account
+    assert answer.status_code == 200
+    return answer.content
+
+
+def test_an_image_generation_stores_real_pngs_and_answers_presigned_links(api: Api, tenant: Tenant) -> None:
+    from PIL import Image
+
+    reply = api.post("/v1/generations", {**DESIGN, "model_id": "local:petal", "n": 2}, key=tenant.app)
+    assert reply.status == 201, reply.body
+    body = reply.body
+    assert (body["output_type"], body["model_id"], body["cost_usd"]) == ("image", "local:petal", 0.0)
+    assert len(body["images"]) == 2 and body["images"][0]["sha256"] != body["images"][1]["sha256"]
+    for image in body["images"]:
+        data = _png(image["url"])
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (image["bytes"], image["sha256"])
+        assert Image.open(io.BytesIO(data)).size == (image["width"], image["height"]) == (512, 512)
+        assert Image.open(io.BytesIO(_png(image["thumbnail_url"]))).size == (256, 256)
+        assert image["content_type"] == "image/png" and image["expires_in_seconds"] == 3600
+        assert "X-Amz-Expires=3600" in image["url"]
+    # The session keeps references (S3 under the tenant's prefix), never bytes or a provider's link; reads sign anew.
+    session = api.get(f"/v1/sessions/{body['session_id']}", key=tenant.read).body
+    refs = session["output"]["images"]
+    assert [r["location"].split("/", 3)[3].rsplit("/", 1)[0] for r in refs] == [f"tenants/{tenant.id}/images"] * 2
+    assert [(r["id"], r["sha256"]) for r in refs] == [(i["id"], i["sha256"]) for i in body["images"]]
+    assert [(i["id"], i["sha256"], i["width"]) for i in session["images"]] == [
+        (i["id"], i["sha256"], i["width"]) for i in body["images"]
+    ]
+    assert (session["output"]["size"], session["output"]["quality"], session["output"]["n"]) == ("512x512", "standard", 2)
+
+
+def test_the_same_prompt_renders_the_same_image_and_petal_paints_the_colours_asked_for(api: Api, tenant: Tenant) -> None:
+    first = api.post("/v1/generations", {**DESIGN, "model_id": "local:petal", "size": "256x256"}, key=tenant.app).body
+    again = api.post("/v1/generations", {**DESIGN, "model_id": "local:petal", "size": "256x256"}, key=tenant.app).body
+    rough = api.post("/v1/generations", {**DESIGN, "model_id": "local:sprig", "size": "256x256"}, key=tenant.app).body
+    assert first["images"][0]["sha256"] == again["images"][0]["sha256"] != rough["images"][0]["sha256"]
+    assert compose.colour_match(_png(first["images"][0]["url"]), ["pink", "white"]) == 1.0
+    assert compose.colour_match(_png(rough["images"][0]["url"]), ["pink", "white"]) == 0.0
+
+
+def test_link_expiry_is_configurable(api: Api, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEARNLOOP_IMAGE_LINK_SECONDS", "120")
+    image = api.post("/v1/generations", {**DESIGN, "size": "256x256"}, key=tenant.app).body["images"][0]
+    assert image["expires_in_seconds"] == 120 and "X-Amz-Expires=120" in image["url"]
+
+
+def test_parameters_the_models_cannot_honour_are_422_before_any_call(api: Api, tenant: Tenant) -> None:
+    reply = api.post("/v1/generations", {**DESIGN, "size": "2048x2048", "style": "baroque"}, key=tenant.app)
+    assert reply.status == 422
+    fields = {(d["field"], d["message"].split(": ")[0]) for d in reply.body["error"]["details"]}
+    assert fields == {
+        ("body.size", "local:petal"),
+        ("body.size", "local:sprig"),
+        ("body.style", "local:petal"),
+        ("body.style", "local:sprig"),
+    }
+    too_many = api.post("/v1/generations", {**DESIGN, "n": 5}, key=tenant.app)
+    assert too_many.status == 422 and too_many.body["error"]["details"][0]["field"] == "body.n"
+    bad_size = api.post("/v1/generations", {**DESIGN, "size": "big"}, key=tenant.app)
+    assert bad_size.status == 422 and bad_size.body["error"]["details"][0]["field"] == "body.size"
+    text_with_size = api.post(
+        "/v1/generations", {**DESIGN, "category_key": "content_caption", "output_type": "text", "size": "512x512"}, key=tenant.app
+    )
+    assert text_with_size.status == 422
+    assert api.get("/v1/sessions", key=tenant.read).body["items"] == []  # nothing was called, nothing recorded
+
+
+def test_video_and_outputs_no_model_can_make_are_422_unsupported_output(api: Api, tenant: Tenant) -> None:
+    video = api.post("/v1/generations", {**DESIGN, "category_key": "video_short"}, key=tenant.app)
+    assert (video.status, video.error_code) == (422, "unsupported_output")
+    assert video.body["error"]["details"][0]["field"] == "body.output_type"
+    asked = api.post("/v1/generations", {**DESIGN, "output_type": "video"}, key=tenant.app)
+    assert (asked.status, asked.error_code) == (422, "unsupported_output")
+    as_text = api.post("/v1/generations", {**DESIGN, "output_type": "text"}, key=tenant.app)
+    assert (as_text.status, as_text.error_code) == (422, "unsupported_output")
+    for model_id in ("local:petal", "local:sprig"):
+        assert api.delete(f"/v1/models/{model_id}", key=tenant.admin).status == 204
+    none_left = api.post("/v1/generations", DESIGN, key=tenant.app)
+    assert (none_left.status, none_left.error_code) == (422, "unsupported_output")
+    assert api.get("/v1/sessions", key=tenant.read).body["items"] == []
+
+
+def test_a_text_category_answers_text_and_refuses_images(api: Api, tenant: Tenant) -> None:
+    image = api.post("/v1/generations", {**DESIGN, "category_key": "content_caption", "output_type": "image"}, key=tenant.app)
+    assert (image.status, image.error_code) == (422, "unsupported_output")
+    text = api.post("/v1/generations", {**DESIGN, "category_key": "content_caption"}, key=tenant.app).body
+    assert text["output_type"] == "text" and text["images"] is None and isinstance(text["output"], str)
