@@ -6,8 +6,7 @@ measured (width, height, bytes, sha256), stored as `tenants/<tenant>/images/<ima
 
     {"id", "location": "s3://...", "thumbnail_location", "width", "height", "content_type", "bytes", "sha256", "model_id"}
 
-Reads answer presigned links valid `LEARNLOOP_IMAGE_LINK_SECONDS` (an hour by default). Pillow and httpx are imported
-on the first image.
+Reads answer presigned links valid `LEARNLOOP_IMAGE_LINK_SECONDS` (an hour by default). Pillow is imported on the first image.
 """
 
 from __future__ import annotations
@@ -28,24 +27,22 @@ CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 
 def fetch(url: str, timeout: float) -> bytes:
     """The bytes behind a provider's image URL, refusing more than `image_max_bytes` (a failed call if it fails)."""
-    import httpx
+    import urllib.error
+    import urllib.request
 
     limit = get_settings().image_max_bytes
     if not url.startswith(("https://", "http://")):
         raise ProviderError("server_error", "the provider answered an image link that is not http(s)")
     try:
-        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
-            if response.status_code != 200:
-                raise ProviderError("server_error", f"the provider's image link answered {response.status_code}")
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise ProviderError("bad_request", f"the provider's image is over {limit} bytes")
-                chunks.append(chunk)
-    except httpx.HTTPError as exc:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            data = response.read(limit + 1)
+    except urllib.error.HTTPError as exc:
+        raise ProviderError("server_error", f"the provider's image link answered {exc.code}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise ProviderError("unavailable", "the provider's image link could not be read") from exc
-    return b"".join(chunks)
+    if len(data) > limit:
+        raise ProviderError("bad_request", f"the provider's image is over {limit} bytes")
+    return data
 
 
 def keep(tenant_id: str, produced: ProducedImage, model_id: str, timeout: float = 30.0) -> dict[str, Any]:

@@ -1,17 +1,18 @@
-"""Stability AI's REST API for Stable Diffusion 3 (`POST /v2beta/stable-image/generate/sd3`), over httpx.
+"""Stability AI's REST API for Stable Diffusion 3 (`POST /v2beta/stable-image/generate/sd3`), over urllib.
 
 The request is multipart form data (prompt, model, aspect ratio, negative prompt, output format) with the key as a
 bearer token; the answer asked for is JSON (`{"image": <base64>, "finish_reason", "seed"}`). A filtered answer
 (`finish_reason: CONTENT_FILTERED`) is a failed call; 429 and 5xx are retried inside the deadline. The provider is
 configured as any other (`LEARNLOOP_PROVIDERS='{"stability": {"api_key": "sk-..."}}'`, `base_url` to reach another
-host); httpx is imported on the first call.
+host).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+import json
+import uuid
 
 from ..core.settings import ProviderSettings
 from .base import ProviderError
@@ -45,9 +46,10 @@ class StabilityImages:
         ]
 
     def _once(self, request: ImageRequest, timeout: float) -> ProducedImage:
-        import httpx
+        import urllib.error
+        import urllib.request
 
-        fields: dict[str, Any] = {
+        fields = {
             "prompt": request.prompt,
             "model": request.api_model or "sd3-medium",
             "aspect_ratio": ASPECT_RATIOS[request.size],
@@ -55,34 +57,51 @@ class StabilityImages:
         }
         if request.negative_prompt:
             fields["negative_prompt"] = request.negative_prompt
+        body, content_type = multipart(fields)
         key = self.settings.api_key.get_secret_value() if self.settings.api_key else ""
         url = (self.settings.base_url or BASE_URL).rstrip("/") + "/v2beta/stable-image/generate/sd3"
+        call = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"Authorization": f"Bearer {key}", "Accept": "application/json", "Content-Type": content_type},
+        )
         try:
-            response = httpx.post(
-                url,
-                data=fields,
-                files={"none": ("", b"")},  # makes the body multipart, as the API requires
-                headers={"Authorization": f"Bearer {key}", "Accept": "application/json"},
-                timeout=timeout,
-            )
-        except httpx.TimeoutException as exc:
+            with urllib.request.urlopen(call, timeout=timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            raise _error(exc.code) from exc
+        except TimeoutError as exc:
             raise ProviderError("timeout", "the provider did not answer in time") from exc
-        except httpx.HTTPError as exc:
+        except (urllib.error.URLError, OSError) as exc:
+            if isinstance(getattr(exc, "reason", None), TimeoutError):
+                raise ProviderError("timeout", "the provider did not answer in time") from exc
             raise ProviderError("unavailable", "the provider could not be reached") from exc
-        status = response.status_code
-        if status == 429:
-            raise ProviderError("rate_limited", "the provider is rate limiting (429)")
-        if status in (401, 403):
-            raise ProviderError("auth", f"the provider refused the credentials ({status})")
-        if status >= 500:
-            raise ProviderError("server_error", f"the provider answered {status}")
-        if status >= 400:
-            raise ProviderError("bad_request", f"the provider answered {status}")
         try:
-            answer = response.json()
+            answer = json.loads(raw)
             data = base64.b64decode(answer["image"], validate=True)
         except (ValueError, KeyError, TypeError, binascii.Error) as exc:
             raise ProviderError("server_error", "the provider answered without an image") from exc
         if answer.get("finish_reason") == "CONTENT_FILTERED":
             raise ProviderError("bad_request", "the provider filtered the image out (CONTENT_FILTERED)")
         return ProducedImage(data=data)
+
+
+def _error(status: int) -> ProviderError:
+    if status == 429:
+        return ProviderError("rate_limited", "the provider is rate limiting (429)")
+    if status in (401, 403):
+        return ProviderError("auth", f"the provider refused the credentials ({status})")
+    if status >= 500:
+        return ProviderError("server_error", f"the provider answered {status}")
+    return ProviderError("bad_request", f"the provider answered {status}")
+
+
+def multipart(fields: dict[str, str]) -> tuple[bytes, str]:
+    """The fields as a multipart/form-data body, and its content type."""
+    boundary = f"learnloop-{uuid.uuid4().hex}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
