@@ -4,13 +4,15 @@ An event's id is derived from its type and what happened (`dedupe`: the violatio
 job and its outcome...), and the event is put on condition that it does not exist, in the same transaction as its
 deliveries: a detector that runs again, a task retried by SQS, two checks racing, all write it once. Receivers
 dedupe on the id too (the same id on every retry of a delivery). `ops` lets a capability put the event in the
-transaction of the change it reports (a job's status, a violation opened), so the two cannot part.
+transaction of the change it reports (a job's status, a violation opened), so the two cannot part;
+`commit_with_events` does so for detectors that store many findings at once (drift reports, data-quality figures).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from ..core import clock, keys, pagination, storage
@@ -20,6 +22,8 @@ from ..core.query import page
 from ..core.schemas import Page
 from .schemas import EVENT_TYPES, Event, EventQuery
 from .store import EventItem
+
+BATCH = 90  # operations per transaction (DynamoDB allows 100; the request's idempotency guard may take one)
 
 
 def event_id(event_type: str, dedupe: str) -> str:
@@ -70,6 +74,47 @@ def emit(tenant_id: str, event_type: str, dedupe: str, subject: str, data: dict[
     if found is not None:
         get_logger().info("event", extra={"event_id": found, "type": event_type, "tenant_id": tenant_id})
     return found
+
+
+def commit_with_events(groups: Sequence[tuple[Sequence[storage.Op], Sequence[storage.Op]]]) -> int:
+    """Commit each (writes, event ops) group, the event in the same transaction as the writes that detected it: a
+    failure loses both (the detector, run again, finds the condition again) or neither. Transactions hold at most BATCH
+    ops and never split a group; an event that exists already (a detector run again) is left out of its transaction
+    and the writes are committed without it. Answers the number of events written now."""
+    chunks: list[list[tuple[list[storage.Op], list[storage.Op]]]] = []
+    size = BATCH
+    for writes, event in groups:
+        if size + len(writes) + len(event) > BATCH:
+            chunks.append([])
+            size = 0
+        chunks[-1].append((list(writes), list(event)))
+        size += len(writes) + len(event)
+    return sum(_commit_chunk(chunk) for chunk in chunks)
+
+
+def _commit_chunk(chunk: list[tuple[list[storage.Op], list[storage.Op]]]) -> int:
+    pending = [event for _, event in chunk]
+    while True:
+        ops: list[storage.Op] = []
+        event_at: dict[int, int] = {}  # index of an event's put in `ops` -> its group
+        for n, (writes, _) in enumerate(chunk):
+            ops += writes
+            if pending[n]:
+                event_at[len(ops)] = n
+                ops += pending[n]
+        try:
+            storage.commit(ops)
+        except storage.ConditionFailed as exc:
+            written_before = [event_at[i] for i in exc.failed if i in event_at]
+            if not written_before or len(written_before) < len(exc.failed):
+                raise
+            for n in written_before:  # exists: still exactly one; the writes go on without it
+                pending[n] = []
+            continue
+        for event in pending:
+            if event:
+                get_logger().info("event", extra={"event_id": event[0].item.id, "type": event[0].item.type})  # type: ignore[union-attr]
+        return sum(1 for event in pending if event)
 
 
 def list_events(tenant_id: str, query: EventQuery) -> Page[Event]:

@@ -1,7 +1,8 @@
 """The events other capabilities emit, each built here so that their hooks stay one line.
 
-Each is emitted where the condition is already detected: drift reports (registry/monitoring.py), a pipeline run's
-data quality (registry/pipeline_runs.py), a violation opened (governance/violations.py, in its own transaction),
+Each is emitted where the condition is already detected, in the transaction of the write that records it where there
+is one: drift reports (registry/monitoring.py) and a pipeline run's failing data quality (registry/pipeline_runs.py),
+both through `events.commit_with_events`, a violation opened (governance/violations.py),
 an experiment's results at the optimiser's daily run (experiments/optimization.py), the month's spend as a call is
 settled (billing/service.py), a fine-tuning job's last status (training/jobs.py, in its own transaction). Every
 event id is derived from what happened, so a detector run again never emits twice.
@@ -18,36 +19,35 @@ from . import events
 BUDGET_LEVELS = ((0.8, "budget.threshold_80"), (1.0, "budget.threshold_100"))
 
 
-def drift_detected(tenant_id: str, reports: Iterable[Any]) -> int:
-    """One `drift.detected` per (model version, drift type, feature, test) and day that drifted."""
-    emitted = 0
-    for r in reports:
-        if r.status != "detected":
-            continue
-        day = r.checked_at[:10]
-        data = {
-            "model_id": r.model_id,
-            "model_name": r.model_name,
-            "model_version": r.model_version,
-            "feature_name": r.feature_name,
-            "drift_type": r.drift_type,
-            "metric": r.metric,
-            "drift_score": r.drift_score,
-            "threshold": r.threshold,
-            "p_value": r.p_value,
-            "report_id": r.id,
-            "window_start": r.window_start,
-            "window_end": r.window_end,
-            "day": day,
-        }
-        dedupe = f"{r.model_id}#{r.drift_type}#{r.feature_name}#{r.metric}#{day}"
-        subject = f"model:{r.model_name}:{r.model_version}"
-        emitted += int(events.emit(tenant_id, "drift.detected", dedupe, subject, data) is not None)
-    return emitted
+def drift_detected(tenant_id: str, report: Any) -> list[storage.Op]:
+    """The ops of `drift.detected` for a report that drifted (none otherwise), for the transaction that stores the
+    report (events.commit_with_events): one event per (model version, drift type, feature, test) and day."""
+    r = report
+    if r.status != "detected":
+        return []
+    day = r.checked_at[:10]
+    data = {
+        "model_id": r.model_id,
+        "model_name": r.model_name,
+        "model_version": r.model_version,
+        "feature_name": r.feature_name,
+        "drift_type": r.drift_type,
+        "metric": r.metric,
+        "drift_score": r.drift_score,
+        "threshold": r.threshold,
+        "p_value": r.p_value,
+        "report_id": r.id,
+        "window_start": r.window_start,
+        "window_end": r.window_end,
+        "day": day,
+    }
+    dedupe = f"{r.model_id}#{r.drift_type}#{r.feature_name}#{r.metric}#{day}"
+    return events.ops(tenant_id, "drift.detected", dedupe, f"model:{r.model_name}:{r.model_version}", data)
 
 
-def data_quality_failed(tenant_id: str, pipeline_name: str, run_id: str, figures: Iterable[Any]) -> bool:
-    """One `data_quality.failed` per pipeline run that measured a failing figure, listing them."""
+def data_quality_failed(tenant_id: str, pipeline_name: str, run_id: str, figures: Iterable[Any]) -> list[storage.Op]:
+    """The ops of `data_quality.failed` for a pipeline run that measured a failing figure (none otherwise), listing
+    them, for the transaction that stores the first failing figure (events.commit_with_events): one per run."""
     failures = [
         {
             "table_name": f.table_name,
@@ -62,9 +62,9 @@ def data_quality_failed(tenant_id: str, pipeline_name: str, run_id: str, figures
         if f.status == "fail"
     ]
     if not failures:
-        return False
+        return []
     data = {"pipeline_name": pipeline_name, "run_id": run_id, "failures": failures}
-    return events.emit(tenant_id, "data_quality.failed", run_id, f"pipeline:{pipeline_name}", data) is not None
+    return events.ops(tenant_id, "data_quality.failed", run_id, f"pipeline:{pipeline_name}", data)
 
 
 def violation_opened(tenant_id: str, violation: Any) -> list[storage.Op]:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..alerts import events as alert_events
 from ..alerts import hooks as alert_hooks
 from ..core import clock, keys, pagination, storage
 from ..core.ids import new_id
@@ -24,7 +25,7 @@ from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
 from ..governance import checks
 from ..governance.store import PolicyItem
-from . import baselines, drift, models, performance, predictions, writes
+from . import baselines, drift, models, performance, predictions
 from .data_schemas import DriftReport
 from .store import BaselineItem, DriftItem, ModelItem, PredictionItem
 
@@ -97,7 +98,6 @@ def check_model(tenant_id: str, model: ModelItem, policies: list[PolicyItem]) ->
     for report in reports:
         report.window_start, report.window_end, report.checked_at = clock.iso(start), checked_at, checked_at
     _store(tenant_id, reports)
-    alert_hooks.drift_detected(tenant_id, reports)  # after the reports: a run again stores them and emits nothing new
     facts = [
         checks.DriftFacts(
             r.feature_name, r.drift_type, r.metric, r.drift_score, r.threshold, r.status, now.date().isoformat(), r.id
@@ -211,7 +211,8 @@ def _report(
 
 
 def _store(tenant_id: str, reports: list[DriftItem]) -> None:
-    ops: list[storage.Op] = []
+    """Each report, with its `drift.detected` event (once a day) in the same transaction when it drifted."""
+    groups: list[tuple[list[storage.Op], list[storage.Op]]] = []
     expires = clock.now() + timedelta(days=HISTORY_DAYS)
     for report in reports:
         history = keys.ml_drift_report(
@@ -219,9 +220,12 @@ def _store(tenant_id: str, reports: list[DriftItem]) -> None:
         )
         last = keys.ml_drift_latest(tenant_id, report.model_id, report.drift_type, report.feature_name, report.metric)
         fields = {name: getattr(report, name) for name in DriftItem.get_attributes() if name not in ("pk", "sk", "kind")}
-        ops.append(storage.Put(DriftItem(history.pk, history.sk, **{**fields, "expires_at": expires})))
-        ops.append(storage.Put(DriftItem(last.pk, last.sk, **fields)))
-    writes.commit(ops, what="storing drift reports")
+        ops: list[storage.Op] = [
+            storage.Put(DriftItem(history.pk, history.sk, **{**fields, "expires_at": expires})),
+            storage.Put(DriftItem(last.pk, last.sk, **fields)),
+        ]
+        groups.append((ops, alert_hooks.drift_detected(tenant_id, report)))
+    alert_events.commit_with_events(groups)
 
 
 def _finite(value: float | None) -> float | None:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..alerts import events as alert_events
 from ..alerts import hooks as alert_hooks
 from ..companies import scope
 from ..core import clock, keys, pagination, storage
@@ -86,8 +87,9 @@ def run_pipeline(tenant_id: str, pipeline_name: str, *, trigger: str = "manual",
     opened = 0
     if status == "completed":
         figures_ops = quality.store_ops(tenant_id, work.figures, pipeline_name, run_id, measured_at, pipeline.company_id)
-        writes.commit(figures_ops, what="storing data quality")
-        alert_hooks.data_quality_failed(tenant_id, pipeline_name, run_id, work.figures)
+        event = alert_hooks.data_quality_failed(tenant_id, pipeline_name, run_id, work.figures)
+        failing = next((n for n, f in enumerate(work.figures) if f.status == "fail"), None)  # the event goes with it
+        alert_events.commit_with_events([([op], event if n == failing else []) for n, op in enumerate(figures_ops)])
         opened = _check_policies(tenant_id, work, run_id, pipeline_name)
     work.log(
         f"{status}: read {work.read}, processed {work.processed}, failed {work.failed}, skipped {work.skipped}; "

@@ -3,12 +3,30 @@ corrections per session and their trend, and the anomaly detector's event on an 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 
-from chalicelib.core import clock
+from chalicelib.core import clock, faults, retries
+from tests.api.registry_helpers import path, register
 from tests.conftest import Api, Tenant
+
+Chaos = Callable[[str], faults.Faults]
+EVENT_ITEMS = "#EVENT#evt_"  # the fault layer's `item=`: only transactions that write an event
+
+
+@pytest.fixture
+def chaos(monkeypatch: pytest.MonkeyPatch) -> Iterator[Chaos]:
+    """Switch the fault layer on with a spec (its counts from the next call); `chaos("")` switches it off."""
+
+    def switch(spec: str) -> faults.Faults:
+        faults.reset()
+        monkeypatch.setenv("LEARNLOOP_CHAOS", spec)
+        return faults.active()  # type: ignore[return-value]
+
+    yield switch
+    faults.reset()
 
 
 def session(api: Api, tenant: Tenant, user: str, *, at: str | None = None, **extra: object) -> str:
@@ -199,3 +217,70 @@ def test_fine_tuning_spend_raises_the_budget_events_and_each_job_ends_in_one_eve
     (failed,) = feed("training_job.failed")
     assert (failed["job_id"], failed["status"], failed["error"]["code"]) == (third["id"], "failed", "training_failed")
     assert "training lines left" in failed["error"]["message"]
+
+
+def test_drift_and_data_quality_events_are_written_with_their_findings_exactly_once(
+    api: Api, tenant: Tenant, chaos: Chaos
+) -> None:
+    """The event goes in the transaction that stores the finding: a write that fails loses neither alone (the next run
+    finds it and emits it), a transaction retried after a conflict writes it once, a run again emits nothing new."""
+    import numpy as np
+
+    model = register(api, tenant, feature_columns=["amount"])
+    rng = np.random.default_rng(5)
+    baseline = {"features": {"amount": rng.normal(100, 10, 200).round(2).tolist()}}
+    assert api.post(path(model, "/baseline"), baseline, key=tenant.admin).status == 201
+    for n, amount in enumerate(rng.normal(140, 10, 45).round(2).tolist()):  # drifted; every third lacks its amount
+        data = {"amount": amount} if n % 3 else {}
+        body = {"prediction_type": "classification", "input_data": data, "prediction": "office"}
+        assert api.post(path(model, "/predictions"), body, key=tenant.app).status == 201
+
+    def feed(event_type: str) -> list[dict]:
+        return api.get(f"/v1/events?type={event_type}&limit=100", key=tenant.read).body["items"]
+
+    def drift_run() -> dict:
+        return api.post("/v1/scheduler/tasks/detect-drift/run", key=tenant.admin).body
+
+    # The transaction of the reports and their events is throttled past its retries: the run fails, nothing is stored.
+    throttled = chaos(f"throttle_first={retries.TRANSACTION.attempts},only=TransactWriteItems,item={EVENT_ITEMS}")
+    assert drift_run()["status"] == "failed" and throttled.injected["throttle"] == retries.TRANSACTION.attempts
+    assert api.get(path(model, "/drift"), key=tenant.read).body["items"] == [] and feed("drift.detected") == []
+    # Then two conflicts on it: retried, written once.
+    conflicted = chaos(f"conflict_first=2,item={EVENT_ITEMS}")
+    assert drift_run()["status"] == "succeeded" and conflicted.injected["TransactionConflict"] == 2
+    reports = {r["id"]: r for r in api.get(path(model, "/drift"), key=tenant.read).body["items"]}
+    drifted = {(r["feature_name"], r["metric"]) for r in reports.values() if r["status"] == "detected"}
+    events = feed("drift.detected")
+    assert drifted and sorted((e["data"]["feature_name"], e["data"]["metric"]) for e in events) == sorted(drifted)
+    assert {e["data"]["report_id"] for e in events} <= set(reports)
+    chaos("")
+    assert drift_run()["status"] == "succeeded"  # a run again: new reports, the day's events already written
+    assert [e["id"] for e in feed("drift.detected")] == [e["id"] for e in events]
+    assert not {r["id"] for r in api.get(path(model, "/drift"), key=tenant.read).body["items"]} & set(reports)
+
+    pipeline = {
+        "pipeline_name": "amounts",
+        "pipeline_type": "validation",
+        "source_tables": [f"predictions:{model['model_name']}:{model['model_version']}"],
+        "validation_rules": {"input_data.amount": {"required": True}},
+    }
+    assert api.post("/v1/registry/pipelines", pipeline, key=tenant.admin).status == 201
+    runs = "/v1/registry/pipelines/amounts/runs"
+    chaos(f"throttle_first={retries.TRANSACTION.attempts},only=TransactWriteItems,item={EVENT_ITEMS}")
+    failed = api.post(runs, {}, key=tenant.admin)
+    assert (failed.status, failed.error_code) == (503, "storage_busy")
+    assert api.get("/v1/registry/data-quality", key=tenant.read).body["items"] == [] and feed("data_quality.failed") == []
+    chaos(f"conflict_first=2,item={EVENT_ITEMS}")
+    first = api.post(runs, {}, key=tenant.admin)
+    chaos("")
+    second = api.post(runs, {}, key=tenant.admin)
+    assert first.status == second.status == 201
+    quality = api.get("/v1/registry/data-quality", key=tenant.read).body["items"]
+    assert [(q["column_name"], q["quality_metric"], q["status"]) for q in quality if q["status"] == "fail"] == [
+        ("input_data.amount", "completeness", "fail")
+    ]
+    found = feed("data_quality.failed")  # one per run that measured it, each with the figure it failed on
+    assert sorted(e["data"]["run_id"] for e in found) == sorted([first.body["run_id"], second.body["run_id"]])
+    assert {(f["column_name"], f["metric_value"]) for e in found for f in e["data"]["failures"]} == {
+        ("input_data.amount", 30 / 45)
+    }
