@@ -17,6 +17,7 @@ BENCHMARKS = [
     "analytics_scaling",
     "local_stack",
     "alerts",
+    "images",
 ]
 RESULTS = Path(__file__).resolve().parent / "results"
 
