@@ -108,3 +108,21 @@ def test_a_text_category_answers_text_and_refuses_images(api: Api, tenant: Tenan
     assert (image.status, image.error_code) == (422, "unsupported_output")
     text = api.post("/v1/generations", {**DESIGN, "category_key": "content_caption"}, key=tenant.app).body
     assert text["output_type"] == "text" and text["images"] is None and isinstance(text["output"], str)
+
+
+def test_ratings_of_designs_move_routing_to_the_better_image_model(api: Api, tenant: Tenant) -> None:
+    from chalicelib.routing import service as routing
+
+    routing.reseed(16)  # Thompson samples: reproducible
+    for i in range(4):
+        for model_id, rating in (("local:petal", 5), ("local:sprig", 1)):
+            body = {**DESIGN, "user_id": f"florist-{i}", "model_id": model_id, "size": "256x256"}
+            session = api.post("/v1/generations", body, key=tenant.app).body["session_id"]
+            feedback = {"user_id": f"florist-{i}", "rating": rating, "aspect": "style"}
+            assert api.post(f"/v1/sessions/{session}/feedback", feedback, key=tenant.app).status == 201
+    routed = api.post("/v1/route", {"category_key": "image_social", "user_id": "florist-new"}, key=tenant.app).body
+    assert routed["selected"]["model_id"] == "local:petal"
+    petal = next(c for c in routed["candidates"] if c["model_id"] == "local:petal")
+    assert any("over 4 rated answers" in r for r in petal["reasons"])
+    design = api.post("/v1/generations", {**DESIGN, "user_id": "florist-new", "size": "256x256"}, key=tenant.app).body
+    assert design["model_id"] == "local:petal"
