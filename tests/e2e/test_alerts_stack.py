@@ -1,6 +1,8 @@
-"""Alerts over the real local stack: a receiver on 127.0.0.1 gets the events of real detections (targets, an
-injected usage shift, drift, a governance violation, failing data quality, the budget, a fine-tuning job), verifies
-every signature, sees the retries after answering 500, and processes each event once by its id."""
+"""Alerts over the real local stack: a receiver on 127.0.0.1 gets an event of every type, each from a real detection
+made through the API as a user would (targets, an injected usage shift, drift and its policy's violation and action,
+failing data quality, an experiment's significance and sample-ratio mismatch, fine-tuning jobs that succeed and fail,
+the budget), verifies every signature, sees the retries after answering 500, and processes each event once by its id.
+The expected types are the code's own list, so a new type without a detection here fails the test."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from chalicelib.alerts.schemas import EVENT_TYPES
 from tests.e2e.conftest import ROOT_KEY, start_stack
 from tests.fakes.webhook_receiver import WebhookReceiver
 
@@ -45,15 +48,11 @@ def test_every_alert_reaches_a_signed_receiver_once(tmp_path: Path) -> None:
             assert made.status_code == 201, made.text
             return str(made.json()["session_id"])
 
-        # Usage: three ordinary weeks (2 sessions a weekday, 1 on weekends), then yesterday's surge.
+        # Usage: three ordinary weeks of a session a day, then yesterday's surge (9).
         today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
-        for back in range(22, 1, -1):
-            day = today - timedelta(days=back)
-            for i in range(2 if day.weekday() < 5 else 1):
-                session(f"u{i}", day)
-        yesterday = today - timedelta(days=1)
-        for i in range(12 + (2 if yesterday.weekday() < 5 else 1)):
-            session(f"s{i}", yesterday)
+        for back in range(22, 0, -1):
+            for i in range(9 if back == 1 else 1):
+                session(f"u{i}", today - timedelta(days=back))
         assert run("detect-anomalies").get("anomalies", 1) >= 1
 
         # A target whose state follows its figure: 1 rated session of today's 2 (0.5: missed), then 2 of 2 (met).
@@ -81,7 +80,7 @@ def test_every_alert_reaches_a_signed_receiver_once(tmp_path: Path) -> None:
         assert stack.call("POST", "/v1/registry/pipelines", key=admin, json=pipeline).status_code == 201
         assert stack.call("POST", "/v1/registry/pipelines/timing/runs", key=admin, json={}).status_code == 201
 
-        # Drift, and the drift policy's violation.
+        # Drift, the drift policy's violation and its action (notify).
         model = {
             "model_name": "clf",
             "model_version": "v1",
@@ -95,14 +94,66 @@ def test_every_alert_reaches_a_signed_receiver_once(tmp_path: Path) -> None:
         rng = np.random.default_rng(5)
         baseline = {"features": {"amount": rng.normal(100, 10, 200).round(2).tolist()}}
         assert stack.call("POST", "/v1/registry/models/clf/v1/baseline", key=admin, json=baseline).status_code == 201
-        policy = {"policy_name": "no drift", "policy_type": "drift"}
+        policy = {"policy_name": "no drift", "policy_type": "drift", "rules": {"actions": ["notify"]}}
         assert stack.call("POST", "/v1/governance/policies", key=admin, json=policy).status_code == 201
         for amount in rng.normal(140, 10, 30).round(2).tolist():
             body = {"prediction_type": "classification", "input_data": {"amount": amount}, "prediction": "a"}
             assert stack.call("POST", "/v1/registry/models/clf/v1/predictions", key=app, json=body).status_code == 201
         run("detect-drift")
 
-        # The budget: a priced offline model, a budget, generations until one no longer fits.
+        # An experiment: the enhanced prompt rated far higher (significant), and its sessions recorded 8 to 8 where its
+        # weights send 9 users in 10 to the original (a sample-ratio mismatch); the optimiser's run looks at its results.
+        variants = [
+            {"id": "original", "name": "Original", "prompt": "Resize to {w}.", "is_control": True, "weight": 9},
+            {"id": "enhanced", "name": "Enhanced", "prompt": "Resize with the golden ratio to {w}.", "weight": 1},
+        ]
+        experiment = stack.call(
+            "POST", "/v1/experiments", key=admin, json={"name": "resize prompts", "metric": "rating", "variants": variants}
+        )
+        assert experiment.status_code == 201, experiment.text
+        eid = experiment.json()["id"]
+        for variant, stars in (("original", [1] * 7 + [2]), ("enhanced", [5] * 7 + [4])):
+            for i, rating in enumerate(stars):
+                sid = session(f"{variant}-{i}", experiment_id=eid, variant_id=variant)
+                feedback = {"user_id": f"{variant}-{i}", "rating": rating}
+                assert stack.call("POST", f"/v1/sessions/{sid}/feedback", key=app, json=feedback).status_code == 201
+        run("optimize-experiments")
+
+        # Fine-tuning on the offline provider: one job succeeds; another fails when an erasure leaves its dataset too few
+        # lines before it trains.
+        for i in range(6):  # two rated captions from each of three florists
+            body = {
+                "user_id": f"florist-{i % 3}",
+                "category_key": "content_caption",
+                "input": f"caption for a {['romantic', 'rustic', 'modern'][i % 3]} bouquet number {i} with roses",
+                "output": f"Roses, bouquet {i}: made for the moment.",
+            }
+            sid = stack.call("POST", "/v1/sessions", key=app, json=body).json()["session_id"]
+            rating = {"user_id": f"florist-{i % 3}", "rating": 5}
+            assert stack.call("POST", f"/v1/sessions/{sid}/feedback", key=app, json=rating).status_code == 201
+        built = {"days": 1, "min_rating": 4, "category_key": "content_caption", "validation_split": 0}
+        dataset = stack.call("POST", "/v1/training/datasets", key=admin, json=built).json()
+        assert (dataset["status"], dataset["train_count"]) == ("ready", 6), dataset
+
+        def train(job_id: str) -> dict:
+            until = time.monotonic() + 30
+            while True:
+                run("poll-training-jobs")  # the local scheduler polled at the tenant's first tick; not again for 5 min
+                job = stack.call("GET", f"/v1/training/jobs/{job_id}", key=admin).json()
+                if job["status"] not in ("pending", "running") or time.monotonic() > until:
+                    return job
+                time.sleep(0.2)
+
+        ft = {"dataset_id": dataset["id"], "base_model": "local:sage"}
+        succeeded = stack.call("POST", "/v1/training/jobs", key=admin, json=ft).json()
+        assert train(succeeded["id"])["status"] == "succeeded"
+        doomed = stack.call("POST", "/v1/training/jobs", key=admin, json=ft).json()
+        assert stack.call("DELETE", "/v1/users/florist-0/data", key=admin).status_code == 200  # 4 lines left of 6
+        failed = train(doomed["id"])
+        assert (failed["status"], failed["error"]["code"]) == ("failed", "training_failed"), failed
+
+        # The budget: an offline model at $0.10 a call, a budget of $0.50: the 4th call spends 80%, the 5th 100%, the 6th
+        # no longer fits.
         sage = stack.call("GET", "/v1/models/local:sage", key=admin).json()
         priced = {
             k: sage[k]
@@ -122,7 +173,7 @@ def test_every_alert_reaches_a_signed_receiver_once(tmp_path: Path) -> None:
                 "limitations",
             )
         }
-        priced |= {"cost_per_1k_input": 1.0, "cost_per_1k_output": 1.0}
+        priced |= {"cost_per_request": 0.1}
         assert stack.call("PUT", "/v1/models/local:sage", key=admin, json=priced).status_code in (200, 201)
         assert (
             stack.call(
@@ -130,7 +181,7 @@ def test_every_alert_reaches_a_signed_receiver_once(tmp_path: Path) -> None:
             ).status_code
             == 200
         )
-        for i in range(60):
+        for i in range(7):
             made = stack.call(
                 "POST",
                 "/v1/generations",
@@ -146,29 +197,19 @@ def test_every_alert_reaches_a_signed_receiver_once(tmp_path: Path) -> None:
             if made.status_code == 429:
                 break
             assert made.status_code == 201, made.text
-        else:
-            pytest.fail("the budget never ran out")
+        assert i == 5, "the budget of 5 calls ran out after another number"
 
         # Deliver: the first attempts fail (500), the retries a second later succeed.
-        wanted = {
-            "anomaly.detected",
-            "target.missed",
-            "target.recovered",
-            "data_quality.failed",
-            "drift.detected",
-            "governance.violation_opened",
-            "budget.threshold_80",
-            "budget.threshold_100",
-        }
+        wanted = set(EVENT_TYPES)  # every type the code knows
+        feed = stack.call("GET", "/v1/events?limit=200", key=admin).json()["items"]
+        assert {e["type"] for e in feed} == wanted
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             run("deliver-webhooks")
-            if {e["type"] for e in receiver.processed.values()} >= wanted:
+            if len(receiver.processed) == len(feed):
                 break
             time.sleep(1.1)
-        feed = stack.call("GET", "/v1/events?limit=200", key=admin).json()["items"]
-        assert {e["type"] for e in feed} >= wanted
-        assert {e["type"] for e in receiver.processed.values()} >= wanted
+        assert {e["type"] for e in receiver.processed.values()} == wanted
         assert all(r.signature_ok for r in receiver.received)
         for event_id in receiver.processed:
             statuses = [r.status for r in receiver.received if r.event_id == event_id]
