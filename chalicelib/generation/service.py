@@ -36,6 +36,7 @@ from ..routing.service import Decision, decide
 from ..sessions import service as sessions
 from ..sessions.schemas import GenerationRecord
 from ..tenancy.schemas import Limits
+from .chat import Chat
 from .schemas import Attempt, Generated, GenerationRequest, Usage
 
 MAX_ATTEMPTS = 4
@@ -52,17 +53,19 @@ class Prepared:
     variant_id: str | None = None
     experiment_period: int | None = None  # the experiment's period of fixed weights the generation counts in (SRM)
     message: str | None = None  # the user's message, when `text` wraps it in a store's context
+    system: str | None = None  # a chat's variant prompt: the conversation's system message
 
 
-def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = None) -> Generated:
+def generate(tenant_id: str, body: GenerationRequest, limits: Limits | None = None, chat: Chat | None = None) -> Generated:
+    """`chat`: a chat completion's conversation and parameters (generation/chat.py), sent in place of the prompt."""
     with deadline.within(get_settings().request_budget_seconds):  # the request's own, when it is sooner
-        return _generate(tenant_id, body, limits)
+        return _generate(tenant_id, body, limits, chat)
 
 
-def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None) -> Generated:
+def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None, chat: Chat | None = None) -> Generated:
     limits = limits or Limits()
     kind = images.output_kind(tenant_id, body.output_type, body.category_key, _category(tenant_id, body.category_key))
-    prepared = _prepare(tenant_id, body)
+    prepared = _prepare(tenant_id, body, as_system=chat is not None)
     if body.context is not None:
         from ..context import service as context
 
@@ -111,7 +114,8 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None) ->
         called = True
         request = CompletionRequest(
             model_id=candidate.model_id,
-            messages=[{"role": "user", "content": prepared.text}],
+            messages=chat.messages_for(candidate.model, prepared.system) if chat else _user(prepared.text),
+            options=chat.options_for(candidate.model) if chat else {},
             max_tokens=body.max_tokens or decision.category.typical_max_tokens,
             temperature=body.temperature if body.temperature is not None else decision.category.typical_temperature,
             kind=kind,
@@ -279,11 +283,12 @@ def created_seed(body: GenerationRequest) -> str:
     return f"{body.user_id}:{body.category_key}"
 
 
-def _prepare(tenant_id: str, body: GenerationRequest) -> Prepared:
+def _prepare(tenant_id: str, body: GenerationRequest, as_system: bool = False) -> Prepared:
     """The prompt text (rendered when it is a template) and any model the caller or an experiment fixes.
 
     With `experiment_id`, the user's sticky variant decides: its prompt (text or named template) replaces the
-    request's, and its model (when it names one) is tried first.
+    request's (`as_system`, a chat's: it becomes the conversation's system message), and its model (when it names
+    one) is tried first.
     """
     text, template, version, model_id = body.prompt, body.prompt_name, body.prompt_version, body.model_id
     experiment_id = variant_id = None
@@ -294,6 +299,15 @@ def _prepare(tenant_id: str, body: GenerationRequest) -> Prepared:
 
         variant, experiment_period = variant_for(tenant_id, body.experiment_id, body.user_id)
         experiment_id, variant_id = variant.experiment_id, variant.variant_id
+        if as_system and (variant.prompt is not None or variant.prompt_name is not None):
+            system = (
+                templates.render(variant.prompt, body.variables)
+                if variant.prompt is not None
+                else prompts.render(tenant_id, str(variant.prompt_name), body.variables, variant.prompt_version).text
+            )
+            prompt = {"system": system, "variant_prompt": variant.prompt_name or "inline"}
+            model_id = variant.model_id or model_id
+            return Prepared(str(text), prompt, model_id, experiment_id, variant_id, experiment_period, system=system)
         if variant.prompt is not None:
             text, template, version, is_template = variant.prompt, None, None, True
         elif variant.prompt_name is not None:
@@ -333,6 +347,10 @@ def _category(tenant_id: str, category_key: str) -> TaskPut:
 def _share(chain: list[scoring.Scored], model_id: str) -> float:
     scores = [c.score for c in chain]
     return scoring.share(scores, next(c.score for c in chain if c.model_id == model_id))
+
+
+def _user(text: str) -> list[dict[str, Any]]:
+    return [{"role": "user", "content": text}]
 
 
 def _ms(started: float) -> float:

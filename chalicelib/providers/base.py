@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 ErrorKind = Literal["rate_limited", "server_error", "timeout", "unavailable", "auth", "bad_request", "not_supported"]
 
@@ -13,12 +13,14 @@ ErrorKind = Literal["rate_limited", "server_error", "timeout", "unavailable", "a
 @dataclass(frozen=True)
 class CompletionRequest:
     model_id: str  # as in the catalog: "openai:gpt-4o-mini"
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]
     max_tokens: int | None = None
     temperature: float | None = None
     kind: Literal["text", "image"] = "text"
     task: str | None = None  # the task category, for providers that use it (the offline models do)
     tenant_id: str | None = None
+    # Chat completion parameters passed through to an OpenAI-compatible model (tools, response_format, stop...).
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def provider(self) -> str:

@@ -86,6 +86,7 @@ class OpenAICompatibleProvider:
             arguments["max_tokens"] = request.max_tokens
         if request.temperature is not None:
             arguments["temperature"] = request.temperature
+        arguments.update(request.options)
         response = client.chat.completions.create(**arguments)
         if not response.choices:
             raise ProviderError("server_error", f"{self.name} answered without a choice")
@@ -94,6 +95,10 @@ class OpenAICompatibleProvider:
         usage = response.usage
         input_tokens = usage.prompt_tokens if usage else sum(count_tokens(m["content"]) for m in request.messages)
         output_tokens = usage.completion_tokens if usage else count_tokens(text)
+        calls = choice.message.tool_calls
+        if calls:  # a model calling the request's tools: its calls are the answer (and the session's output)
+            output: Any = {"content": text or None, "tool_calls": [call.model_dump(mode="json") for call in calls]}
+            return Completion(output, input_tokens, output_tokens, finish_reason=choice.finish_reason)
         return Completion(output=text, input_tokens=input_tokens, output_tokens=output_tokens, finish_reason=choice.finish_reason)
 
     def _image(self, client: Any, request: CompletionRequest) -> Completion:
