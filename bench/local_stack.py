@@ -2,9 +2,11 @@
 
 For each scale (0, 10,000 and 100,000 stored sessions; `BENCH_LOCAL_SCALES` changes them) the real stack
 (`python -m devstack`, what `make run` starts) is started on a data directory holding that many sessions of
-one tenant, and `BENCH_LOCAL_CLIENTS` (8) clients, each a thread with its own connection, loop for
-`BENCH_LOCAL_SECONDS` (60) over the calls a product makes: record a session, rate it, ask the router, generate
-with the offline models, read the 30-day summary. Reported per scale: calls per second, p50/p95 of each call,
+one tenant, a new tenant is created, and `BENCH_LOCAL_CLIENTS` (8) clients of it, each a thread with its own
+connection, loop for `BENCH_LOCAL_SECONDS` (60) over the calls a product makes: record a session, rate it, ask
+the router, generate with the offline models, read the 30-day summary. Then the summary of the tenant holding
+the stored sessions (30 days of counters) is read five times, one at a time.
+Reported per scale: calls per second, p50/p95 of each call,
 how long the stack took to start (restore) and to stop, and each save of the data directory during the run
 (items, seconds the backend lock was held, seconds in all; devstack's `GET /_local/probes`), and the CPU time the
 stack's process spent per call (from /proc: on a shared machine, the figure that does not depend on its load).
@@ -231,6 +233,19 @@ def drive(url: str, keys: dict[str, str], clients: int, seconds: float) -> dict[
     }
 
 
+def grown_summary(url: str, keys: dict[str, str]) -> dict[str, float]:
+    """The 30-day summary of the tenant holding the stored sessions, one call at a time (its counters of 30 days)."""
+    taken = []
+    for _ in range(5):
+        began = time.perf_counter()
+        answer = requests.get(
+            url + "/v1/analytics/summary?days=30", headers={"Authorization": f"Bearer {keys['read']}"}, timeout=600
+        )
+        assert answer.status_code == 200, answer.text
+        taken.append((time.perf_counter() - began) * 1000)
+    return {"p50_ms": round(percentile(taken, 0.5), 1), "max_ms": round(max(taken), 1)}
+
+
 def measure(scale: int) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix=f"local-stack-{scale}-"))
     try:
@@ -238,16 +253,18 @@ def measure(scale: int) -> dict[str, Any]:
             shutil.copy(CACHE / str(scale) / "dynamodb.json", data_dir / "dynamodb.json")
         stack = Stack(data_dir)
         try:
-            keys = json.loads((CACHE / str(scale) / "keys.json").read_text()) if scale else onboard(stack.url)
+            keys = onboard(stack.url)  # a new tenant on a table of `scale` sessions (the issue's newcomer)
             drive(stack.url, keys, 2, 3)  # warm up: imports, first tenant reads
             saves_before = len(stack.probes()["saves"])
             cpu_before = stack.cpu_seconds()
             run = drive(stack.url, keys, CLIENTS, SECONDS)
             run["stack_cpu_ms_per_call"] = round((stack.cpu_seconds() - cpu_before) * 1000 / max(1, run["calls"]), 1)
             saves = stack.probes()["saves"][saves_before:]
+            grown = grown_summary(stack.url, json.loads((CACHE / str(scale) / "keys.json").read_text())) if scale else None
         finally:
             stop_seconds = stack.stop()
         return {
+            "grown_tenant_summary_ms": grown,
             "sessions": scale,
             "start_seconds": round(stack.start_seconds, 1),
             "stop_seconds": round(stop_seconds, 1),

@@ -162,3 +162,21 @@ def test_a_query_reads_its_page_not_its_partition() -> None:
         )  # fmt: skip
         assert [item["sk"]["S"] for item in on_index["Items"]] == ["00003", "00010", "00017"]
         assert moto_index.SERVED["candidates"] - before == 6 + 4
+
+
+def test_answers_carry_every_attribute_type_as_stored() -> None:
+    """Attribute values go out as moto holds them (devstack/moto_fixes.py skips the shape walk); binaries still encoded."""
+    moto_fixes.harden()
+    item = {
+        "pk": {"S": "P"}, "sk": {"S": "1"}, "n": {"N": "-1.5e3"}, "yes": {"BOOL": True}, "none": {"NULL": True},
+        "words": {"SS": ["a", "b"]}, "numbers": {"NS": ["1", "2"]}, "blob": {"B": b"\x00\x01"},
+        "nested": {"M": {"l": {"L": [{"S": "x"}, {"N": "2"}, {"M": {"deep": {"BOOL": False}}}]}, "b": {"B": b"hi"}}},
+    }  # fmt: skip
+    with mock_aws():
+        db = boto3.client("dynamodb", region_name="us-east-1")
+        _table(db)
+        db.put_item(TableName="t", Item=item)
+        got = db.get_item(TableName="t", Key={"pk": {"S": "P"}, "sk": {"S": "1"}}, ConsistentRead=True)["Item"]
+        queried = db.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "P"}})
+    assert {**got, "words": {"SS": sorted(got["words"]["SS"])}, "numbers": {"NS": sorted(got["numbers"]["NS"])}} == item
+    assert queried["Items"] == [got]
