@@ -11,6 +11,10 @@ expiry (core/deadline.reservation_seconds: longer than any Lambda runs). Settlin
 and corrects the month in one transaction; a hold a killed Lambda never settled is reclaimed
 (deleted, its amount given back, again in one transaction) once expired, when a reservation does
 not fit. A fine-tuning job's reservation lasts until the job ends: it has no hold (the job keeps it).
+
+The arithmetic is exact: every amount is a decimal of at most 10 places (`exact`), the cap a reservation must fit
+under is computed in decimals, and DynamoDB adds decimals exactly, so a $0.12 budget admits three $0.04 images (in
+binary floating point 0.12 - 0.04 < 0.08 and the third would be refused).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -36,6 +41,17 @@ from ..tenancy.schemas import Limits
 
 # A hold outlives its month's budget by this much, then DynamoDB's TTL removes it.
 HOLD_KEPT = timedelta(days=40)
+PLACES = Decimal("1e-10")  # USD amounts are exact decimals of this precision (generations round costs to it)
+
+
+def exact(amount: float | Decimal) -> Decimal:
+    """`amount` as the decimal it is written as (0.04, not 0.040000000000000000832...), to 10 places."""
+    return Decimal(repr(amount) if isinstance(amount, float) else amount).quantize(PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def _number(amount: Decimal) -> float:
+    """A decimal of 10 places as the float whose shortest repr (what the table is sent) is that decimal exactly."""
+    return float(amount)
 
 
 class MonthSpend(TableItem, discriminator="budget_month"):
@@ -121,9 +137,11 @@ def reserve(tenant_id: str, limits: Limits, amount: float, *, until_settled: boo
     month = month_of(now)
     if limits.monthly_budget_usd is None:
         return Reservation(tenant_id, month, 0.0)
-    cap = limits.monthly_budget_usd - amount
-    if cap < 0:
+    amount = _number(exact(amount))
+    cap_exact = exact(limits.monthly_budget_usd) - exact(amount)  # in decimals: 0.12 - 0.04 is 0.08, not 0.0799...
+    if cap_exact < 0:
         return None
+    cap = _number(cap_exact)
     for last in (False, True):
         reservation = _reserve(tenant_id, month, amount, cap, until_settled)
         if reservation is not None or last or not reclaim_expired(tenant_id, month):
@@ -185,10 +203,12 @@ def _month(tenant_id: str, month: str) -> MonthSpend:
 def _settle(reservation: Reservation, actual: float) -> None:
     key = keys.budget_month(reservation.tenant_id, reservation.month)
 
+    cost = exact(actual)
+
     def month_actions(returned: float) -> list[Action]:
         return [
-            MonthSpend.committed_usd.add(actual - returned),
-            MonthSpend.spent_usd.add(actual),
+            MonthSpend.committed_usd.add(_number(cost - exact(returned))),
+            MonthSpend.spent_usd.add(_number(cost)),
             MonthSpend.calls.add(1 if actual else 0),
             MonthSpend.kind.set(MonthSpend),
         ]
@@ -214,7 +234,7 @@ def reclaim_expired(tenant_id: str, month: str) -> float:
     low, high = keys.budget_holds_until(month, int(clock.now().timestamp()))
     returned = 0.0
     for hold in BudgetHold.query(key.pk, BudgetHold.sk.between(low, high), consistent_read=True):
-        amount = float(hold.amount_usd)
+        amount = _number(exact(hold.amount_usd))
 
         def ops(tx: TransactWrite, sk: str = hold.sk, amount: float = amount) -> None:
             tx.delete(BudgetHold(key.pk, sk), condition=BudgetHold.pk.exists(), add_version_condition=False)

@@ -154,6 +154,17 @@ def test_concurrent_image_generations_spend_at_most_the_budget(api: Api, tenant:
     assert fake.calls["dall-e-3"] == 3
 
 
+def test_a_budget_of_twelve_cents_admits_exactly_three_four_cent_images(api: Api, tenant: Tenant, fake: FakeImages) -> None:
+    # In binary floating point 0.12 - 0.04 < 0.08: the third image would be refused. The arithmetic is exact decimals.
+    api.put("/v1/tenants/me/limits", {"monthly_budget_usd": 0.12, "on_budget": "block"}, key=tenant.admin)
+    statuses = [
+        api.post("/v1/generations", {**DESIGN, "user_id": f"u{i}", "model_id": "openai:dall-e-3"}, key=tenant.app).status
+        for i in range(4)
+    ]
+    assert statuses == [201, 201, 201, 429]
+    assert billing.committed(tenant.id) == 0.12 and fake.calls["dall-e-3"] == 3
+
+
 def test_a_failure_after_the_paid_call_keeps_its_images_and_cost(
     api: Api, tenant: Tenant, fake: FakeImages, monkeypatch: pytest.MonkeyPatch
 ) -> None:
