@@ -15,6 +15,7 @@ from chalicelib.api.governance import governance
 from chalicelib.api.health import health
 from chalicelib.api.learning import learning
 from chalicelib.api.middleware import http_middleware
+from chalicelib.api.openai_compat import openai_compat
 from chalicelib.api.platform import platform
 from chalicelib.api.prompts import prompts
 from chalicelib.api.registry import registry
@@ -53,5 +54,6 @@ for blueprint in (
     webhooks,
     ai_config,
     dashboard,
+    openai_compat,
 ):
     app.register_blueprint(blueprint)

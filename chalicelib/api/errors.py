@@ -1,4 +1,5 @@
-"""The one place where errors become HTTP answers: `{"error": {"code", "message", "details"}}`."""
+"""The one place where errors become HTTP answers: `{"error": {"code", "message", "details"}}`, and on the
+OpenAI-compatible paths (`/openai/`) OpenAI's shape, `{"error": {"message", "type", "code", "param"}}`."""
 
 from __future__ import annotations
 
@@ -69,8 +70,34 @@ def validation_failed(exc: ValidationError, where: str) -> errors.ValidationFail
     return errors.ValidationFailed(f"invalid request: {summary}", details=details)
 
 
-def normalise(response: Response) -> Response:
-    """Rewrite Chalice's own error answers ({"Code", "Message"}) into the API's error format."""
+def normalise(response: Response, path: str | None = None) -> Response:
+    """Rewrite Chalice's own error answers ({"Code", "Message"}) into the API's error format, and every error on an
+    OpenAI-compatible path into OpenAI's."""
+    if path is not None and path.startswith(OPENAI_PREFIX):
+        return openai_shaped(_chalice_error(response))
+    return _chalice_error(response)
+
+
+OPENAI_PREFIX = "/openai/"
+# OpenAI's error types by status; the SDK picks its exception by status and retries 408, 409, 429 and 5xx.
+_OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}
+
+
+def openai_shaped(response: Response) -> Response:
+    """The API's error as OpenAI's: `message`, `type`, `code` (ours), `param` (the first field named); `details` kept."""
+    error = response.body.get("error") if isinstance(response.body, dict) else None
+    if response.status_code < 400 or not isinstance(error, dict) or "type" in error:
+        return response
+    status = response.status_code
+    kind = _OPENAI_TYPES.get(status) or ("server_error" if status >= 500 else "invalid_request_error")
+    details = error.get("details") or []
+    param = next((d["field"] for d in details if isinstance(d, dict) and isinstance(d.get("field"), str)), None)
+    shaped = {"message": error.get("message", ""), "type": kind, "code": error.get("code"), "param": param}
+    response.body = {"error": {**shaped, "details": details}}
+    return response
+
+
+def _chalice_error(response: Response) -> Response:
     if response.status_code < 400 or not isinstance(response.body, dict) or "Code" not in response.body:
         return response
     code = _CHALICE_CODES.get(response.status_code, "error")

@@ -21,7 +21,7 @@ def http_middleware(request: Any, get_response: Callable[[Any], Response]) -> Re
     bound = bind_request(request)
     try:
         with deadline.for_request():
-            response = errors.normalise(get_response(request))
+            response = errors.normalise(get_response(request), getattr(request, "path", None))
     finally:
         unbind_request(bound)
     response.headers.setdefault("X-Request-Id", new_id("req"))

@@ -44,6 +44,30 @@ _ERROR_SCHEMA = {
 }
 
 
+# The OpenAI-compatible paths answer errors in OpenAI's shape (chalicelib/api/errors.py), `details` kept.
+_OPENAI_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["message", "type", "code"],
+            "properties": {
+                "message": {"type": "string"},
+                "type": {"type": "string"},
+                "code": {"type": ["string", "null"]},
+                "param": {"type": ["string", "null"]},
+                "details": {"type": "array", "items": {"type": "object"}},
+            },
+        }
+    },
+}
+
+
+def _error_schema(path: str) -> str:
+    return "OpenAIError" if path.startswith("/openai/") else "Error"
+
+
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     from .http import ROUTES
@@ -57,6 +81,7 @@ def document() -> dict[str, Any]:
     refs, definitions = models_json_schema(models, ref_template="#/components/schemas/{model}")
     schemas = dict(definitions.get("$defs", {}))
     schemas["Error"] = _ERROR_SCHEMA
+    schemas["OpenAIError"] = _OPENAI_ERROR_SCHEMA
 
     paths: dict[str, dict[str, Any]] = {}
     for spec in ROUTES:
@@ -117,7 +142,7 @@ def document() -> dict[str, Any]:
         for code in sorted(errors):
             responses[str(code)] = {
                 "description": _ERRORS[code],
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{_error_schema(spec.path)}"}}},
             }
         operation["responses"] = responses
         paths.setdefault(spec.path, {})[spec.method.lower()] = operation
