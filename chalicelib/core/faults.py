@@ -21,7 +21,7 @@ short-circuits the call with the error DynamoDB would answer, before any request
 `only=TransactWriteItems+UpdateItem` limits throttling and latency to those operations, and
 `item=SESSION#` the injected conflicts and throttling of transactions to those with an item whose
 key holds that text (overlaps are always conflicts), so that a test can aim at one write.
-Provider faults wrap every provider (`provider_for`): a call fails with a server error, a
+Provider faults wrap every provider, text (`provider_for`) and image (`image_provider_for`): a call fails with a server error, a
 timeout or a 429 with Retry-After, each with its chance (or the first `provider_error_first`
 calls fail with a server error). With `seed` the draws repeat run after run.
 """
@@ -230,6 +230,15 @@ class FaultyProvider:
         self.faults = faults
 
     def complete(self, request: Any) -> Any:
+        self._fail_or_pass()
+        return self.inner.complete(request)
+
+    def generate(self, request: Any) -> Any:
+        """An image provider's call (providers/images.py), behind the same failures as a text call."""
+        self._fail_or_pass()
+        return self.inner.generate(request)
+
+    def _fail_or_pass(self) -> None:
         from ..providers.base import ProviderError
 
         kind = self.faults.provider_fault()
@@ -240,7 +249,6 @@ class FaultyProvider:
         if kind == "rate_limited":
             seconds = self.faults.spec.retry_after
             raise ProviderError("rate_limited", f"the provider is rate limiting (429, Retry-After: {seconds}) (injected)")
-        return self.inner.complete(request)
 
 
 _active: dict[str, Faults] = {}

@@ -72,8 +72,8 @@ class OpenAICompatibleProvider:
     def _once(self, request: CompletionRequest, timeout: float) -> Completion:
         client = self.client().with_options(timeout=timeout, max_retries=0)
         try:
-            if request.kind == "image":
-                return self._image(client, request)
+            if request.kind == "image":  # never a chat call whose text is recorded as the image
+                raise ProviderError("not_supported", "images are made by the image providers (providers/images.py)")
             return self._chat(client, request)
         except ProviderError:
             raise
@@ -100,14 +100,6 @@ class OpenAICompatibleProvider:
             output: Any = {"content": text or None, "tool_calls": [call.model_dump(mode="json") for call in calls]}
             return Completion(output, input_tokens, output_tokens, finish_reason=choice.finish_reason)
         return Completion(output=text, input_tokens=input_tokens, output_tokens=output_tokens, finish_reason=choice.finish_reason)
-
-    def _image(self, client: Any, request: CompletionRequest) -> Completion:
-        response = client.images.generate(model=request.model_name, prompt=request.prompt, n=1)
-        image = response.data[0] if response.data else None
-        if image is None:
-            raise ProviderError("server_error", f"{self.name} answered without an image")
-        location = image.url or (f"data:image/png;base64,{image.b64_json}" if image.b64_json else "")
-        return Completion(output=location, input_tokens=count_tokens(request.prompt), output_tokens=0, finish_reason="stop")
 
 
 def translate(exc: BaseException) -> ProviderError:

@@ -126,3 +126,29 @@ def test_ratings_of_designs_move_routing_to_the_better_image_model(api: Api, ten
     assert any("over 4 rated answers" in r for r in petal["reasons"])
     design = api.post("/v1/generations", {**DESIGN, "user_id": "florist-new", "size": "256x256"}, key=tenant.app).body
     assert design["model_id"] == "local:petal"
+
+
+def test_the_fault_layer_reaches_the_image_providers(api: Api, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.core import faults
+
+    def chaos(spec: str) -> faults.Faults:
+        faults.reset()
+        monkeypatch.setenv("LEARNLOOP_CHAOS", spec)
+        active = faults.active()
+        assert active is not None
+        return active
+
+    injected = chaos("provider_error_first=1")  # the first image model answers 500: the next one makes the design
+    body = api.post("/v1/generations", {**DESIGN, "size": "256x256"}, key=tenant.app).body
+    assert body["attempts"][0] == {"model_id": body["attempts"][0]["model_id"], "ok": False,
+                                   "error": "server_error: the provider answered 500 (injected)",
+                                   "latency_ms": body["attempts"][0]["latency_ms"]}  # fmt: skip
+    assert body["attempts"][1]["ok"] and body["selected_by"] == "fallback" and len(body["images"]) == 1
+    assert injected.injected["provider_server_error"] == 1 and injected.provider_calls == 2
+    for spec, error in (("provider_429=1", "rate_limited: the provider is rate limiting (429, Retry-After: 1) (injected)"),
+                        ("provider_timeout=1", "timeout: the provider did not answer in time (injected)")):  # fmt: skip
+        chaos(spec)
+        failed = api.post("/v1/generations", {**DESIGN, "size": "256x256"}, key=tenant.app)
+        assert (failed.status, failed.error_code) == (502, "upstream_failed")
+        assert [d.get("error") for d in failed.body["error"]["details"][1:]] == [error, error]
+    faults.reset()

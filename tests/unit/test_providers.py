@@ -87,6 +87,8 @@ def test_the_sdk_retries_before_giving_up(server: FakeOpenAI) -> None:
     assert server.calls["flaky-2"] == 3
 
 
-def test_images_come_back_as_urls(server: FakeOpenAI) -> None:
-    done = provider(server).complete(CompletionRequest("openai:dall-e-3", [{"role": "user", "content": "roses"}], kind="image"))
-    assert done.output == "https://images.example/dall-e-3/1.png"
+def test_an_image_request_is_never_a_chat_call(server: FakeOpenAI) -> None:
+    # Images are made by the image providers (providers/images.py) and stored in S3; the text provider refuses them.
+    with pytest.raises(ProviderError) as refused:
+        provider(server).complete(CompletionRequest("openai:dall-e-3", [{"role": "user", "content": "roses"}], kind="image"))
+    assert refused.value.kind == "not_supported" and server.calls.get("dall-e-3", 0) == 0
