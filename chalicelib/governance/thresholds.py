@@ -46,6 +46,8 @@ def _vocabulary() -> dict[str, Limit]:
     known["max_disparity"] = known["disparity"] = Limit("fairness", "disparity", "max", 0.0, None)
     for metric in QUALITY:
         known[f"min_{metric}"] = known[metric] = Limit("data_quality", metric, "min", 0.0, 1.0)
+    # A data-quality accuracy figure (min_accuracy is the model's, a performance threshold).
+    known["min_data_accuracy"] = known["data_accuracy"] = Limit("data_quality", "accuracy", "min", 0.0, 1.0)
     known["min_f1"] = known["f1"] = known["f1_score"]
     return known
 

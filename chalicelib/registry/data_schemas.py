@@ -139,6 +139,31 @@ class DriftReport(View):
 # --- pipelines and data quality ------------------------------------------------------------------
 
 
+class AccuracyReference(RequestBody):
+    """Reference values: the value each record should have, looked up by its `key` column (a chart of accounts, say)."""
+
+    key: ColumnPath = Field(description="The column whose value identifies the record in `values`.")
+    values: dict[Annotated[str, StringConstraints(min_length=1, max_length=200)], JsonValue] = Field(
+        min_length=1, max_length=10_000
+    )
+
+
+class AccuracyRule(RequestBody):
+    """What the column's values are held against: another column of the record (its ground truth) or reference values."""
+
+    compare_to: ColumnPath | None = Field(
+        default=None, description="The column holding the true value, e.g. `actual_value` of a prediction."
+    )
+    reference: AccuracyReference | None = None
+    tolerance: float = Field(default=0.0, ge=0, description="Numbers within this absolute difference are equal.")
+
+    @model_validator(mode="after")
+    def _one(self) -> AccuracyRule:
+        if (self.compare_to is None) == (self.reference is None):
+            raise ValueError("give either compare_to or reference")
+        return self
+
+
 class ColumnRule(RequestBody):
     required: bool = False
     type: Literal["number", "integer", "string", "boolean", "object", "array", "timestamp"] | None = None
@@ -148,6 +173,9 @@ class ColumnRule(RequestBody):
     pattern: str | None = Field(default=None, max_length=USER_PATTERN_MAX_CHARS)
     max_age_days: float | None = Field(default=None, gt=0, description="Timeliness: the column is a timestamp this recent.")
     thresholds: dict[QualityMetric, Fraction] | None = None
+    accuracy: AccuracyRule | None = Field(
+        default=None, description="Accuracy: the values held against the record's ground truth or reference values."
+    )
 
     @field_validator("pattern")
     @classmethod

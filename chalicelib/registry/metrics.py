@@ -17,6 +17,8 @@ WindowKind = Literal["daily", "weekly", "monthly"]
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1_score")
 REGRESSION_METRICS = ("mae", "rmse")
+# The mean `latency_ms` of a window's predictions (given with each one; lower is better, like an error).
+LATENCY = "latency"
 HIGHER_IS_BETTER = frozenset(CLASSIFICATION_METRICS)
 # A change of at most this much is `stable`: absolute for scores in [0, 1], relative for errors.
 STABLE_ABSOLUTE = 0.01

@@ -1,15 +1,16 @@
 """Performance over time, computed from the ground-truth counters (never from the predictions themselves).
 
 A window's figures are the sum of its days' counters: confusion cells for classification (accuracy,
-precision, recall, F1), error sums for regression (MAE, RMSE). Every computed window is held against the
-tenant's performance and fairness policies.
+precision, recall, F1), error sums for regression (MAE, RMSE), and for both the mean latency of the window's
+predictions (`latency`, from the latency count and sum each prediction adds). Every computed window is held
+against the tenant's performance and fairness policies.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 from urllib.parse import unquote
@@ -60,6 +61,7 @@ class Days:
     cells: dict[str, Cells]
     errors: dict[str, tuple[float, float, float]]
     predictions: dict[str, int]
+    latency: dict[str, tuple[float, float]] = field(default_factory=dict)  # day -> (count, sum of latency_ms)
 
     def labels(self) -> set[str]:
         return {label for day in self.cells.values() for pair in day for label in pair}
@@ -82,22 +84,31 @@ def read_days(tenant_id: str, model: ModelItem, first: date, last: date) -> Days
             if fields.get("n"):
                 cells[day][(unquote(actual), unquote(predicted))] = fields["n"]
     made = counters.read(PredictionCounter, tenant_id, prediction_counter(model.id), lo, hi)
-    return Days(is_regression(model), dict(cells), errors, {day: int(f.get("predictions", 0)) for day, f in made.items()})
+    return Days(
+        is_regression(model),
+        dict(cells),
+        errors,
+        {day: int(f.get("predictions", 0)) for day, f in made.items()},
+        {day: (f.get("latency_count", 0), f.get("latency_sum", 0)) for day, f in made.items() if f.get("latency_count")},
+    )
 
 
 def figures(days: Days, start: date, end: date, positive: str | None) -> Figures:
     span = clock.days_between(start, end)
     predictions = sum(days.predictions.get(d, 0) for d in span)
+    timed = sum(days.latency[d][0] for d in span if d in days.latency)
+    latency = {metrics.LATENCY: sum(days.latency[d][1] for d in span if d in days.latency) / timed if timed else None}
     if days.regression:
         n = sum(days.errors[d][0] for d in span if d in days.errors)
         abs_sum = sum(days.errors[d][1] for d in span if d in days.errors)
         sq_sum = sum(days.errors[d][2] for d in span if d in days.errors)
-        return Figures(start, end, predictions, round(n), metrics.regression_metrics(n, abs_sum, sq_sum))
+        return Figures(start, end, predictions, round(n), {**metrics.regression_metrics(n, abs_sum, sq_sum), **latency})
     merged: Cells = defaultdict(float)
     for d in span:
         for pair, n in days.cells.get(d, {}).items():
             merged[pair] += n
-    return Figures(start, end, predictions, round(sum(merged.values())), metrics.classification_metrics(merged, positive))
+    values = {**metrics.classification_metrics(merged, positive), **latency}
+    return Figures(start, end, predictions, round(sum(merged.values())), values)
 
 
 def window_figures(tenant_id: str, model: ModelItem, first: date, last: date) -> Figures:
@@ -146,7 +157,7 @@ def performance(tenant_id: str, model_name: str, model_version: str, query: Perf
     positive = None if days.regression else metrics.positive_label(model.positive_label, days.labels())
     series = [figures(days, start, end, positive) for start, end in spans]
     opened = check(tenant_id, model, kind, series[1:], positive)
-    names = metrics.REGRESSION_METRICS if days.regression else metrics.CLASSIFICATION_METRICS
+    names = (*(metrics.REGRESSION_METRICS if days.regression else metrics.CLASSIFICATION_METRICS), metrics.LATENCY)
     windows: list[PerformanceWindow] = []
     points: dict[str, list[SeriesPoint]] = {name: [] for name in names}
     for previous, current in pairwise(series):

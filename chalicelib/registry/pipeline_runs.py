@@ -138,7 +138,8 @@ def execute(tenant_id: str, pipeline: PipelineItem, config: PipelineConfig, work
             found = []
             for column, rule in columns.items():
                 tally = work.tallies.setdefault((table, column), quality.ColumnTally())
-                found += [f"{column} {problem}" for problem in tally.see(quality.get_path(record, column), rule, work.started)]
+                wrong = tally.see(quality.get_path(record, column), rule, work.started, record)
+                found += [f"{column} {problem}" for problem in wrong]
             if found:
                 work.failed += 1
                 counts["failed"] += 1

@@ -3,7 +3,11 @@
 - completeness: records where the column is present (not null) / records evaluated;
 - validity: present values that pass the column's rules (type, min, max, allowed, pattern) / present values;
 - consistency: present values of the column's most common JSON type / present values;
-- timeliness: present timestamps at most `max_age_days` old / present values.
+- timeliness: present timestamps at most `max_age_days` old / present values;
+- accuracy: present values equal to their reference / present values that have one. The reference is another column
+  of the same record (`compare_to`: a prediction's `actual_value`, its ground truth) or reference values looked up
+  by a key column (`reference: {key, values}`); labels are compared in canonical form (1, 1.0 and "1" are one label),
+  numbers within `tolerance`.
 
 A figure passes at or above its threshold (default 0.95), is a warning within `warning_margin` (default
 0.05) below it, and fails further below.
@@ -22,6 +26,7 @@ from ..core import clock, keys, pagination, storage, userpatterns
 from ..core.query import page
 from ..core.schemas import Page
 from ..core.table import TableItem
+from . import metrics
 from .data_schemas import DataQuality, DataQualityQuery
 from .store import DataQualityItem
 
@@ -135,10 +140,12 @@ class ColumnTally:
     present: int = 0
     valid: int = 0
     timely: int = 0
+    referenced: int = 0  # present values with a reference (ground truth or reference value)
+    accurate: int = 0
     types: Counter[str] = field(default_factory=Counter)
     issues: Counter[str] = field(default_factory=Counter)
 
-    def see(self, value: Any, rule: Mapping[str, Any], now: datetime) -> list[str]:
+    def see(self, value: Any, rule: Mapping[str, Any], now: datetime, record: Mapping[str, Any] | None = None) -> list[str]:
         self.records += 1
         if is_missing(value):
             if rule.get("required"):
@@ -146,6 +153,11 @@ class ColumnTally:
                 return ["is missing"]
             return []
         self.present += 1
+        if rule.get("accuracy") and record is not None:
+            expected = reference_of(record, rule["accuracy"])
+            if not is_missing(expected):
+                self.referenced += 1
+                self.accurate += int(same(value, expected, float(rule["accuracy"].get("tolerance") or 0.0)))
         self.types[json_type(value)] += 1
         wrong = problems(value, rule)
         if not wrong:
@@ -173,6 +185,35 @@ class Figure:
     records: int
     issues: list[str]
     recommendations: list[str]
+
+
+def reference_of(record: Mapping[str, Any], rule: Mapping[str, Any]) -> Any:
+    """The value a record's column should have: its `compare_to` column, or its key's reference value."""
+    if rule.get("compare_to"):
+        return get_path(record, rule["compare_to"])
+    reference = rule.get("reference") or {}
+    key = get_path(record, reference.get("key", ""))
+    if is_missing(key) or isinstance(key, dict | list):
+        return _ABSENT
+    values = reference.get("values") or {}
+    try:
+        return values.get(metrics.canonical_label(key), _ABSENT)
+    except ValueError:
+        return _ABSENT
+
+
+def same(value: Any, expected: Any, tolerance: float = 0.0) -> bool:
+    """Equal as the registry compares predictions: numbers within `tolerance`, labels in canonical form."""
+    try:
+        value, expected = metrics.unwrap(value), metrics.unwrap(expected)
+    except ValueError:
+        return bool(value == expected)
+    if json_type(value) == "number" and json_type(expected) == "number":
+        return abs(float(value) - float(expected)) <= tolerance
+    try:
+        return metrics.canonical_label(value) == metrics.canonical_label(expected)
+    except ValueError:
+        return bool(value == expected)
 
 
 def status_of(value: float, threshold: float, margin: float = DEFAULT_MARGIN) -> str:
@@ -218,6 +259,17 @@ def figures(
                 [f"store {column} with one type ({dominant})"] if other else [],
             )
         )
+        if tally.referenced:
+            wrong = tally.referenced - tally.accurate
+            against = rule["accuracy"].get("compare_to") or f"the reference values of {rule['accuracy']['reference']['key']}"
+            measured.append(
+                (
+                    "accuracy",
+                    tally.accurate / tally.referenced,
+                    [f"{wrong} of {tally.referenced} values differ from {against}"] if wrong else [],
+                    [f"correct the {wrong} inaccurate values of {column} at the source"] if wrong else [],
+                )
+            )
         if rule.get("max_age_days") is not None:
             stale = tally.present - tally.timely
             measured.append(

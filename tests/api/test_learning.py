@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scipy import stats as sps
 
+from chalicelib.core import clock
 from tests.api.registry_helpers import CASHFLOW, activate, path, predict, register, truth
 from tests.conftest import Api, Tenant
 
@@ -198,4 +200,64 @@ def test_a_drift_violation_retrains_rolls_back_and_notifies_once(api: Api, tenan
         "error_rate": "unknown",
         "latency_ms": "unknown",
         "daily_predictions": "fail",
+    }
+
+
+def test_data_quality_accuracy_and_the_latency_series(api: Api, tenant: Tenant) -> None:
+    """Accuracy against the record's ground truth and against reference values; latency per window with its trend."""
+    model = register(api, tenant)
+    activate(api, tenant, model)
+    monday = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
+    rows = [  # (predicted, actual, input_data, latency_ms)
+        ("office", "office", {"vendor": "acme", "category": "office", "amount": 10.0, "invoiced": 10.004}, 100.0),
+        ("office", "travel", {"vendor": "delta", "category": "travel", "amount": 20.0, "invoiced": 21.0}, 300.0),
+        ("travel", "travel", {"vendor": "delta", "category": "travel", "amount": 5.0}, None),
+        ("meals", None, {"vendor": "zeta", "category": "meals", "amount": 7.0}, None),
+    ]
+    with clock.frozen(monday):
+        for predicted, actual, data, latency in rows:
+            extra = {"latency_ms": latency} if latency is not None else {}
+            made = predict(api, tenant, model, predicted, data, **extra)
+            if actual is not None:
+                truth(api, tenant, made, actual)
+    with clock.frozen(monday + timedelta(days=1)):
+        predict(api, tenant, model, "office", {"amount": 1.0}, latency_ms=150.0)
+        report = ok(api.get(path(model, "/performance?window=daily&periods=2"), key=tenant.read))
+    first, second = report["windows"]
+    assert (first["metrics"]["latency"], second["metrics"]["latency"]) == (200.0, 150.0)
+    assert (second["comparison"]["latency"], second["trend"]["latency"]) == (200.0, "improving")  # lower is better
+    latency = {s["metric_type"]: s for s in report["series"]}["latency"]["points"]
+    assert [(p["metric_value"], p["change"]) for p in latency] == [(200.0, None), (150.0, -50.0)]
+    assert [r["metric_value"] for r in report["items"] if r["metric_type"] == "latency"] == [200.0, 150.0]
+
+    table = "predictions:expense_classifier:v1.0"
+    pipeline = {
+        "pipeline_name": "ledger-accuracy",
+        "pipeline_type": "validation",
+        "source_tables": [table],
+        "validation_rules": {
+            "prediction": {"accuracy": {"compare_to": "actual_value"}},
+            "category": {"accuracy": {"reference": {"key": "vendor", "values": {"acme": "office", "delta": "travel"}}}},
+            "amount": {"accuracy": {"compare_to": "invoiced", "tolerance": 0.01}},
+        },
+    }
+    both = {"compare_to": "actual_value", "reference": {"key": "vendor", "values": {"a": 1}}}
+    refused = api.post("/v1/registry/pipelines", {**pipeline, "validation_rules": {"x": {"accuracy": both}}}, key=tenant.admin)
+    assert refused.status == 422 and refused.body["error"]["details"][0]["field"].startswith("body.validation_rules.x.accuracy")
+    policy = {"policy_name": "ledger accuracy", "policy_type": "data_quality", "thresholds": {"min_data_accuracy": 0.9}}
+    ok(api.post("/v1/governance/policies", policy, key=tenant.admin), 201)
+    ok(api.post("/v1/registry/pipelines", pipeline, key=tenant.admin), 201)
+    with clock.frozen(monday + timedelta(days=1)):
+        run = ok(api.post("/v1/registry/pipelines/ledger-accuracy/runs", {}, key=tenant.admin), 201)
+    found = {(f["column_name"], f["quality_metric"]): f for f in run["data_quality"]}
+    accuracy = {column: found[(column, "accuracy")] for column in ("prediction", "category", "amount")}
+    # 2 of the 3 labelled predictions right; 3 of 3 vendors with a reference booked as it says; 1 of 2 invoiced amounts.
+    assert [(a["metric_value"], a["status"]) for a in accuracy.values()] == [(2 / 3, "fail"), (1.0, "pass"), (0.5, "fail")]
+    assert accuracy["prediction"]["issues"] == ["1 of 3 values differ from actual_value"]
+    assert run["violations_opened"] == 2  # the prediction's and the amount's accuracy below min_data_accuracy
+    listed = ok(api.get(f"/v1/registry/data-quality?table={table}", key=tenant.read))["items"]
+    assert {(f["column_name"], f["metric_value"]) for f in listed if f["quality_metric"] == "accuracy"} == {
+        ("prediction", 2 / 3),
+        ("category", 1.0),
+        ("amount", 0.5),
     }

@@ -324,9 +324,9 @@ def test_daily_classification_performance_with_macro_averages_and_trend(api: Api
     assert first["metrics"]["recall"] == pytest.approx(sum(r for _, r in per.values()) / 3)
     f1 = [2 * p * r / (p + r) if p + r else 0.0 for p, r in per.values()]
     assert first["metrics"]["f1_score"] == pytest.approx(sum(f1) / 3)
-    assert first["trend"] == dict.fromkeys(("accuracy", "precision", "recall", "f1_score"))  # nothing before it
-    assert second["metrics"] == {"accuracy": 1.0, "precision": 1.0, "recall": 1.0, "f1_score": 1.0}
-    assert second["trend"] == dict.fromkeys(("accuracy", "precision", "recall", "f1_score"), "improving")
+    assert first["trend"] == dict.fromkeys(("accuracy", "precision", "recall", "f1_score", "latency"))  # nothing before it
+    assert second["metrics"] == {"accuracy": 1.0, "precision": 1.0, "recall": 1.0, "f1_score": 1.0, "latency": None}
+    assert second["trend"] == {**dict.fromkeys(("accuracy", "precision", "recall", "f1_score"), "improving"), "latency": None}
     assert second["comparison"]["accuracy"] == pytest.approx(13 / 23)
     assert today["samples"] == 0 and today["metrics"]["accuracy"] is None and today["trend"]["accuracy"] is None
     series = {s["metric_type"]: s for s in body["series"]}
@@ -351,7 +351,7 @@ def test_binary_performance_and_replaced_ground_truth(api: Api, tenant: Tenant) 
         assert (report["averaging"], report["positive_label"]) == ("binary", "true")
         # tp 3, fp 2, fn 1, tn 4
         assert report["windows"][0]["metrics"] == pytest.approx(
-            {"accuracy": 0.7, "precision": 0.6, "recall": 0.75, "f1_score": 2 * 0.6 * 0.75 / 1.35}
+            {"accuracy": 0.7, "precision": 0.6, "recall": 0.75, "f1_score": 2 * 0.6 * 0.75 / 1.35, "latency": None}
         )
         # The false negative was in fact normal: the counters move by the difference, exactly once however often.
         for _ in range(3):
@@ -359,7 +359,7 @@ def test_binary_performance_and_replaced_ground_truth(api: Api, tenant: Tenant) 
         report = api.get(path(model, "/performance?periods=1"), key=tenant.read).body
         assert report["windows"][0]["samples"] == 10
         assert report["windows"][0]["metrics"] == pytest.approx(
-            {"accuracy": 0.8, "precision": 0.6, "recall": 1.0, "f1_score": 0.75}
+            {"accuracy": 0.8, "precision": 0.6, "recall": 1.0, "f1_score": 0.75, "latency": None}
         )
 
 
@@ -376,15 +376,17 @@ def test_regression_performance_mae_rmse_and_trend(api: Api, tenant: Tenant) -> 
     assert first["metrics"]["rmse"] == pytest.approx(math.sqrt((100 + 400 + 0 + 16) / 4))
     assert second["metrics"]["mae"] == pytest.approx(1.5)
     assert second["metrics"]["rmse"] == pytest.approx(math.sqrt(2.5))
-    assert second["trend"] == {"mae": "improving", "rmse": "improving"}
+    assert second["trend"] == {"mae": "improving", "rmse": "improving", "latency": None}
     rows = [(r["metric_type"], r["window_start"], r["time_window"], r["trend"]) for r in body["items"]]
     assert rows == [
         ("mae", "2026-03-09", "daily", None),
         ("rmse", "2026-03-09", "daily", None),
+        ("latency", "2026-03-09", "daily", None),
         ("mae", "2026-03-10", "daily", "improving"),
         ("rmse", "2026-03-10", "daily", "improving"),
+        ("latency", "2026-03-10", "daily", None),
     ]
-    assert body["items"][2]["comparison_value"] == pytest.approx(8.5) and body["items"][2]["metric_value"] == pytest.approx(1.5)
+    assert body["items"][3]["comparison_value"] == pytest.approx(8.5) and body["items"][3]["metric_value"] == pytest.approx(1.5)
 
 
 # --- feature importance ----------------------------------------------------------------------------------
