@@ -9,6 +9,7 @@ from chalicelib.api.assortment import assortment
 from chalicelib.api.catalog import catalog
 from chalicelib.api.context import contexts
 from chalicelib.api.dashboard import dashboard
+from chalicelib.api.designs import designs
 from chalicelib.api.experiments import experiments
 from chalicelib.api.generation import generation
 from chalicelib.api.governance import governance
@@ -41,6 +42,7 @@ for blueprint in (
     catalog,
     prompts,
     generation,
+    designs,
     registry,
     registry_operations,
     learning,

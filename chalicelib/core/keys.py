@@ -652,6 +652,20 @@ def customer(tenant_id: str, customer_id: str) -> Key:
     return Key(f"{_tenant(tenant_id)}#CUSTOMER#{customer_id}", "CUSTOMER")
 
 
+def designs(tenant_id: str) -> str:
+    """Seed 000's designs of a tenant, one partition: `DESIGN#<id>` (time-ordered ids) and their ratings."""
+    return f"{_tenant(tenant_id)}#DESIGNS"
+
+
+def design(tenant_id: str, design_id: str) -> Key:
+    return Key(designs(tenant_id), f"DESIGN#{design_id}")
+
+
+def design_rating(tenant_id: str, design_id: str, user_id: str) -> Key:
+    """One user's 0.0-5.0 rating of a design (a second one replaces it); the user as a digest."""
+    return Key(designs(tenant_id), f"RATING#{design_id}#{_digest(user_id)}")
+
+
 def erasure(tenant_id: str, user_hash: str) -> Key:
     """The running totals of a user's data erasure, so that a retried erasure answers the same counts.
 
@@ -763,6 +777,14 @@ def ml_feedback_prefix() -> str:
 def ml_feedback_of_version(tenant_id: str, model_id: str) -> str:
     """GSI1 partition: a model version's feedback, sorted by `<created_at>#<id>`."""
     return f"{_tenant(tenant_id)}#MLVERSION#{model_id}#FEEDBACK"
+
+
+ML_FEEDBACK_OF_USER = "MLFEEDBACK#"
+
+
+def ml_feedback_of_user(created_at: str, feedback_id: str) -> str:
+    """GSI2 sort key of a feedback on a prediction under the end user who gave it (`user_items`): erasure finds it."""
+    return f"{ML_FEEDBACK_OF_USER}{created_at}#{feedback_id}"
 
 
 def ml_feedback_by_status(tenant_id: str, status: str) -> str:
