@@ -66,11 +66,33 @@ def give_feedback(tenant_id: str, prediction_id: str, data: FeedbackCreate) -> F
         version=1,
         gsi1pk=keys.ml_feedback_of_version(tenant_id, prediction.model_id),
         gsi1sk=sort,
+        gsi2pk=keys.user_items(tenant_id, data.user_id),  # the user's erasure finds it
+        gsi2sk=keys.ml_feedback_of_user(created_at, feedback_id),
         gsi3pk=keys.ml_feedback_by_status(tenant_id, "pending"),
         gsi3sk=sort,
     )
     storage.commit([storage.Put(item, FeedbackItem.pk.does_not_exist())])
     return view(item)
+
+
+def erase_user(tenant_id: str, user_id: str, counted: list[storage.Op]) -> None:
+    """Delete every feedback the end user gave on predictions, each in one transaction with `counted` (the erasure's
+    running total) and with its counts taken back from the version's and the company's quality series, so the
+    series equal what the remaining feedback adds up to. A correction that became its prediction's ground truth
+    leaves that ground truth (the prediction's, naming no user). Safe to retry: a deleted feedback is not found again."""
+    found = FeedbackItem.gsi2.query(keys.user_items(tenant_id, user_id), FeedbackItem.gsi2sk.startswith(keys.ML_FEEDBACK_OF_USER))
+    for hit in list(found):
+
+        def attempt(hit: FeedbackItem = hit) -> None:  # type: ignore[assignment]
+            item = storage.get(FeedbackItem, keys.Key(hit.pk, hit.sk))
+            if item is None or item.user_id != user_id:
+                return
+            taken = {name: -value for name, value in _deltas(item, item.status, item.outcome or {}).items()}
+            ops: list[storage.Op] = [storage.Delete(FeedbackItem(item.pk, item.sk), FeedbackItem.version == item.version)]
+            ops += (_counter_ops(tenant_id, item, taken) if item.status != "pending" else []) + counted
+            storage.commit(ops)
+
+        storage.retrying(attempt, what="erasing the user's prediction feedback")
 
 
 def get_feedback(tenant_id: str, prediction_id: str, feedback_id: str) -> Feedback:

@@ -17,6 +17,9 @@ class Deleted(View):
     customers: int = 0
     training_examples: int = 0
     assignments: int = 0
+    prediction_feedback: int = Field(
+        default=0, description="Feedback the user gave on registry predictions (its counts taken back from the series)."
+    )
     exports: int = Field(default=0, description="Stored exports (in S3) that held the user's data, deleted.")
     audit_entries: int = Field(
         default=0, description="Audit entries that named one of the user's records, now naming it by a keyed hash."

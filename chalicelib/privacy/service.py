@@ -2,7 +2,8 @@
 
 In order: the user's sessions (with all the feedback on them, every counter taken back), the
 feedback the user gave on other sessions, their context windows and model preferences (their
-own partition), their customer records, their experiment assignments, their training examples
+own partition), their customer records, their experiment assignments, the feedback they gave on registry
+predictions (its counts taken back from the quality series), their training examples
 (datasets that held them are rebuilt without them; the models trained on those are named, and
 each local fine-tuned one is rebuilt from the rebuilt dataset or retired), the stored exports that
 held their data (deleted), and the audit entries that named one of their records (which then name
@@ -66,6 +67,10 @@ def erase_user(tenant_id: str, user_id: str) -> ErasureReport:
     from ..experiments.assignment import erase_user as erase_assignments
 
     erase_assignments(tenant_id, user_id, [_count(key, "assignments")])
+
+    from ..learning.feedback import erase_user as erase_prediction_feedback
+
+    erase_prediction_feedback(tenant_id, user_id, [_count(key, "prediction_feedback")])
 
     trained = _erase_training(tenant_id, user_id, [_count(key, "training_examples")])
     # The models are on the record before any is rebuilt: a retry cut off halfway rebuilds the rest.

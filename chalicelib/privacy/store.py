@@ -18,6 +18,7 @@ class ErasureItem(TableItem, discriminator="erasure"):
     replays = NumberAttribute(null=True)
     training_examples = NumberAttribute(null=True)
     assignments = NumberAttribute(null=True)
+    prediction_feedback = NumberAttribute(null=True)
     audit_entries = NumberAttribute(null=True)
     exports = UnicodeSetAttribute(null=True)  # the stored exports deleted (a set: a retry adds each once)
     affected_datasets = ListAttribute(of=UnicodeAttribute, null=True)

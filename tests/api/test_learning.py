@@ -261,3 +261,31 @@ def test_data_quality_accuracy_and_the_latency_series(api: Api, tenant: Tenant) 
         ("category", 1.0),
         ("amount", 0.5),
     }
+
+
+def test_erasing_a_user_deletes_their_prediction_feedback_and_takes_back_its_counts(api: Api, tenant: Tenant) -> None:
+    from tests.api.test_privacy_holds import everything_stored
+
+    forget, keep = "bk-forget-18d2", "bk-keep-18d2"
+    model = register(api, tenant)
+    first, second = predict(api, tenant, model, "travel"), predict(api, tenant, model, "office")
+    given = [
+        feedback(api, tenant, first, {"user_id": forget, "feedback_type": "correction", "feedback_data": {"value": "office"}}),
+        feedback(api, tenant, second, {"user_id": forget, "feedback_type": "rating", "feedback_data": {"rating": 5}}),
+        feedback(api, tenant, second, {"user_id": keep, "feedback_type": "rating", "feedback_data": {"rating": 2}}),
+    ]
+    run_task(api, tenant, "process-feedback")
+    pending = feedback(api, tenant, first, {"user_id": forget, "feedback_type": "comment", "feedback_data": {"text": "hm"}})
+
+    erased = ok(api.delete(f"/v1/users/{forget}/data", key=tenant.admin))
+    assert erased["deleted"]["prediction_feedback"] == 3
+    assert ok(api.delete(f"/v1/users/{forget}/data", key=tenant.admin))["deleted"]["prediction_feedback"] == 3  # once
+    for prediction, item in ((first, given[0]), (second, given[1]), (first, pending)):
+        gone = api.get(f"/v1/registry/predictions/{prediction}/feedback/{item['id']}", key=tenant.read)
+        assert gone.status == 404, gone.body
+    assert [f["user_id"] for f in ok(api.get(path(model, "/feedback"), key=tenant.read))["items"]] == [keep]
+    totals = ok(api.get(path(model, "/feedback-quality?days=1"), key=tenant.read))["totals"]
+    assert (totals["processed"], totals["ratings"], totals["average_rating"], totals["corrections"]) == (1, 1, 2.0, 0)
+    assert (totals["positive"], totals["negative"], totals["corrections_applied"]) == (0, 1, 0)
+    assert ok(api.get(f"/v1/registry/predictions/{first}", key=tenant.read))["actual_value"] == "office"  # the prediction's
+    assert [where for where, text in everything_stored() if forget in text] == []

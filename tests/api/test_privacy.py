@@ -145,6 +145,7 @@ def test_erasure_is_idempotent_and_safe_to_retry_halfway(api: Api, tenant: Tenan
             "customers": 2,
             "training_examples": first["deleted"]["training_examples"],
             "assignments": 1,
+            "prediction_feedback": 0,
             "exports": 0,
             "audit_entries": 0,
             "replays": 0,
