@@ -168,6 +168,10 @@ def seed(api: Api, tenant: Tenant) -> dict[str, dict[str, str]]:
             ok(api.post(f"{challenger}/decision", {"outcome": "reject"}, key=admin), 200)
     for processing in ("manual", "automatic"):
         ok(api.put("/v1/config/behavior", {"config_data": {"feedback_processing": processing}}, key=admin), 200)
+    # Seed 000's designs: three small offline images, one style.
+    style_id = _first(api, tenant, "/v1/catalog/styles")
+    design_body = {"user_id": USER, "style": style_id, "model_id": "local:sprig", "size": "256x256"}
+    design_ids = [ok(api.post("/v1/designs", {**design_body, "prompt": f"roses no. {i}"}, key=app))["id"] for i in range(3)]
     return {
         "": {
             "feedback_id": feedback[0]["id"],
@@ -200,6 +204,7 @@ def seed(api: Api, tenant: Tenant) -> dict[str, dict[str, str]]:
             "event_id": _first(api, tenant, "/v1/events"),
             "endpoint_id": endpoint_id,
             "delivery_id": _first(api, tenant, f"/v1/webhooks/endpoints/{endpoint_id}/deliveries"),
+            "design_id": design_ids[0],
         },
         "/v1/registry/models/": {"name": model["model_name"]},
         "/v1/registry/pipelines/": {"name": "validate-inputs"},
