@@ -141,6 +141,8 @@ class DayFigures(View):
     average_rating: float | None = None
     success_rate: float | None = None
     cost_usd: float
+    images: int = Field(default=0, description="Images made by generations (each counted on its session's day).")
+    image_cost_usd: float = Field(default=0.0, description="What the image generations cost.")
     tokens: int
     input_tokens: int
     output_tokens: int
@@ -181,6 +183,8 @@ class Summary(View):
     success_rate: float | None = None
     total_tokens: int
     total_cost_usd: float
+    total_images: int = Field(default=0, description="Images made by generations in the window.")
+    total_image_cost_usd: float = Field(default=0.0, description="What the window's image generations cost.")
     processing_time_ms: ProcessingTime
     corrections: int = 0
     corrected_sessions: int = 0

@@ -27,6 +27,8 @@ def day_figures(day: str, c: Mapping[str, float]) -> dict[str, Any]:
         "average_rating": figures.ratio(g(c, "rating_sum"), g(c, "rating_count")),
         "success_rate": figures.ratio(g(c, "successes"), g(c, "rated")),
         "cost_usd": round(g(c, "cost_usd"), 8),
+        "images": int(g(c, "images")),
+        "image_cost_usd": round(g(c, "image_cost_usd"), 8),
         "tokens": int(g(c, "input_tokens") + g(c, "output_tokens")),
         "input_tokens": int(g(c, "input_tokens")),
         "output_tokens": int(g(c, "output_tokens")),
@@ -84,6 +86,8 @@ def summary(tenant_id: str, asked: Window) -> dict[str, Any]:
         "success_rate": overall.pop("success_rate"),
         "total_tokens": overall.pop("tokens"),
         "total_cost_usd": overall.pop("cost_usd"),
+        "total_images": overall.pop("images"),
+        "total_image_cost_usd": overall.pop("image_cost_usd"),
         "processing_time_ms": {
             "p50": latency.percentile(histogram, 50),
             "p95": latency.percentile(histogram, 95),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..core import clock, counters, keys, storage
 from ..core.errors import NotFound, PayloadTooLarge
 from ..core.ids import new_id
@@ -122,6 +124,7 @@ def record_generation(tenant_id: str, record: GenerationRecord, extra_ops: list[
         "input_tokens": record.input_tokens,
         "output_tokens": record.output_tokens,
         "cost_usd": record.cost_usd,
+        **_image_deltas(record.output, record.cost_usd),
     }
     if record.processing_time_ms is not None:
         deltas |= {"processing_count": 1, "processing_ms_sum": record.processing_time_ms}
@@ -254,8 +257,17 @@ def creation_deltas(session: SessionItem) -> dict[str, float]:
             "input_tokens": float(session.input_tokens or 0),
             "output_tokens": float(session.output_tokens or 0),
             "cost_usd": float(session.cost_usd or 0),
+            **_image_deltas(session.output, float(session.cost_usd or 0)),
         }
     return deltas
+
+
+def _image_deltas(output: Any, cost_usd: float | None) -> dict[str, float]:
+    """The images a generation's output references (images/storage.py) and their cost, for the day counters."""
+    images = output.get("images") if isinstance(output, dict) else None
+    if not isinstance(images, list) or not images:
+        return {}
+    return {"images": len(images), "image_cost_usd": float(cost_usd or 0)}
 
 
 def daily_counts(tenant_id: str, first_day: str, last_day: str) -> dict[str, dict[str, float]]:

@@ -100,6 +100,8 @@ class DayCounter(TableItem, discriminator="counter_day"):
     input_tokens = NumberAttribute(null=True)
     output_tokens = NumberAttribute(null=True)
     cost_usd = NumberAttribute(null=True)
+    images = NumberAttribute(null=True)  # images made by generations (issue 16)
+    image_cost_usd = NumberAttribute(null=True)  # what the image generations cost
 
 
 class HourCounter(DayCounter, discriminator="counter_hour"):

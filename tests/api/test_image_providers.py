@@ -187,3 +187,20 @@ def test_a_failure_after_the_paid_call_keeps_its_images_and_cost(
     served = next(iter(fake.served.values()))
     assert _stored(again.body["images"][0]["url"]) == served
     assert api.get(f"/v1/sessions/{again.body['session_id']}", key=tenant.read).body["cost_usd"] == 0.04
+
+
+def test_the_analytics_count_images_and_their_cost(api: Api, tenant: Tenant, fake: FakeImages) -> None:
+    for i in range(2):
+        assert (
+            api.post("/v1/generations", {**DESIGN, "user_id": f"u{i}", "model_id": "openai:dall-e-3"}, key=tenant.app).status
+            == 201
+        )
+    local = {**DESIGN, "model_id": "local:petal", "n": 3, "size": "256x256"}
+    assert api.post("/v1/generations", local, key=tenant.app).status == 201
+    text = {"user_id": "u9", "category_key": "content_caption", "prompt": "a caption for roses", "model_id": "local:sage"}
+    assert api.post("/v1/generations", text, key=tenant.app).body["output_type"] == "text"
+    summary = api.get("/v1/analytics/summary?days=1", key=tenant.read).body
+    assert (summary["total_sessions"], summary["total_images"], summary["total_image_cost_usd"]) == (4, 5, 0.08)
+    assert summary["total_cost_usd"] == 0.08
+    today = [d for d in summary["daily"] if d["sessions"]]
+    assert [(d["images"], d["image_cost_usd"]) for d in today] == [(5, 0.08)]
