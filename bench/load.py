@@ -488,7 +488,7 @@ def _experiment(url: str, tenant: Tenant, full: dict[str, dict[str, Any]], log: 
         counts = expected.setdefault(session["variant_id"], {"sessions": 0, "feedback_count": 0, "successes": 0})
         counts["sessions"] += 1
         counts["feedback_count"] += len(session.get("feedback", []))
-        counts["successes"] += int(any(_is_success(fb) for fb in session.get("feedback", [])))
+        counts["successes"] += sum(_is_success(fb) for fb in session.get("feedback", []))  # per feedback, as `rated`
     assignments = {v["variant_id"]: v["assignments"] for v in results["variants"]}
     users = set(log.assignments) | log.experiment_users
     return {
