@@ -1,6 +1,7 @@
 """A fake OpenAI-compatible server on 127.0.0.1, for exercising the real openai SDK over HTTP.
 
-Chat completions answer deterministically with usage. A model's name scripts its behaviour:
+Chat completions answer deterministically with usage; given `tools`, they call the first one. A model's name
+scripts its behaviour:
 `fail-429` and `fail-500` always fail so; `slow` answers after `slow_seconds`; `flaky-<n>`
 fails with 500 its first n calls, then answers. Asked to improve a prompt (a message holding
 "Template:"), it answers the template with one sentence added. Every request is kept in `requests`.
@@ -263,6 +264,17 @@ class FakeOpenAI:
                     answer = f"[{model}] {prompt[:200]}"
                     if "\nTemplate:\n" in prompt:  # asked to improve a prompt template: keep it, add a line
                         answer = prompt.split("\nTemplate:\n", 1)[1].split("\n\n", 1)[0] + " Be vivid and specific."
+                    message: dict[str, Any] = {"role": "assistant", "content": answer}
+                    if payload.get("tools"):  # given tools, it calls the first one with the prompt as its argument
+                        function = {
+                            "name": payload["tools"][0]["function"]["name"],
+                            "arguments": json.dumps({"text": prompt[:60]}),
+                        }
+                        message = {
+                            "role": "assistant",
+                            "content": None,
+                            "tool_calls": [{"id": f"call_{calls}", "type": "function", "function": function}],
+                        }
                     self._send(
                         200,
                         {
@@ -271,7 +283,11 @@ class FakeOpenAI:
                             "created": 1_700_000_000,
                             "model": model,
                             "choices": [
-                                {"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}
+                                {
+                                    "index": 0,
+                                    "message": message,
+                                    "finish_reason": "tool_calls" if payload.get("tools") else "stop",
+                                }
                             ],
                             "usage": {
                                 "prompt_tokens": len(prompt.split()) + 7,

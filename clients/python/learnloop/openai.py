@@ -22,8 +22,8 @@ def _headers(user_id: str | None, category: str | None, experiment: str | None) 
     return {k: v for k, v in named.items() if v}
 
 
-def _base(base_url: str | None) -> str:
-    url = (base_url or os.environ.get("LEARNLOOP_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+def _base(base_url: Any) -> str:
+    url = str(base_url or os.environ.get("LEARNLOOP_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
     return url if url.endswith(PATH) else url + PATH
 
 
