@@ -432,6 +432,7 @@ def challenge(admin: Client, ledger: Client, champion: dict[str, Any], challenge
                 "input_data": {"amount": round(rng.gauss(150, 40), 2), "merchant_category": category, "entity": entity},
                 "prediction": predicted,
                 "latency_ms": round(rng.uniform(8, 30), 1),
+                "deployment_id": champion["id"],  # served by the deployment: counted in its challenge
             },
         )
         ledger.call("PATCH", f"/v1/registry/predictions/{made['prediction_id']}", json={"actual_value": truth})

@@ -5,8 +5,10 @@ serves. `POST .../challenger/assign` answers which version serves an entity: the
 of (challenger id, entity), below the share is the challenger's, so an entity stays with its version for the life of
 the challenge whatever else happens (the experiments' sticky assignment, chalicelib/experiments/assignment.py).
 
-The comparison reads both versions' ground-truth counters over the days since the challenge started (each
-version's figures over those days, whichever deployment made its predictions) and uses the experiments' own
+The comparison reads the challenge's own counters: a prediction recorded with the deployment's id
+(`deployment_id`) while the challenge runs is tagged with the challenge and its role, and its ground truth counts
+there (a replaced one by the difference), so neither arm holds the version's other traffic or what it predicted
+before the challenge began. It uses the experiments' own
 statistics (chalicelib/experiments/stats.py): for classifiers the two-proportion z-test of accuracy (correct over
 labelled), for regressions Welch's t-test of the absolute error, each with the mixture-SPRT always-valid p-value,
 whose running minimum is kept on the challenge (every look lowers it or leaves it). Once both versions have
@@ -20,20 +22,19 @@ stays on record for a rollback); rejecting ends the challenge. Either is recorde
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from typing import Any
 
 from pydantic import JsonValue
 from pynamodb.exceptions import UpdateError
 
 from ..companies import scope
-from ..core import clock, keys, storage
+from ..core import clock, counters, keys, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
 from ..experiments import stats
 from ..registry import deployments, lifecycle, models, performance
 from ..registry.operations_schemas import DeploymentCreate
-from ..registry.store import ModelItem
+from ..registry.store import ErrorCounter, LabelCounter, ModelItem, challenge_counter
 from . import actions
 from .schemas import ArmFigures, AssignBody, Assignment, Challenger, ChallengerDecision, ChallengerSet, Comparison
 from .store import ChallengerItem
@@ -146,12 +147,10 @@ def point(challenger_id: str, entity_id: str) -> float:
 
 
 def compare(tenant_id: str, item: ChallengerItem) -> tuple[list[ArmFigures], Comparison | None, float | None]:
-    """Both arms' figures since the challenge started, the comparison, and this look's always-valid p-value."""
-    first, today = clock.parse_iso(item.started_at).date(), clock.now().date()
-    champion = _model(tenant_id, item.model_name, item.champion_version)
-    challenger = _model(tenant_id, item.model_name, item.challenger_version)
+    """Both arms' figures from the challenge's own counters, the comparison, and this look's always-valid p-value."""
+    champion = _model(tenant_id, item.model_name, item.champion_version, item.company_id)
     regression = performance.is_regression(champion)
-    arms = [_arm(tenant_id, champion, "champion", first, today), _arm(tenant_id, challenger, "challenger", first, today)]
+    arms = [_arm(tenant_id, item, role, regression) for role in ("champion", "challenger")]
     control, variant = arms[0][1], arms[1][1]
     if regression:
         test = stats.welch(control, variant)
@@ -188,23 +187,26 @@ def compare(tenant_id: str, item: ChallengerItem) -> tuple[list[ArmFigures], Com
     return [arm for arm, _ in arms], comparison, now_p
 
 
-def _arm(tenant_id: str, model: ModelItem, role: str, first: date, last: date) -> tuple[ArmFigures, Any]:
-    days = performance.read_days(tenant_id, model, first, last)
-    span = clock.days_between(first, last)
-    if days.regression:
-        n = sum(days.errors[d][0] for d in span if d in days.errors)
-        abs_sum = sum(days.errors[d][1] for d in span if d in days.errors)
-        sq_sum = sum(days.errors[d][2] for d in span if d in days.errors)
+def _arm(tenant_id: str, item: ChallengerItem, role: str, regression: bool) -> tuple[ArmFigures, Any]:
+    """One arm's ground truth: what the challenge's counters hold for that role (predictions its deployment served
+    after the challenge started, whatever the version's other traffic)."""
+    version = item.champion_version if role == "champion" else item.challenger_version
+    name = challenge_counter(item.id)
+    if regression:
+        fields = counters.read(ErrorCounter, tenant_id, name, role, role).get(role, {})
+        n, abs_sum, sq_sum = fields.get("n", 0), fields.get("abs_error_sum", 0), fields.get("sq_error_sum", 0)
         moments = stats.Moments(round(n), abs_sum, sq_sum)  # the absolute error's: |e|^2 = e^2
         value = abs_sum / n if n else None
-        return ArmFigures(model_version=model.model_version, role=role, samples=moments.n, metric="mae", value=value), moments
+        figures = ArmFigures(model_version=version, role=role, samples=moments.n, metric="mae", value=value)  # type: ignore[arg-type]
+        return figures, moments
     correct = total = 0
-    for d in span:
-        for (actual, predicted), n in days.cells.get(d, {}).items():
-            total += int(n)
-            correct += int(n) if actual == predicted else 0
+    for bucket, fields in counters.read(LabelCounter, tenant_id, name, f"{role}#", f"{role}#\uffff").items():
+        _, actual, predicted = bucket.split("#")
+        n = int(fields.get("n", 0))
+        total += n
+        correct += n if actual == predicted else 0
     figures = ArmFigures(
-        model_version=model.model_version,
+        model_version=version,
         role=role,  # type: ignore[arg-type]
         samples=total,
         metric="accuracy",
@@ -219,7 +221,7 @@ def _decide(
 ) -> ChallengerItem:
     """Record the decision (promote: deploy the challenger) with its evidence, once."""
     if outcome == "promote":  # refuse before deciding: a version that cannot become active is not promoted
-        target = _model(tenant_id, item.model_name, item.challenger_version)
+        target = _model(tenant_id, item.model_name, item.challenger_version, item.company_id)
         lifecycle.check_move("model", lifecycle.MODEL_MOVES, target.status, "active", f"{item.model_name} {target.model_version}")
     name = deployments.get_deployment(tenant_id, item.deployment_id).deployment_name
     proof: dict[str, JsonValue] = {
@@ -260,8 +262,8 @@ def _decide(
     return item
 
 
-def _model(tenant_id: str, model_name: str, model_version: str) -> ModelItem:
-    with scope.bound(None):  # the challenge was checked against the request's company when it was read
+def _model(tenant_id: str, model_name: str, model_version: str, company_id: str | None = None) -> ModelItem:
+    with scope.bound(company_id):  # the challenge was checked against the request's company when it was read
         return models.load(tenant_id, model_name, model_version)
 
 

@@ -1,7 +1,8 @@
 """Predictions and their ground truth, each counted exactly once in the same transaction as the write.
 
 A ground truth adds one to its day's confusion cell (actual, predicted) for labels, or its error to the
-day's error sums for numbers, and the same per segment for the attributes that fairness is measured on.
+day's error sums for numbers, and the same per segment for the attributes that fairness is measured on, and
+(for a prediction its deployment served during a champion/challenger challenge) to the challenge's own counters.
 A replaced ground truth moves the counters by the difference; repeating it moves nothing.
 """
 
@@ -25,6 +26,7 @@ from .store import (
     LabelCounter,
     PredictionCounter,
     PredictionItem,
+    challenge_counter,
     confusion_counter,
     error_counter,
     prediction_counter,
@@ -47,6 +49,7 @@ def record_prediction(tenant_id: str, model_name: str, model_version: str, data:
     company = model.company_id or scope.stamp(data.company_id)
     if data.company_id is not None and data.company_id != company:
         raise ValidationFailed.field("body.company_id", f"model {model_name} {model_version} belongs to company {company}")
+    challenge_id, role = _challenge(tenant_id, model.model_name, model_version, data.deployment_id)
     now = clock.now()
     created_at, day = clock.iso(now), clock.day_of(now)
     prediction_id = new_id("prd")
@@ -67,6 +70,9 @@ def record_prediction(tenant_id: str, model_name: str, model_version: str, data:
         probability=data.probability,
         latency_ms=data.latency_ms,
         company_id=company,
+        deployment_id=data.deployment_id,
+        challenge_id=challenge_id,
+        challenge_role=role,
         day=day,
         created_at=created_at,
         version=1,
@@ -146,6 +152,26 @@ def recent(tenant_id: str, model_id: str, start: datetime, end: datetime, limit:
         day -= timedelta(days=1)
 
 
+def _challenge(tenant_id: str, model_name: str, model_version: str, deployment_id: str | None) -> tuple[str | None, str | None]:
+    """(challenge id, role) when the deployment that served the prediction runs a challenge this version is part of."""
+    if deployment_id is None:
+        return None, None
+    from ..learning import challengers  # the learning half's challenge (it builds on the registry)
+    from . import deployments
+
+    try:
+        deployment = deployments.get_deployment(tenant_id, deployment_id)
+    except NotFound:
+        raise ValidationFailed.field("body.deployment_id", f"no deployment {deployment_id}") from None
+    if deployment.model_name != model_name:
+        raise ValidationFailed.field("body.deployment_id", f"deployment {deployment_id} serves {deployment.model_name}")
+    found = challengers.running(tenant_id, deployment_id)
+    if found is None or found.champion_version != deployment.model_version or deployment.status != "active":
+        return None, None
+    roles = {found.champion_version: "champion", found.challenger_version: "challenger"}
+    return (found.id, roles[model_version]) if model_version in roles else (None, None)
+
+
 def _predicted(prediction_type: str, raw: Any) -> tuple[str | None, float | None]:
     try:
         value = unwrap(raw)
@@ -192,6 +218,8 @@ def _contribution(
             (ErrorCounter, segment_error_counter(item.model_id), f"{part(attr)}#{day}#{part(value)}")
             for attr, value in segments.items()
         ]
+        if item.challenge_id is not None:
+            targets.append((ErrorCounter, challenge_counter(item.challenge_id), str(item.challenge_role)))
     else:
         fields = {"n": 1.0}
         cell = f"{part(str(actual))}#{part(str(item.label))}"
@@ -200,6 +228,8 @@ def _contribution(
             (LabelCounter, segment_confusion_counter(item.model_id), f"{part(attr)}#{day}#{part(value)}#{cell}")
             for attr, value in segments.items()
         ]
+        if item.challenge_id is not None:
+            targets.append((LabelCounter, challenge_counter(item.challenge_id), f"{item.challenge_role}#{cell}"))
     for target in targets:
         for name, value in fields.items():
             deltas[target][name] += sign * value
@@ -229,6 +259,9 @@ def view(item: PredictionItem) -> Prediction:
         error=item.error,
         latency_ms=item.latency_ms,
         company_id=item.company_id,
+        deployment_id=item.deployment_id,
+        challenge_id=item.challenge_id,
+        challenge_role=item.challenge_role,  # type: ignore[arg-type]
         created_at=item.created_at,
         labelled_at=item.labelled_at,
     )

@@ -207,6 +207,11 @@ class PredictionCreate(RequestBody):
     company_id: CompanyId | None = Field(
         default=None, description="The company the prediction was made for (a company's model's own, when it has one)."
     )
+    deployment_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        default=None,
+        description="The deployment that served it: while that deployment runs a challenge between this version and "
+        "another, the prediction's ground truth counts in the challenge's comparison.",
+    )
 
     @model_validator(mode="after")
     def _prediction_given(self) -> PredictionCreate:
@@ -248,6 +253,9 @@ class Prediction(View):
     error: float | None = None
     latency_ms: float | None = None
     company_id: str | None = None
+    deployment_id: str | None = None
+    challenge_id: str | None = Field(default=None, description="The deployment's challenge it counts in, if any.")
+    challenge_role: Literal["champion", "challenger"] | None = None
     created_at: str
     labelled_at: str | None = None
 

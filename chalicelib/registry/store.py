@@ -96,6 +96,9 @@ class PredictionItem(TableItem, discriminator="ml_prediction"):
     error = NumberAttribute(null=True)
     latency_ms = NumberAttribute(null=True)
     company_id = UnicodeAttribute(null=True)
+    deployment_id = UnicodeAttribute(null=True)
+    challenge_id = UnicodeAttribute(null=True)  # the deployment's running challenge when it was made
+    challenge_role = UnicodeAttribute(null=True)  # champion | challenger
     day = UnicodeAttribute()
     created_at = UnicodeAttribute()
     labelled_at = UnicodeAttribute(null=True)
@@ -286,6 +289,12 @@ class PredictionCounter(TableItem, discriminator="ml_prediction_counter"):
     confidence_sum = NumberAttribute(null=True)
     latency_count = NumberAttribute(null=True)
     latency_sum = NumberAttribute(null=True)
+
+
+def challenge_counter(challenge_id: str) -> str:
+    """One champion/challenger challenge's ground truth: bucket `<role>#<actual>#<predicted>` (LabelCounter, `n`) or
+    `<role>` (ErrorCounter), counting only predictions its deployment served after it started."""
+    return f"MLCHALLENGE:{challenge_id}"
 
 
 def confusion_counter(model_id: str) -> str:

@@ -103,16 +103,25 @@ def test_champion_and_challenger_statistics_equal_scipy(api: Api, tenant: Tenant
         ),
         201,
     )
+    served_by = {"deployment_id": deployment["id"]}
+    truth(api, tenant, predict(api, tenant, champion, "office", **served_by), "travel")  # before the challenge: not counted
     challenge = f"/v1/registry/deployments/{deployment['id']}/challenger"
     ok(api.put(challenge, {"model_version": "v2", "share": 0.5, "min_samples": 10}, key=tenant.admin))
+    for model in (champion, challenger):  # the versions' other traffic (no deployment named): not counted either
+        truth(api, tenant, predict(api, tenant, model, "office"), "travel")
     served = {ok(api.post(f"{challenge}/assign", {"entity_id": f"txn-{i}"}, key=tenant.app))["model_version"] for i in range(20)}
     assert served == {"v1", "v2"}
     again = ok(api.post(f"{challenge}/assign", {"entity_id": "txn-3"}, key=tenant.app))
     assert again == ok(api.post(f"{challenge}/assign", {"entity_id": "txn-3"}, key=tenant.app))  # sticky
     outcomes = {"v1": [True] * 9 + [False] * 6, "v2": [True] * 14 + [False] * 1}
     for model in (champion, challenger):
-        for right in outcomes[model["model_version"]]:
-            truth(api, tenant, predict(api, tenant, model, "office"), "office" if right else "travel")
+        for n, right in enumerate(outcomes[model["model_version"]]):
+            made = predict(api, tenant, model, "office", **served_by)
+            if n < 2:
+                truth(api, tenant, made, "travel")  # replaced below: the challenge counts the difference
+            truth(api, tenant, made, "office" if right else "travel")
+    tagged = ok(api.get(f"/v1/registry/predictions/{made}", key=tenant.read))
+    assert (tagged["deployment_id"], tagged["challenge_role"]) == (deployment["id"], "challenger")
     found = ok(api.get(challenge, key=tenant.read))
     c = found["comparison"]
     p1, p2, n = 9 / 15, 14 / 15, 15
@@ -136,9 +145,16 @@ def test_champion_and_challenger_statistics_equal_scipy(api: Api, tenant: Tenant
     )
     ok(api.put(f"/v1/registry/deployments/{cash['id']}/challenger", {"model_version": "v2"}, key=tenant.admin))
     errors = {"v1": [3.0, -5.0, 4.5, 7.0, -2.0, 6.0], "v2": [1.0, -0.5, 2.0, 1.5, -1.0]}
+    truth(api, tenant, predict(api, tenant, regression, 100.0), 190.0)  # not served by the deployment: not counted
     for model in (regression, candidate):
         for error in errors[model["model_version"]]:
-            truth(api, tenant, predict(api, tenant, model, 100.0), 100.0 + error)
+            truth(api, tenant, predict(api, tenant, model, 100.0, deployment_id=cash["id"]), 100.0 + error)
+    elsewhere = api.post(
+        path(regression, "/predictions"),
+        {"prediction_type": "regression", "input_data": {}, "prediction": 1.0, "deployment_id": deployment["id"]},
+        key=tenant.app,
+    )
+    assert elsewhere.status == 422 and elsewhere.body["error"]["details"][0]["field"] == "body.deployment_id"
     welch = ok(api.get(f"/v1/registry/deployments/{cash['id']}/challenger", key=tenant.read))["comparison"]
     reference = sps.ttest_ind([abs(e) for e in errors["v2"]], [abs(e) for e in errors["v1"]], equal_var=False)
     assert welch["test"] == "welch_t"
