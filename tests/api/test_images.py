@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from typing import Any
 
 import pytest
 import requests
@@ -152,3 +153,39 @@ def test_the_fault_layer_reaches_the_image_providers(api: Api, tenant: Tenant, m
         assert (failed.status, failed.error_code) == (502, "upstream_failed")
         assert [d.get("error") for d in failed.body["error"]["details"][1:]] == [error, error]
     faults.reset()
+
+
+def test_training_datasets_of_designs_export_prompts_s3_references_and_preference_pairs(api: Api, tenant: Tenant) -> None:
+    import json
+
+    def generate(model_id: str) -> dict[str, Any]:
+        return api.post("/v1/generations", {**DESIGN, "model_id": model_id, "size": "256x256"}, key=tenant.app).body
+
+    def download(dataset_id: str) -> list[dict[str, Any]]:
+        reply = api.request("GET", f"/v1/training/datasets/{dataset_id}/download?split=train", key=tenant.admin)
+        assert reply.status == 200, reply.body
+        text = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)  # one line parses as JSON
+        return [json.loads(line) for line in text.splitlines()]
+
+    rough, good = generate("local:sprig"), generate("local:petal")  # the florist regenerates the rough one, rates the next
+    feedback = api.post(f"/v1/sessions/{rough['session_id']}/feedback", {"user_id": "florist-1", "feedback_type": "regenerate"},
+                        key=tenant.app)  # fmt: skip
+    assert feedback.status == 201
+    assert (
+        api.post(f"/v1/sessions/{good['session_id']}/feedback", {"user_id": "florist-1", "rating": 5}, key=tenant.app).status
+        == 201
+    )
+    request = {"days": 1, "min_rating": 4, "category_key": "image_social", "validation_split": 0.0}
+    chat = api.post("/v1/training/datasets", request, key=tenant.admin).body
+    (line,) = download(chat["id"])
+    assert line["messages"][0] == {"role": "user", "content": DESIGN["prompt"]}
+    answer = json.loads(line["messages"][-1]["content"])
+    (ref,) = answer["images"]
+    assert ref["location"].startswith("s3://") and f"/tenants/{tenant.id}/images/" in ref["location"]
+    assert (ref["sha256"], ref["model_id"], ref["width"]) == (good["images"][0]["sha256"], "local:petal", 256)
+    pairs = api.post("/v1/training/datasets", {**request, "format": "openai-preference-jsonl"}, key=tenant.admin).body
+    (pair,) = download(pairs["id"])
+    preferred = json.loads(pair["preferred_output"][-1]["content"])["images"][0]
+    other = json.loads(pair["non_preferred_output"][-1]["content"])["images"][0]
+    assert (preferred["sha256"], other["sha256"]) == (good["images"][0]["sha256"], rough["images"][0]["sha256"])
+    assert pair["input"]["messages"][-1]["content"] == DESIGN["prompt"]
