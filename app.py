@@ -16,12 +16,12 @@ from chalicelib.api.governance import governance
 from chalicelib.api.health import health
 from chalicelib.api.learning import learning
 from chalicelib.api.middleware import http_middleware
-from chalicelib.api.openai_compat import openai_compat
 from chalicelib.api.platform import platform
 from chalicelib.api.prompts import prompts
 from chalicelib.api.registry import registry
 from chalicelib.api.registry_operations import registry_operations
 from chalicelib.api.scheduler import scheduler
+from chalicelib.api.sdk_compat import sdk_compat
 from chalicelib.api.sessions import sessions
 from chalicelib.api.tenants import tenants
 from chalicelib.api.training import training
@@ -56,6 +56,6 @@ for blueprint in (
     webhooks,
     ai_config,
     dashboard,
-    openai_compat,
+    sdk_compat,
 ):
     app.register_blueprint(blueprint)

@@ -1,6 +1,6 @@
 """A chat completion's conversation inside the generation flow: the messages each model is sent, and the options it takes.
 
-The OpenAI-compatible routes (chalicelib/openai_compat) hand the generation a `Chat`: the request's messages and its
+The OpenAI-compatible routes (chalicelib/sdk_compat) hand the generation a `Chat`: the request's messages and its
 pass-through parameters. Each candidate model is sent the conversation, with an experiment variant's prompt as its
 system message when the variant declares one, and only the parameters it supports: tools need the capability
 `function_calling`, `response_format` needs `json_mode`; the offline models get the text of the messages and no options.

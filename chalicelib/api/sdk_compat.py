@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..openai_compat import service, stream
-from ..openai_compat.schemas import (
+from ..sdk_compat import service, stream
+from ..sdk_compat.schemas import (
     ChatCompletion,
     ChatCompletionRequest,
     FeedbackRequest,
@@ -20,13 +20,13 @@ from ..sessions.schemas import FeedbackRecorded
 from ..tenancy.schemas import Role
 from .http import Call, Reply, route
 
-openai_compat = Blueprint(__name__)
+sdk_compat = Blueprint(__name__)
 TAG = "openai"
 SESSION_HEADER = "Learnloop-Session-Id"
 
 
 @route(
-    openai_compat,
+    sdk_compat,
     "POST",
     "/openai/v1/chat/completions",
     role=Role.APP,
@@ -48,7 +48,7 @@ def openai_chat_completions(call: Call[ChatCompletionRequest, None]) -> Reply:
 
 
 @route(
-    openai_compat,
+    sdk_compat,
     "POST",
     "/openai/v1/images/generations",
     role=Role.APP,
@@ -64,7 +64,7 @@ def openai_image_generations(call: Call[ImageGenerationRequest, None]) -> Reply:
 
 
 @route(
-    openai_compat,
+    sdk_compat,
     "GET",
     "/openai/v1/models",
     role=Role.READ,
@@ -77,7 +77,7 @@ def openai_models(call: Call[None, None]) -> ModelList:
 
 
 @route(
-    openai_compat,
+    sdk_compat,
     "POST",
     "/openai/v1/feedback",
     role=Role.APP,

@@ -1,1 +1,0 @@
-"""OpenAI-compatible routes: chat completions, image generations and models, on the generation flow."""
