@@ -148,6 +148,8 @@ def execute(tenant_id: str, pipeline: PipelineItem, config: PipelineConfig, work
                 work.output_size += _size(record)
                 if len(work.valid[table]) < config.max_records:
                     work.valid[table].append(record)
+        if table == "sessions" and scope.current() is not None:
+            work.log("sessions: they belong to no company, so a company's pipeline reads none")
         work.log(f"{table}: " + ", ".join(f"{name} {counts[name]}" for name in ("read", "processed", "failed", "skipped")))
         for (tally_table, column), tally in work.tallies.items():
             if tally_table == table:
@@ -168,6 +170,8 @@ def read_source(tenant_id: str, table: str, config: PipelineConfig, now: datetim
                 count += 1
                 yield item.id, predictions.view(item).model_dump(mode="json")
     elif table == "sessions":
+        if scope.current() is not None:  # sessions belong to no company: a company's pipeline reads none of them
+            return
         from ..sessions import queries as sessions
         from ..sessions.schemas import SessionListQuery
 
@@ -184,11 +188,11 @@ def read_source(tenant_id: str, table: str, config: PipelineConfig, now: datetim
             if cursor is None:
                 break
     elif table in ("registry_models", "models"):
-        for item in models.iter_models(tenant_id)[: config.max_records]:
+        for item in _visible_models(tenant_id)[: config.max_records]:
             yield item.id, models.view(item).model_dump(mode="json")
     elif table == "training_runs":
         count = 0
-        for model in models.iter_models(tenant_id):
+        for model in _visible_models(tenant_id):
             for run in runs.iter_runs(tenant_id, model.id):
                 if count >= config.max_records:
                     return
@@ -295,10 +299,15 @@ def _models_for(tenant_id: str, table: str, config: PipelineConfig) -> list[Mode
         parts = [extra["model_name"], *([extra["model_version"]] if isinstance(extra.get("model_version"), str) else [])]
     if len(parts) == 2:
         return [_model_for(tenant_id, f"predictions:{parts[0]}:{parts[1]}")]
-    found = [m for m in models.iter_models(tenant_id) if not parts or m.model_name == parts[0]]
+    found = [m for m in _visible_models(tenant_id) if not parts or m.model_name == parts[0]]
     if parts and not found:
         raise SourceMissing(f"{table}: no model {parts[0]}")
     return found
+
+
+def _visible_models(tenant_id: str) -> list[ModelItem]:
+    """The versions the run may read: a company's pipeline (its company bound by `run_pipeline`) its company's alone."""
+    return [model for model in models.iter_models(tenant_id) if scope.visible(model.company_id)]
 
 
 def _model_for(tenant_id: str, table: str) -> ModelItem:

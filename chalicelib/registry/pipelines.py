@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ..companies import scope
 from ..companies.schemas import CompanyListQuery
 from ..core import clock, keys, pagination, storage
-from ..core.errors import Conflict, NotFound
+from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import Page
@@ -18,6 +18,9 @@ from .store import PipelineItem
 
 
 def create_pipeline(tenant_id: str, data: PipelineCreate) -> Pipeline:
+    company = scope.stamp(data.company_id)
+    if company is not None and "sessions" in data.source_tables:
+        raise ValidationFailed.field("body.source_tables", "sessions belong to no company: a company's pipeline cannot read them")
     moment = clock.now()
     now = clock.iso(moment)
     key = keys.ml_pipeline(tenant_id, data.pipeline_name)
@@ -37,7 +40,7 @@ def create_pipeline(tenant_id: str, data: PipelineCreate) -> Pipeline:
         validation_rules={name: rule.model_dump(mode="json", exclude_none=True) for name, rule in data.validation_rules.items()},
         transformations={name: step.model_dump(mode="json", exclude_unset=True) for name, step in data.transformations.items()},
         runs=0,
-        company_id=scope.stamp(data.company_id),
+        company_id=company,
         created_at=now,
         updated_at=now,
         version=1,

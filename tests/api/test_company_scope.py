@@ -139,3 +139,34 @@ def test_a_company_scoped_key_sees_its_company_alone_on_every_registry_route(api
     filtered = ok(api.get(f"/v1/registry/models?company_id={B}", key=tenant.admin), 200)["items"]
     assert [(m["model_name"], m["company_id"]) for m in filtered] == [("b_model", B)]
     assert ok(api.get(f"/v1/registry/companies/{A}/performance", key=tenant.read), 200)["models"] == 2
+
+
+def test_a_company_pipeline_reads_its_company_alone(api: Api, tenant: Tenant) -> None:
+    """registry_models, training_runs and predictions read by a company's pipeline hold that company's versions alone;
+    sessions, which belong to no company, are refused."""
+    admin_a, admin_b = key(api, tenant, "admin", A), key(api, tenant, "admin", B)
+    ok(api.post("/v1/registry/models", {**EXPENSES, "model_name": "shared"}, key=tenant.admin))
+    ok(api.post("/v1/registry/models", {**EXPENSES, "model_name": "b_model"}, key=admin_b))
+    for version in ("v1.0", "v2.0"):
+        ok(api.post("/v1/registry/models", {**EXPENSES, "model_name": "a_model", "model_version": version}, key=admin_a))
+    ok(api.post("/v1/registry/models/a_model/v1.0/runs", {"run_name": "fit"}, key=admin_a))
+    ok(api.post("/v1/registry/models/b_model/v1.0/runs", {"run_name": "fit"}, key=admin_b))
+    for name, admin in (("a_model", admin_a), ("b_model", admin_b), ("shared", tenant.admin)):
+        ok(api.post(f"/v1/registry/models/{name}/v1.0/predictions", BODIES["record_model_prediction"], key=admin))
+    api.post("/v1/sessions", {"user_id": "u", "category_key": "x", "input": "tenant-wide"}, key=tenant.app)
+
+    sources = ["registry_models", "training_runs", "predictions"]
+    pipeline = {"pipeline_name": "a-everything", "pipeline_type": "validation", "source_tables": sources}
+    ok(api.post("/v1/registry/pipelines", pipeline, key=admin_a))
+    run = ok(api.post("/v1/registry/pipelines/a-everything/runs", {}, key=admin_a))
+    assert {table: counts["read"] for table, counts in run["metrics"]["tables"].items()} == {
+        "registry_models": 2,
+        "training_runs": 1,
+        "predictions": 1,
+    }
+    everything = ok(api.post("/v1/registry/pipelines", {**pipeline, "pipeline_name": "all"}, key=tenant.admin))
+    run = ok(api.post(f"/v1/registry/pipelines/{everything['pipeline_name']}/runs", {}, key=tenant.admin))
+    assert run["metrics"]["tables"]["registry_models"]["read"] == 4  # a tenant-wide pipeline reads every company's
+    for admin, body in ((admin_a, {}), (tenant.admin, {"company_id": A})):
+        refused = api.post("/v1/registry/pipelines", {**pipeline, "source_tables": ["sessions"], **body}, key=admin)
+        assert refused.status == 422 and refused.body["error"]["details"][0]["field"] == "body.source_tables", refused.body
