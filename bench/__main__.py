@@ -18,6 +18,7 @@ BENCHMARKS = [
     "local_stack",
     "alerts",
     "images",
+    "openai_proxy",
 ]
 RESULTS = Path(__file__).resolve().parent / "results"
 
