@@ -34,6 +34,12 @@ class CategoriesConfig(RequestBody):
     """The categories the tenant's models book to (an accounting platform's expense types)."""
 
     categories: list[CategoryEntry] = Field(min_length=1, max_length=1000)
+    model_names: list[Name] = Field(
+        default_factory=list,
+        max_length=200,
+        description="The classification models whose labels are these categories' keys (empty: every classification "
+        "model of the tenant): their predictions, ground truths and corrections must name a category.",
+    )
 
     @field_validator("categories")
     @classmethod

@@ -6,7 +6,10 @@ head, or whose `expected_version` is not the latest, gets 409 and writes nothing
 version's data active again as a new version, so the history only grows.
 
 What reads it: the behaviour (`behavior`) is read by feedback processing (chalicelib/learning/feedback.py: manual
-or automatic, the correction confidence floor, low-impact feedback) and by retraining (how many days of data).
+or automatic, the correction confidence floor, low-impact feedback) and by retraining (how many days of data); the
+categories are the label set of the tenant's classification models (registry predictions, ground truths and
+corrections name one of their keys); the prompts are templates a generation may name (`prompt_name`) beside the
+stored prompt templates; the industry's default categories are in force until the tenant sets its own.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.query import page
 from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
-from .schemas import SCHEMAS, AiConfig, BehaviorConfig, ConfigChange, ConfigDiff, ConfigPut, ConfigRollback
+from .defaults import INDUSTRY_CATEGORIES
+from .schemas import SCHEMAS, AiConfig, BehaviorConfig, CategoriesConfig, ConfigChange, ConfigDiff, ConfigPut, ConfigRollback
 from .store import ConfigHeadItem, ConfigVersionItem
 
 
@@ -39,6 +43,18 @@ def get_active(tenant_id: str, config_type: str) -> AiConfig:
     _known(config_type)
     head = storage.get(ConfigHeadItem, keys.ai_config_head(tenant_id, config_type))
     if head is None:
+        seeded = _industry_categories(tenant_id) if config_type == "categories" else None
+        if seeded is not None:  # the industry's categories are in force until the tenant sets its own
+            industry, categories = seeded
+            return AiConfig(
+                id=f"{config_type}:0",
+                config_type=config_type,
+                version=0,
+                config_data=CategoriesConfig.model_validate({"categories": categories}).model_dump(mode="json"),
+                is_active=True,
+                comment=f"defaults of the {industry} industry",
+                created_at=clock.iso(clock.now()),
+            )
         if config_type == "behavior":  # the defaults are in force until the tenant sets its own
             return AiConfig(
                 id=f"{config_type}:0",
@@ -102,6 +118,55 @@ def behavior(tenant_id: str) -> BehaviorConfig:
     """The behaviour in force: the active version's, or the defaults."""
     data = get_active(tenant_id, "behavior").config_data
     return BehaviorConfig.model_validate(data, strict=False)
+
+
+def categories_for(tenant_id: str, model_name: str, model_type: str) -> tuple[list[str], int] | None:
+    """The category keys a classification model's labels must be (with the configuration's version), or None when
+    no categories are in force for it."""
+    if model_type != "classification":
+        return None
+    try:
+        active = get_active(tenant_id, "categories")
+    except NotFound:
+        return None
+    config = CategoriesConfig.model_validate(active.config_data, strict=False)
+    if config.model_names and model_name not in config.model_names:
+        return None
+    return [entry.key for entry in config.categories], active.version
+
+
+def check_category(tenant_id: str, model_name: str, model_type: str, label: str, field: str) -> None:
+    """422 on `field` when a label is not a category in force for the model."""
+    found = categories_for(tenant_id, model_name, model_type)
+    if found is not None and label not in found[0]:
+        known, version = found
+        shown = ", ".join(known[:20]) + (", ..." if len(known) > 20 else "")
+        raise ValidationFailed.field(
+            field, f"{label!r} is not a category of the active categories configuration (version {version}): {shown}"
+        )
+
+
+def render_prompt(tenant_id: str, name: str, variables: dict[str, Any]) -> tuple[str, int] | None:
+    """The active prompts configuration's template `name` rendered with `variables`, and its version; None without one."""
+    from ..prompts import templates  # imported when a generation names a configured prompt
+
+    head = storage.get(ConfigHeadItem, keys.ai_config_head(tenant_id, "prompts"))
+    if head is None:
+        return None
+    active = _version(tenant_id, "prompts", int(head.active_number))
+    entry = (active.config_data.get("prompts") or {}).get(name)
+    if not isinstance(entry, dict) or not isinstance(entry.get("template"), str):
+        return None
+    return templates.render(entry["template"], variables), int(active.number)
+
+
+def _industry_categories(tenant_id: str) -> tuple[str, list[dict[str, Any]]] | None:
+    head = storage.get(ConfigHeadItem, keys.ai_config_head(tenant_id, "industry"))
+    if head is None:
+        return None
+    industry = str(_version(tenant_id, "industry", int(head.active_number)).config_data.get("industry", "")).lower()
+    categories = INDUSTRY_CATEGORIES.get(industry)
+    return (industry, categories) if categories is not None else None
 
 
 def _write(

@@ -21,7 +21,7 @@ from ..catalog import service as catalog
 from ..catalog import stats
 from ..catalog.schemas import TaskPut
 from ..core import deadline, idempotency
-from ..core.errors import BlobUnavailable, DeadlineExceeded, UpstreamFailed, ValidationFailed
+from ..core.errors import BlobUnavailable, DeadlineExceeded, NotFound, UpstreamFailed, ValidationFailed
 from ..core.logging import get_logger
 from ..core.settings import get_settings
 from ..images import generation as images
@@ -314,7 +314,14 @@ def _prepare(tenant_id: str, body: GenerationRequest, as_system: bool = False) -
             text, template, version = None, variant.prompt_name, variant.prompt_version
         model_id = variant.model_id or model_id
     if template is not None:
-        rendered = prompts.render(tenant_id, template, body.variables, version)
+        try:
+            rendered = prompts.render(tenant_id, template, body.variables, version)
+        except NotFound:
+            configured = _configured_prompt(tenant_id, template, body.variables) if version is None else None
+            if configured is None:
+                raise
+            prompt = {"name": template, "config_version": configured[1], "variables": body.variables}
+            return Prepared(configured[0], prompt, model_id, experiment_id, variant_id, experiment_period)
         prompt = {"name": template, "version": rendered.version, "variables": body.variables}
         return Prepared(rendered.text, prompt, model_id, experiment_id, variant_id, experiment_period)
     if text is None:
@@ -324,6 +331,13 @@ def _prepare(tenant_id: str, body: GenerationRequest, as_system: bool = False) -
     rendered_text = templates.render(text, body.variables) if is_template else text
     prompt = {"variables": body.variables} if body.variables else None
     return Prepared(rendered_text, prompt, model_id, experiment_id, variant_id, experiment_period)
+
+
+def _configured_prompt(tenant_id: str, name: str, variables: dict[str, Any]) -> tuple[str, int] | None:
+    """A name no prompt template has, from the active prompts configuration (the templates come first)."""
+    from ..ai_config import service as ai_config
+
+    return ai_config.render_prompt(tenant_id, name, variables)
 
 
 def _chain(tenant_id: str, decision: Decision, fixed: str | None) -> list[scoring.Scored]:

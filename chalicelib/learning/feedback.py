@@ -39,7 +39,10 @@ COUNTS = ("processed", "ignored", "ratings", "positive", "negative", "correction
 def give_feedback(tenant_id: str, prediction_id: str, data: FeedbackCreate) -> Feedback:
     prediction = predictions.get_prediction(tenant_id, prediction_id)  # 404 outside the request's company
     if data.feedback_type == "correction":
-        corrected(prediction.prediction_type, data.feedback_data["value"])
+        value = corrected(prediction.prediction_type, data.feedback_data["value"])
+        if prediction.prediction_type not in REGRESSION_TYPES:
+            model = models.load(tenant_id, prediction.model_name, prediction.model_version)
+            ai_config.check_category(tenant_id, model.model_name, model.model_type, value, "body.feedback_data.value")
     now = clock.now()
     created_at = clock.iso(now)
     feedback_id = new_id("fbk")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..ai_config import service as ai_config
 from ..companies import scope
 from ..core import clock, counters, keys, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
@@ -46,6 +47,8 @@ def record_prediction(tenant_id: str, model_name: str, model_version: str, data:
         allowed = ", ".join(sorted(PREDICTION_TYPES[model.model_type]))
         raise ValidationFailed.field("body.prediction_type", f"a {model.model_type} model takes {allowed} predictions")
     label, value = _predicted(data.prediction_type, data.prediction)
+    if label is not None:  # the active categories are the label set of the tenant's classifiers
+        ai_config.check_category(tenant_id, model_name, model.model_type, label, "body.prediction")
     company = model.company_id or scope.stamp(data.company_id)
     if data.company_id is not None and data.company_id != company:
         raise ValidationFailed.field("body.company_id", f"model {model_name} {model_version} belongs to company {company}")
@@ -104,6 +107,8 @@ def record_ground_truth(tenant_id: str, prediction_id: str, data: GroundTruth) -
         item = read.pop() if read else _load(tenant_id, prediction_id)
         regression = item.prediction_type in REGRESSION_TYPES
         actual = _actual(regression, data.actual_value)
+        if not regression:
+            ai_config.check_category(tenant_id, model.model_name, model.model_type, actual, "body.actual_value")
         deltas: dict[CounterKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         if item.labelled_at is not None:
             _contribution(deltas, item, _actual(regression, item.actual_value), item.segments or {}, sign=-1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.api.registry_helpers import EXPENSES, path, predict, register, truth
 from tests.conftest import Api, Tenant
 
 CATEGORIES = "/v1/config/categories"
@@ -48,3 +49,54 @@ def test_versions_history_diff_rollback_and_conflicts(api: Api, tenant: Tenant) 
     history = api.get(f"{CATEGORIES}/versions", key=tenant.read).body["items"]
     assert [(v["version"], v["is_active"]) for v in history] == [(3, True), (2, False), (1, False)]
     assert api.get(f"{CATEGORIES}/diff", key=tenant.read).body["changes"][0]["after"][1]["key"] == "meals"  # 2 -> 3
+
+
+def test_the_active_configuration_is_read_where_it_applies(api: Api, tenant: Tenant) -> None:
+    """Industry -> default categories; categories -> the classifiers' label set; prompts -> templates a generation names."""
+    model = register(api, tenant)
+    other = register(api, tenant, {**EXPENSES, "model_name": "vendor_matcher"})
+    anomaly = register(api, tenant, {**EXPENSES, "model_name": "anomalies", "model_type": "anomaly_detection"})
+    free = predict(api, tenant, model, "anything")  # no categories in force yet: any label
+    assert (
+        api.put("/v1/config/industry", {"config_data": {"industry": "accounting", "currency": "RWF"}}, key=tenant.admin).status
+        == 200
+    )
+    seeded = api.get(CATEGORIES, key=tenant.read).body
+    assert (seeded["version"], seeded["comment"]) == (0, "defaults of the accounting industry")
+    assert [c["key"] for c in seeded["config_data"]["categories"]][:3] == ["office_supplies", "travel", "software"]
+    refused = api.post(
+        path(model, "/predictions"),
+        {"prediction_type": "classification", "input_data": {}, "prediction": "gifts"},
+        key=tenant.app,
+    )
+    assert refused.status == 422 and refused.body["error"]["details"][0]["field"] == "body.prediction"
+    assert "version 0" in refused.body["error"]["details"][0]["message"]
+
+    own = {
+        "categories": [{"key": "travel", "name": "Travel"}, {"key": "meals", "name": "Meals"}],
+        "model_names": ["expense_classifier"],
+    }
+    assert api.put(CATEGORIES, {"config_data": own}, key=tenant.admin).status == 200
+    made = predict(api, tenant, model, "meals")
+    assert api.patch(f"/v1/registry/predictions/{made}", {"actual_value": "office_supplies"}, key=tenant.app).status == 422
+    assert truth(api, tenant, made, "travel")["is_correct"] is False
+    wrong = api.post(
+        f"/v1/registry/predictions/{made}/feedback",
+        {"user_id": "bk", "feedback_type": "correction", "feedback_data": {"value": "gifts"}},
+        key=tenant.app,
+    )
+    assert wrong.status == 422 and wrong.body["error"]["details"][0]["field"] == "body.feedback_data.value"
+    predict(api, tenant, other, "gifts")  # not among model_names: its labels are its own
+    predict(api, tenant, anomaly, True, prediction_type="anomaly")  # not a classification model
+    assert api.get(f"/v1/registry/predictions/{free}", key=tenant.read).status == 200
+
+    prompts = {"prompts": {"booking-note": {"template": "Explain why {vendor} books to {category}."}}}
+    assert api.put("/v1/config/prompts", {"config_data": prompts}, key=tenant.admin).status == 200
+    body = {"user_id": "bk", "category_key": "content_caption", "model_id": "local:sage", "prompt_name": "booking-note"}
+    generated = api.post("/v1/generations", {**body, "variables": {"vendor": "Acme", "category": "travel"}}, key=tenant.app)
+    assert generated.status == 201, generated.body
+    session = api.get(f"/v1/sessions/{generated.body['session_id']}", key=tenant.read).body
+    assert "Explain why Acme books to travel." in str(session["input"]) and session["prompt"]["name"] == "booking-note"
+    assert session["prompt"]["config_version"] == 1
+    missing = api.post("/v1/generations", {**body, "prompt_name": "nowhere"}, key=tenant.app)
+    assert missing.status == 404
