@@ -34,10 +34,10 @@ class Learnloop:
         self,
         user_id: str,
         category_key: str,
-        input: Any,
+        input: Any,  # noqa: A002
         *,
         idempotency_key: str | None = None,
-        **fields: Any,  # noqa: A002
+        **fields: Any,
     ) -> models.SessionCreated:
         """Record an AI call made outside (fields: output, model_id, project_id, experiment_id, variant_id, features,
         target, processing_time_ms)."""
