@@ -1,4 +1,4 @@
-"""Two fixes that make moto's DynamoDB behave like DynamoDB under concurrency.
+"""Three fixes that make moto's DynamoDB behave like DynamoDB under concurrency.
 
 1. moto serves requests on many threads but its backend has no lock, so two conditional
    writes can both pass their check. Every backend call now runs under one lock, and so does
@@ -9,6 +9,9 @@
 2. moto's TransactWriteItems deep-copies every table it touches to roll back, which costs
    O(table) per transaction and, on rollback, restores the whole table, undoing other
    requests' writes. It now keeps an undo log of the items it touched.
+3. moto adds and subtracts numbers by parsing a value without a "." as an int, so an ADD meeting a number
+   written in exponent notation (`4e-05`, a tiny cost; `-2.7e-17`, a float difference) failed with a 500;
+   DynamoDB reads both. Numbers are now parsed as decimals whenever they are not plain integers.
 
 Queries are indexed (devstack/moto_index.py), and an answer's attribute values, already in DynamoDB's JSON
 form, are not walked again by moto's shape serializer. Used by the local stack and by the tests; production
@@ -22,6 +25,7 @@ import functools
 import inspect
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 LOCK = threading.RLock()
@@ -44,6 +48,7 @@ def harden() -> None:
 
     moto_index.install()  # indexed queries, touched items reported; its backend patch is locked below like the rest
     _fast_attribute_values()
+    _exact_number_arithmetic()
     DynamoHandler.call_action = _locked(DynamoHandler.call_action, counts_write=False)  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     for name, member in list(vars(DynamoDBBackend).items()):
@@ -51,6 +56,30 @@ def harden() -> None:
             continue
         setattr(DynamoDBBackend, name, _locked(member, counts_write=name not in _READS))
     _state["patched"] = True
+
+
+def _number(text: str) -> int | Decimal:
+    """A DynamoDB number as moto stores it (its text), read the way DynamoDB does: exponents included."""
+    return int(text) if text.lstrip("-").isdigit() else Decimal(text)
+
+
+def _exact_number_arithmetic() -> None:
+    from moto.dynamodb.models.dynamo_type import DDBType, DynamoType
+
+    add, subtract = DynamoType.__add__, DynamoType.__sub__
+
+    def __add__(self: Any, other: Any) -> Any:
+        if self.type == other.type == DDBType.NUMBER:
+            return DynamoType({DDBType.NUMBER: f"{_number(self.value) + _number(other.value)}"})
+        return add(self, other)
+
+    def __sub__(self: Any, other: Any) -> Any:
+        if self.type == other.type == DDBType.NUMBER:
+            return DynamoType({DDBType.NUMBER: f"{_number(self.value) - _number(other.value)}"})
+        return subtract(self, other)
+
+    DynamoType.__add__ = __add__  # type: ignore[method-assign]
+    DynamoType.__sub__ = __sub__  # type: ignore[method-assign]
 
 
 def _plain_json(value: Any) -> bool:
