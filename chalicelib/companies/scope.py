@@ -9,6 +9,11 @@ company sees the whole tenant and may filter any list with `?company_id=`. Sched
 Company-scoped keys reach only the routes named in `COMPANY_ROUTES` (the registry's company data); every other
 route (sessions, analytics, governance policies, key management...) answers them 403, since that data has no
 company to confine it to.
+
+Names (model versions, registry experiments, pipelines) are unique per company: each company's items live under
+keys of its own (core/keys.py `of_company`), so a company never learns that another uses a name. A key scoped to a
+company names its company's items; a key of no company names the tenant-wide item, else the one company item of
+that name (`one_of`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from ..core.errors import Forbidden, ValidationFailed
+from ..core.errors import Conflict, Forbidden, ValidationFailed
 
 _company: ContextVar[str | None] = ContextVar("learnloop_company", default=None)
 
@@ -96,6 +101,17 @@ def admit(operation: str, company_id: str | None) -> None:
             f"this key is scoped to company {company_id}; it reaches only the registry's company data",
             code="company_scoped_key",
         )
+
+
+def one_of(found: list[Any], what: str) -> Any | None:
+    """The company item a name means to a key of no company, when no tenant-wide item has the name: the only one, or
+    409 `ambiguous_name` when several companies use it (a key scoped to the company names it unambiguously)."""
+    if len(found) > 1:
+        companies = ", ".join(sorted(str(item.company_id) for item in found))
+        raise Conflict(
+            f"{what} is a name of several companies ({companies}): use a key scoped to one of them", code="ambiguous_name"
+        )
+    return found[0] if found else None
 
 
 def visible(company_id: str | None) -> bool:

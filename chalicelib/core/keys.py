@@ -362,8 +362,20 @@ def ml_model_partition(tenant_id: str, model_name: str) -> str:
     return f"{_tenant(tenant_id)}#MLMODEL#{model_name}"
 
 
-def ml_model(tenant_id: str, model_name: str, model_version: str) -> Key:
-    return Key(ml_model_partition(tenant_id, model_name), f"VERSION#{model_version}")
+def of_company(company_id: str | None) -> str:
+    """What follows a registry name inside a company's namespace (names are unique per company; tenant-wide items, of
+    no company, keep the bare name): `@<company>`, which no name or version contains."""
+    return "" if company_id is None else f"@{key_part(company_id)}"
+
+
+def ml_model(tenant_id: str, model_name: str, model_version: str, company_id: str | None = None) -> Key:
+    """A version, tenant-wide (`VERSION#<v>`) or of a company (`VERSION#<v>@<company>`) in the same partition."""
+    return Key(ml_model_partition(tenant_id, model_name), f"VERSION#{model_version}{of_company(company_id)}")
+
+
+def ml_model_companies_prefix(model_version: str) -> str:
+    """The sort-key prefix of a version's company items (a tenant-wide key finds the one a name means)."""
+    return f"VERSION#{model_version}@"
 
 
 def ml_model_prefix() -> str:
@@ -380,12 +392,12 @@ def ml_models_by_status(tenant_id: str, status: str) -> str:
     return f"{_tenant(tenant_id)}#MLMODELS#{status}"
 
 
-def ml_importance(tenant_id: str, model_name: str, model_version: str, method: str) -> Key:
-    return Key(ml_model_partition(tenant_id, model_name), f"IMPORTANCE#{model_version}#{method}")
+def ml_importance(tenant_id: str, model_name: str, model_version: str, method: str, company_id: str | None = None) -> Key:
+    return Key(ml_model_partition(tenant_id, model_name), f"{ml_importance_prefix(model_version, company_id)}{method}")
 
 
-def ml_importance_prefix(model_version: str) -> str:
-    return f"IMPORTANCE#{model_version}#"
+def ml_importance_prefix(model_version: str, company_id: str | None = None) -> str:
+    return f"IMPORTANCE#{model_version}{of_company(company_id)}#"
 
 
 def ml_version_partition(tenant_id: str, model_id: str) -> str:
@@ -452,8 +464,8 @@ def ml_experiments(tenant_id: str) -> str:
     return f"{_tenant(tenant_id)}#MLEXPERIMENTS"
 
 
-def ml_experiment(tenant_id: str, experiment_name: str) -> Key:
-    return Key(ml_experiments(tenant_id), f"EXPERIMENT#{key_part(experiment_name)}")
+def ml_experiment(tenant_id: str, experiment_name: str, company_id: str | None = None) -> Key:
+    return Key(ml_experiments(tenant_id), f"EXPERIMENT#{key_part(experiment_name)}{of_company(company_id)}")
 
 
 def ml_experiment_prefix() -> str:
@@ -465,25 +477,25 @@ def ml_pipelines(tenant_id: str) -> str:
     return f"{_tenant(tenant_id)}#MLPIPELINES"
 
 
-def ml_pipeline(tenant_id: str, pipeline_name: str) -> Key:
-    return Key(ml_pipelines(tenant_id), f"PIPELINE#{key_part(pipeline_name)}")
+def ml_pipeline(tenant_id: str, pipeline_name: str, company_id: str | None = None) -> Key:
+    return Key(ml_pipelines(tenant_id), f"PIPELINE#{key_part(pipeline_name)}{of_company(company_id)}")
 
 
 def ml_pipeline_prefix() -> str:
     return "PIPELINE#"
 
 
-def ml_pipeline_run(tenant_id: str, pipeline_name: str, started_at: str, run_id: str) -> Key:
-    return Key(ml_pipeline_run_partition(tenant_id, pipeline_name), f"RUN#{started_at}#{run_id}")
+def ml_pipeline_run(tenant_id: str, pipeline_name: str, started_at: str, run_id: str, company_id: str | None = None) -> Key:
+    return Key(ml_pipeline_run_partition(tenant_id, pipeline_name, company_id), f"RUN#{started_at}#{run_id}")
 
 
-def ml_pipeline_run_partition(tenant_id: str, pipeline_name: str) -> str:
-    return f"{_tenant(tenant_id)}#MLPIPELINE#{key_part(pipeline_name)}"
+def ml_pipeline_run_partition(tenant_id: str, pipeline_name: str, company_id: str | None = None) -> str:
+    return f"{_tenant(tenant_id)}#MLPIPELINE#{key_part(pipeline_name)}{of_company(company_id)}"
 
 
-def data_quality(tenant_id: str, table: str, column: str, metric: str) -> Key:
-    """The latest data-quality figure of one (table, column, metric)."""
-    return Key(f"{_tenant(tenant_id)}#DATAQUALITY", f"{key_part(table)}#{key_part(column)}#{metric}")
+def data_quality(tenant_id: str, table: str, column: str, metric: str, company_id: str | None = None) -> Key:
+    """The latest data-quality figure of one (table, column, metric), tenant-wide or of a company's pipelines."""
+    return Key(f"{_tenant(tenant_id)}#DATAQUALITY", f"{key_part(table)}#{key_part(column)}#{metric}{of_company(company_id)}")
 
 
 def data_quality_partition(tenant_id: str) -> str:
@@ -498,9 +510,9 @@ def ml_deployment(tenant_id: str, deployment_id: str) -> Key:
     return Key(f"{_tenant(tenant_id)}#MLDEPLOYMENT#{deployment_id}", "DEPLOYMENT")
 
 
-def ml_deployment_slot(tenant_id: str, model_name: str, environment: str) -> Key:
-    """What is active for one model in one environment, and the stack of deployments it replaced."""
-    return Key(f"{_tenant(tenant_id)}#MLDEPLOYSLOT#{model_name}#{environment}", "SLOT")
+def ml_deployment_slot(tenant_id: str, model_name: str, environment: str, company_id: str | None = None) -> Key:
+    """What is active for one model (tenant-wide or a company's) in one environment, and the deployments it replaced."""
+    return Key(f"{_tenant(tenant_id)}#MLDEPLOYSLOT#{model_name}#{environment}{of_company(company_id)}", "SLOT")
 
 
 def ml_deployments(tenant_id: str) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 from ..alerts import events
 from ..companies import scope
 from ..core import clock, keys, pagination, storage
-from ..core.errors import LearnloopError, NotFound, described
+from ..core.errors import Conflict, LearnloopError, NotFound, described
 from ..core.logging import get_logger
 from ..core.query import page
 from ..core.schemas import Page
@@ -57,19 +57,26 @@ def violation_opened(tenant_id: str, breach: Any) -> list[RegistryAction]:
     }
     taken = []
     for action in dict.fromkeys(wanted):
-        taken.append(act(tenant_id, action, cause, name, version, f"{breach.violation_id}#{action}"))
+        model_id = breach.model_id if breach.model_name else None  # the violated version itself, when the check named it
+        taken.append(act(tenant_id, action, cause, name, version, f"{breach.violation_id}#{action}", model_id))
     return [t for t in taken if t is not None]
 
 
 def act(
-    tenant_id: str, action: str, cause: dict[str, Any], model_name: str | None, model_version: str | None, dedupe: str
+    tenant_id: str,
+    action: str,
+    cause: dict[str, Any],
+    model_name: str | None,
+    model_version: str | None,
+    dedupe: str,
+    model_id: str | None = None,
 ) -> RegistryAction | None:
     """Claim the action (None when it was taken before), take it, record how it went and emit its event."""
-    item = claim(tenant_id, action, cause, model_name, model_version, dedupe)
+    item = claim(tenant_id, action, cause, model_name, model_version, dedupe, model_id)
     if item is None:
         return None
     try:
-        status, result = _take(tenant_id, action, cause, model_name, model_version)
+        status, result = _take(tenant_id, action, cause, model_name, model_version, model_id)
     except LearnloopError as exc:
         status, result = "failed", {"error": exc.message}
     except Exception as exc:  # noqa: BLE001 - the failure is recorded on the action; the check that triggered it goes on
@@ -89,7 +96,13 @@ def record(tenant_id: str, item: ActionItem, status: str, result: dict[str, Any]
 
 
 def claim(
-    tenant_id: str, action: str, cause: dict[str, Any], model_name: str | None, model_version: str | None, dedupe: str
+    tenant_id: str,
+    action: str,
+    cause: dict[str, Any],
+    model_name: str | None,
+    model_version: str | None,
+    dedupe: str,
+    model_id: str | None = None,
 ) -> ActionItem | None:
     action_id = "act_" + hashlib.sha256(dedupe.encode()).hexdigest()[:26]
     key = keys.ml_action(tenant_id, action_id)
@@ -97,8 +110,8 @@ def claim(
     company = None
     if model_name and model_version:
         try:
-            company = models.load(tenant_id, model_name, model_version).company_id
-        except NotFound:
+            company = models.load(tenant_id, model_name, model_version, model_id=model_id).company_id
+        except (NotFound, Conflict):
             company = None
     item = ActionItem(
         key.pk,
@@ -129,7 +142,12 @@ def claim(
 
 
 def _take(
-    tenant_id: str, action: str, cause: dict[str, Any], model_name: str | None, model_version: str | None
+    tenant_id: str,
+    action: str,
+    cause: dict[str, Any],
+    model_name: str | None,
+    model_version: str | None,
+    model_id: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     if action not in ACTIONS:  # a policy stored before its actions were checked on writing
         return "skipped", {"reason": f"unknown action {action}; the actions are {', '.join(ACTIONS)}"}
@@ -137,14 +155,14 @@ def _take(
         return "done", {"notified": "event registry.action_taken"}
     if not (model_name and model_version):
         return "skipped", {"reason": "the violation names no model version (set rules.model_name and rules.model_version)"}
-    model = models.load(tenant_id, model_name, model_version)
+    model = models.load(tenant_id, model_name, model_version, model_id=model_id)
     if action == "retrain":
         trigger = {"type": "policy_action", "action": "retrain", **cause}
         run = retraining.retrain(tenant_id, model, trigger)
         return "done", {"model_version": run.model_version, "run_id": run.run_id, "training_data": run.training_data}
     rolled = []
     for found in deployments.list_deployments(tenant_id, DeploymentListQuery(model_name=model_name, limit=200)).items:
-        if found.status == "active" and found.model_version == model_version:
+        if found.status == "active" and found.model_id == model.id:  # that version, not a namesake of another company
             reason = f"policy {cause['policy_name']}: {cause['description']}"[:2000]
             done = deployments.patch_deployment(tenant_id, found.id, DeploymentPatch(status="rolled_back", reason=reason))
             rolled.append({"deployment_id": done.id, "environment": done.environment, "restored": done.restored_deployment_id})

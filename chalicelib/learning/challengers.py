@@ -48,7 +48,8 @@ def set_challenger(tenant_id: str, deployment_id: str, data: ChallengerSet) -> C
         )
     if data.model_version == deployment.model_version:
         raise ValidationFailed.field("body.model_version", f"{data.model_version} is the champion already")
-    challenger = models.load(tenant_id, deployment.model_name, data.model_version)
+    with scope.bound(deployment.company_id or scope.current()):  # the deployed model's company names the version
+        challenger = models.load(tenant_id, deployment.model_name, data.model_version)
     if challenger.status not in lifecycle.PREDICTABLE or challenger.status == "training":
         raise Conflict(
             f"{deployment.model_name} {data.model_version} is {challenger.status}: a challenger must be validated (or "
@@ -148,7 +149,7 @@ def point(challenger_id: str, entity_id: str) -> float:
 
 def compare(tenant_id: str, item: ChallengerItem) -> tuple[list[ArmFigures], Comparison | None, float | None]:
     """Both arms' figures from the challenge's own counters, the comparison, and this look's always-valid p-value."""
-    champion = _model(tenant_id, item.model_name, item.champion_version, item.company_id)
+    champion = _model(tenant_id, item.model_name, item.champion_version, item.company_id, item.champion_model_id)
     regression = performance.is_regression(champion)
     arms = [_arm(tenant_id, item, role, regression) for role in ("champion", "challenger")]
     control, variant = arms[0][1], arms[1][1]
@@ -221,7 +222,7 @@ def _decide(
 ) -> ChallengerItem:
     """Record the decision (promote: deploy the challenger) with its evidence, once."""
     if outcome == "promote":  # refuse before deciding: a version that cannot become active is not promoted
-        target = _model(tenant_id, item.model_name, item.challenger_version, item.company_id)
+        target = _model(tenant_id, item.model_name, item.challenger_version, item.company_id, item.challenger_model_id)
         lifecycle.check_move("model", lifecycle.MODEL_MOVES, target.status, "active", f"{item.model_name} {target.model_version}")
     name = deployments.get_deployment(tenant_id, item.deployment_id).deployment_name
     proof: dict[str, JsonValue] = {
@@ -240,19 +241,22 @@ def _decide(
             raise
         raise Conflict(f"the challenge {item.id} was decided meanwhile", code="challenger_decided") from exc
     cause = {"challenger_id": item.id, "deployment_id": item.deployment_id, "decision": decision}
-    claimed = actions.claim(tenant_id, outcome, cause, item.model_name, item.challenger_version, f"{item.id}#{outcome}")
+    claimed = actions.claim(
+        tenant_id, outcome, cause, item.model_name, item.challenger_version, f"{item.id}#{outcome}", item.challenger_model_id
+    )
     result: dict[str, Any] = {"champion_version": item.champion_version, "challenger_version": item.challenger_version}
     if outcome == "promote":
-        deployed = deployments.deploy(
-            tenant_id,
-            DeploymentCreate(
-                deployment_name=name,
-                model_name=item.model_name,
-                model_version=item.challenger_version,
-                environment=item.environment,
-                config={"promoted_from_challenger": item.id},
-            ),
-        )
+        with scope.bound(item.company_id):
+            deployed = deployments.deploy(
+                tenant_id,
+                DeploymentCreate(
+                    deployment_name=name,
+                    model_name=item.model_name,
+                    model_version=item.challenger_version,
+                    environment=item.environment,
+                    config={"promoted_from_challenger": item.id},
+                ),
+            )
         result["deployment_id"] = deployed.id
         decision["deployment_id"] = deployed.id
         item.decision = decision
@@ -262,9 +266,9 @@ def _decide(
     return item
 
 
-def _model(tenant_id: str, model_name: str, model_version: str, company_id: str | None = None) -> ModelItem:
+def _model(tenant_id: str, model_name: str, model_version: str, company_id: str | None, model_id: str) -> ModelItem:
     with scope.bound(company_id):  # the challenge was checked against the request's company when it was read
-        return models.load(tenant_id, model_name, model_version)
+        return models.load(tenant_id, model_name, model_version, model_id=model_id)
 
 
 def _lower(tenant_id: str, item: ChallengerItem, now_p: float) -> None:

@@ -41,7 +41,7 @@ def give_feedback(tenant_id: str, prediction_id: str, data: FeedbackCreate) -> F
     if data.feedback_type == "correction":
         value = corrected(prediction.prediction_type, data.feedback_data["value"])
         if prediction.prediction_type not in REGRESSION_TYPES:
-            model = models.load(tenant_id, prediction.model_name, prediction.model_version)
+            model = models.load(tenant_id, prediction.model_name, prediction.model_version, model_id=prediction.model_id)
             ai_config.check_category(tenant_id, model.model_name, model.model_type, value, "body.feedback_data.value")
     now = clock.now()
     created_at = clock.iso(now)

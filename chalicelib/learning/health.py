@@ -98,7 +98,7 @@ def get_health(tenant_id: str, deployment_id: str) -> DeploymentHealth:
 
 def deployment_figures(tenant_id: str, item: DeploymentItem) -> list[DeploymentFigures]:
     """Today's and the last 7 days' figures of the deployed version."""
-    model = models.load(tenant_id, item.model_name, item.model_version)
+    model = models.load(tenant_id, item.model_name, item.model_version, model_id=item.model_id)
     today = clock.now().date()
     first = today - timedelta(days=WINDOW_DAYS - 1)
     days = performance.read_days(tenant_id, model, first, today)

@@ -52,6 +52,7 @@ def retrain(tenant_id: str, model: ModelItem, trigger: dict[str, Any]) -> Traini
         RunCreate(run_name=run_name[:200]),
         trigger=trigger,
         training_data=training_data,
+        model_id=created.id,
     )
 
 

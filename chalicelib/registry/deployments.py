@@ -31,7 +31,7 @@ def deploy(tenant_id: str, data: DeploymentCreate) -> MlDeployment:
         # Deploying activates the version: the move must be legal (a failed or archived version is 409).
         what = f"model {data.model_name} {data.model_version}"
         lifecycle.check_move("model", lifecycle.MODEL_MOVES, model.status, "active", what)
-        slot_key = keys.ml_deployment_slot(tenant_id, data.model_name, data.environment)
+        slot_key = keys.ml_deployment_slot(tenant_id, data.model_name, data.environment, model.company_id)
         slot = storage.get(DeploymentSlotItem, slot_key)
         previous_id = slot.active_id if slot is not None else None
         now = clock.iso(clock.now())
@@ -81,7 +81,7 @@ def patch_deployment(tenant_id: str, deployment_id: str, data: DeploymentPatch) 
         if item.status == data.status:
             return item
         lifecycle.check_move("deployment", lifecycle.DEPLOYMENT_MOVES, item.status, data.status, f"deployment {deployment_id}")
-        slot_key = keys.ml_deployment_slot(tenant_id, item.model_name, item.environment)
+        slot_key = keys.ml_deployment_slot(tenant_id, item.model_name, item.environment, item.company_id)
         slot = storage.get(DeploymentSlotItem, slot_key)
         if slot is None or slot.active_id != deployment_id:
             raise Conflict(f"deployment {deployment_id} is not the active one of its environment", code="illegal_transition")
@@ -92,7 +92,7 @@ def patch_deployment(tenant_id: str, deployment_id: str, data: DeploymentPatch) 
                 code="nothing_to_roll_back_to",
             )
         previous = _load(tenant_id, stack[-1])
-        target = models.load(tenant_id, previous.model_name, previous.model_version)
+        target = models.load(tenant_id, previous.model_name, previous.model_version, model_id=previous.model_id)
         if target.status not in lifecycle.ROLLBACK_TARGETS:
             raise Conflict(
                 f"the previous deployment runs {previous.model_name} {previous.model_version}, which is {target.status}",

@@ -17,7 +17,8 @@ from .store import ExperimentItem
 
 def create_experiment(tenant_id: str, data: MlExperimentCreate) -> MlExperiment:
     now = clock.iso(clock.now())
-    key = keys.ml_experiment(tenant_id, data.experiment_name)
+    company = scope.stamp(data.company_id)
+    key = keys.ml_experiment(tenant_id, data.experiment_name, company)  # names are unique per company
     item = ExperimentItem(
         key.pk,
         key.sk,
@@ -30,7 +31,7 @@ def create_experiment(tenant_id: str, data: MlExperimentCreate) -> MlExperiment:
         current_model=data.current_model,
         success_metrics=data.success_metrics,
         methodology=data.methodology,
-        company_id=scope.stamp(data.company_id),
+        company_id=company,
         created_at=now,
         updated_at=now,
         version=1,
@@ -75,7 +76,15 @@ def patch_experiment(tenant_id: str, experiment_name: str, data: MlExperimentPat
 
 
 def _load(tenant_id: str, experiment_name: str) -> ExperimentItem:
-    item = storage.get(ExperimentItem, keys.ml_experiment(tenant_id, experiment_name))
+    """The company's experiment of that name, or (a key of no company) the tenant-wide one, else the one company's."""
+    company = scope.current()
+    item = storage.get(ExperimentItem, keys.ml_experiment(tenant_id, experiment_name, company))
+    if item is None and company is None:
+        prefix = keys.ml_experiment(tenant_id, experiment_name, "").sk  # `EXPERIMENT#<name>@`
+        found = ExperimentItem.query(keys.ml_experiments(tenant_id), ExperimentItem.sk.startswith(prefix), consistent_read=True)
+        item = scope.one_of([i for i in found if isinstance(i, ExperimentItem)], f"experiment {experiment_name}")
+    elif item is None:  # one stored before names were per company
+        item = storage.get(ExperimentItem, keys.ml_experiment(tenant_id, experiment_name))
     if item is None or not scope.visible(item.company_id):
         raise NotFound(f"no registry experiment {experiment_name}")
     return item

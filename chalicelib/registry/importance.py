@@ -26,7 +26,7 @@ def rank(features: list[tuple[str, float]]) -> list[RankedFeature]:
 def set_importance(tenant_id: str, model_name: str, model_version: str, data: FeatureImportanceSet) -> FeatureImportance:
     """Replace the version's importance for one method."""
     model = models.load(tenant_id, model_name, model_version)
-    key = keys.ml_importance(tenant_id, model_name, model_version, data.method)
+    key = keys.ml_importance(tenant_id, model_name, model_version, data.method, model.company_id)
     ranked = rank([(f.feature_name, f.importance) for f in data.features])
     item = ImportanceItem(
         key.pk,
@@ -53,7 +53,7 @@ def list_importance(tenant_id: str, model_name: str, model_version: str, query: 
         keys.ml_model_partition(tenant_id, model_name),
         limit=query.limit,
         after=state.get("k"),
-        range_condition=TableItem.sk.startswith(keys.ml_importance_prefix(model_version)),
+        range_condition=TableItem.sk.startswith(keys.ml_importance_prefix(model_version, model.company_id)),
     )
     cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[FeatureImportance](items=[view(item) for item in found], next_cursor=cursor)

@@ -25,7 +25,8 @@ MAX_HISTORY = 50
 def register_model(tenant_id: str, data: ModelCreate) -> MlModel:
     now = clock.iso(clock.now())
     model_id = new_id("mdl")
-    key = keys.ml_model(tenant_id, data.model_name, data.model_version)
+    company = scope.stamp(data.company_id)
+    key = keys.ml_model(tenant_id, data.model_name, data.model_version, company)  # names are unique per company
     item = ModelItem(
         key.pk,
         key.sk,
@@ -42,7 +43,7 @@ def register_model(tenant_id: str, data: ModelCreate) -> MlModel:
         description=data.description,
         positive_label=canonical_label(data.positive_label) if data.positive_label is not None else None,
         segment_columns=data.segment_columns,
-        company_id=scope.stamp(data.company_id),
+        company_id=company,
         running_runs=0,
         status_history=[_change(None, "training", now, "registered")],
         created_at=now,
@@ -123,14 +124,38 @@ def commit_changes(item: ModelItem, changes: dict[str, Any]) -> None:
         storage.commit([update_op(item, changes)])
 
 
-def load(tenant_id: str, model_name: str, model_version: str) -> ModelItem:
-    """The version, or 404 (also for names and versions that cannot exist)."""
-    item = None
-    if _NAME.match(model_name) and _VERSION.match(model_version):
-        item = storage.get(ModelItem, keys.ml_model(tenant_id, model_name, model_version))
-    if item is None or not scope.visible(item.company_id):
+def load(tenant_id: str, model_name: str, model_version: str, *, model_id: str | None = None) -> ModelItem:
+    """The version, or 404 (also for names and versions that cannot exist). A company-scoped request names its
+    company's version; one of no company the tenant-wide version, else the one company version of that name (409
+    when several companies have it). `model_id`, from an item that refers to the version, picks it exactly."""
+    item = (
+        _find(tenant_id, model_name, model_version, model_id)
+        if _NAME.match(model_name) and _VERSION.match(model_version)
+        else None
+    )
+    if item is None or not scope.visible(item.company_id) or (model_id is not None and item.id != model_id):
         raise NotFound(f"no model {model_name} version {model_version}")
     return item
+
+
+def _find(tenant_id: str, model_name: str, model_version: str, model_id: str | None) -> ModelItem | None:
+    company = scope.current()
+    if company is not None:
+        own = storage.get(ModelItem, keys.ml_model(tenant_id, model_name, model_version, company))
+        if own is not None:
+            return own
+        legacy = storage.get(ModelItem, keys.ml_model(tenant_id, model_name, model_version))  # from before per-company keys
+        return legacy if legacy is not None and legacy.company_id == company else None
+    shared = storage.get(ModelItem, keys.ml_model(tenant_id, model_name, model_version))
+    if shared is not None and (model_id is None or shared.id == model_id):
+        return shared
+    found = ModelItem.query(
+        keys.ml_model_partition(tenant_id, model_name),
+        ModelItem.sk.startswith(keys.ml_model_companies_prefix(model_version)),
+        consistent_read=True,
+    )
+    candidates = [m for m in found if isinstance(m, ModelItem) and (model_id is None or m.id == model_id)]
+    return scope.one_of(candidates, f"model {model_name} {model_version}")  # type: ignore[no-any-return]
 
 
 def iter_models(tenant_id: str) -> list[ModelItem]:

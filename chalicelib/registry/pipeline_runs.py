@@ -281,10 +281,10 @@ def write_targets(tenant_id: str, pipeline: PipelineItem, work: Execution, run_i
 
 
 def list_runs(tenant_id: str, pipeline_name: str, query: ListQuery) -> Page[PipelineRun]:
-    pipelines.load(tenant_id, pipeline_name)
-    listing = f"pipeline-runs:{pipeline_name}"
+    pipeline = pipelines.load(tenant_id, pipeline_name)
+    listing = f"pipeline-runs:{pipeline.id}"
     state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    partition = keys.ml_pipeline_run_partition(tenant_id, pipeline_name)
+    partition = keys.ml_pipeline_run_partition(tenant_id, pipeline_name, pipeline.company_id)
     found, last = page(PipelineRunItem, partition, limit=query.limit, after=state.get("k"), forward=False)
     cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[PipelineRun](items=[view(item) for item in found], next_cursor=cursor)
@@ -347,7 +347,7 @@ def _run_item(
     duration: float,
 ) -> PipelineRunItem:
     started_at = clock.iso(work.started)
-    key = keys.ml_pipeline_run(tenant_id, pipeline.pipeline_name, started_at, run_id)
+    key = keys.ml_pipeline_run(tenant_id, pipeline.pipeline_name, started_at, run_id, pipeline.company_id)
     statuses = Counter(figure.status for figure in work.figures)
     metrics = {
         "records_read": work.read,
@@ -359,7 +359,10 @@ def _run_item(
         **work.extra,
     }
     figures = [
-        quality.figure_view(f, run_id=run_id, pipeline_name=pipeline.pipeline_name, measured_at=measured_at) for f in work.figures
+        quality.figure_view(
+            f, run_id=run_id, pipeline_name=pipeline.pipeline_name, measured_at=measured_at, company_id=pipeline.company_id
+        )
+        for f in work.figures
     ]
     return PipelineRunItem(
         key.pk,

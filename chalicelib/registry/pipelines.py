@@ -1,4 +1,5 @@
-"""Data pipeline definitions (seed: AIDataPipeline): what they read, check and write; names unique per tenant."""
+"""Data pipeline definitions (seed: AIDataPipeline): what they read, check and write; names unique per company
+(tenant-wide pipelines: per tenant)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def create_pipeline(tenant_id: str, data: PipelineCreate) -> Pipeline:
         raise ValidationFailed.field("body.source_tables", "sessions belong to no company: a company's pipeline cannot read them")
     moment = clock.now()
     now = clock.iso(moment)
-    key = keys.ml_pipeline(tenant_id, data.pipeline_name)
+    key = keys.ml_pipeline(tenant_id, data.pipeline_name, company)  # names are unique per company
     item = PipelineItem(
         key.pk,
         key.sk,
@@ -84,7 +85,15 @@ def patch_pipeline(tenant_id: str, pipeline_name: str, data: PipelinePatch) -> P
 
 
 def load(tenant_id: str, pipeline_name: str) -> PipelineItem:
-    item = storage.get(PipelineItem, keys.ml_pipeline(tenant_id, pipeline_name))
+    """The company's pipeline of that name, or (a key of no company) the tenant-wide one, else the one company's."""
+    company = scope.current()
+    item = storage.get(PipelineItem, keys.ml_pipeline(tenant_id, pipeline_name, company))
+    if item is None and company is None:
+        prefix = keys.ml_pipeline(tenant_id, pipeline_name, "").sk  # `PIPELINE#<name>@`
+        found = PipelineItem.query(keys.ml_pipelines(tenant_id), PipelineItem.sk.startswith(prefix), consistent_read=True)
+        item = scope.one_of([i for i in found if isinstance(i, PipelineItem)], f"pipeline {pipeline_name}")
+    elif item is None:  # one stored before names were per company
+        item = storage.get(PipelineItem, keys.ml_pipeline(tenant_id, pipeline_name))
     if item is None or not scope.visible(item.company_id):
         raise NotFound(f"no pipeline {pipeline_name}")
     return item

@@ -97,7 +97,7 @@ def record_prediction(tenant_id: str, model_name: str, model_version: str, data:
 def record_ground_truth(tenant_id: str, prediction_id: str, data: GroundTruth) -> Prediction:
     """Set (or replace) the true value; `is_correct` for labels, `error` = |actual - predicted| for numbers."""
     read: list[PredictionItem] = [_load(tenant_id, prediction_id)]
-    model = models.load(tenant_id, read[0].model_name, read[0].model_version)
+    model = models.load(tenant_id, read[0].model_name, read[0].model_version, model_id=read[0].model_id)
     attributes = sorted(
         set(model.segment_columns or []) | checks.segment_attributes(checks.active_policies(tenant_id), models.ref(model))
     )

@@ -305,11 +305,11 @@ def store_ops(
     """Each figure becomes the latest of its (table, column, metric)."""
     ops: list[storage.Op] = []
     for figure in found:
-        key = keys.data_quality(tenant_id, figure.table_name, figure.column_name, figure.quality_metric)
+        key = keys.data_quality(tenant_id, figure.table_name, figure.column_name, figure.quality_metric, company_id)
         item = DataQualityItem(
             key.pk,
             key.sk,
-            id=quality_id(figure.table_name, figure.column_name, figure.quality_metric),
+            id=quality_id(figure.table_name, figure.column_name, figure.quality_metric, company_id),
             table_name=figure.table_name,
             column_name=figure.column_name,
             quality_metric=figure.quality_metric,
@@ -344,14 +344,17 @@ def list_quality(tenant_id: str, query: DataQualityQuery) -> Page[DataQuality]:
     return Page[DataQuality](items=[view(item) for item in found], next_cursor=cursor)
 
 
-def quality_id(table: str, column: str, metric: str) -> str:
-    """The id of a (table, column, metric) figure: the same for every run that measures it."""
-    return f"dq_{keys.key_part(table)}.{keys.key_part(column)}.{metric}"
+def quality_id(table: str, column: str, metric: str, company_id: str | None = None) -> str:
+    """The id of a (table, column, metric) figure (a company's pipelines' own): the same for every run that measures it."""
+    return f"dq_{keys.key_part(table)}.{keys.key_part(column)}.{metric}{keys.of_company(company_id)}"
 
 
-def figure_view(figure: Figure, *, run_id: str, pipeline_name: str, measured_at: str) -> DataQuality:
+def figure_view(
+    figure: Figure, *, run_id: str, pipeline_name: str, measured_at: str, company_id: str | None = None
+) -> DataQuality:
     return DataQuality(
-        id=quality_id(figure.table_name, figure.column_name, figure.quality_metric),
+        id=quality_id(figure.table_name, figure.column_name, figure.quality_metric, company_id),
+        company_id=company_id,
         table_name=figure.table_name,
         column_name=figure.column_name,
         quality_metric=figure.quality_metric,  # type: ignore[arg-type]

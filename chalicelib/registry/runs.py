@@ -34,11 +34,12 @@ def start_run(
     *,
     trigger: dict[str, Any] | None = None,
     training_data: dict[str, Any] | None = None,
+    model_id: str | None = None,
 ) -> TrainingRunDetail:
     """`trigger` and `training_data`: what started a run that is not the caller's own (a drift action's retraining)."""
 
     def attempt() -> RunItem:
-        model = models.load(tenant_id, model_name, model_version)
+        model = models.load(tenant_id, model_name, model_version, model_id=model_id)
         if model.status not in lifecycle.RUN_MAY_START_FROM:
             allowed = ", ".join(sorted(lifecycle.RUN_MAY_START_FROM))
             raise Conflict(
@@ -123,7 +124,7 @@ def patch_run(tenant_id: str, run_id: str, data: RunPatch) -> TrainingRunDetail:
 
 def _version_follows(tenant_id: str, run: RunItem) -> storage.Update:
     """The model version's side of a run ending: one run fewer running, and maybe a new status."""
-    model = models.load(tenant_id, run.model_name, run.model_version)
+    model = models.load(tenant_id, run.model_name, run.model_version, model_id=run.model_id)
     left = int(model.running_runs or 0) - 1
     changes: dict[str, Any] = {}
     outcome = {"completed": "validated", "failed": "failed"}.get(run.status)

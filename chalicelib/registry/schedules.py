@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..companies import scope
 from ..core import clock, storage
 from ..core.errors import LearnloopError
 from .store import PipelineItem
@@ -82,7 +83,8 @@ def run_scheduled_pipelines(tenant_id: str) -> dict[str, Any]:
             result["passed_paused"].append(pipeline.pipeline_name)
             continue
         try:
-            run = pipeline_runs.run_pipeline(tenant_id, pipeline.pipeline_name, trigger="schedule", scheduled_for=due)
+            with scope.bound(pipeline.company_id):  # its company's pipeline of that name
+                run = pipeline_runs.run_pipeline(tenant_id, pipeline.pipeline_name, trigger="schedule", scheduled_for=due)
         except LearnloopError as exc:  # paused since it was read, or its run could not be recorded
             result["runs"].append({"pipeline_name": pipeline.pipeline_name, "scheduled_for": due, "skipped": exc.message})
             continue

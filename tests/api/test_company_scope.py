@@ -170,3 +170,40 @@ def test_a_company_pipeline_reads_its_company_alone(api: Api, tenant: Tenant) ->
     for admin, body in ((admin_a, {}), (tenant.admin, {"company_id": A})):
         refused = api.post("/v1/registry/pipelines", {**pipeline, "source_tables": ["sessions"], **body}, key=admin)
         assert refused.status == 422 and refused.body["error"]["details"][0]["field"] == "body.source_tables", refused.body
+
+
+def test_names_are_unique_per_company_and_reveal_nothing(api: Api, tenant: Tenant) -> None:
+    """Two companies register the same model version, experiment and pipeline name: neither gets 409, each sees its
+    own, their deployments and data-quality figures stay apart; a key of no company is told when a name is ambiguous."""
+    admins = {A: key(api, tenant, "admin", A), B: key(api, tenant, "admin", B)}
+    experiment = {"experiment_name": "gbm", "objective": "o", "hypothesis": "h"}
+    deployed = {}
+    for company, admin in admins.items():
+        assert ok(api.post("/v1/registry/models", EXPENSES, key=admin))["company_id"] == company
+        ok(api.post("/v1/registry/experiments", experiment, key=admin))
+        rule = {"input_data.amount": {"required": True}}
+        pipeline = {"pipeline_name": "inputs", "pipeline_type": "validation", "validation_rules": rule}
+        ok(api.post("/v1/registry/pipelines", {**pipeline, "source_tables": ["predictions:expense_classifier:v1.0"]}, key=admin))
+        body = {"prediction_type": "classification", "prediction": "office"}
+        for amount in [1.0] if company == A else [None, 2.0]:
+            ok(api.post(f"{VERSION}/predictions", {**body, "input_data": {"amount": amount}}, key=admin))
+        deployed[company] = ok(api.post("/v1/registry/deployments", {**BODIES["deploy_model"], "environment": "prod"}, key=admin))
+        ok(api.post("/v1/registry/pipelines/inputs/runs", {}, key=admin))
+    assert deployed[B]["replaced_deployment_id"] is None  # B's deployment supersedes nothing of A's
+    assert ok(api.get(f"/v1/registry/deployments/{deployed[A]['id']}", key=admins[A]), 200)["status"] == "active"
+    again = api.post("/v1/registry/models", EXPENSES, key=admins[A])
+    assert again.status == 409 and again.error_code == "model_version_exists"  # unique within the company
+    for company, admin in admins.items():
+        model = ok(api.get(VERSION, key=admin), 200)
+        assert model["company_id"] == company
+        assert ok(api.patch("/v1/registry/experiments/gbm", {"conclusions": company}, key=admin), 200)["company_id"] == company
+        runs = ok(api.get("/v1/registry/pipelines/inputs/runs", key=admin), 200)["items"]
+        assert [r["records_processed"] for r in runs] == [1 if company == A else 2]
+        figures = ok(api.get("/v1/registry/data-quality", key=admin), 200)["items"]
+        completeness = [f["metric_value"] for f in figures if f["quality_metric"] == "completeness"]
+        assert completeness == [1.0 if company == A else 0.5]
+    ambiguous = api.get(VERSION, key=tenant.admin)
+    assert ambiguous.status == 409 and ambiguous.error_code == "ambiguous_name"
+    ok(api.post("/v1/registry/models", EXPENSES, key=tenant.admin))  # the tenant-wide name is free too
+    assert ok(api.get(VERSION, key=tenant.admin), 200)["company_id"] is None
+    assert len(ok(api.get("/v1/registry/models?model_name=expense_classifier", key=tenant.admin), 200)["items"]) == 3
