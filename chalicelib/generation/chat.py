@@ -50,6 +50,14 @@ class Chat:
             return {}
         return {k: v for k, v in self.options.items() if NEEDS.get(k) is None or NEEDS[k] in model.capabilities}
 
+    def recorded(self) -> dict[str, Any]:
+        """What the session keeps as its input: the whole conversation as the client sent it (tool calls, tool results)."""
+        return {"messages": self.messages}
+
+    def text(self) -> str:
+        """The conversation's text, one message a line: what request-level routing reads."""
+        return "\n".join(t for t in (text_of(m.get("content")) for m in self.messages) if t.strip())
+
     def ignored_by(self, model: ModelPut) -> list[str]:
         """The request's parameters `model` was not sent, by name."""
         sent = self.options_for(model)

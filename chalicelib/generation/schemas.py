@@ -99,3 +99,4 @@ class Generated(View):
     prompt_version: int | None = None
     output_type: str = "text"
     images: list[GeneratedImage] | None = None
+    finish_reason: str = Field(default="stop", description="Why the model stopped: stop, length (cut at max_tokens)")

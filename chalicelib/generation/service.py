@@ -171,7 +171,7 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None, ch
     record = GenerationRecord(
         user_id=body.user_id,
         category_key=body.category_key,
-        input=prepared.text,
+        input=chat.recorded() if chat else prepared.text,  # a chat's whole conversation, as sent
         status="succeeded" if answered else "failed",
         experiment_id=prepared.experiment_id,
         variant_id=prepared.variant_id,
@@ -239,6 +239,7 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None, ch
         prompt_version=(prepared.prompt or {}).get("version"),
         output_type=kind,
         images=images.storage.views_of(completion.output) if plan is not None else None,  # type: ignore[arg-type]
+        finish_reason=completion.finish_reason or "stop",
     )
 
 
@@ -293,7 +294,9 @@ def _prepare(tenant_id: str, body: GenerationRequest, as_system: bool = False) -
     text, template, version, model_id = body.prompt, body.prompt_name, body.prompt_version, body.model_id
     experiment_id = variant_id = None
     experiment_period: int | None = None
-    is_template = bool(body.variables)  # a raw prompt is sent as written unless variables are given
+    # A raw prompt is sent as written unless variables are given; a chat's conversation always is (its variables
+    # fill the experiment variant's prompt only).
+    is_template = bool(body.variables) and not as_system
     if body.experiment_id is not None:
         from ..experiments.assignment import variant_for  # experiments are optional in a generation
 

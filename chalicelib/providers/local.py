@@ -131,8 +131,10 @@ class LocalProvider:
         answer, base_ms, per_token_ms = found
         began = time.perf_counter()
         output = answer(request)
+        whole = output
         if request.max_tokens is not None:
             output = _truncate(output, request.max_tokens)
+        finish_reason = "stop" if output == whole else "length"  # cut at max_tokens
         output_tokens = count_tokens(output)
         simulated = (base_ms + per_token_ms * output_tokens) * get_settings().local_latency_scale / 1000
         remaining = simulated - (time.perf_counter() - began)
@@ -143,7 +145,7 @@ class LocalProvider:
         if remaining > 0:
             time.sleep(remaining)
         input_tokens = sum(count_tokens(m["content"]) for m in request.messages)
-        return Completion(output=output, input_tokens=input_tokens, output_tokens=output_tokens, finish_reason="stop")
+        return Completion(output=output, input_tokens=input_tokens, output_tokens=output_tokens, finish_reason=finish_reason)
 
 
 def _truncate(text: str, max_tokens: int) -> str:

@@ -19,11 +19,12 @@ from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from ..catalog import service as catalog
 from ..core import blobs, clock, storage
-from ..core.errors import NotFound, ValidationFailed
+from ..core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from ..core.keys import session as session_key
+from ..core.limits import PROMPT_MAX_CHARS
 from ..core.schemas import ClientId, Slug
 from ..generation import service as generation
-from ..generation.chat import Chat, text_of
+from ..generation.chat import Chat
 from ..generation.schemas import Generated, GenerationRequest
 from ..images.specs import IMAGE
 from ..sessions import service as sessions
@@ -144,12 +145,16 @@ def chat_completion(
     chat = Chat(messages, options)
     request = _generation_request(
         target,
-        prompt=_prompt_of(messages),
+        prompt=_prompt_of(chat),
         max_tokens=body.max_completion_tokens or body.max_tokens,
         temperature=body.temperature,
         output_type="text",
+        variables=dict(target.features) or None,  # an experiment variant's prompt is rendered with them
     )
-    generated = generation.generate(tenant_id, request, limits, chat)
+    try:
+        generated = generation.generate(tenant_id, request, limits, chat)
+    except ValidationFailed as exc:  # a variable the variant's prompt needs is a metadata entry of this request
+        raise _as_metadata(exc) from None
     output = generated.output
     tool_calls = output.get("tool_calls") if isinstance(output, dict) else None
     content = output.get("content") if isinstance(output, dict) else output
@@ -160,7 +165,7 @@ def chat_completion(
         id=f"chatcmpl-{generated.session_id}",
         created=int(clock.now().timestamp()),
         model=generated.model_id,
-        choices=[Choice(index=0, message=message, finish_reason="tool_calls" if tool_calls else "stop")],
+        choices=[Choice(index=0, message=message, finish_reason="tool_calls" if tool_calls else generated.finish_reason)],
         usage=CompletionUsage(
             prompt_tokens=generated.usage.input_tokens,
             completion_tokens=generated.usage.output_tokens,
@@ -249,15 +254,29 @@ def _generation_request(target: Target, *, prompt: str, **fields: Any) -> Genera
         raise ValidationFailed(f"invalid request: {details[0]['field']}: {details[0]['message']}", details=details) from None
 
 
-def _prompt_of(messages: list[dict[str, Any]]) -> str:
-    """What the session records as the input and routing reads: the last user message's text (else the last text)."""
-    for message in reversed(messages):
-        if message.get("role") == "user" and text_of(message.get("content")).strip():
-            return text_of(message.get("content"))
-    for message in reversed(messages):
-        if text_of(message.get("content")).strip():
-            return text_of(message.get("content"))
-    raise ValidationFailed.field("body.messages", "the conversation holds no text", "missing")
+def _prompt_of(chat: Chat) -> str:
+    """What request-level routing reads: the whole conversation's text (the session records the messages themselves).
+    Past PROMPT_MAX_CHARS it is 413 naming the messages, before any model is called."""
+    text = chat.text()
+    if not text.strip():
+        raise ValidationFailed.field("body.messages", "the conversation holds no text", "missing")
+    if len(text) > PROMPT_MAX_CHARS:
+        message = f"the conversation holds {len(text)} characters of text, more than the {PROMPT_MAX_CHARS} accepted"
+        raise PayloadTooLarge(
+            message, details=[{"field": "body.messages", "message": message, "type": "too_large"}], code="prompt_too_large"
+        )
+    return text
+
+
+def _as_metadata(exc: ValidationFailed) -> ValidationFailed:
+    """A generation's complaint about `body.variables.<name>` as this request names it: `body.metadata.<name>`."""
+    details = [
+        {**d, "field": str(d.get("field", "")).replace("body.variables.", "body.metadata.", 1)} if isinstance(d, dict) else d
+        for d in (exc.details or [])
+    ]
+    if details == (exc.details or []):
+        return exc
+    return ValidationFailed(exc.message.replace("missing variable", "missing metadata entry"), details=details, code=exc.code)
 
 
 def _category_of(book: catalog.Catalog, model_id: str | None, image: bool) -> str | None:

@@ -108,7 +108,9 @@ def test_the_unmodified_sdk_chats_and_every_call_is_a_session(
     assert completion.learnloop["session_id"] == session_id  # type: ignore[attr-defined]
     recorded = session(stack, keys, session_id)
     assert (recorded["user_id"], recorded["category_key"], recorded["model_id"]) == ("florist-1", "content_caption", "local:echo")
-    assert recorded["input"] == TEXT and recorded["output"] == TEXT
+    # The whole conversation is the session's input.
+    assert recorded["input"] == {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": TEXT}]}
+    assert recorded["output"] == TEXT
     assert recorded["usage"] == {
         "input_tokens": completion.usage.prompt_tokens,
         "output_tokens": completion.usage.completion_tokens,
