@@ -678,6 +678,20 @@ def design_rating(tenant_id: str, design_id: str, user_id: str) -> Key:
     return Key(designs(tenant_id), f"RATING#{design_id}#{_digest(user_id)}")
 
 
+DESIGN_OF_USER = "DESIGN#"
+DESIGN_RATING_OF_USER = "DESIGNRATING#"
+
+
+def design_of_user(design_id: str) -> str:
+    """GSI2 sort key of a design under its user (`user_items`): the user's erasure finds it."""
+    return f"{DESIGN_OF_USER}{design_id}"
+
+
+def design_rating_of_user(design_id: str) -> str:
+    """GSI2 sort key of a user's rating of a design under the user (`user_items`): the user's erasure finds it."""
+    return f"{DESIGN_RATING_OF_USER}{design_id}"
+
+
 def erasure(tenant_id: str, user_hash: str) -> Key:
     """The running totals of a user's data erasure, so that a retried erasure answers the same counts.
 

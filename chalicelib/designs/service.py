@@ -90,6 +90,8 @@ def create(tenant_id: str, body: DesignCreate, limits: Limits | None = None) -> 
         images=images.refs_of(output) or [],
         created_at=now,
         updated_at=now,
+        gsi2pk=keys.user_items(tenant_id, body.user_id),  # the user's erasure finds it
+        gsi2sk=keys.design_of_user(design_id),
     )
     storage.commit([storage.Put(item, DesignItem.pk.does_not_exist())])
     return view(item)
@@ -160,6 +162,7 @@ def rate(tenant_id: str, design_id: str, body: DesignFeedback) -> tuple[DesignRa
         rating = DesignRatingItem(
             key.pk, key.sk, design_id=design_id, user_id=body.user_id, rating_milli=milli,
             feedback_type=body.feedback_type, updated_at=now,
+            gsi2pk=keys.user_items(tenant_id, body.user_id), gsi2sk=keys.design_rating_of_user(design_id),
         )  # fmt: skip
         condition = (
             DesignRatingItem.pk.does_not_exist() if previous is None else DesignRatingItem.updated_at == previous.updated_at  # type: ignore[comparison-overlap]

@@ -1,6 +1,7 @@
 """Erase everything Learnloop keeps about one end user, idempotently and safe to retry halfway.
 
-In order: the user's sessions (with all the feedback on them, every counter taken back), the
+In order: the user's ratings of designs (each design's mean loses them) and their designs, the user's sessions (with all
+the feedback on them, every counter taken back, and their images deleted from S3), the
 feedback the user gave on other sessions, their context windows and model preferences (their
 own partition), their customer records, their experiment assignments, the feedback they gave on registry
 predictions (its counts taken back from the quality series), their training examples
@@ -24,6 +25,7 @@ from ..core import clock, keys, pseudonyms, storage
 from ..core.errors import ValidationFailed
 from ..core.schemas import ClientId
 from ..core.table import TableItem
+from ..images import storage as image_storage
 from ..sessions import erasure as sessions_erasure
 from .schemas import Deleted, ErasureReport, ModelAction
 from .store import ErasureItem
@@ -45,8 +47,18 @@ def erase_user(tenant_id: str, user_id: str) -> ErasureReport:
     _start(key, user_hash, now)
     _migrate_legacy(tenant_id, user_id, key)
 
+    # Their ratings of designs first (each design's mean loses the rating once), then their designs; the designs'
+    # images are their sessions' images, deleted with the sessions below.
+    from ..designs.erasure import erase_user as erase_designs
+
+    erase_designs(tenant_id, user_id, [_count(key, "design_ratings")], [_count(key, "designs")])
+
     for session_id in sessions_erasure.sessions_of(tenant_id, user_id):
-        sessions_erasure.erase_session(tenant_id, session_id, [_count(key, "feedback")], [_count(key, "sessions")])
+        # The session's images leave S3 first (deleting twice is harmless); they are counted with the session's removal.
+        stored = _images_of(tenant_id, session_id)
+        image_storage.delete(stored)
+        counted = _counts(key, {"sessions": 1, "images": len(stored)})
+        sessions_erasure.erase_session(tenant_id, session_id, [_count(key, "feedback")], [counted])
     for session_id in sessions_erasure.feedback_given_by(tenant_id, user_id):
         sessions_erasure.erase_feedback(tenant_id, session_id, user_id, [_count(key, "feedback")])
 
@@ -149,6 +161,20 @@ def _rebuild_models(tenant_id: str, key: keys.Key) -> None:
         if action is not None:
             done[model_id] = action
             ErasureItem(key.pk, key.sk).update(actions=[ErasureItem.models.set(done)], add_version_condition=False)
+
+
+def _images_of(tenant_id: str, session_id: str) -> list[dict[str, Any]]:
+    """The S3 references of the images a session's output holds (none for a text session)."""
+    from ..sessions.store import SessionItem
+
+    session = storage.get(SessionItem, keys.session(tenant_id, session_id))
+    return (image_storage.refs_of(session.output) or []) if session is not None else []
+
+
+def _counts(key: keys.Key, fields: dict[str, int]) -> storage.Update:
+    """One update adding to several totals (a transaction may touch the erasure's record once)."""
+    actions = [getattr(ErasureItem, name).add(n) for name, n in fields.items() if n]
+    return storage.Update(ErasureItem(key.pk, key.sk), [*actions, ErasureItem.kind.set(ErasureItem)])
 
 
 def _count(key: keys.Key, field: str, n: int = 1) -> storage.Update:

@@ -149,6 +149,9 @@ def test_erasure_is_idempotent_and_safe_to_retry_halfway(api: Api, tenant: Tenan
             "exports": 0,
             "audit_entries": 0,
             "replays": 0,
+            "designs": 0,
+            "design_ratings": 0,
+            "images": 0,
         }
     )
     assert again["runs"] == 3
@@ -159,3 +162,34 @@ def test_only_admins_erase_and_only_their_tenant(api: Api, tenant: Tenant, other
     assert api.delete(f"/v1/users/{FORGET}/data", key=tenant.app).status == 403
     assert api.delete(f"/v1/users/{FORGET}/data", key=other_tenant.admin).body["deleted"]["sessions"] == 0
     assert len(api.get(f"/v1/sessions?user_id={FORGET}", key=tenant.read).body["items"]) == 1
+
+
+def test_a_users_designs_ratings_and_images_go_and_each_designs_mean_loses_their_rating_once(api: Api, tenant: Tenant) -> None:
+    from chalicelib.core import blobs
+
+    made = {}
+    for user in (FORGET, KEEP):
+        reply = api.post("/v1/designs", {"user_id": user, "prompt": f"peonies for {user}", "size": "256x256",
+                                         "model_id": "local:petal"}, key=tenant.app)  # fmt: skip
+        assert reply.status == 201, reply.body
+        made[user] = reply.body
+    for rater, owner, rating in ((FORGET, KEEP, 2.5), (KEEP, KEEP, 4.0), (KEEP, FORGET, 5.0), (FORGET, FORGET, 3.0)):
+        rated = api.post(f"/v1/designs/{made[owner]['id']}/feedback", {"user_id": rater, "rating": rating}, key=tenant.app)
+        assert rated.status == 201, rated.body
+    assert api.get(f"/v1/designs/{made[KEEP]['id']}", key=tenant.read).body["quality_rating"] == 3.25
+    images = blobs.tenant_key(tenant.id, "images")
+    assert len(blobs.keys_under(images)) == 4  # two images, each with its thumbnail
+
+    for _ in range(2):  # a retry counts nothing twice
+        report = api.delete(f"/v1/users/{FORGET}/data", key=tenant.admin).body
+        deleted = report["deleted"]
+        assert (deleted["designs"], deleted["design_ratings"], deleted["images"]) == (1, 2, 1), report
+    kept = api.get(f"/v1/designs/{made[KEEP]['id']}", key=tenant.read).body
+    assert (kept["quality_rating"], kept["ratings"]) == (4.0, 1)  # FORGET's 2.5 left the mean once
+    assert api.get(f"/v1/designs/{made[FORGET]['id']}", key=tenant.read).status == 404
+    assert [d["id"] for d in api.get("/v1/designs", key=tenant.read).body["items"]] == [made[KEEP]["id"]]
+    left = sorted(blobs.keys_under(images))
+    assert left == sorted(
+        blobs.tenant_key(tenant.id, "images", f"{made[KEEP]['images'][0]['id']}{suffix}") for suffix in (".png", ".thumb.png")
+    )
+    assert api.get(f"/v1/sessions/{made[KEEP]['session_id']}", key=tenant.read).body["output"]["images"]

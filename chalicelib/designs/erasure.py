@@ -1,0 +1,50 @@
+"""Erasing an end user's designs and their ratings of designs, each removal counted exactly once.
+
+Both are found under the user on GSI2 (`keys.user_items`). A rating leaves its design's exact mean in the same
+transaction that deletes it (its thousandths off the sum, one off the count), conditioned on the rating being the one
+read, so a retry or a concurrent replacement never takes a rating away twice. The caller's bookkeeping (the
+erasure's running totals) commits with each removal. The images of the user's designs are the images of their
+sessions, which the session erasure deletes from S3.
+"""
+
+from __future__ import annotations
+
+from ..core import keys, storage
+from ..core.table import TableItem
+from .store import DesignItem, DesignRatingItem
+
+
+def erase_user(tenant_id: str, user_id: str, ratings_counted: list[storage.Op], designs_counted: list[storage.Op]) -> None:
+    """Remove the user's ratings of designs (every design's mean adjusted), then the user's own designs."""
+    owned = keys.user_items(tenant_id, user_id)
+    for found in TableItem.gsi2.query(owned, TableItem.gsi2sk.startswith(keys.DESIGN_RATING_OF_USER)):
+        if isinstance(found, DesignRatingItem):
+            _erase_rating(tenant_id, found, ratings_counted)
+    for found in TableItem.gsi2.query(owned, TableItem.gsi2sk.startswith(keys.DESIGN_OF_USER)):
+        if isinstance(found, DesignItem):
+            try:
+                storage.commit([storage.Delete(DesignItem(found.pk, found.sk), DesignItem.pk.exists()), *designs_counted])
+            except storage.ConditionFailed:
+                pass  # an earlier, interrupted run deleted (and counted) it
+
+
+def _erase_rating(tenant_id: str, found: DesignRatingItem, counted: list[storage.Op]) -> None:
+    def attempt() -> None:
+        rating = storage.get(DesignRatingItem, keys.Key(found.pk, found.sk))
+        if rating is None:
+            return  # already gone, already counted
+        ops: list[storage.Op] = [
+            storage.Delete(DesignRatingItem(rating.pk, rating.sk), DesignRatingItem.updated_at == rating.updated_at)  # type: ignore[comparison-overlap]
+        ]
+        design = storage.get(DesignItem, keys.design(tenant_id, rating.design_id))
+        if design is not None:
+            ops.append(
+                storage.Update(
+                    DesignItem(design.pk, design.sk),
+                    [DesignItem.rating_milli_sum.add(-int(rating.rating_milli)), DesignItem.rating_count.add(-1)],
+                    DesignItem.pk.exists(),
+                )
+            )
+        storage.commit(ops + counted)
+
+    storage.retrying(attempt, what="erasing a design rating")
