@@ -250,6 +250,18 @@ def walk(api: Api, key: str, url: str, template: str) -> list[Any]:
     raise AssertionError(f"{template}: still a next_cursor after 500 pages")
 
 
+def without_signatures(value: Any) -> Any:
+    """Items with each presigned link (an image's `url`, `thumbnail_url`) cut to the object it names: its signature
+    embeds the moment it was made, so two reads of the same item legitimately differ there and nowhere else."""
+    if isinstance(value, dict):
+        return {k: without_signatures(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_signatures(v) for v in value]
+    if isinstance(value, str) and "X-Amz-Signature=" in value:
+        return value.split("?", 1)[0]
+    return value
+
+
 def test_every_list_of_the_document_pages_without_duplicate_or_gap(api: Api) -> None:
     with clock.frozen(NOW):
         tenant = make_tenant(api, "Pager")
@@ -284,7 +296,7 @@ def test_every_list_of_the_document_pages_without_duplicate_or_gap(api: Api) -> 
             assert whole.status == 200 and whole.body["next_cursor"] is None, (template, whole.body)
             paged = walk(api, tenant.admin, url, template)
             assert len(paged) >= 2, f"{template}: seed more, {len(paged)} item(s) do not page"
-            assert paged == whole.body["items"], template
+            assert without_signatures(paged) == without_signatures(whole.body["items"]), template
             for limit in (0, 201):
                 refused = api.get(with_query(url, template, limit=limit), key=tenant.admin)
                 assert refused.status == 422, (template, limit, refused.body)
