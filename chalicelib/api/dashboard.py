@@ -15,9 +15,10 @@ dashboard = Blueprint(__name__)
 
 BUNDLE = Path(__file__).resolve().parent.parent / "dashboard"
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
-# Everything comes from this server: no CDN, no inline script, no framing.
+# Everything comes from this server: no CDN, no inline script, no framing. Design thumbnails are fetched with the key
+# from GET /v1/designs/{id}/thumbnail and shown as blob: URLs, so no S3 origin is allowed, deployed or local.
 SECURITY = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",

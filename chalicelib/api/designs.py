@@ -6,7 +6,16 @@ from chalice import Blueprint
 
 from ..core.schemas import Page
 from ..designs import service
-from ..designs.schemas import Design, DesignCreate, DesignFeedback, DesignListQuery, DesignPatch, DesignRated
+from ..designs.schemas import (
+    Design,
+    DesignCreate,
+    DesignFeedback,
+    DesignListQuery,
+    DesignPatch,
+    DesignRated,
+    RankedDesigns,
+    RankedQuery,
+)
 from ..tenancy.schemas import Role
 from .http import Call, Reply, route
 
@@ -41,6 +50,35 @@ def post_design(call: Call[DesignCreate, None]) -> Design:
 )
 def list_designs(call: Call[None, DesignListQuery]) -> Page[Design]:
     return service.list_designs(call.tenant, call.query)
+
+
+@route(
+    designs,
+    "GET",
+    "/v1/designs/ranked",
+    role=Role.READ,
+    query=RankedQuery,
+    response=RankedDesigns,
+    summary="The best and the worst rated designs (the dashboard's thumbnails)",
+    tag="designs",
+)
+def ranked_designs(call: Call[None, RankedQuery]) -> RankedDesigns:
+    return service.ranked(call.tenant, call.query.count)
+
+
+@route(
+    designs,
+    "GET",
+    "/v1/designs/{design_id}/thumbnail",
+    role=Role.READ,
+    response="image/png",
+    summary="A design's stored thumbnail as PNG bytes (send Accept: image/png), for pages that load no presigned link",
+    tag="designs",
+    statuses=(404,),
+)
+def design_thumbnail(call: Call[None, None]) -> Reply:
+    png = service.thumbnail(call.tenant, call.params["design_id"])
+    return Reply(png, 200, {"Content-Type": "image/png", "Cache-Control": "private, max-age=300"})
 
 
 @route(designs, "GET", "/v1/designs/{design_id}", role=Role.READ, response=Design, summary="One design", tag="designs",

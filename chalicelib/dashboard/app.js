@@ -279,6 +279,38 @@
     box.replaceChildren(...cards);
   }
 
+  // The stored thumbnail's bytes, fetched with the key and shown as a blob: URL (the page's CSP loads no S3 link).
+  async function thumbnail(designId) {
+    const res = await fetch(`v1/designs/${encodeURIComponent(designId)}/thumbnail`, {
+      headers: { Authorization: `Bearer ${sessionStorage.getItem(KEY)}`, Accept: "image/png" },
+    });
+    if (!res.ok) throw new ApiError(res.status, res.statusText);
+    return URL.createObjectURL(await res.blob());
+  }
+
+  async function designs() {
+    const box = $("designs");
+    const ranked = await api("v1/designs/ranked?count=3");
+    if (!ranked.rated) {
+      box.replaceChildren(el("p", { class: "empty-note", text: "No design has been rated yet." }));
+      return;
+    }
+    const row = async (title, which, list) => {
+      const tiles = [];
+      for (const d of list) {
+        const src = d.images.length ? await thumbnail(d.id) : null;
+        tiles.push(
+          el("figure", { class: "design", "data-design": d.id, "data-rank": which, "data-rating": d.quality_rating }, [
+            src ? el("img", { src, alt: d.user_prompt || d.prompt, width: 128, height: 128 }) : null,
+            el("figcaption", {}, [el("b", { text: fmt.stars(d.quality_rating) }), ` · ${d.ratings} rating${d.ratings === 1 ? "" : "s"} · ${d.generation_metadata.model_id || ""}`]),
+          ]),
+        );
+      }
+      return el("div", { class: "design-row", "data-designs": which }, [el("h3", { text: title }), el("div", { class: "tiles" }, tiles)]);
+    };
+    box.replaceChildren(await row("Best rated", "best", ranked.best), await row("Worst rated", "worst", ranked.worst));
+  }
+
   async function report() {
     const box = $("report");
     let r;
@@ -324,6 +356,7 @@
     kpis(summary);
     charts(summary);
     leaderboard(await all("v1/analytics/models?period=all_time&limit=200"));
+    await designs();
     await experiments();
     await report();
     if (!current()) return; // a newer load (another range) owns the page now

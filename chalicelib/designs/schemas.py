@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, JsonValue, model_validator
 
-from ..core.schemas import ClientId, ListQuery, RequestBody, Slug, View
+from ..core.schemas import ClientId, ListQuery, QueryParams, RequestBody, Slug, View
 from ..domain_catalog.schemas import ItemId
 from ..generation.schemas import GeneratedImage, ImageOption, ImageSize
 from ..prompts.schemas import PromptName
@@ -111,3 +111,15 @@ class DesignRated(View):
     quality_score: float | None
     quality_rating: float | None
     replaced: bool
+
+
+class RankedQuery(QueryParams):
+    count: int = Field(default=3, ge=1, le=10, description="How many best and how many worst rated designs")
+
+
+class RankedDesigns(View):
+    """The best and the worst rated designs (by their mean rating, then the number of ratings, then the newest)."""
+
+    best: list[Design]
+    worst: list[Design]
+    rated: int = Field(description="How many designs have a rating")

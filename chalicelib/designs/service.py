@@ -28,7 +28,7 @@ from ..sessions import service as sessions
 from ..sessions.schemas import FeedbackCreate
 from ..tenancy.schemas import Limits
 from . import prompting
-from .schemas import Design, DesignCreate, DesignFeedback, DesignListQuery, DesignPatch, DesignRated
+from .schemas import Design, DesignCreate, DesignFeedback, DesignListQuery, DesignPatch, DesignRated, RankedDesigns
 from .store import DesignItem, DesignRatingItem
 
 
@@ -137,6 +137,31 @@ def list_designs(tenant_id: str, query: DesignListQuery) -> Page[Design]:
     )
     cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[Design](items=[view(item) for item in found], next_cursor=cursor)
+
+
+def ranked(tenant_id: str, count: int) -> RankedDesigns:
+    """The `count` best and worst rated designs: the rated designs of the tenant read in one walk of its designs
+    partition (the dashboard's thumbnails), ordered by exact mean, then by how many rated them, then newest."""
+    rated: list[DesignItem] = []
+    for item in DesignItem.query(keys.designs(tenant_id), DesignItem.sk.startswith("DESIGN#"),
+                                 filter_condition=DesignItem.rating_count > 0):  # fmt: skip
+        if isinstance(item, DesignItem):
+            rated.append(item)
+
+    def order(item: DesignItem) -> tuple[float, int, str]:
+        return (int(item.rating_milli_sum or 0) / int(item.rating_count), int(item.rating_count), item.design_id)
+
+    best = sorted(rated, key=order, reverse=True)[:count]
+    worst = sorted(rated, key=lambda i: (order(i)[0], -order(i)[1], order(i)[2]))[:count]
+    return RankedDesigns(best=[view(i) for i in best], worst=[view(i) for i in worst], rated=len(rated))
+
+
+def thumbnail(tenant_id: str, design_id: str, index: int = 0) -> bytes:
+    """The stored thumbnail (PNG, at most 256 px a side) of a design's image: the bytes, read from S3."""
+    refs = _load(tenant_id, design_id).images or []
+    if not 0 <= index < len(refs):
+        raise NotFound(f"design {design_id} has no image {index}")
+    return images.thumbnail_bytes(refs[index])  # type: ignore[arg-type]
 
 
 def stars_of(rating: float) -> int:

@@ -101,6 +101,11 @@ def view(ref: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def thumbnail_bytes(ref: dict[str, Any]) -> bytes:
+    """The stored thumbnail of an image (PNG), for pages that cannot load presigned links (the dashboard's CSP)."""
+    return blobs.get(_key_of(ref["thumbnail_location"]))
+
+
 def refs_of(output: Any) -> list[dict[str, Any]] | None:
     """The image references a session's output holds, or None when it holds none (a text output)."""
     if isinstance(output, dict) and isinstance(output.get("images"), list):

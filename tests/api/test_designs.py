@@ -4,6 +4,7 @@ moving the session's feedback (and so routing) and the design's exact mean; list
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import requests
@@ -140,3 +141,25 @@ def test_favourites_approvals_and_filtered_lists(api: Api, tenant: Tenant) -> No
     other = make_tenant(api, "Other Florist")
     assert api.get("/v1/designs", key=other.read).body["items"] == []
     assert api.get(f"/v1/designs/{made[0]['id']}", key=other.read).status == 404
+
+
+def test_the_best_and_worst_rated_designs_and_their_thumbnails_as_bytes(api: Api, tenant: Tenant) -> None:
+    from PIL import Image
+
+    made = [design(api, tenant, prompt=f"tulips {i}", model_id="local:petal") for i in range(3)]
+    for d, rating in zip(made, (4.5, 1.0, 3.0), strict=True):
+        assert api.post(f"/v1/designs/{d['id']}/feedback", {"user_id": "u", "rating": rating}, key=tenant.app).status == 201
+    ranked = api.get("/v1/designs/ranked?count=2", key=tenant.read)
+    assert ranked.status == 200, ranked.body
+    assert [d["id"] for d in ranked.body["best"]] == [made[0]["id"], made[2]["id"]]
+    assert [d["id"] for d in ranked.body["worst"]] == [made[1]["id"], made[2]["id"]]
+    assert ranked.body["rated"] == 3
+    reply = api.client.http.get(
+        f"/v1/designs/{made[0]['id']}/thumbnail", headers={"Authorization": f"Bearer {tenant.read}", "Accept": "image/png"}
+    )
+    assert reply.status_code == 200 and reply.headers["Content-Type"] == "image/png"
+    thumb = Image.open(io.BytesIO(reply.body))
+    assert thumb.format == "PNG" and thumb.size == (256, 256)  # the stored thumbnail of a 256 px image
+    assert requests.get(made[0]["images"][0]["thumbnail_url"], timeout=10).content == reply.body
+    assert api.get("/v1/designs/dsn_nope/thumbnail", key=tenant.read).status == 404
+    assert api.get("/v1/designs/ranked?count=11", key=tenant.read).status == 422

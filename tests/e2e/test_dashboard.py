@@ -175,7 +175,21 @@ class Week:
                     {"user_id": user, **signals},
                 )
                 self.rate(at, signals)
+        self.designs(today - timedelta(days=10))
         return str(experiment_id)
+
+    def designs(self, at: datetime) -> None:
+        """Three of seed 000's designs from the offline image models, rated 4.5, 1.0 and 3.0 (the dashboard's best
+        and worst thumbnails), on a day outside the charts' week but inside the leaderboard."""
+        self.made: list[str] = []
+        for rating, model in ((4.5, "local:petal"), (1.0, "local:sprig"), (3.0, "local:petal")):
+            body = {"user_id": "florist-1", "prompt": "peonies and roses", "size": "256x256", "model_id": model}
+            design = self.call("POST", "/v1/designs", at, self.app, body)
+            session = self.call("GET", f"/v1/sessions/{design['session_id']}", at, self.read)
+            self.count(at, session, "image_social")
+            self.call("POST", f"/v1/designs/{design['id']}/feedback", at, self.app, {"user_id": "florist-1", "rating": rating})
+            self.rate(at, {"rating": round(rating + 0.001)})  # the session's feedback: stars, half up
+            self.made.append(design["id"])
 
     def count(self, at: datetime, made: dict[str, Any], category: str) -> None:
         figures = self.days[at.date().isoformat()]
@@ -275,6 +289,16 @@ def test_the_dashboard_shows_what_was_recorded(stack: LocalStack, tmp_path: Path
         confidence = page.get_attribute(f'[data-experiment="{experiment_id}"] tr[data-variant="playful"]', "data-confidence")
         assert 0 <= float(confidence) <= 1
         assert page.get_attribute("#report [data-week]", "data-week") is not None
+
+        # The best and worst rated designs, their thumbnails fetched with the key and drawn (blob: URLs, CSP intact).
+        best = page.eval_on_selector_all(
+            '[data-designs="best"] img',
+            "imgs => imgs.map(i => [i.closest('[data-design]').dataset.design, i.naturalWidth, i.src.slice(0, 5)])",
+        )
+        worst = page.eval_on_selector_all('[data-designs="worst"] [data-design]', "nodes => nodes.map(n => n.dataset.design)")
+        first, low, mid = week.made
+        assert [b[0] for b in best] == [first, mid, low] and worst == [low, mid, first]
+        assert all(width == 256 and scheme == "blob:" for _, width, scheme in best), best
 
         shot = ROOT / "docs" / "dashboard.png" if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "dashboard.png"
         page.screenshot(path=str(shot), full_page=True)
