@@ -273,6 +273,11 @@ def test_every_list_of_the_document_pages_without_duplicate_or_gap(api: Api) -> 
         answering_items = set()
         for template, operation in operations.items():
             key = ROOT_KEY if operation.get("x-learnloop-role") == "root" else tenant.admin
+            media = next(iter(operation["responses"]["200"].get("content", {})), "application/json")
+            if media.startswith("image/"):  # a binary answer (a design's thumbnail), asked for as API Gateway requires
+                raw = api.client.http.get(fill(template, values), headers={"Authorization": f"Bearer {key}", "Accept": media})
+                assert raw.status_code == 200 and raw.headers["Content-Type"] == media, (template, raw.body[:200])
+                continue
             reply = api.get(fill(template, values), key=key)
             assert reply.status == 200, (template, reply.body)
             if isinstance(reply.body, dict) and "items" in reply.body:
