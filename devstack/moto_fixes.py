@@ -13,6 +13,9 @@
    written in exponent notation (`4e-05`, a tiny cost; `-2.7e-17`, a float difference) failed with a 500;
    DynamoDB reads both. Numbers are now parsed as decimals whenever they are not plain integers.
 
+Flat updates (plain SET, ADD of numbers, REMOVE: every update the app sends) skip moto's expression machinery
+(devstack/moto_updates.py).
+
 Queries are indexed (devstack/moto_index.py), and an answer's attribute values, already in DynamoDB's JSON
 form, are not walked again by moto's shape serializer. Used by the local stack and by the tests; production
 talks to DynamoDB itself.
@@ -44,8 +47,9 @@ def harden() -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.responses import DynamoHandler
 
-    from . import moto_index
+    from . import moto_index, moto_updates
 
+    moto_updates.install()  # flat updates without moto's expression machinery; wrapped by the index below
     moto_index.install()  # indexed queries, touched items reported; its backend patch is locked below like the rest
     _fast_attribute_values()
     _exact_number_arithmetic()
