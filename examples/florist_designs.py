@@ -4,7 +4,9 @@ The shop keeps its catalog (flowers, styles, arrangement types, occasions, budge
 customers' dates and allergies in Learnloop, installs the five default style templates, fills the
 default prompt templates from an order and generates a design brief for it; the florist rates each
 design. The report shows what the shop looks at: the designs and their ratings, which catalog items
-are used most, usage per day and model, and the designs good enough to train on.
+are used most, usage per day and model, and the designs good enough to train on. Then the images: designs drawn
+by the offline image models (local:petal, local:sprig) through POST /v1/designs, each PNG read back through its
+presigned link and checked against its stated size and sha256, rated 0.0-5.0, and which model routing now prefers.
 
     .venv/bin/python examples/florist_designs.py --url http://127.0.0.1:8000 --key <the root key make run prints>
 """
@@ -280,7 +282,42 @@ def main(argv: Sequence[str]) -> int:
         table([[e["session_id"], e["quality_score"], str(e["input"])[:60]] for e in examples], ["session", "quality", "prompt"])
     )
     assert len(examples) == sum(1 for r in ratings if r >= 4), examples
+    image_designs(app, read)
     return 0
+
+
+def image_designs(app: Client, read: Client) -> None:
+    """Designs drawn by the offline image models (`local:petal`, `local:sprig`) through POST /v1/designs: each stored
+    PNG is read back through its presigned link and checked against the size and sha256 the design states; the
+    florist rates them 0.0-5.0, and routing for image_social moves to the better model."""
+    import hashlib
+
+    import requests
+
+    rows, ratings = [], {"local:petal": 4.5, "local:sprig": 1.5}  # petal paints the colours asked for; sprig its own
+    for i in range(8):
+        model = "local:petal" if i % 2 == 0 else "local:sprig"
+        order = ORDERS[i % len(ORDERS)]
+        made = app.post("/v1/designs", {"user_id": "florist-anna", "style": order["style"], "flowers": order["flowers"],
+                                        "colors": order["colors"], "size": "256x256", "model_id": model})  # fmt: skip
+        (image,) = made["images"]
+        png = requests.get(image["url"], timeout=30).content
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # the PNG's IHDR
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and (width, height) == (image["width"], image["height"]), image
+        assert hashlib.sha256(png).hexdigest() == image["sha256"] and len(png) == image["bytes"], image
+        rated = app.post(f"/v1/designs/{made['id']}/feedback",
+                         {"user_id": "florist-anna", "rating": ratings[model], "feedback_type": "style"})  # fmt: skip
+        link = image["url"].split("?", 1)[0]
+        rows.append([made["id"], model, f"{width}x{height}", f"{len(png):,} B", image["sha256"][:12], rated["quality_rating"],
+                     link[-48:]])  # fmt: skip
+    print(f"\nImage designs: {len(rows)} PNGs stored, each read back through its link with the size and sha256 stated")
+    print(table(rows, ["design", "model", "size", "bytes", "sha256", "rating", "image link (presigned, expires)"]))
+    means = {m: [r[5] for r in rows if r[1] == m] for m in ratings}
+    print("mean rating per model: " + ", ".join(f"{m} {sum(v) / len(v):.1f} over {len(v)}" for m, v in means.items()))
+    routed = app.post("/v1/route", {"category_key": "image_social", "user_id": "florist-new"})
+    print(f"routing now prefers {routed['selected']['model_id']} for image_social")
+    listed = read.items("/v1/designs")
+    assert len([d for d in listed if d["images"]]) == len(rows), listed
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ EXPECTED = {
         "bouquet-basic: 'Create a beautiful romantic bouquet with roses and peonies in pink and white colors for wedding'",
         "last 7 days: 7 designs",
         "Training examples (quality >= 0.75): 4 of 7 designs",
+        "Image designs: 8 PNGs stored, each read back through its link with the size and sha256 stated",
+        "mean rating per model: local:petal 4.5 over 4, local:sprig 1.5 over 4",
+        "routing now prefers local:petal for image_social",
     ],
     "ai_resize.py": [
         "enhanced-v1 beats the original prompt, significant at 95%",
