@@ -34,10 +34,11 @@ from dataclasses import dataclass
 from typing import Any
 
 DIMENSION = 32
-INTERCEPT, LENGTH = 0, 1
-HASHED = DIMENSION - 2
+INTERCEPT = 0
+LENGTH_BINS = 8  # x[1..8]: the request's length, log2(1 + words), on a triangular basis centred at 1, 2, ..., 8
+FIRST_HASHED = 1 + LENGTH_BINS
+HASHED = DIMENSION - FIRST_HASHED
 MAX_WORDS = 2000
-LENGTH_SCALE = math.log1p(256)
 NUMBER_SCALE = math.log1p(1e4)
 CLIP = 1.5
 MAX_FEATURE_TERMS = 100
@@ -125,7 +126,19 @@ def _scalar(value: Any) -> str | None:
 def bucket_of(term: str) -> tuple[int, float]:
     """The term's index in x and its sign."""
     digest = int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8, key=b"learnloop-routing").digest(), "big")
-    return 2 + digest % HASHED, 1.0 if (digest >> 63) & 1 else -1.0
+    return FIRST_HASHED + digest % HASHED, 1.0 if (digest >> 63) & 1 else -1.0
+
+
+def length_basis(words: int) -> dict[int, float]:
+    """The length of a request of `words` words (at least 1) as x[1..8]: z = log2(1 + words) (1 word: 1, 3: 2,
+    7: 3, 15: 4, ... 255: 8, longer ones clipped at 8) shared between its two nearest centres, weights summing to 1
+    (a piecewise-linear function of z, so the model can learn any shape of satisfaction against length)."""
+    z = min(float(LENGTH_BINS), math.log2(1 + words))
+    low = int(z)
+    out = {low: round(1 - (z - low), 8)}
+    if low < LENGTH_BINS:
+        out[low + 1] = round(z - low, 8)
+    return {i: v for i, v in out.items() if v}
 
 
 def encode(input_value: Any, features: Mapping[str, Any] | None) -> Encoded:
@@ -134,7 +147,7 @@ def encode(input_value: Any, features: Mapping[str, Any] | None) -> Encoded:
     x: dict[int, float] = {INTERCEPT: 1.0}
     terms: list[Term] = []
     if words:
-        x[LENGTH] = round(min(CLIP, math.log1p(len(words)) / LENGTH_SCALE), 8)
+        x.update(length_basis(len(words)))
         counts = Counter(words)
         norm = math.sqrt(sum(c * c for c in counts.values()))
         terms += _hashed("word", [(w, c / norm) for w, c in counts.items()])

@@ -89,7 +89,7 @@ def rule_of(priority: str, budget_pressure: float = 0.0) -> tuple[str, float]:
     return rule, tolerance
 
 
-def pick(values: np.ndarray, arms: Sequence[Arm], rule: str, tolerance: float) -> np.ndarray:
+def pick(values: np.ndarray, arms: Sequence[Arm], rule: str, tolerance: float, anchor: np.ndarray | None = None) -> np.ndarray:
     """For each column of `values` (candidates x draws), the index of the arm the rule picks.
 
     best: the highest value (ties: cheaper, then first); cheapest / fastest: among the arms within
@@ -99,6 +99,9 @@ def pick(values: np.ndarray, arms: Sequence[Arm], rule: str, tolerance: float) -
 
     best = values.max(axis=0)
     within = values >= (1 - tolerance) * best - 1e-12
+    if anchor is not None:  # the band is drawn around the best posterior mean, which is always in it
+        within = values >= (1 - tolerance) * anchor.max() - 1e-12
+        within[int(np.argmax(anchor))] = True
     if rule == "best":
         key = -values + 1e-9 * _rank([a.cost_usd for a in arms])[:, None]
         return np.argmin(np.where(values >= best - 1e-12, key, np.inf), axis=0)
@@ -115,6 +118,7 @@ def choose(
     budget_pressure: float = 0.0,
     explore: bool = True,
     draws: int = DRAWS,
+    anchored: bool = False,
 ) -> Choice:
     """The objective's pick among `arms` (at least one), the order to fall back in, and the reasons."""
     import numpy as np
@@ -135,7 +139,8 @@ def choose(
         ranked: list[int] = []
         left = list(pool)
         while left:
-            chosen = left[int(pick(values[left][:, None], [arms[i] for i in left], rule, tolerance)[0])]
+            ref = (means + shifts)[left] if anchored else None
+            chosen = left[int(pick(values[left][:, None], [arms[i] for i in left], rule, tolerance, ref)[0])]
             ranked.append(chosen)
             left.remove(chosen)
         return ranked
@@ -147,7 +152,7 @@ def choose(
     without_user = order(base, first_pool)[0]
     by_user = without_user != selected
 
-    picks = pick(sampled + shifts[:, None], arms, rule, tolerance)
+    picks = pick(sampled + shifts[:, None], arms, rule, tolerance, means + shifts if anchored else None)
     confidence = round(float(np.mean(picks == selected)), 4)
 
     explored = bool(untried) and not cold

@@ -31,13 +31,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .features import DIMENSION, INTERCEPT, Term
+from .features import DIMENSION, FIRST_HASHED, INTERCEPT, Term
 
 if TYPE_CHECKING:
     import numpy as np
 
 PRIOR_WEIGHT = 2.0  # pseudo-answers behind the intercept's prior (scoring.PRIOR_WEIGHT)
-RIDGE = 1.0  # prior precision of every other weight
+RIDGE = 1.0  # prior precision of each length weight
+HASHED_RIDGE = 10.0  # prior precision of each hashed word or feature bucket's weight
 NOISE_RANGE = (0.01, 0.25)
 PRIOR_NOISE = 0.25  # a coin's variance, held by PRIOR_WEIGHT pseudo-answers
 # Slots hold integers, so a feedback's delta and its negative cancel exactly, replacement included, and a sum that
@@ -48,6 +49,7 @@ X_SCALE = 10**6
 REWARD_GRID = 240
 A_UNIT = X_SCALE * X_SCALE  # A's slots: x_i x_j in units of 1 / X_SCALE^2
 B_UNIT = X_SCALE * REWARD_GRID  # b's slots: x_i r in units of 1 / (X_SCALE x REWARD_GRID)
+
 
 def slot_count(d: int = DIMENSION) -> int:
     """b (d slots), then the upper triangle of A row by row."""
@@ -120,10 +122,15 @@ def state_of(slots: Mapping[int, float], d: int = DIMENSION) -> ArmState:
     a = np.zeros((d, d))
     a[np.triu_indices(d)] = values[d:]  # row by row, as a_slot lays them out
     a = a + np.triu(a, 1).T
-    precision = a + np.diag([PRIOR_WEIGHT] + [RIDGE] * (d - 1))
+    precision = a + np.diag(prior_precision(d))
     cov = np.linalg.inv(precision)
     cov = (cov + cov.T) / 2
     return ArmState(n=float(a[0, 0]), reward_sum=float(b[0]), b=b, cov=cov, cov_b=cov @ b, cov_e0=cov[:, INTERCEPT].copy())
+
+
+def prior_precision(d: int = DIMENSION) -> list[float]:
+    """L0's diagonal: the intercept's pseudo-answers, the length weights' and the hashed buckets' ridge."""
+    return [PRIOR_WEIGHT] + [RIDGE] * (FIRST_HASHED - 1) + [HASHED_RIDGE] * (d - FIRST_HASHED)
 
 
 def empty_state(d: int = DIMENSION) -> ArmState:
@@ -168,6 +175,7 @@ def effects(state: ArmState, terms: tuple[Term, ...], x: Mapping[int, float], wo
     """
     mu = state.weights(prior)
     out = [Effect(t.name, t.kind, float(t.value * mu[t.index])) for t in terms]
-    if 1 in x:
-        out.append(Effect(f"length: {words} words", "length", float(x[1] * mu[1])))
+    length = sum(v * mu[i] for i, v in x.items() if INTERCEPT < i < FIRST_HASHED)
+    if length:
+        out.append(Effect(f"length: {words} words", "length", float(length)))
     return sorted(out, key=lambda e: -abs(e.effect))

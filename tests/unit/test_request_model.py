@@ -43,7 +43,7 @@ def test_the_posterior_is_the_ridge_solution_of_the_observations(prior: float) -
     state = request_model.state_of(accumulated(obs))
     # Independent: least squares on the observations stacked under the prior's pseudo-rows.
     d = features.DIMENSION
-    rows = [np.sqrt(np.diag([request_model.PRIOR_WEIGHT] + [request_model.RIDGE] * (d - 1)))]
+    rows = [np.sqrt(np.diag(request_model.prior_precision(d)))]
     targets = [np.concatenate([[np.sqrt(request_model.PRIOR_WEIGHT) * prior], np.zeros(d - 1)])]
     rows.append(np.array([dense(x) for x, _ in obs]))
     targets.append(np.array([r for _, r in obs]))
@@ -92,3 +92,38 @@ def test_the_encoding_is_bounded_and_keeps_no_text() -> None:
     assert all(0 <= i < features.DIMENSION and isinstance(v, float) for i, v in encoded.x.items())
     assert features.text_of({"role": "user", "content": "hi", "meta": {"note": "there"}}) == "hi there"
     assert not features.encode(None, {}).informative and features.encode("hello", {}).informative
+
+
+def test_the_length_is_a_piecewise_linear_basis_summing_to_one() -> None:
+    # log2(1 + words): 1 word at centre 1, 3 at 2, 7 at 3; 5 words (log2 6 = 2.585) between 2 and 3.
+    assert features.length_basis(1) == {1: 1.0}
+    assert features.length_basis(7) == {3: 1.0}
+    five = features.length_basis(5)
+    assert five == {2: pytest.approx(3 - np.log2(6)), 3: pytest.approx(np.log2(6) - 2)}
+    assert features.length_basis(10**6) == {features.LENGTH_BINS: 1.0}
+    for words in (1, 2, 9, 40, 300):
+        basis = features.length_basis(words)
+        assert sum(basis.values()) == pytest.approx(1.0) and all(0 < i <= features.LENGTH_BINS for i in basis)
+    hashed = {t.index for t in features.encode("a caption for the linen mug", {"device": "mobile"}).terms}
+    assert all(features.FIRST_HASHED <= i < features.DIMENSION for i in hashed)
+
+
+def test_request_level_balanced_draws_its_band_around_the_best_posterior_mean() -> None:
+    from chalicelib.routing import objective
+
+    def arm(model_id: str, centre: float, sd: float, cost: float) -> objective.Arm:
+        return objective.Arm(model_id, request_model.RequestPosterior(centre, sd), 100, cost, 100)
+
+    # The premium model is uncertain here (sd 0.3), the cheap one settled at 0.86: within 5% of the best mean 0.90.
+    arms = [arm("premium", 0.90, 0.3, 0.01), arm("cheap", 0.86, 0.0, 0.0001)]
+    anchored = [objective.choose(arms, "balanced", rng=np.random.default_rng(s), anchored=True).selected for s in range(100)]
+    sampled = [objective.choose(arms, "balanced", rng=np.random.default_rng(s)).selected for s in range(100)]
+    assert anchored.count("cheap") == 100
+    # Against the best's Thompson sample the band moves with the draw: the cheap model is out of it whenever the
+    # premium's draw exceeds 0.86 / 0.95 = 0.905, P = 1 - Phi((0.905 - 0.90) / 0.3) = 0.49 (46 of these 100 draws).
+    assert sampled.count("premium") == 46
+    # The best mean is always in the band: a cheap model far below it is never picked, whatever the premium's draw.
+    far = [arm("premium", 0.90, 0.3, 0.01), arm("cheap", 0.50, 0.0, 0.0001)]
+    assert {objective.choose(far, "balanced", rng=np.random.default_rng(s), anchored=True).selected for s in range(100)} == {
+        "premium"
+    }
