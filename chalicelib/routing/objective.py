@@ -13,7 +13,12 @@ hands in one `Arm` per candidate, and `choose` applies the priority's objective:
 Exploration: a model with no rated answer on the category is picked before any rated one (an
 unbounded bonus for the untried, in the order the objective gives their prior means), so with K
 eligible models every one is tried within K routed and rated requests; among rated models the
-estimates compared are Thompson samples of their posteriors. Docs: docs/routing.md, "Routing".
+estimates compared are Thompson samples of their posteriors. With `anchored` (request-level routing) the
+band of `balanced` and `speed` is drawn around the best posterior MEAN instead of the best sample, and the
+model with that mean is always in it: a candidate is in the band when its Thompson sample reaches
+(1 - tolerance) x the best mean, so exploration comes from each candidate's own uncertainty and the band does
+not move with the best's draw (against the maximum of several wide samples, a cheaper model close to the best
+falls out of the band whenever any draw runs high). Docs: docs/routing.md, "Routing".
 """
 
 from __future__ import annotations
@@ -156,7 +161,8 @@ def choose(
     confidence = round(float(np.mean(picks == selected)), 4)
 
     explored = bool(untried) and not cold
-    objective = _objective_text(arms, compared, selected, first_pool, rule, tolerance, priority, budget_pressure)
+    anchor = means + shifts if anchored else None
+    objective = _objective_text(arms, compared, selected, first_pool, rule, tolerance, priority, budget_pressure, anchor)
     if explored:
         objective = (
             f"exploration: no rated answer yet on this category, so it is tried before the rated models; among the "
@@ -166,7 +172,7 @@ def choose(
     reasons[arms[selected].model_id].append(objective)
     for i in range(n):
         if i != selected:
-            reasons[arms[i].model_id].append(_why_not(arms, compared, i, selected, first_pool, rule, tolerance))
+            reasons[arms[i].model_id].append(_why_not(arms, compared, i, selected, first_pool, rule, tolerance, anchor))
     return Choice(
         selected=arms[selected].model_id,
         ranking=[arms[i].model_id for i in ranking],
@@ -198,9 +204,11 @@ def _objective_text(
     tolerance: float,
     priority: str,
     budget_pressure: float,
+    anchor: np.ndarray | None = None,
 ) -> str:
-    best = max(pool, key=lambda i: compared[i])
-    mine, top = compared[selected], compared[best]
+    reference = compared if anchor is None or rule == "best" else anchor  # the band's centre: the best mean if anchored
+    best = max(pool, key=lambda i: reference[i])
+    mine, top = compared[selected], reference[best]
     head = f"budget {budget_pressure:.0%} committed" if budget_pressure > 0.5 else priority
     if rule == "best":
         others = [compared[i] for i in pool if i != selected]
@@ -216,12 +224,19 @@ def _objective_text(
 
 
 def _why_not(
-    arms: Sequence[Arm], compared: np.ndarray, i: int, selected: int, pool: list[int], rule: str, tolerance: float
+    arms: Sequence[Arm],
+    compared: np.ndarray,
+    i: int,
+    selected: int,
+    pool: list[int],
+    rule: str,
+    tolerance: float,
+    anchor: np.ndarray | None = None,
 ) -> str:
     mine = compared[i]
     if i not in pool:
         return f"not picked: {arms[selected].model_id} had no rated answer yet and is tried first"
-    top = max(compared[j] for j in pool)
+    top = max((compared if anchor is None or rule == "best" else anchor)[j] for j in pool)
     if rule == "best" or mine < (1 - tolerance) * top - 1e-12:
         gap = f"more than {tolerance:.0%} below" if rule != "best" else "below"
         return f"not picked: estimated satisfaction {mine:.2f} is {gap} the best ({top:.2f})"
