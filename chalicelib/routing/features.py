@@ -33,9 +33,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-DIMENSION = 32
+DIMENSION = 40
 INTERCEPT = 0
-LENGTH_BINS = 8  # x[1..8]: the request's length, log2(1 + words), on a triangular basis centred at 1, 2, ..., 8
+LENGTH_STEP = 0.5  # x[1..15]: the request's length, log2(1 + words), on a triangular basis centred at 1, 1.5, ..., 8
+LENGTH_BINS = 1 + round(7 / LENGTH_STEP)
 FIRST_HASHED = 1 + LENGTH_BINS
 HASHED = DIMENSION - FIRST_HASHED
 MAX_WORDS = 2000
@@ -126,18 +127,19 @@ def _scalar(value: Any) -> str | None:
 def bucket_of(term: str) -> tuple[int, float]:
     """The term's index in x and its sign."""
     digest = int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8, key=b"learnloop-routing").digest(), "big")
-    return FIRST_HASHED + digest % HASHED, 1.0 if (digest >> 63) & 1 else -1.0
+    return FIRST_HASHED + digest % (DIMENSION - FIRST_HASHED), 1.0 if (digest >> 63) & 1 else -1.0
 
 
 def length_basis(words: int) -> dict[int, float]:
-    """The length of a request of `words` words (at least 1) as x[1..8]: z = log2(1 + words) (1 word: 1, 3: 2,
-    7: 3, 15: 4, ... 255: 8, longer ones clipped at 8) shared between its two nearest centres, weights summing to 1
-    (a piecewise-linear function of z, so the model can learn any shape of satisfaction against length)."""
-    z = min(float(LENGTH_BINS), math.log2(1 + words))
-    low = int(z)
-    out = {low: round(1 - (z - low), 8)}
-    if low < LENGTH_BINS:
-        out[low + 1] = round(z - low, 8)
+    """The length of a request of `words` words (at least 1) as x[1..LENGTH_BINS]: z = log2(1 + words) on a
+    triangular basis whose centres are LENGTH_STEP apart from z = 1 (1 word) to z = 8 (255 words; longer ones
+    clipped there), z shared between its two nearest centres, the weights summing to 1 (a piecewise-linear
+    function of z, so the model can learn any shape of satisfaction against length)."""
+    position = (min(1 + (LENGTH_BINS - 1) * LENGTH_STEP, math.log2(1 + words)) - 1) / LENGTH_STEP
+    low = int(position)
+    out = {1 + low: round(1 - (position - low), 8)}
+    if low < LENGTH_BINS - 1:
+        out[2 + low] = round(position - low, 8)
     return {i: v for i, v in out.items() if v}
 
 

@@ -13,16 +13,16 @@ hands in one `Arm` per candidate, and `choose` applies the priority's objective:
 Exploration: a model with no rated answer on the category is picked before any rated one (an
 unbounded bonus for the untried, in the order the objective gives their prior means), so with K
 eligible models every one is tried within K routed and rated requests; among rated models the
-estimates compared are Thompson samples of their posteriors. With `anchored` (request-level routing) the
-band of `balanced` and `speed` is drawn around the best posterior MEAN instead of the best sample, and the
-model with that mean is always in it: a candidate is in the band when its Thompson sample reaches
-(1 - tolerance) x the best mean, so exploration comes from each candidate's own uncertainty and the band does
-not move with the best's draw (against the maximum of several wide samples, a cheaper model close to the best
-falls out of the band whenever any draw runs high). Docs: docs/routing.md, "Routing".
+estimates compared are Thompson samples of their posteriors. With `settle_sd` (request-level routing), a
+rated candidate whose posterior sd is at most `settle_sd` is settled: it is compared on its posterior mean,
+and only the candidates still uncertain on this request are compared on a Thompson sample (exploration where
+it is needed; a settled estimate does not jitter across the band's edge from one request to the next).
+Docs: docs/routing.md, "Routing".
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -94,7 +94,7 @@ def rule_of(priority: str, budget_pressure: float = 0.0) -> tuple[str, float]:
     return rule, tolerance
 
 
-def pick(values: np.ndarray, arms: Sequence[Arm], rule: str, tolerance: float, anchor: np.ndarray | None = None) -> np.ndarray:
+def pick(values: np.ndarray, arms: Sequence[Arm], rule: str, tolerance: float) -> np.ndarray:
     """For each column of `values` (candidates x draws), the index of the arm the rule picks.
 
     best: the highest value (ties: cheaper, then first); cheapest / fastest: among the arms within
@@ -104,9 +104,6 @@ def pick(values: np.ndarray, arms: Sequence[Arm], rule: str, tolerance: float, a
 
     best = values.max(axis=0)
     within = values >= (1 - tolerance) * best - 1e-12
-    if anchor is not None:  # the band is drawn around the best posterior mean, which is always in it
-        within = values >= (1 - tolerance) * anchor.max() - 1e-12
-        within[int(np.argmax(anchor))] = True
     if rule == "best":
         key = -values + 1e-9 * _rank([a.cost_usd for a in arms])[:, None]
         return np.argmin(np.where(values >= best - 1e-12, key, np.inf), axis=0)
@@ -123,7 +120,7 @@ def choose(
     budget_pressure: float = 0.0,
     explore: bool = True,
     draws: int = DRAWS,
-    anchored: bool = False,
+    settle_sd: float | None = None,
 ) -> Choice:
     """The objective's pick among `arms` (at least one), the order to fall back in, and the reasons."""
     import numpy as np
@@ -136,16 +133,17 @@ def choose(
     untried = [i for i, a in enumerate(arms) if a.rated <= 0] if explore and budget_pressure <= 0.5 else []
     cold = all(a.rated <= 0 for a in arms)
     # What each candidate is compared on: its prior mean while untried (so a cold tenant's route is the
-    # priors' order, not a lottery), else its Thompson sample; plus the user's own preference.
-    base = np.array([means[i] if arms[i].rated <= 0 else sampled[i, 0] for i in range(n)])
+    # priors' order, not a lottery) or settled (its posterior sd at most `settle_sd`), else its Thompson sample;
+    # plus the user's own preference.
+    settled = [settle_sd is not None and getattr(a.posterior, "sd", math.inf) <= settle_sd for a in arms]
+    base = np.array([means[i] if arms[i].rated <= 0 or settled[i] else sampled[i, 0] for i in range(n)])
     compared = base + shifts
 
     def order(values: np.ndarray, pool: list[int]) -> list[int]:
         ranked: list[int] = []
         left = list(pool)
         while left:
-            ref = (means + shifts)[left] if anchored else None
-            chosen = left[int(pick(values[left][:, None], [arms[i] for i in left], rule, tolerance, ref)[0])]
+            chosen = left[int(pick(values[left][:, None], [arms[i] for i in left], rule, tolerance)[0])]
             ranked.append(chosen)
             left.remove(chosen)
         return ranked
@@ -157,12 +155,11 @@ def choose(
     without_user = order(base, first_pool)[0]
     by_user = without_user != selected
 
-    picks = pick(sampled + shifts[:, None], arms, rule, tolerance, means + shifts if anchored else None)
+    picks = pick(sampled + shifts[:, None], arms, rule, tolerance)
     confidence = round(float(np.mean(picks == selected)), 4)
 
     explored = bool(untried) and not cold
-    anchor = means + shifts if anchored else None
-    objective = _objective_text(arms, compared, selected, first_pool, rule, tolerance, priority, budget_pressure, anchor)
+    objective = _objective_text(arms, compared, selected, first_pool, rule, tolerance, priority, budget_pressure)
     if explored:
         objective = (
             f"exploration: no rated answer yet on this category, so it is tried before the rated models; among the "
@@ -172,7 +169,7 @@ def choose(
     reasons[arms[selected].model_id].append(objective)
     for i in range(n):
         if i != selected:
-            reasons[arms[i].model_id].append(_why_not(arms, compared, i, selected, first_pool, rule, tolerance, anchor))
+            reasons[arms[i].model_id].append(_why_not(arms, compared, i, selected, first_pool, rule, tolerance))
     return Choice(
         selected=arms[selected].model_id,
         ranking=[arms[i].model_id for i in ranking],
@@ -204,11 +201,9 @@ def _objective_text(
     tolerance: float,
     priority: str,
     budget_pressure: float,
-    anchor: np.ndarray | None = None,
 ) -> str:
-    reference = compared if anchor is None or rule == "best" else anchor  # the band's centre: the best mean if anchored
-    best = max(pool, key=lambda i: reference[i])
-    mine, top = compared[selected], reference[best]
+    best = max(pool, key=lambda i: compared[i])
+    mine, top = compared[selected], compared[best]
     head = f"budget {budget_pressure:.0%} committed" if budget_pressure > 0.5 else priority
     if rule == "best":
         others = [compared[i] for i in pool if i != selected]
@@ -224,19 +219,12 @@ def _objective_text(
 
 
 def _why_not(
-    arms: Sequence[Arm],
-    compared: np.ndarray,
-    i: int,
-    selected: int,
-    pool: list[int],
-    rule: str,
-    tolerance: float,
-    anchor: np.ndarray | None = None,
+    arms: Sequence[Arm], compared: np.ndarray, i: int, selected: int, pool: list[int], rule: str, tolerance: float
 ) -> str:
     mine = compared[i]
     if i not in pool:
         return f"not picked: {arms[selected].model_id} had no rated answer yet and is tried first"
-    top = max((compared if anchor is None or rule == "best" else anchor)[j] for j in pool)
+    top = max(compared[j] for j in pool)
     if rule == "best" or mine < (1 - tolerance) * top - 1e-12:
         gap = f"more than {tolerance:.0%} below" if rule != "best" else "below"
         return f"not picked: estimated satisfaction {mine:.2f} is {gap} the best ({top:.2f})"

@@ -6,8 +6,9 @@ per read (`request_model.state_of`) and evaluates it at the request's x. It deci
 request carries input or features and the statistics hold at least `WARM_AFTER` rated answers on
 the category (all eligible models together); otherwise routing is per-category, unchanged (the
 answer says which and why). The objective (`objective.choose`) then applies to the request-level
-posteriors exactly as to the per-category ones: exploration of untried models, Thompson samples,
-the priority's rule, the budget's downgrade, the user's preference and each model's reliability.
+posteriors as to the per-category ones: exploration of untried models, Thompson samples (only for
+the candidates whose posterior sd at this request is above `SETTLE_SD`; the others are compared on
+their posterior mean), the priority's rule, the budget's downgrade, the user's preference and each model's reliability.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .request_model import ArmState, Effect, RequestPosterior
 from .scoring import Scored
 
 WARM_AFTER = 20  # rated answers on the category (all eligible models) before request-level routing decides
+SETTLE_SD = 0.05  # a candidate whose posterior sd at the request is at most this is compared on its mean
 SHOWN_TERMS = 5
 
 _cache: dict[tuple[str, str], tuple[float, dict[str, ArmState]]] = {}

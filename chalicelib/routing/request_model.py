@@ -31,14 +31,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .features import DIMENSION, FIRST_HASHED, INTERCEPT, Term
+from . import features
+from .features import DIMENSION, INTERCEPT, Term
 
 if TYPE_CHECKING:
     import numpy as np
 
 PRIOR_WEIGHT = 2.0  # pseudo-answers behind the intercept's prior (scoring.PRIOR_WEIGHT)
 RIDGE = 1.0  # prior precision of each length weight
-HASHED_RIDGE = 10.0  # prior precision of each hashed word or feature bucket's weight
+HASHED_RIDGE = 100.0  # prior precision of each hashed word or feature bucket's weight
 NOISE_RANGE = (0.01, 0.25)
 PRIOR_NOISE = 0.25  # a coin's variance, held by PRIOR_WEIGHT pseudo-answers
 # Slots hold integers, so a feedback's delta and its negative cancel exactly, replacement included, and a sum that
@@ -130,7 +131,7 @@ def state_of(slots: Mapping[int, float], d: int = DIMENSION) -> ArmState:
 
 def prior_precision(d: int = DIMENSION) -> list[float]:
     """L0's diagonal: the intercept's pseudo-answers, the length weights' and the hashed buckets' ridge."""
-    return [PRIOR_WEIGHT] + [RIDGE] * (FIRST_HASHED - 1) + [HASHED_RIDGE] * (d - FIRST_HASHED)
+    return [PRIOR_WEIGHT] + [RIDGE] * (features.FIRST_HASHED - 1) + [HASHED_RIDGE] * (d - features.FIRST_HASHED)
 
 
 def empty_state(d: int = DIMENSION) -> ArmState:
@@ -175,7 +176,7 @@ def effects(state: ArmState, terms: tuple[Term, ...], x: Mapping[int, float], wo
     """
     mu = state.weights(prior)
     out = [Effect(t.name, t.kind, float(t.value * mu[t.index])) for t in terms]
-    length = sum(v * mu[i] for i, v in x.items() if INTERCEPT < i < FIRST_HASHED)
+    length = sum(v * mu[i] for i, v in x.items() if INTERCEPT < i < features.FIRST_HASHED)
     if length:
         out.append(Effect(f"length: {words} words", "length", float(length)))
     return sorted(out, key=lambda e: -abs(e.effect))

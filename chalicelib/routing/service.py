@@ -127,7 +127,13 @@ def decide(
         arms = [dataclasses.replace(a, posterior=level.posteriors[a.model_id]) for a in arms]
     rng = _generator()
     with _rng_lock:
-        choice = objective.choose(arms, request.priority, rng=rng, budget_pressure=request.budget_pressure, anchored=level.used)
+        choice = objective.choose(
+            arms,
+            request.priority,
+            rng=rng,
+            budget_pressure=request.budget_pressure,
+            settle_sd=request_level.SETTLE_SD if level.used else None,
+        )
     by_id = {s.model_id: s for s in eligible}
     ranked = [
         dataclasses.replace(

@@ -162,8 +162,8 @@ def test_each_feedback_counts_once_retried_and_replaced(api: Api, sim: Tenant) -
         second = api.post(url, {"user_id": "u1", "rating": 2}, key=sim.app, headers={"Idempotency-Key": "rate-2"})
         assert second.status == 200, second.body
     x = features.encode(text, given).x
-    # the length (7 words: log2(8) = 3, the third length weight), and the words and both features in their buckets
-    assert x[3] == 1.0 and len(x) > 6
+    # the length (7 words: log2(8) = 3, the fifth length weight), and the words and both features in their buckets
+    assert x[5] == 1.0 and len(x) > 6
     expected: dict[int, int] = {}
     for part in (request_model.observation_deltas(x, 1, 1.0), request_model.observation_deltas(x, 0, 0.25 - 1.0)):
         for slot, value in part.items():

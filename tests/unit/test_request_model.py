@@ -95,12 +95,13 @@ def test_the_encoding_is_bounded_and_keeps_no_text() -> None:
 
 
 def test_the_length_is_a_piecewise_linear_basis_summing_to_one() -> None:
-    # log2(1 + words): 1 word at centre 1, 3 at 2, 7 at 3; 5 words (log2 6 = 2.585) between 2 and 3.
+    # log2(1 + words) on centres 1, 1.5, ..., 8 (x[1..15]): 1 word at x[1], 7 words (3.0) at x[5]; 5 words
+    # (log2 6 = 2.585, position 3.17 from the first centre) between x[4] and x[5].
     assert features.length_basis(1) == {1: 1.0}
-    assert features.length_basis(7) == {3: 1.0}
+    assert features.length_basis(7) == {5: 1.0}
     five = features.length_basis(5)
-    assert five == {2: pytest.approx(3 - np.log2(6)), 3: pytest.approx(np.log2(6) - 2)}
-    assert features.length_basis(10**6) == {features.LENGTH_BINS: 1.0}
+    assert five == {4: pytest.approx(1 - (2 * (np.log2(6) - 1) - 3)), 5: pytest.approx(2 * (np.log2(6) - 1) - 3)}
+    assert features.length_basis(10**6) == {features.LENGTH_BINS: 1.0} and features.LENGTH_BINS == 15
     for words in (1, 2, 9, 40, 300):
         basis = features.length_basis(words)
         assert sum(basis.values()) == pytest.approx(1.0) and all(0 < i <= features.LENGTH_BINS for i in basis)
@@ -108,22 +109,22 @@ def test_the_length_is_a_piecewise_linear_basis_summing_to_one() -> None:
     assert all(features.FIRST_HASHED <= i < features.DIMENSION for i in hashed)
 
 
-def test_request_level_balanced_draws_its_band_around_the_best_posterior_mean() -> None:
+def test_a_settled_candidate_is_compared_on_its_mean_an_uncertain_one_on_its_thompson_sample() -> None:
     from chalicelib.routing import objective
 
     def arm(model_id: str, centre: float, sd: float, cost: float) -> objective.Arm:
         return objective.Arm(model_id, request_model.RequestPosterior(centre, sd), 100, cost, 100)
 
-    # The premium model is uncertain here (sd 0.3), the cheap one settled at 0.86: within 5% of the best mean 0.90.
-    arms = [arm("premium", 0.90, 0.3, 0.01), arm("cheap", 0.86, 0.0, 0.0001)]
-    anchored = [objective.choose(arms, "balanced", rng=np.random.default_rng(s), anchored=True).selected for s in range(100)]
-    sampled = [objective.choose(arms, "balanced", rng=np.random.default_rng(s)).selected for s in range(100)]
-    assert anchored.count("cheap") == 100
-    # Against the best's Thompson sample the band moves with the draw: the cheap model is out of it whenever the
-    # premium's draw exceeds 0.86 / 0.95 = 0.905, P = 1 - Phi((0.905 - 0.90) / 0.3) = 0.49 (46 of these 100 draws).
-    assert sampled.count("premium") == 46
-    # The best mean is always in the band: a cheap model far below it is never picked, whatever the premium's draw.
-    far = [arm("premium", 0.90, 0.3, 0.01), arm("cheap", 0.50, 0.0, 0.0001)]
-    assert {objective.choose(far, "balanced", rng=np.random.default_rng(s), anchored=True).selected for s in range(100)} == {
-        "premium"
-    }
+    def picks(arms: list[objective.Arm], settle_sd: float | None) -> list[str]:
+        rng = [np.random.default_rng(s) for s in range(100)]
+        return [objective.choose(arms, "balanced", rng=r, settle_sd=settle_sd).selected for r in rng]
+
+    # Both settled (sd 0.04 <= 0.05): compared on their means, 0.86 is within 5% of 0.90, so the cheap one, always.
+    settled = [arm("premium", 0.90, 0.04, 0.01), arm("cheap", 0.86, 0.04, 0.0001)]
+    assert picks(settled, 0.05).count("cheap") == 100
+    # Compared on Thompson samples instead, the band moves with each draw and the premium model is often picked.
+    assert picks(settled, None).count("premium") == 36
+    # An uncertain candidate (sd 0.2 > 0.05) is still explored on its sample: picked when its draw beats the band.
+    uncertain = [arm("premium", 0.90, 0.04, 0.01), arm("cheap", 0.80, 0.2, 0.0001)]
+    # P(draw >= 0.95 x 0.90 = 0.855) = 1 - Phi((0.855 - 0.80) / 0.2) = 0.39: 47 of these 100 draws.
+    assert picks(uncertain, 0.05).count("cheap") == 47
