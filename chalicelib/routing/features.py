@@ -5,16 +5,18 @@ One function, `encode`, serves both sides of the loop: routing encodes a route's
 session recorded (its `input` and `features`) when its feedback arrives. A client that records
 the session with the input it routed with therefore teaches the model exactly what it asked.
 
-The vector x has `DIMENSION` (32) entries:
+The vector x has `DIMENSION` (40) entries:
 
 - x[0] = 1, the intercept (the model's per-category baseline);
-- x[1] = the request's length, log(1 + words) / log(1 + 256), at most 1.5;
-- x[2..31]: the hashing trick (Weinberger et al., 2009). The text's words (lower-cased runs of at
+- x[1..15]: the request's length, z = log2(1 + words), on a triangular basis with centres 1, 1.5, ..., 8
+  (`length_basis`): z is shared between its two nearest centres, weights summing to 1, so the model learns
+  satisfaction against length as any piecewise-linear curve (a request of 7 words is x[5] = 1);
+- x[16..39]: the hashing trick (Weinberger et al., 2009). The text's words (lower-cased runs of at
   least two letters or digits, the first 2,000) weigh their count, scaled so the words' block has
   length 1; each feature gives one term, `name=value` for a category (strings, booleans, each
   element of a list, nested objects as `name.sub`) weighing 1 and `name` for a number weighing
   sign(v) log(1 + |v|) / log(1 + 10^4) (at most 1.5), the features' block scaled to length at most 1.
-  Each term adds its weight times a sign (+1 or -1) to one of 30 buckets, both from a keyed BLAKE2b
+  Each term adds its weight times a sign (+1 or -1) to one of 24 buckets, both from a keyed BLAKE2b
   digest of the term, so colliding terms cancel on average instead of adding up.
 
 Only these numbers are ever stored (the model's sums of x x^T and x r); the words are not, and a

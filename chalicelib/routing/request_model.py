@@ -1,10 +1,12 @@
 """Request-level routing's model: per tenant, category and candidate model, a Bayesian linear model of satisfaction.
 
-For a request encoded as x (`features.encode`, 32 entries, x[0] = 1), a model's probability of
+For a request encoded as x (`features.encode`, 40 entries, x[0] = 1), a model's probability of
 satisfying its user is theta(x) = x . beta, with the prior beta ~ N(mu0, s^2 L0^-1):
 mu0 = p e0 (p: the catalog's prior of the model on the category, as per-category routing uses it),
-L0 = diag(2, 1, ..., 1) (the intercept weighs 2 pseudo-answers, as the per-category Beta prior
-does; each other weight is a ridge prior of precision 1). Each rated answer observes r (its
+L0 = diag(2, 1 x 15, 100 x 24) (`prior_precision`: the intercept weighs 2 pseudo-answers, as the
+per-category Beta prior does; each length weight a ridge prior of precision 1; each hashed bucket's weight
+precision 100, so a word or feature moves the estimate only once the answers that carry it outweigh
+that prior, and the prior's share of the posterior sd at a request stays small). Each rated answer observes r (its
 quality score, 0-1) at its request's x. The sufficient statistics are additive:
 
     A = sum x x^T (A[0][0] = n, the rated answers),   b = sum x r (b[0] = the sum of quality scores),
@@ -21,7 +23,7 @@ N(x . mu, s^2 x^T L^-1 x): its mean is the estimate, a draw (clipped to [0, 1]) 
 sample the objective compares. With x = e0 (no text, no features) it is the per-category Beta's
 mean (2p + sum r) / (2 + n).
 
-State per (category, model): 32 + 32 x 33 / 2 = 560 numbers. numpy is imported inside the functions.
+State per (category, model): 40 + 40 x 41 / 2 = 860 numbers. numpy is imported inside the functions.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Request-level routing's state: each model's statistics on a category, as sharded counter chunks of their own.
 
-A model's statistics on a category are `request_model.slot_count()` numbers (560), kept in chunks of
+A model's statistics on a category are `request_model.slot_count()` numbers (860), kept in chunks of
 `SLOTS` (128) number attributes. Each feedback's transaction ADDs its deltas to the chunks it
 touches in one shard (chosen from the session id, `counters.shard_for`), so writes spread over
 `counter_shards` partitions; a read sums the shards. The shards of a category are partitions of
 their own under the tenant (`keys.request_model_partition`: `TENANT#<id>#REQROUTE#<category>#<shard>`),
-so a route reads exactly its category's statistics: one Query per shard, at most 5 items per model.
+so a route reads exactly its category's statistics: one Query per shard, at most 7 items per model.
 Only integers (`request_model.X_SCALE`, `REWARD_GRID`): no text, no user id.
 """
 
