@@ -118,14 +118,14 @@ def test_it_learns_a_planted_easy_hard_split_that_no_per_category_choice_can_ser
     POST /v1/sessions and feedback). Request-level routing then sends captions to the cheap model and strategies to
     the premium one; per-category routing (the same requests without input) sends both kinds to one model."""
     rng = random.Random(5)
-    for i in range(20):
+    for i in range(12):
         record(api, sim, "captions", "sim:cheap", easy_text(rng), up=True, user=f"e{i}")
         record(api, sim, "captions", "sim:cheap", hard_text(rng), up=False, user=f"h{i}")
         record(api, sim, "captions", "sim:premium", easy_text(rng), up=True, user=f"pe{i}")
         record(api, sim, "captions", "sim:premium", hard_text(rng), up=True, user=f"ph{i}")
     easy = [route(api, sim, category_key="captions", input=easy_text(rng)) for _ in range(10)]
     hard = [route(api, sim, category_key="captions", input=[{"role": "user", "content": hard_text(rng)}]) for _ in range(10)]
-    assert all(r["request_routing"]["used"] and r["request_routing"]["rated_answers"] == 80 for r in easy + hard)
+    assert all(r["request_routing"]["used"] and r["request_routing"]["rated_answers"] == 48 for r in easy + hard)
 
     def estimate(routes: list[dict[str, Any]], model_id: str) -> float:
         return sum(next(c for c in r["candidates"] if c["model_id"] == model_id)["request_estimate"] for r in routes) / 10
@@ -136,9 +136,9 @@ def test_it_learns_a_planted_easy_hard_split_that_no_per_category_choice_can_ser
     hard_picks = [r["selected"]["model_id"] for r in hard]
     assert hard_picks.count("sim:premium") == 10
     easy_picks = [r["selected"]["model_id"] for r in easy]
-    per_category = [route(api, sim, category_key="captions")["selected"]["model_id"] for _ in range(20)]
-    assert per_category.count("sim:cheap") <= 2  # at 0.5 against the premium's 1.0 on the category, hardly ever
-    assert easy_picks.count("sim:cheap") >= 3  # within 5% of the premium on captions, per request: often picked
+    per_category = [route(api, sim, category_key="captions")["selected"]["model_id"] for _ in range(10)]
+    assert per_category.count("sim:cheap") == 0  # at 0.5 against the premium's 1.0 on the category: never here
+    assert easy_picks.count("sim:cheap") >= 7  # within 5% of the premium on captions, per request: mostly picked
     # The explanation: which model decided, from what, and the words that moved the selected model's estimate.
     explained = hard[0]
     assert explained["request_routing"]["reason"].startswith("request-level routing: ")
