@@ -14,6 +14,13 @@ request's kind (the balanced rule on the truth: easy -> the 0.86 model, hard -> 
 scored on the same sequence. Quality and cost over the last quarter (requests 1,501-2,000), against
 always-best; the added latency of a route decision (encoding the request and the request-level
 posteriors, in process) at p95. Seeds: `BENCH_SEEDS` (default 1,2,3); `BENCH_REQUESTS` (default 2,000).
+
+`BENCH_OFFLINE=1` runs the same workload without the API (about a second a seed): the same encoding, the
+same statistics (`request_model.observation_deltas` summed in memory, re-solved every 25 requests), the same
+objective (`objective.choose` with `request_level.SETTLE_SD`; per-category Beta posteriors until 20 rated
+answers), every request routed with its own Thompson draws; it leaves out the user's own preference, the
+reliability and the evidence of costs, which the API run keeps, so its seeds are not the API run's. Used to
+decide the estimator and the rule on many seeds (`BENCH_SEEDS=1-60`) before confirming them through the API.
 """
 
 from __future__ import annotations
@@ -80,8 +87,18 @@ def hard_request(rng: random.Random) -> str:
     return rng.choice(forms)
 
 
+def seeds_of(spec: str) -> list[int]:
+    """`1,2,3` or `1-60`."""
+    if "-" in spec:
+        low, high = spec.split("-")
+        return list(range(int(low), int(high) + 1))
+    return [int(s) for s in spec.split(",")]
+
+
 def run() -> dict[str, Any]:
-    seeds = [int(s) for s in os.environ.get("BENCH_SEEDS", "1,2,3").split(",")]
+    seeds = seeds_of(os.environ.get("BENCH_SEEDS", "1,2,3"))
+    if os.environ.get("BENCH_OFFLINE") == "1":
+        return offline(seeds)
     runs = [one(seed) for seed in seeds]
     return {
         "requests": REQUESTS,
@@ -176,6 +193,57 @@ def one(seed: int) -> dict[str, Any]:
     return figures
 
 
+def offline(seeds: list[int]) -> dict[str, Any]:
+    """The request-level arm of the workload without the API: quality and cost vs always-best per seed."""
+    import numpy as np
+
+    from chalicelib.routing import features, objective, request_level, request_model
+
+    runs = []
+    for seed in seeds:
+        rng, draws = random.Random(seed), np.random.default_rng(seed)
+        kinds = ["easy" if rng.random() < EASY_SHARE else "hard" for _ in range(REQUESTS)]
+        texts = [easy_request(rng) if kind == "easy" else hard_request(rng) for kind in kinds]
+        outcome = [rng.random() for _ in range(REQUESTS)]
+        rated = [rng.random() < FEEDBACK_RATE for _ in range(REQUESTS)]
+        slots: dict[str, dict[int, int]] = {m: {} for m in MODELS}
+        counts = {m: [0, 0.0] for m in MODELS}
+        picks: list[str] = []
+        for i in range(REQUESTS):
+            if i % REFRESH == 0:
+                states = {m: request_model.state_of(held) for m, held in slots.items()}
+                seen = {m: (n, total) for m, (n, total) in counts.items()}
+            encoded = features.encode(texts[i], {})
+            warm = sum(n for n, _ in seen.values()) >= request_level.WARM_AFTER
+            arms = [
+                objective.Arm(
+                    m,
+                    request_model.posterior_at(states[m], encoded.dense(), 0.5)
+                    if warm
+                    else objective.BetaPosterior(1 + seen[m][1], 1 + seen[m][0] - seen[m][1]),
+                    seen[m][0],
+                    price,
+                    latency,
+                )
+                for m, (price, latency, _) in MODELS.items()
+            ]
+            settle = request_level.SETTLE_SD if warm else None
+            model_id = objective.choose(arms, "balanced", rng=draws, settle_sd=settle).selected
+            picks.append(model_id)
+            if rated[i]:
+                score = 1.0 if outcome[i] < MODELS[model_id][2][kinds[i]] else 0.0
+                for slot, value in request_model.observation_deltas(encoded.x, 1, score).items():
+                    slots[model_id][slot] = slots[model_id].get(slot, 0) + value
+                counts[model_id][0] += 1
+                counts[model_id][1] += score
+        last = slice(REQUESTS - REQUESTS // 4, None)
+        quality = sum(MODELS[m][2][k] for m, k in zip(picks[last], kinds[last], strict=True)) / len(picks[last])
+        cost = sum(MODELS[m][0] for m in picks[last]) / len(picks[last])
+        q, c = quality / MODELS["sim:alpha"][2]["easy"], cost / MODELS["sim:alpha"][0]
+        runs.append({"seed": seed, "quality_vs_best": round(q, 4), "cost_vs_best": round(c, 4), "met": q >= 0.95 and c <= 0.5})
+    return {"offline": True, "requests": REQUESTS, "seeds": seeds, "runs": runs, "goal_met_in": sum(r["met"] for r in runs)}
+
+
 def tenant(client: Any, domain: str) -> str:
     """A tenant whose only models are the four simulated ones, on one balanced category with equal priors."""
     status, created = call(client, "POST", "/v1/tenants", ROOT_KEY, {"name": "Request routing bench", "domain": domain})
@@ -263,6 +331,24 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report(figures: dict[str, Any]) -> str:
+    if figures.get("offline"):
+        runs = figures["runs"]
+        return "\n".join(
+            [
+                f"## Request-level routing offline ({figures['requests']:,} requests a seed, no API), last quarter "
+                "vs always-best",
+                "",
+                *(
+                    f"seed {r['seed']}: quality {r['quality_vs_best']:.1%}, cost {r['cost_vs_best']:.1%}"
+                    + ("" if r["met"] else " (NOT met)")
+                    for r in runs
+                ),
+                "",
+                f"Goal met in {figures['goal_met_in']} of {len(runs)} seeds; quality below 95% in "
+                f"{sum(r['quality_vs_best'] < 0.95 for r in runs)}, cost above 50% in "
+                f"{sum(r['cost_vs_best'] > 0.5 for r in runs)}.",
+            ]
+        )
     lines = [
         f"## Request-level routing ({figures['requests']:,} requests in one category, 70% easy / 30% hard told apart only "
         f"by their text, through the API, feedback on {figures['feedback_rate']:.0%}; seeds {figures['seeds']})",
