@@ -28,6 +28,7 @@ from pynamodb.transactions import TransactWrite
 from . import idempotency, itemsize, retries
 from .errors import Conflict, StorageBusy
 from .keys import Key
+from .settings import get_settings
 from .spill import CounterAdd, spill_item
 from .table import TableItem, connection
 
@@ -150,8 +151,6 @@ def _spilled(all_ops: Sequence[Op], origin: Sequence[int]) -> tuple[list[Op], li
 def _fold_soon(tenant_id: str) -> None:
     """Add what was just spilled to the counters: in the request itself (`inline`, the local stack and the tests), or
     by the table's stream consumer (`stream`, deployed). A fold that meets busy shards leaves the items to the next."""
-    from .settings import get_settings
-
     if get_settings().counter_folding != "inline":
         return
     from . import counters  # deferred: counters builds its ops on this module
