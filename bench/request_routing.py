@@ -32,7 +32,7 @@ import time
 from typing import Any
 
 from .harness import ROOT_KEY, call, local_account
-from .routing import against_best
+from .routing import against_best, policy_table
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
 FEEDBACK_RATE = 0.6
@@ -360,14 +360,8 @@ def report(figures: dict[str, Any]) -> str:
             f"### Seed {run['seed']} (last quarter: requests {figures['requests'] - figures['requests'] // 4 + 1:,}-"
             f"{figures['requests']:,})",
             "",
-            "| policy | mean true quality | cost per request | quality vs always-best | cost vs always-best |",
-            "| --- | ---: | ---: | ---: | ---: |",
+            *policy_table(run["policies"], cost_digits=6),
         ]
-        for name, p in run["policies"].items():
-            lines.append(
-                f"| {name} | {p['quality']:.4f} | ${p['cost_per_request_usd']:.6f} | {p['quality_vs_best']:.1%} | "
-                f"{p['cost_vs_best']:.1%} |"
-            )
         lines += [
             "",
             "Last-quarter choices: "

@@ -299,18 +299,26 @@ def uninformative() -> dict[str, Any]:
     }
 
 
+def policy_table(policies: dict[str, dict[str, Any]], cost_digits: int = 5) -> list[str]:
+    """The markdown table of policies against always-best (this bench's and bench/request_routing.py's)."""
+    lines = [
+        "| policy | mean true quality | cost per request | quality vs always-best | cost vs always-best |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, p in policies.items():
+        lines.append(
+            f"| {name} | {p['quality']:.4f} | ${p['cost_per_request_usd']:.{cost_digits}f} | {p['quality_vs_best']:.1%} | "
+            f"{p['cost_vs_best']:.1%} |"
+        )
+    return lines
+
+
 def report(figures: dict[str, Any]) -> str:
     lines = [
         f"## Routing ({figures['requests']} requests, 4 simulated models, feedback on 60% of sessions)",
         "",
-        "| policy | mean true quality | cost per request | quality vs always-best | cost vs always-best |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        *policy_table(figures["policies"]),
     ]
-    for name, p in figures["policies"].items():
-        lines.append(
-            f"| {name} | {p['quality']:.4f} | ${p['cost_per_request_usd']:.5f} | {p['quality_vs_best']:.1%} | "
-            f"{p['cost_vs_best']:.1%} |"
-        )
     lines += [
         "",
         "Learned choices in the second half, per task: "
