@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, JsonValue, model_validator
 
 from ..core.schemas import ListQuery, Name, RequestBody, Slug, View
 
 # Every event type, as a webhook endpoint subscribes to it (docs/alerts.md#event-types gives each payload).
-EVENT_TYPES: tuple[str, ...] = (
-    "target.missed",
-    "target.recovered",
-    "anomaly.detected",
-    "drift.detected",
-    "data_quality.failed",
-    "governance.violation_opened",
-    "experiment.significant",
-    "experiment.srm_detected",
-    "budget.threshold_80",
-    "budget.threshold_100",
-    "training_job.succeeded",
-    "training_job.failed",
-    "registry.action_taken",
-)
 EventType = Literal[
     "target.missed",
     "target.recovered",
@@ -39,6 +24,7 @@ EventType = Literal[
     "training_job.failed",
     "registry.action_taken",
 ]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 # The figures a target can be set on (alerts/figures.py computes each from the analytics package's own figures).
 Metric = Literal[
