@@ -6,8 +6,10 @@ from chalice import Blueprint
 
 from ..context import service as context
 from ..context.schemas import (
+    ContextListQuery,
     ContextPrompt,
     ContextPut,
+    ContextSummary,
     ContextWindow,
     Conversation,
     ConversationCreate,
@@ -17,7 +19,7 @@ from ..context.schemas import (
 )
 from ..core.schemas import Page
 from ..patterns import service as patterns
-from ..patterns.schemas import MatchRequest, OutcomeRequest, Pattern, PatternCreate
+from ..patterns.schemas import MatchRequest, OutcomeRequest, Pattern, PatternCreate, PatternListQuery
 from ..tenancy.schemas import Role
 from .http import Call, route
 
@@ -38,6 +40,20 @@ WINDOW = "/v1/contexts/{user_id}/{store_id}"
 )
 def put_context(call: Call[ContextPut, None]) -> ContextWindow:
     return context.put_context(call.tenant, call.params["user_id"], call.params["store_id"], call.body)
+
+
+@route(
+    contexts,
+    "GET",
+    "/v1/contexts",
+    role=Role.READ,
+    query=ContextListQuery,
+    response=Page[ContextSummary],
+    summary="Context windows, the most recently updated first (one user's with user_id)",
+    tag="context",
+)
+def list_contexts(call: Call[None, ContextListQuery]) -> Page[ContextSummary]:
+    return context.list_windows(call.tenant, call.query)
 
 
 @route(
@@ -113,6 +129,20 @@ def contextual_prompt(call: Call[PromptRequest, None]) -> ContextPrompt:
 )
 def create_pattern(call: Call[PatternCreate, None]) -> Pattern:
     return patterns.create_pattern(call.tenant, call.body)
+
+
+@route(
+    contexts,
+    "GET",
+    "/v1/patterns",
+    role=Role.READ,
+    query=PatternListQuery,
+    response=Page[Pattern],
+    summary="Patterns, newest first, by store type and category",
+    tag="patterns",
+)
+def list_patterns(call: Call[None, PatternListQuery]) -> Page[Pattern]:
+    return patterns.list_patterns(call.tenant, call.query)
 
 
 @route(

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, JsonValue, StringConstraints
 
-from ..core.schemas import RequestBody, Slug, View
+from ..core.schemas import ClientId, ListQuery, RequestBody, Slug, View
 
 MAX_CONVERSATIONS = 10
 MAX_OPTIMIZATIONS = 50
@@ -79,6 +79,24 @@ class ContextWindow(View):
     max_conversations: int = MAX_CONVERSATIONS
     max_optimizations: int = MAX_OPTIMIZATIONS
     retention_days: int = RETENTION_DAYS
+    updated_at: str | None = None
+
+
+class ContextListQuery(ListQuery):
+    user_id: ClientId | None = None
+
+
+class ContextSummary(View):
+    """A context window in a list: the store's side and how many entries it has taken (the window keeps the latest)."""
+
+    id: str
+    user_id: str
+    store_id: str
+    store_url: str | None = None
+    store_type: str | None = None
+    current_issues: list[str] = Field(default_factory=list)
+    conversations_recorded: int = 0
+    optimizations_recorded: int = 0
     updated_at: str | None = None
 
 

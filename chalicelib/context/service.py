@@ -11,10 +11,13 @@ its feedback makes it a training example like any other AI call.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from ..core import clock, keys, storage
+from ..core import clock, keys, pagination, storage
 from ..core.errors import NotFound, ValidationFailed
 from ..core.ids import new_id
+from ..core.query import page
+from ..core.schemas import Page
 from ..core.table import TableItem
 from ..sessions import service as sessions
 from ..sessions.schemas import SessionCreate
@@ -23,8 +26,10 @@ from .schemas import (
     MAX_CONVERSATIONS,
     MAX_OPTIMIZATIONS,
     RETENTION_DAYS,
+    ContextListQuery,
     ContextPrompt,
     ContextPut,
+    ContextSummary,
     ContextWindow,
     Conversation,
     ConversationCreate,
@@ -53,6 +58,7 @@ def put_context(tenant_id: str, user_id: str, store_id: str, body: ContextPut) -
             ContextItem.store_data.set(body.store_data) if body.store_data else ContextItem.store_data.remove(),
             ContextItem.current_issues.set(body.current_issues) if body.current_issues else ContextItem.current_issues.remove(),
             ContextItem.updated_at.set(now),
+            *_listed(tenant_id, user_id, store_id, now),
         ],
         add_version_condition=False,
     )
@@ -132,6 +138,37 @@ def get_window(tenant_id: str, user_id: str, store_id: str) -> ContextWindow:
     )
 
 
+def list_windows(tenant_id: str, query: ContextListQuery) -> Page[ContextSummary]:
+    """The tenant's context windows, the most recently updated first (one user's when asked)."""
+    after = pagination.decode(tenant_id, "contexts", query.cursor).get("k") if query.cursor else None
+    found, last = page(
+        ContextItem,
+        keys.context_windows_of(tenant_id),
+        index="gsi3",
+        limit=query.limit,
+        after=after,
+        filter_condition=(ContextItem.user_id == query.user_id) if query.user_id is not None else None,
+        forward=False,
+    )
+    cursor = pagination.encode(tenant_id, "contexts", {"k": last}) if last else None
+    items = [
+        ContextSummary(
+            id=f"{item.user_id}/{item.store_id}",
+            user_id=item.user_id,
+            store_id=item.store_id,
+            store_url=item.store_url,
+            store_type=item.store_type,
+            current_issues=list(item.current_issues or []),
+            conversations_recorded=int(item.conversation_seq or 0),
+            optimizations_recorded=int(item.optimization_seq or 0),
+            updated_at=item.updated_at,
+        )
+        for item in found
+        if isinstance(item, ContextItem)
+    ]
+    return Page[ContextSummary](items=items, next_cursor=cursor)
+
+
 def contextual_prompt(tenant_id: str, user_id: str, store_id: str, message: str, max_chars: int | None) -> ContextPrompt:
     try:
         window = get_window(tenant_id, user_id, store_id)
@@ -169,6 +206,7 @@ def _append(tenant_id: str, user_id: str, store_id: str, kind: str, **fields: ob
             ContextItem.user_id.set(user_id),
             ContextItem.store_id.set(store_id),
             ContextItem.updated_at.set(clock.iso(now)),
+            *_listed(tenant_id, user_id, store_id, clock.iso(now)),
         ],
         add_version_condition=False,
     )
@@ -190,6 +228,14 @@ def _append(tenant_id: str, user_id: str, store_id: str, kind: str, **fields: ob
     except storage.ConditionFailed:
         pass  # a newer entry already holds the slot: this one is beyond the window
     return entry
+
+
+def _listed(tenant_id: str, user_id: str, store_id: str, now: str) -> list[Any]:
+    """The window's place in the tenant's list (GSI3), most recently updated first."""
+    return [
+        ContextItem.gsi3pk.set(keys.context_windows_of(tenant_id)),
+        ContextItem.gsi3sk.set(f"{now}#{user_id}#{store_id}"),
+    ]
 
 
 def _check_ids(user_id: str, store_id: str) -> None:

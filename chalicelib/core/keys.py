@@ -651,6 +651,16 @@ def patterns_for(tenant_id: str, store_type: str, category: str) -> str:
     return f"{_tenant(tenant_id)}#PATTERNS#{store_type}#{category}"
 
 
+def patterns_of(tenant_id: str) -> str:
+    """GSI3 partition: every pattern of a tenant, sorted by `<created_at>#<pattern id>` (the console's list)."""
+    return f"{_tenant(tenant_id)}#PATTERNS"
+
+
+def context_windows_of(tenant_id: str) -> str:
+    """GSI3 partition: a tenant's context windows, sorted by `<updated_at>#<user id>#<store id>` (the console's list)."""
+    return f"{_tenant(tenant_id)}#CONTEXTS"
+
+
 def domain_item(tenant_id: str, kind: str, item_id: str) -> Key:
     """An item of the tenant's own catalog (a flower, a style, an occasion, ...): one partition per kind."""
     return Key(f"{_tenant(tenant_id)}#DOMAIN#{kind}", f"ITEM#{item_id}")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, JsonValue, StringConstraints
 
-from ..core.schemas import RequestBody, View
+from ..core.schemas import ListQuery, RequestBody, View
 
 Word = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-.]{0,99}$")]
 
@@ -25,6 +25,11 @@ class MatchRequest(RequestBody):
     store_type: Word
     category: Word
     facts: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+class PatternListQuery(ListQuery):
+    store_type: Word | None = None
+    category: Word | None = None
 
 
 class OutcomeRequest(RequestBody):

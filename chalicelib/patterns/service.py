@@ -6,13 +6,14 @@ The success rate is estimated as (5 x prior + successes) / (5 + outcomes): the s
 
 from __future__ import annotations
 
-from ..core import clock, keys, storage
+from ..core import clock, keys, pagination, storage
 from ..core.errors import NotFound
 from ..core.ids import new_id
+from ..core.query import page
 from ..core.schemas import Page
 from ..core.table import TableItem
 from . import conditions
-from .schemas import MatchRequest, Pattern, PatternCreate
+from .schemas import MatchRequest, Pattern, PatternCreate, PatternListQuery
 from .store import PatternItem
 
 PRIOR_WEIGHT = 5.0
@@ -39,6 +40,8 @@ def create_pattern(tenant_id: str, body: PatternCreate) -> Pattern:
         updated_at=now,
         gsi1pk=keys.patterns_for(tenant_id, body.store_type, body.category),
         gsi1sk=keys.time_sort(now, pattern_id),
+        gsi3pk=keys.patterns_of(tenant_id),
+        gsi3sk=keys.time_sort(now, pattern_id),
     )
     storage.commit([storage.Put(item, PatternItem.pk.does_not_exist())])
     return _view(item)
@@ -52,6 +55,28 @@ def match(tenant_id: str, body: MatchRequest) -> Page[Pattern]:
     ]
     matched.sort(key=lambda p: (-p.success_rate, -p.usage_count, p.created_at))
     return Page[Pattern](items=matched)
+
+
+def list_patterns(tenant_id: str, query: PatternListQuery) -> Page[Pattern]:
+    """Every pattern of the tenant, newest first, of one store type and/or category when asked."""
+    after = pagination.decode(tenant_id, "patterns", query.cursor).get("k") if query.cursor else None
+    wanted = None
+    if query.store_type is not None:
+        wanted = PatternItem.store_type == query.store_type
+    if query.category is not None:
+        same = PatternItem.category == query.category
+        wanted = same if wanted is None else wanted & same
+    found, last = page(
+        PatternItem,
+        keys.patterns_of(tenant_id),
+        index="gsi3",
+        limit=query.limit,
+        after=after,
+        filter_condition=wanted,
+        forward=False,
+    )
+    cursor = pagination.encode(tenant_id, "patterns", {"k": last}) if last else None
+    return Page[Pattern](items=[_view(item) for item in found if isinstance(item, PatternItem)], next_cursor=cursor)
 
 
 def record_outcome(tenant_id: str, pattern_id: str, success: bool) -> Pattern:

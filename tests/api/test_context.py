@@ -136,3 +136,22 @@ def test_contexts_are_per_tenant(api: Api, tenant: Tenant, other_tenant: Tenant)
     api.put(WINDOW, STORE, key=tenant.app)
     assert api.get(WINDOW, key=other_tenant.read).status == 404
     assert api.put(WINDOW, STORE, key=tenant.read).status == 403
+
+
+def test_the_list_holds_each_window_most_recently_updated_first(api: Api, tenant: Tenant, other_tenant: Tenant) -> None:
+    assert api.put(WINDOW, STORE, key=tenant.app).status == 200
+    exchange = {"user_message": "Faster homepage?", "ai_response": "Compress the hero image."}
+    assert api.post("/v1/contexts/merchant-2/other.example/conversations", exchange, key=tenant.app).status == 201
+    api.put(WINDOW, STORE, key=other_tenant.app)
+
+    listed = api.get("/v1/contexts", key=tenant.read)
+    assert listed.status == 200
+    assert [(w["id"], w["store_type"], w["conversations_recorded"]) for w in listed.body["items"]] == [
+        ("merchant-2/other.example", None, 1),
+        ("merchant-1/mystore.myshopify.com", "shopify", 0),
+    ]
+    assert listed.body["items"][1]["current_issues"] == ["slow_loading", "poor_seo"]
+    api.post(WINDOW + "/optimizations", {"action": "Image optimization", "result": "success"}, key=tenant.app)
+    mine = api.get("/v1/contexts?user_id=merchant-1", key=tenant.read).body["items"]
+    assert [(w["id"], w["optimizations_recorded"]) for w in mine] == [("merchant-1/mystore.myshopify.com", 1)]
+    assert [w["id"] for w in api.get("/v1/contexts", key=tenant.read).body["items"]][0] == "merchant-1/mystore.myshopify.com"

@@ -68,3 +68,23 @@ def test_outcomes_are_exact_under_replays(api: Api, tenant: Tenant) -> None:
     for _ in range(5):
         api.post(f"/v1/patterns/{pattern['id']}/outcome", {"success": True}, key=tenant.app, headers={"Idempotency-Key": "o-1"})
     assert api.get(f"/v1/patterns/{pattern['id']}", key=tenant.read).body["usage_count"] == 1
+
+
+def test_the_list_holds_every_pattern_newest_first_filtered_and_paged(api: Api, tenant: Tenant, other_tenant: Tenant) -> None:
+    names = ["speed_images", "seo_titles", "wix_menus"]
+    for name in names:
+        store_type = "wix" if name.startswith("wix") else "shopify"
+        assert (
+            api.post("/v1/patterns", {**DESCRIPTIONS, "pattern": name, "store_type": store_type}, key=tenant.admin).status == 201
+        )
+    api.post("/v1/patterns", {**DESCRIPTIONS, "pattern": "elsewhere"}, key=other_tenant.admin)
+
+    listed = api.get("/v1/patterns", key=tenant.read)
+    assert listed.status == 200
+    assert [p["pattern"] for p in listed.body["items"]] == names[::-1] and listed.body["next_cursor"] is None
+    assert [p["pattern"] for p in api.get("/v1/patterns?store_type=shopify", key=tenant.read).body["items"]] == names[1::-1]
+    assert api.get("/v1/patterns?category=nothing_here", key=tenant.read).body["items"] == []
+    first = api.get("/v1/patterns?limit=2", key=tenant.read).body
+    rest = api.get(f"/v1/patterns?limit=2&cursor={first['next_cursor']}", key=tenant.read).body
+    assert [p["pattern"] for p in first["items"] + rest["items"]] == names[::-1] and rest["next_cursor"] is None
+    assert api.get(f"/v1/patterns?cursor={first['next_cursor']}", key=other_tenant.read).status == 422
