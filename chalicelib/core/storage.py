@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -33,6 +33,7 @@ from .spill import CounterAdd, spill_item
 from .table import TableItem, connection
 
 T = TypeVar("T", bound=TableItem)
+R = TypeVar("R")
 
 _THROTTLED = retries.THROTTLED
 
@@ -197,7 +198,7 @@ def get_many(keys: Iterable[Key], *, consistent: bool = True) -> dict[Key, Table
     return found
 
 
-def retrying(attempt: Callable[[], Any], *, what: str) -> Any:
+def retrying(attempt: Callable[[], R], *, what: str) -> R:
     """Run an optimistic read-modify-write until its conditions hold, with jittered backoff."""
     backoff = retries.optimistic()
     for n in range(backoff.attempts):
