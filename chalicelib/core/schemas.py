@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -34,6 +34,20 @@ class View(BaseModel):
     """An answer of the API."""
 
     model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, item: object, /, **given: Any) -> Self:
+        """This view of a stored item, validated: each field from the item's attribute of the same name, or from
+        `given` (a field named otherwise, derived, or shaped for the answer). A field neither has keeps its default."""
+        data: dict[str, Any] = {}
+        for name in cls.model_fields:
+            value = given[name] if name in given else getattr(item, name, _NOTHING)
+            if value is not _NOTHING and not callable(value):  # not an item's method (`count`, `update`)
+                data[name] = value
+        return cls.model_validate(data)
+
+
+_NOTHING = object()
 
 
 class Page(View, Generic[T]):

@@ -168,3 +168,22 @@ def test_retrying_reruns_a_failed_condition_and_returns_its_answer(aws: None) ->
 
     assert persist.retrying(attempt, what="starring") == 2
     assert (len(tries), _stored(1).stars, _stored(1).version) == (2, 1, 2)
+
+
+def test_a_view_validates_from_the_items_attributes_of_the_same_name() -> None:
+    from chalicelib.core.schemas import View
+
+    class Note(View):
+        id: str
+        title: str
+        body: str | None
+        stars: int
+        count: int = 7  # an item's method of that name is not a field's value
+        tags: list[str] = []
+
+    item = NoteItem("TENANT#t1#NOTES", "NOTE#001", title="hello", stars=2)
+    note = Note.of(item, id="001")
+    assert note.model_dump() == {"id": "001", "title": "hello", "body": None, "stars": 2, "count": 7, "tags": []}
+    assert Note.of(item, id="001", title="given").title == "given"
+    with pytest.raises(ValueError):  # still validated: no id
+        Note.of(item)
