@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..core import clock, keys, storage
-from ..core.errors import NotFound, ValidationFailed
+from ..core import clock, keys, persist, storage
+from ..core.errors import ValidationFailed
 from ..core.schemas import ClientId
-from ..core.table import TableItem
 from .schemas import Customer, CustomerPut
-from .store import CustomerItem
+from .store import CustomerItem, owned_by
 
 
 def put_customer(tenant_id: str, customer_id: str, body: CustomerPut) -> tuple[Customer, bool]:
     _check(customer_id)
     key = keys.customer(tenant_id, customer_id)
-    existing = storage.get(CustomerItem, key)
+    existing = persist.find(CustomerItem, key)
     now = clock.iso(clock.now())
     owner = body.user_id or customer_id
     item = CustomerItem(
@@ -35,20 +34,13 @@ def put_customer(tenant_id: str, customer_id: str, body: CustomerPut) -> tuple[C
 
 def get_customer(tenant_id: str, customer_id: str) -> Customer:
     _check(customer_id)
-    item = storage.get(CustomerItem, keys.customer(tenant_id, customer_id))
-    if item is None:
-        raise NotFound(f"no customer {customer_id}")
-    return _view(item)
+    return _view(persist.load(CustomerItem, keys.customer(tenant_id, customer_id), f"no customer {customer_id}"))
 
 
 def records_of(tenant_id: str, user_id: str) -> list[CustomerItem]:
     """The customer records that belong to an end user (theirs by `user_id`, or whose id is theirs)."""
-    owned = [
-        i
-        for i in TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith("CUSTOMER#"))
-        if isinstance(i, CustomerItem)
-    ]
-    direct = storage.get(CustomerItem, keys.customer(tenant_id, user_id))
+    owned = owned_by(tenant_id, user_id)
+    direct = persist.find(CustomerItem, keys.customer(tenant_id, user_id))
     if direct is not None and all(item.customer_id != direct.customer_id for item in owned):
         owned.append(direct)
     return owned
@@ -62,11 +54,4 @@ def _check(customer_id: str) -> None:
 
 
 def _view(item: CustomerItem) -> Customer:
-    return Customer(
-        id=item.customer_id,
-        customer_id=item.customer_id,
-        user_id=item.user_id,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        **item.data,
-    )
+    return Customer.of(item, id=item.customer_id, **item.data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 
+from ..core import keys
 from ..core.table import TableItem
 
 
@@ -13,3 +14,9 @@ class CustomerItem(TableItem, discriminator="customer"):
     data = JSONAttribute()  # the validated CustomerPut fields
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+
+
+def owned_by(tenant_id: str, user_id: str) -> list[CustomerItem]:
+    """The customer records whose `user_id` is the end user's (gsi2)."""
+    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith("CUSTOMER#"))
+    return [item for item in found if isinstance(item, CustomerItem)]
