@@ -105,7 +105,44 @@ def user_items(tenant_id: str, user_id: str) -> str:
     return f"{_tenant(tenant_id)}#USER#{user_id}"
 
 
+# GSI2 sort keys under `user_items`: what an end user owns, one prefix per kind (erasure finds each kind by it);
+# the other kinds' (`DESIGN_OF_USER`, `ML_FEEDBACK_OF_USER`, `audit_of_user`) sit beside their capability's keys.
+SESSION_OF_USER = "SESSION#"
+FEEDBACK_OF_USER = "FEEDBACK#"
+EXAMPLE_OF_USER = "EXAMPLE#"
+ASSIGNMENT_OF_USER = "ASSIGNMENT#"
+CUSTOMER_OF_USER = "CUSTOMER#"
 IDEMPOTENCY_OF_USER = "IDEMPOTENCY#"
+
+
+def session_of_user(created_at: str, session_id: str) -> str:
+    """GSI2 sort key of a session under its user (`user_items`), newest last."""
+    return f"{SESSION_OF_USER}{time_sort(created_at, session_id)}"
+
+
+def sessions_of_user_between(first: str, last: str) -> tuple[str, str]:
+    """The GSI2 sort-key range of a user's sessions created from `first` to `last` (ISO times, both included)."""
+    return f"{SESSION_OF_USER}{first}", f"{SESSION_OF_USER}{last}~"
+
+
+def feedback_of_user(created_at: str, feedback_id: str) -> str:
+    """GSI2 sort key of a feedback under the user who gave it (`user_items`)."""
+    return f"{FEEDBACK_OF_USER}{time_sort(created_at, feedback_id)}"
+
+
+def example_of_user(created_at: str, session_id: str) -> str:
+    """GSI2 sort key of a training example under its session's user (`user_items`)."""
+    return f"{EXAMPLE_OF_USER}{time_sort(created_at, session_id)}"
+
+
+def assignment_of_user(experiment_id: str) -> str:
+    """GSI2 sort key of a user's assignment to an experiment under the user (`user_items`)."""
+    return f"{ASSIGNMENT_OF_USER}{experiment_id}"
+
+
+def customer_of_user(customer_id: str) -> str:
+    """GSI2 sort key of a customer record under the end user it belongs to (`user_items`)."""
+    return f"{CUSTOMER_OF_USER}{customer_id}"
 
 
 def idempotency_of_user(created_at: str) -> str:
@@ -123,8 +160,15 @@ def user_preference(tenant_id: str, user_id: str, category_key: str, model_id: s
     return Key(user_partition(tenant_id, user_id), f"PREF#{category_key}#{model_id}")
 
 
-def user_preference_prefix(category_key: str) -> str:
-    return f"PREF#{category_key}#"
+def user_preference_prefix(category_key: str | None = None) -> str:
+    """Every preference of a user, or those of one category."""
+    return "PREF#" if category_key is None else f"PREF#{category_key}#"
+
+
+def user_preference_of(sort_key: str) -> tuple[str, str]:
+    """The (category key, model id) a preference's sort key names."""
+    category_key, model_id = sort_key.removeprefix(user_preference_prefix()).split("#", 1)
+    return category_key, model_id
 
 
 def time_sort(created_at: str, item_id: str) -> str:
@@ -212,7 +256,11 @@ def preference_changes(tenant_id: str, day: str, shard: int) -> str:
 
 def catalog_mapping_stats(tenant_id: str, category_key: str, model_id: str) -> Key:
     """A model's derived figures on a task (seed 002's mapping stats), materialised by aggregate-metrics."""
-    return Key(catalog_partition(tenant_id), f"MAPSTATS#{category_key}#{model_id}")
+    return Key(catalog_partition(tenant_id), f"{catalog_mapping_stats_prefix()}{category_key}#{model_id}")
+
+
+def catalog_mapping_stats_prefix() -> str:
+    return "MAPSTATS#"
 
 
 # --- idempotency and scheduler -------------------------------------------------------------------
@@ -332,10 +380,6 @@ def training_job_event(tenant_id: str, job_id: str, created_at: str, event_id: s
     return Key(training_job(tenant_id, job_id).pk, f"EVENT#{created_at}#{event_id}")
 
 
-def training_job_event_prefix() -> str:
-    return "EVENT#"
-
-
 def training_jobs(tenant_id: str) -> str:
     """GSI1 partition: a tenant's fine-tuning jobs, sorted by `<created_at>#<job id>`."""
     return f"{_tenant(tenant_id)}#FTJOBS"
@@ -376,10 +420,6 @@ def ml_model(tenant_id: str, model_name: str, model_version: str, company_id: st
 def ml_model_companies_prefix(model_version: str) -> str:
     """The sort-key prefix of a version's company items (a tenant-wide key finds the one a name means)."""
     return f"VERSION#{model_version}@"
-
-
-def ml_model_prefix() -> str:
-    return "VERSION#"
 
 
 def ml_models(tenant_id: str) -> str:
@@ -426,10 +466,6 @@ def ml_drift_report(tenant_id: str, model_id: str, checked_at: str, drift_type: 
         ml_version_partition(tenant_id, model_id),
         f"DRIFT#{checked_at}#{drift_type}#{key_part(feature)}#{metric}",
     )
-
-
-def ml_drift_report_prefix() -> str:
-    return "DRIFT#"
 
 
 def ml_run(tenant_id: str, run_id: str) -> Key:
@@ -589,10 +625,6 @@ def experiment_sequential(tenant_id: str, experiment_id: str, variant_id: str) -
     return Key(experiment_partition(tenant_id, experiment_id), f"SEQUENTIAL#{variant_id}")
 
 
-def experiment_sequential_prefix() -> str:
-    return "SEQUENTIAL#"
-
-
 def assignment(tenant_id: str, experiment_id: str, user_id: str) -> Key:
     """A user's sticky assignment; user ids are hashed into the key (they are free text)."""
     return Key(f"{experiment_partition(tenant_id, experiment_id)}#USER#{_digest(user_id)}", "ASSIGNMENT")
@@ -680,7 +712,11 @@ def designs(tenant_id: str) -> str:
 
 
 def design(tenant_id: str, design_id: str) -> Key:
-    return Key(designs(tenant_id), f"DESIGN#{design_id}")
+    return Key(designs(tenant_id), f"{design_prefix()}{design_id}")
+
+
+def design_prefix() -> str:
+    return "DESIGN#"
 
 
 def design_rating(tenant_id: str, design_id: str, user_id: str) -> Key:

@@ -26,7 +26,7 @@ def put_customer(tenant_id: str, customer_id: str, body: CustomerPut) -> tuple[C
         created_at=existing.created_at if existing else now,
         updated_at=now,
         gsi2pk=keys.user_items(tenant_id, owner),
-        gsi2sk=f"CUSTOMER#{customer_id}",
+        gsi2sk=keys.customer_of_user(customer_id),
     )
     storage.commit([storage.Put(item)])
     return _view(item), existing is None

@@ -131,7 +131,7 @@ def list_designs(tenant_id: str, query: DesignListQuery) -> Page[Design]:
         keys.designs(tenant_id),
         limit=query.limit,
         after=after,
-        range_condition=DesignItem.sk.startswith("DESIGN#"),
+        range_condition=DesignItem.sk.startswith(keys.design_prefix()),
         filter_condition=condition,
         forward=False,
     )
@@ -143,7 +143,7 @@ def ranked(tenant_id: str, count: int) -> RankedDesigns:
     """The `count` best and worst rated designs: the rated designs of the tenant read in one walk of its designs
     partition (the dashboard's thumbnails), ordered by exact mean, then by how many rated them, then newest."""
     rated: list[DesignItem] = []
-    for item in DesignItem.query(keys.designs(tenant_id), DesignItem.sk.startswith("DESIGN#"),
+    for item in DesignItem.query(keys.designs(tenant_id), DesignItem.sk.startswith(keys.design_prefix()),
                                  filter_condition=DesignItem.rating_count > 0):  # fmt: skip
         if isinstance(item, DesignItem):
             rated.append(item)

@@ -154,7 +154,7 @@ def _assign(
         context=declared,
         assigned_by=("contextual" if learned is not None else "weights") if experiment.contextual else None,
         gsi2pk=keys.user_items(tenant_id, user_id),
-        gsi2sk=f"ASSIGNMENT#{experiment_id}",
+        gsi2sk=keys.assignment_of_user(experiment_id),
     )
     ops: list[storage.Op] = [storage.Put(item, AssignmentItem.pk.does_not_exist())]
     ops += assignment_counts(tenant_id, experiment_id, period, variant_id, seed=user_id)
@@ -232,7 +232,7 @@ def erase_user(tenant_id: str, user_id: str, extra: list[storage.Op]) -> int:
     from ..core.table import TableItem
 
     erased = 0
-    for item in TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith("ASSIGNMENT#")):
+    for item in TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.ASSIGNMENT_OF_USER)):
         if not isinstance(item, AssignmentItem):
             continue
         ops: list[storage.Op] = [storage.Delete(AssignmentItem(item.pk, item.sk), AssignmentItem.pk.exists())]

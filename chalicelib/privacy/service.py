@@ -65,8 +65,9 @@ def erase_user(tenant_id: str, user_id: str) -> ErasureReport:
     partition = list(TableItem.query(keys.user_partition(tenant_id, user_id), consistent_read=True))
     contexts = [item for item in partition if item.sk.startswith(keys.context_prefix())]
     stores = {item.sk.split("#")[1] for item in contexts}
-    _delete_counted(key, contexts, "contexts", per_item={f"CONTEXT#{store}": 1 for store in stores})
-    _delete_counted(key, [item for item in partition if item.sk.startswith("PREF#")], "preferences")
+    windows = {keys.context_window(tenant_id, user_id, store).sk: 1 for store in stores}
+    _delete_counted(key, contexts, "contexts", per_item=windows)
+    _delete_counted(key, [item for item in partition if item.sk.startswith(keys.user_preference_prefix())], "preferences")
 
     # Stored answers of Idempotency-Keys whose requests named the user (a generation's output, say).
     replays = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.IDEMPOTENCY_OF_USER))

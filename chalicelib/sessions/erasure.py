@@ -16,13 +16,13 @@ from .store import FeedbackItem, SessionItem
 
 def sessions_of(tenant_id: str, user_id: str) -> list[str]:
     """The ids of the user's sessions (GSI2, eventually consistent: a retry finds late arrivals)."""
-    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith("SESSION#"))
+    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.SESSION_OF_USER))
     return [item.id for item in found if isinstance(item, SessionItem)]
 
 
 def feedback_given_by(tenant_id: str, user_id: str) -> list[str]:
     """The ids of the sessions the user gave feedback on."""
-    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith("FEEDBACK#"))
+    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.FEEDBACK_OF_USER))
     return [item.session_id for item in found if isinstance(item, FeedbackItem)]
 
 

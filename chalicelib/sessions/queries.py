@@ -54,7 +54,7 @@ def list_sessions(tenant_id: str, query: SessionListQuery) -> Page[Session]:
             index="gsi2",
             limit=query.limit,
             after=after,
-            range_condition=SessionItem.gsi2sk.between(f"SESSION#{lo}", f"SESSION#{hi}~"),
+            range_condition=SessionItem.gsi2sk.between(*keys.sessions_of_user_between(lo, hi)),
             filter_condition=filters,
             forward=False,
         )

@@ -311,7 +311,7 @@ def _index_keys(tenant_id: str, user_id: str, category_key: str, created_at: str
         "gsi1pk": keys.sessions_by_month(tenant_id, month),
         "gsi1sk": when,
         "gsi2pk": keys.user_items(tenant_id, user_id),
-        "gsi2sk": f"SESSION#{when}",
+        "gsi2sk": keys.session_of_user(created_at, session_id),
         "gsi3pk": keys.sessions_by_category(tenant_id, category_key, month),
         "gsi3sk": when,
     }
@@ -385,7 +385,7 @@ def _feedback_item(
         updated_at=now,
         version=(previous.version if previous is not None else 0) + 1,
         gsi2pk=keys.user_items(tenant_id, data.user_id),
-        gsi2sk=f"FEEDBACK#{keys.time_sort(created_at, feedback_id)}",
+        gsi2sk=keys.feedback_of_user(created_at, feedback_id),
     )
     item.quality_score = scoring.quality_score(item)
     return item

@@ -24,7 +24,7 @@ def erase_user(tenant_id: str, user_id: str, counted: list[storage.Op] | None = 
 
     `counted` (the caller's bookkeeping, e.g. the erasure's running total) commits with each example's deletion.
     """
-    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith("EXAMPLE#"))
+    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.EXAMPLE_OF_USER))
     examples = [item for item in found if isinstance(item, ExampleItem)]
     deleted = 0
     for item in examples:

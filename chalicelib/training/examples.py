@@ -67,7 +67,7 @@ def session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storag
         ExampleItem.gsi1pk.set(keys.training_examples_by_month(facts.tenant_id, month)),
         ExampleItem.gsi1sk.set(when),
         ExampleItem.gsi2pk.set(keys.user_items(facts.tenant_id, facts.user_id)),
-        ExampleItem.gsi2sk.set(f"EXAMPLE#{when}"),
+        ExampleItem.gsi2sk.set(keys.example_of_user(facts.created_at, facts.session_id)),
         ExampleItem.gsi3pk.set(keys.training_examples_by_category(facts.tenant_id, facts.category_key, month)),
         ExampleItem.gsi3sk.set(when),
     ]
