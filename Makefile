@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt co
 STAGE ?= prod
 PYTEST_WORKERS ?= 2
 
-.PHONY: install browser run test lint unit api e2e fuzz bench screenshot package clean
+.PHONY: install browser vendor run test lint unit api e2e fuzz bench screenshot package clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,10 +26,25 @@ browser:
 		$$SUDO apt-get update -qq >/dev/null && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# axe-core, the accessibility engine the console's browser tests inject (tests/e2e/console_harness.py): pinned,
+# checked against the registry's sha1 and unpacked into build/vendor (git-ignored). The browser never fetches it.
+AXE_VERSION := 4.14.1
+AXE_SHA1 := 14d8a6f3f085afd126b8b5ca1e42e50e17fb1d99
+AXE := build/vendor/axe-core-$(AXE_VERSION)/axe.min.js
+
+$(AXE):
+	@mkdir -p build/vendor/axe-core-$(AXE_VERSION)
+	@cd build/vendor && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+		echo "$(AXE_SHA1)  axe-core-$(AXE_VERSION).tgz" | sha1sum --quiet -c - && \
+		tar -xzf axe-core-$(AXE_VERSION).tgz -C axe-core-$(AXE_VERSION) --strip-components=1 package/axe.min.js && \
+		rm axe-core-$(AXE_VERSION).tgz
+
+vendor: $(AXE)
+
 run: install
 	$(BIN)/python -m devstack
 
-test: install browser
+test: install browser vendor
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
 
@@ -39,7 +54,7 @@ lint: install
 unit api: install
 	$(BIN)/python -m pytest -q tests/$@
 
-e2e: install browser
+e2e: install browser vendor
 	$(BIN)/python -m pytest -q tests/$@
 
 # Schema-driven fuzzing of every operation with a larger budget than make test's (FUZZ_EXAMPLES per operation).
@@ -47,9 +62,9 @@ FUZZ_EXAMPLES ?= 150
 fuzz: install
 	LEARNLOOP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/e2e/test_fuzz_api.py
 
-# Rewrite docs/dashboard.png: the browser test records three weeks of demo data and photographs the dashboard.
-screenshot: install browser
-	UPDATE_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/e2e/test_dashboard.py
+# Rewrite docs/dashboard.png and docs/console/*.png: the browser tests record demo data and photograph the pages.
+screenshot: install browser vendor
+	UPDATE_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/e2e/test_dashboard.py tests/e2e/test_console.py tests/e2e/test_console_learning.py
 
 bench: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt -c constraints.txt

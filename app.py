@@ -7,6 +7,7 @@ from chalicelib.api.alerts import alerts
 from chalicelib.api.analytics import analytics
 from chalicelib.api.assortment import assortment
 from chalicelib.api.catalog import catalog
+from chalicelib.api.console import console
 from chalicelib.api.context import contexts
 from chalicelib.api.dashboard import dashboard
 from chalicelib.api.designs import designs
@@ -56,6 +57,7 @@ for blueprint in (
     webhooks,
     ai_config,
     dashboard,
+    console,
     sdk_compat,
 ):
     app.register_blueprint(blueprint)

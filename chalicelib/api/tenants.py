@@ -12,6 +12,7 @@ from ..tenancy.schemas import (
     ApiKeyCreated,
     Limits,
     LimitsUpdate,
+    Me,
     Role,
     Tenant,
     TenantCreate,
@@ -42,6 +43,20 @@ def create_tenant(call: Call[TenantCreate, None]) -> TenantCreated:
 @route(tenants, "GET", "/v1/tenants/me", role=Role.READ, response=Tenant, summary="The caller's tenant", tag="tenancy")
 def get_my_tenant(call: Call[None, None]) -> Tenant:
     return service.get_tenant(call.tenant)
+
+
+@route(
+    tenants,
+    "GET",
+    "/v1/me",
+    role=Role.READ,
+    response=Me,
+    summary="The calling key: its tenant, id, role and name",
+    tag="tenancy",
+)
+def get_me(call: Call[None, None]) -> Me:
+    assert call.caller is not None and call.caller.key_id is not None  # a tenant's key: role READ or above passed
+    return service.describe_key(call.tenant, call.caller.key_id)
 
 
 @route(

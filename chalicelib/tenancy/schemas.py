@@ -93,6 +93,16 @@ class ApiKeyCreated(ApiKey):
     key: str | None = Field(description="The secret, shown only here; a replay of its Idempotency-Key answers null.")
 
 
+class Me(View):
+    """The calling key itself: its tenant, id, role and name (what a console shows and gates its buttons on)."""
+
+    tenant_id: str
+    key_id: str
+    role: str
+    name: str
+    company_id: str | None = None
+
+
 class TenantCreated(View):
     tenant: Tenant
     api_key: ApiKeyCreated

@@ -17,6 +17,7 @@ from .schemas import (
     ApiKeyCreated,
     Limits,
     LimitsUpdate,
+    Me,
     RecoveryKeyCreate,
     RecoveryKeyCreated,
     Role,
@@ -131,6 +132,14 @@ def list_api_keys(tenant_id: str, query: ListQuery) -> Page[ApiKey]:
     )
     cursor = pagination.encode(tenant_id, "api-keys", last) if last else None
     return Page[ApiKey](items=[_key_view(item) for item in items], next_cursor=cursor)
+
+
+def describe_key(tenant_id: str, key_id: str) -> Me:
+    """The calling key's own record (it authenticated a moment ago, so it exists and is not revoked)."""
+    item = storage.get(ApiKeyItem, keys.api_key(tenant_id, key_id))
+    if item is None or item.revoked_at:
+        raise NotFound(f"no API key {key_id}")
+    return Me(tenant_id=tenant_id, key_id=item.id, role=item.role, name=item.name, company_id=item.company_id)
 
 
 def revoke_api_key(tenant_id: str, key_id: str) -> None:

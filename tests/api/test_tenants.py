@@ -196,3 +196,22 @@ def test_a_request_never_sees_another_threads_request(api: Api, tenant: Tenant, 
     finally:
         chalice_app.app.middleware_handlers = handlers
     assert me.status == 200 and me.body["id"] == tenant.id
+
+
+def test_a_key_reads_its_own_tenant_id_role_and_name(api: Api, tenant: Tenant) -> None:
+    created = api.post("/v1/api-keys", {"name": "console viewer", "role": "read"}, key=tenant.admin)
+    me = api.get("/v1/me", key=created.body["key"])
+    assert me.status == 200
+    assert me.body == {
+        "tenant_id": tenant.id,
+        "key_id": created.body["id"],
+        "role": "read",
+        "name": "console viewer",
+        "company_id": None,
+    }
+    assert api.get("/v1/me", key=tenant.admin).body["role"] == "admin"
+    assert api.get("/v1/me", key=tenant.app).body["name"] == "app key"
+    assert api.get("/v1/me", key=ROOT_KEY).status == 403
+    assert api.get("/v1/me").status == 401
+    assert api.delete(f"/v1/api-keys/{created.body['id']}", key=tenant.admin).status == 204
+    assert api.get("/v1/me", key=created.body["key"]).status == 401
