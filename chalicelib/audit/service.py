@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import clock, keys, pagination, storage
+from ..core import clock, keys, storage
 from ..core.ids import new_id
-from ..core.query import page
 from ..core.schemas import Page
-from ..core.table import TableItem
 from ..tenancy.auth import Caller
 from .schemas import AuditEntry, AuditQuery
-from .store import AuditItem
+from .store import AuditItem, entries_of_user, entries_page
 
 ERASED = "erased:"
 
@@ -54,26 +52,14 @@ def record(
 
 def list_entries(tenant_id: str, query: AuditQuery) -> Page[AuditEntry]:
     """The trail, newest first, `limit` at a time."""
-    after = pagination.decode(tenant_id, "audit", query.cursor).get("k") if query.cursor else None
-    found, last = page(
-        AuditItem,
-        keys.audit_entries(tenant_id),
-        limit=query.limit,
-        after=after,
-        filter_condition=(AuditItem.action == query.action) if query.action else None,
-        forward=False,
-    )
-    cursor = pagination.encode(tenant_id, "audit", {"k": last}) if last else None
+    found, cursor = entries_page(tenant_id, query.action, query.limit, query.cursor)
     return Page[AuditEntry](items=[view(item) for item in found], next_cursor=cursor)
 
 
 def pseudonymise_user(tenant_id: str, user_id: str, user_hash: str) -> int:
     """Replace the user's record ids in their entries by `erased:<keyed hash>` (and unfile them); answers how many."""
-    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.audit_of_user()))
     n = 0
-    for item in found:
-        if not isinstance(item, AuditItem):
-            continue
+    for item in entries_of_user(tenant_id, user_id):
         actions = [AuditItem.target.set(ERASED + user_hash), AuditItem.gsi2pk.remove(), AuditItem.gsi2sk.remove()]
         try:
             storage.commit([storage.Update(AuditItem(item.pk, item.sk), actions, AuditItem.pk.exists())])
@@ -84,12 +70,4 @@ def pseudonymise_user(tenant_id: str, user_id: str, user_hash: str) -> int:
 
 
 def view(item: AuditItem) -> AuditEntry:
-    return AuditEntry(
-        id=item.id,
-        action=item.action,  # type: ignore[arg-type]
-        key_id=item.key_id,
-        role=item.role,
-        target=item.target,
-        details=item.details or {},
-        created_at=item.created_at,
-    )
+    return AuditEntry.of(item, details=item.details or {})
