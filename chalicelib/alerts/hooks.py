@@ -1,7 +1,7 @@
 """The events other capabilities emit, each built here so that their hooks stay one line.
 
 Each is emitted where the condition is already detected, in the transaction of the write that records it where there
-is one: drift reports (registry/monitoring.py) and a pipeline run's failing data quality (registry/pipeline_runs.py),
+is one: drift reports (monitoring/detection.py) and a pipeline run's failing data quality (pipelines/runs.py),
 both through `events.commit_with_events`, a violation opened (governance/violations.py),
 an experiment's results at the optimiser's daily run (experiments/optimization.py), the month's spend as a call is
 settled (billing/service.py), a fine-tuning job's last status (training/jobs.py, in its own transaction). Every

@@ -1,25 +1,31 @@
-"""The ML model registry: model versions, training runs, predictions and ground truth, performance, importance, drift."""
+"""The ML model registry's routes (model versions, training runs, importance: `chalicelib/registry/`) and monitoring's
+(predictions and ground truth, performance, baselines, drift: `chalicelib/monitoring/`)."""
 
 from __future__ import annotations
 
 from chalice import Blueprint
 
 from ..core.schemas import ListQuery, Page
-from ..registry import baselines, importance, models, monitoring, performance, predictions, runs
-from ..registry.data_schemas import Baseline, BaselineCreate, DriftReport
-from ..registry.schemas import (
-    FeatureImportance,
-    FeatureImportanceSet,
+from ..monitoring import baselines, detection, performance, predictions
+from ..monitoring.schemas import (
+    Baseline,
+    BaselineCreate,
+    DriftReport,
     GroundTruth,
-    MlModel,
-    ModelCreate,
-    ModelListQuery,
-    ModelPatch,
     PerformanceQuery,
     PerformanceReport,
     Prediction,
     PredictionCreate,
     PredictionCreated,
+)
+from ..registry import importance, models, runs
+from ..registry.schemas import (
+    FeatureImportance,
+    FeatureImportanceSet,
+    MlModel,
+    ModelCreate,
+    ModelListQuery,
+    ModelPatch,
     RunCreate,
     RunPatch,
     TrainingRun,
@@ -273,4 +279,4 @@ def set_drift_baseline(call: Call[BaselineCreate, None]) -> Baseline:
     statuses=(404,),
 )
 def get_model_drift(call: Call[None, ListQuery]) -> Page[DriftReport]:
-    return monitoring.latest(call.tenant, call.params["name"], call.params["version"], call.query)
+    return detection.latest(call.tenant, call.params["name"], call.params["version"], call.query)

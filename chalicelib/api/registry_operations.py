@@ -1,4 +1,5 @@
-"""The registry's operations side: ML experiments, data pipelines and data quality, deployments with rollback."""
+"""The registry's operations side: ML experiments and deployments with rollback (`chalicelib/registry/`), data
+pipelines and data quality (`chalicelib/pipelines/`)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from chalice import Blueprint
 
 from ..companies.schemas import CompanyListQuery
 from ..core.schemas import ListQuery, Page
-from ..registry import deployments, experiments, pipeline_runs, pipelines, quality
-from ..registry.data_schemas import (
+from ..pipelines import definitions, quality
+from ..pipelines import runs as pipeline_runs
+from ..pipelines.schemas import (
     DataQuality,
     DataQualityQuery,
     Pipeline,
@@ -16,7 +18,8 @@ from ..registry.data_schemas import (
     PipelineRun,
     PipelineRunCreate,
 )
-from ..registry.operations_schemas import (
+from ..registry import deployments, experiments
+from ..registry.schemas import (
     DeploymentCreate,
     DeploymentListQuery,
     DeploymentPatch,
@@ -96,7 +99,7 @@ def patch_registry_experiment(call: Call[MlExperimentPatch, None]) -> MlExperime
     statuses=(409,),
 )
 def create_data_pipeline(call: Call[PipelineCreate, None]) -> Pipeline:
-    return pipelines.create_pipeline(call.tenant, call.body)
+    return definitions.create_pipeline(call.tenant, call.body)
 
 
 @route(
@@ -110,7 +113,7 @@ def create_data_pipeline(call: Call[PipelineCreate, None]) -> Pipeline:
     tag=TAG,
 )
 def list_data_pipelines(call: Call[None, CompanyListQuery]) -> Page[Pipeline]:
-    return pipelines.list_pipelines(call.tenant, call.query)
+    return definitions.list_pipelines(call.tenant, call.query)
 
 
 @route(
@@ -125,7 +128,7 @@ def list_data_pipelines(call: Call[None, CompanyListQuery]) -> Page[Pipeline]:
     statuses=(404, 409),
 )
 def patch_data_pipeline(call: Call[PipelinePatch, None]) -> Pipeline:
-    return pipelines.patch_pipeline(call.tenant, call.params["name"], call.body)
+    return definitions.patch_pipeline(call.tenant, call.params["name"], call.body)
 
 
 @route(

@@ -29,7 +29,7 @@ from ..core.query import page
 from ..core.schemas import Page
 from ..governance.thresholds import ACTIONS
 from ..registry import deployments, models
-from ..registry.operations_schemas import DeploymentListQuery, DeploymentPatch
+from ..registry.schemas import DeploymentListQuery, DeploymentPatch
 from . import retraining
 from .schemas import ActionQuery, RegistryAction
 from .store import ActionItem

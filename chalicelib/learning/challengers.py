@@ -28,13 +28,13 @@ from pydantic import JsonValue
 from pynamodb.exceptions import UpdateError
 
 from ..companies import scope
-from ..core import clock, counters, keys, storage
+from ..core import clock, keys, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
 from ..experiments import stats
-from ..registry import deployments, lifecycle, models, performance
-from ..registry.operations_schemas import DeploymentCreate
-from ..registry.store import ErrorCounter, LabelCounter, ModelItem, challenge_counter
+from ..monitoring import performance
+from ..registry import deployments, lifecycle, models
+from ..registry.schemas import DeploymentCreate
 from . import actions
 from .schemas import ArmFigures, AssignBody, Assignment, Challenger, ChallengerDecision, ChallengerSet, Comparison
 from .store import ChallengerItem
@@ -192,18 +192,16 @@ def _arm(tenant_id: str, item: ChallengerItem, role: str, regression: bool) -> t
     """One arm's ground truth: what the challenge's counters hold for that role (predictions its deployment served
     after the challenge started, whatever the version's other traffic)."""
     version = item.champion_version if role == "champion" else item.challenger_version
-    name = challenge_counter(item.id)
     if regression:
-        fields = counters.read(ErrorCounter, tenant_id, name, role, role).get(role, {})
+        fields = performance.challenge_errors(tenant_id, item.id, role)
         n, abs_sum, sq_sum = fields.get("n", 0), fields.get("abs_error_sum", 0), fields.get("sq_error_sum", 0)
         moments = stats.Moments(round(n), abs_sum, sq_sum)  # the absolute error's: |e|^2 = e^2
         value = abs_sum / n if n else None
         figures = ArmFigures(model_version=version, role=role, samples=moments.n, metric="mae", value=value)  # type: ignore[arg-type]
         return figures, moments
     correct = total = 0
-    for bucket, fields in counters.read(LabelCounter, tenant_id, name, f"{role}#", f"{role}#\uffff").items():
-        _, actual, predicted = bucket.split("#")
-        n = int(fields.get("n", 0))
+    for (actual, predicted), count in performance.challenge_cells(tenant_id, item.id, role).items():
+        n = int(count)
         total += n
         correct += n if actual == predicted else 0
     figures = ArmFigures(
@@ -266,7 +264,7 @@ def _decide(
     return item
 
 
-def _model(tenant_id: str, model_name: str, model_version: str, company_id: str | None, model_id: str) -> ModelItem:
+def _model(tenant_id: str, model_name: str, model_version: str, company_id: str | None, model_id: str) -> models.Version:
     with scope.bound(company_id):  # the challenge was checked against the request's company when it was read
         return models.load(tenant_id, model_name, model_version, model_id=model_id)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ..companies import scope
-from ..core import clock, keys
+from ..core import clock
 from ..core.errors import NotFound
-from ..registry import metrics, performance
-from ..registry.store import ModelItem
+from ..monitoring import metrics, performance
+from ..registry import models
 from . import feedback
 from .schemas import CompanyModelFigures, CompanyPerformance
 
@@ -24,10 +24,7 @@ def company_performance(tenant_id: str, company_id: str, days: int) -> CompanyPe
     today = clock.now().date()
     first = today - timedelta(days=days - 1)
     versions, correct, labelled = [], 0, 0
-    found = ModelItem.gsi1.query(keys.ml_models(tenant_id), filter_condition=ModelItem.company_id == company_id)
-    for model in found:
-        if not isinstance(model, ModelItem):
-            continue
+    for model in models.of_company(tenant_id, company_id):
         read = performance.read_days(tenant_id, model, first, today)
         figures = performance.figures(read, first, today, metrics.positive_label(model.positive_label, read.labels()))
         if not read.regression:

@@ -26,9 +26,10 @@ from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import Page
-from ..registry import models, predictions
-from ..registry.metrics import canonical_label, number, unwrap
-from ..registry.schemas import REGRESSION_TYPES, GroundTruth
+from ..monitoring import predictions
+from ..monitoring.schemas import REGRESSION_TYPES, GroundTruth
+from ..registry import models
+from ..registry.labels import canonical_label, number, unwrap
 from .schemas import Feedback, FeedbackCreate, FeedbackDecision, FeedbackQuality, FeedbackQuery, QualityDay
 from .store import FeedbackCounter, FeedbackItem, company_feedback_counter, feedback_counter
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from ..core import clock, counters, keys, storage
-from ..registry import deployments, metrics, models, performance
-from ..registry.store import DeploymentItem, PredictionCounter, prediction_counter
+from ..core import clock, keys, storage
+from ..monitoring import metrics, performance
+from ..registry import deployments, models
+from ..registry.schemas import MlDeployment
 from . import challengers
 from .schemas import DeploymentFigures, DeploymentHealth, HealthCheck
 from .store import HealthItem
@@ -29,9 +30,7 @@ MAX_HISTORY = 48
 def probe_deployments(tenant_id: str) -> dict[str, Any]:
     """The task: a health check of every active deployment; auto-promoting challengers looked at."""
     result: dict[str, Any] = {"deployments_checked": 0, "statuses": {}, "challengers_decided": []}
-    for item in DeploymentItem.gsi1.query(keys.ml_deployments(tenant_id), filter_condition=DeploymentItem.status == "active"):
-        if not isinstance(item, DeploymentItem):
-            continue
+    for item in deployments.active_deployments(tenant_id):
         health = probe(tenant_id, item)
         result["deployments_checked"] += 1
         result["statuses"][item.id] = health.status
@@ -43,10 +42,11 @@ def probe_deployments(tenant_id: str) -> dict[str, Any]:
     return result
 
 
-def probe(tenant_id: str, item: DeploymentItem) -> DeploymentHealth:
+def probe(tenant_id: str, item: MlDeployment) -> DeploymentHealth:
     figures = deployment_figures(tenant_id, item)
     week = figures[-1]
-    expected = {**DEFAULTS, **{k: float(v) for k, v in ((item.config or {}).get("health") or {}).items() if k in DEFAULTS}}
+    wanted: Any = (item.config or {}).get("health") or {}  # the deployment's `config.health` expectations, as given
+    expected = {**DEFAULTS, **{k: float(v) for k, v in wanted.items() if k in DEFAULTS}}
     created = clock.parse_iso(item.created_at).date()
     covered = max(1, min(WINDOW_DAYS, (clock.now().date() - created).days + 1))
     daily = week.predictions / covered
@@ -89,20 +89,18 @@ def probe(tenant_id: str, item: DeploymentItem) -> DeploymentHealth:
 
 def get_health(tenant_id: str, deployment_id: str) -> DeploymentHealth:
     """The latest health check with the deployment's figures as they are now."""
-    deployments.get_deployment(tenant_id, deployment_id)  # 404 outside the request's company
-    item = storage.get(DeploymentItem, keys.ml_deployment(tenant_id, deployment_id))
-    assert item is not None
+    item = deployments.get_deployment(tenant_id, deployment_id)  # 404 outside the request's company
     stored = storage.get(HealthItem, keys.ml_deployment_health(tenant_id, deployment_id))
     return _view(item, stored, deployment_figures(tenant_id, item))
 
 
-def deployment_figures(tenant_id: str, item: DeploymentItem) -> list[DeploymentFigures]:
+def deployment_figures(tenant_id: str, item: MlDeployment) -> list[DeploymentFigures]:
     """Today's and the last 7 days' figures of the deployed version."""
     model = models.load(tenant_id, item.model_name, item.model_version, model_id=item.model_id)
     today = clock.now().date()
     first = today - timedelta(days=WINDOW_DAYS - 1)
     days = performance.read_days(tenant_id, model, first, today)
-    made = counters.read(PredictionCounter, tenant_id, prediction_counter(model.id), first.isoformat(), today.isoformat())
+    made = performance.prediction_days(tenant_id, model.id, first, today)
     positive = metrics.positive_label(model.positive_label, days.labels())
     return [_figures("today", days, made, today, today, positive), _figures("7d", days, made, first, today, positive)]
 
@@ -137,7 +135,7 @@ def _check(name: str, value: float | None, expected: str, holds: Any) -> HealthC
     return HealthCheck(name=name, status="pass" if ok else "fail", value=value, expected=expected, detail="" if ok else "outside")
 
 
-def _view(item: DeploymentItem, stored: HealthItem | None, figures: list[DeploymentFigures]) -> DeploymentHealth:
+def _view(item: MlDeployment, stored: HealthItem | None, figures: list[DeploymentFigures]) -> DeploymentHealth:
     return DeploymentHealth(
         deployment_id=item.id,
         model_name=item.model_name,

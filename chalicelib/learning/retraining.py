@@ -17,16 +17,16 @@ from typing import Any
 from ..ai_config import service as ai_config
 from ..core import blobs, clock
 from ..core.errors import Conflict
-from ..registry import models, predictions, runs
+from ..monitoring import predictions
+from ..registry import models, runs
 from ..registry.schemas import ModelCreate, RunCreate, TrainingRunDetail
-from ..registry.store import ModelItem
 from . import feedback
 
 MAX_EXAMPLES = 50_000
 MAX_SUFFIX = 99
 
 
-def retrain(tenant_id: str, model: ModelItem, trigger: dict[str, Any]) -> TrainingRunDetail:
+def retrain(tenant_id: str, model: models.Version, trigger: dict[str, Any]) -> TrainingRunDetail:
     """Register `<version>-r<n>` (the first n free) like `model`, and start its run on the retraining data."""
     days = ai_config.behavior(tenant_id).retraining_days
     examples, counts = training_examples(tenant_id, model, days)
@@ -56,7 +56,7 @@ def retrain(tenant_id: str, model: ModelItem, trigger: dict[str, Any]) -> Traini
     )
 
 
-def training_examples(tenant_id: str, model: ModelItem, days: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def training_examples(tenant_id: str, model: models.Version, days: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """The version's labelled predictions of the last `days` days, with its processed corrections applied."""
     now = clock.now()
     labelled: dict[str, dict[str, Any]] = {}
@@ -94,7 +94,7 @@ def training_examples(tenant_id: str, model: ModelItem, days: int) -> tuple[list
     return examples, counts
 
 
-def _new_version(tenant_id: str, model: ModelItem, trigger: dict[str, Any]) -> Any:
+def _new_version(tenant_id: str, model: models.Version, trigger: dict[str, Any]) -> Any:
     base = model.model_version.split("-r")[0]
     spec = {
         "model_name": model.model_name,

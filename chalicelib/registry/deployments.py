@@ -10,6 +10,7 @@ or rollbacks of one slot can never both win.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..companies import scope
@@ -19,7 +20,7 @@ from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import Page
 from . import lifecycle, models
-from .operations_schemas import DeploymentCreate, DeploymentListQuery, DeploymentPatch, MlDeployment
+from .schemas import DeploymentCreate, DeploymentListQuery, DeploymentPatch, MlDeployment
 from .store import DeploymentItem, DeploymentSlotItem
 
 MAX_STACK = 50
@@ -130,6 +131,12 @@ def list_deployments(tenant_id: str, query: DeploymentListQuery) -> Page[MlDeplo
     )
     cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[MlDeployment](items=[view(item) for item in found], next_cursor=cursor)
+
+
+def active_deployments(tenant_id: str) -> Iterator[MlDeployment]:
+    """Every active deployment of the tenant, oldest first (GSI1), whatever its company: for the scheduled probes."""
+    found = DeploymentItem.gsi1.query(keys.ml_deployments(tenant_id), filter_condition=DeploymentItem.status == "active")
+    return (view(item) for item in found if isinstance(item, DeploymentItem))
 
 
 def get_deployment(tenant_id: str, deployment_id: str) -> MlDeployment:

@@ -1,4 +1,5 @@
-"""The life cycles of the registry as data: states and the moves between them that are legal.
+"""The life cycles of the model registry as data (data pipelines keep theirs in `pipelines/definitions.py` and
+move through `check_move` too): states and the moves between them that are legal.
 
 Every status change goes through `check_move`, so an illegal move is always a 409 naming
 where it came from, where it wanted to go and where it could have gone.
@@ -54,14 +55,6 @@ EXPERIMENT_MOVES: Mapping[str, frozenset[str]] = {
     "active": frozenset({"completed", "archived"}),
     "completed": frozenset({"active", "archived"}),
     "archived": frozenset(),
-}
-
-# Data pipelines: a paused pipeline does not run; one whose last run crashed is in `error`.
-PIPELINE_STATES = ("active", "paused", "error")
-PIPELINE_MOVES: Mapping[str, frozenset[str]] = {
-    "active": frozenset({"paused", "error"}),
-    "paused": frozenset({"active"}),
-    "error": frozenset({"active", "paused"}),
 }
 
 _HINTS = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from ..companies import scope
 from ..core import clock, keys, pagination, storage
@@ -13,13 +13,47 @@ from ..core.query import page
 from ..core.schemas import Page
 from ..governance.checks import ModelRef
 from . import lifecycle, writes
-from .metrics import canonical_label
+from .labels import canonical_label
 from .schemas import MlModel, ModelCreate, ModelListQuery, ModelPatch, StatusChange
-from .store import ModelItem
+from .store import RegisteredModelItem
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 MAX_HISTORY = 50
+
+
+class Version(Protocol):
+    """What the capabilities built on the registry (monitoring, pipelines, learning) read of a model version: an item
+    this module loaded, or its view (`MlModel`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def model_name(self) -> str: ...
+    @property
+    def model_version(self) -> str: ...
+    @property
+    def model_type(self) -> str: ...
+    @property
+    def algorithm(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def hyperparameters(self) -> Any: ...
+    @property
+    def experiment_id(self) -> str | None: ...
+    @property
+    def positive_label(self) -> Any: ...
+    @property
+    def feature_columns(self) -> list[str] | None: ...
+    @property
+    def segment_columns(self) -> list[str] | None: ...
+    @property
+    def target_column(self) -> str | None: ...
+    @property
+    def accuracy(self) -> float | None: ...
+    @property
+    def company_id(self) -> str | None: ...
 
 
 def register_model(tenant_id: str, data: ModelCreate) -> MlModel:
@@ -27,7 +61,7 @@ def register_model(tenant_id: str, data: ModelCreate) -> MlModel:
     model_id = new_id("mdl")
     company = scope.stamp(data.company_id)
     key = keys.ml_model(tenant_id, data.model_name, data.model_version, company)  # names are unique per company
-    item = ModelItem(
+    item = RegisteredModelItem(
         key.pk,
         key.sk,
         id=model_id,
@@ -55,7 +89,7 @@ def register_model(tenant_id: str, data: ModelCreate) -> MlModel:
         gsi3sk=keys.time_sort(now, model_id),
     )
     exists = Conflict(f"model {data.model_name} version {data.model_version} is already registered", code="model_version_exists")
-    writes.create([storage.Put(item, ModelItem.pk.does_not_exist())], exists, what="registering the model")
+    writes.create([storage.Put(item, RegisteredModelItem.pk.does_not_exist())], exists, what="registering the model")
     return view(item)
 
 
@@ -71,10 +105,16 @@ def list_models(tenant_id: str, query: ModelListQuery) -> Page[MlModel]:
         partition, index = keys.ml_models_by_status(tenant_id, query.status), "gsi3"
     else:
         partition, index = keys.ml_models(tenant_id), "gsi1"
-    condition = ModelItem.model_name == query.model_name if query.model_name is not None else None
-    condition = scope.condition(ModelItem.company_id, query.company_id, condition)
+    condition = RegisteredModelItem.model_name == query.model_name if query.model_name is not None else None
+    condition = scope.condition(RegisteredModelItem.company_id, query.company_id, condition)
     found, last = page(
-        ModelItem, partition, index=index, limit=query.limit, after=state.get("k"), filter_condition=condition, forward=False
+        RegisteredModelItem,
+        partition,
+        index=index,
+        limit=query.limit,
+        after=state.get("k"),
+        filter_condition=condition,
+        forward=False,
     )
     cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[MlModel](items=[view(item) for item in found], next_cursor=cursor)
@@ -83,7 +123,7 @@ def list_models(tenant_id: str, query: ModelListQuery) -> Page[MlModel]:
 def patch_model(tenant_id: str, model_name: str, model_version: str, data: ModelPatch) -> MlModel:
     """Record metrics and move the status; an illegal move is 409 and writes nothing."""
 
-    def attempt() -> ModelItem:
+    def attempt() -> RegisteredModelItem:
         item = load(tenant_id, model_name, model_version)
         changes: dict[str, Any] = {}
         for name in ("accuracy", "precision", "recall", "f1_score", "description"):
@@ -98,33 +138,33 @@ def patch_model(tenant_id: str, model_name: str, model_version: str, data: Model
     return view(storage.retrying(attempt, what="updating the model"))
 
 
-def status_changes(tenant_id: str, item: ModelItem, target: str, reason: str) -> dict[str, Any]:
+def status_changes(tenant_id: str, item: RegisteredModelItem, target: str, reason: str) -> dict[str, Any]:
     """The attributes a status move sets: the status, its GSI3 partition and the history."""
     now = clock.iso(clock.now())
     history = [*(item.status_history or []), _change(item.status, target, now, reason)][-MAX_HISTORY:]
     return {"status": target, "gsi3pk": keys.ml_models_by_status(tenant_id, target), "status_history": history}
 
 
-def update_op(item: ModelItem, changes: dict[str, Any], *, extra: list[Any] | None = None) -> storage.Update:
+def update_op(item: RegisteredModelItem, changes: dict[str, Any], *, extra: list[Any] | None = None) -> storage.Update:
     """SET `changes` (and `updated_at`) and bump the version, on condition nobody changed the item meanwhile."""
     expected = item.version
     changes = {**changes, "updated_at": clock.iso(clock.now())}
-    attributes = ModelItem.get_attributes()
+    attributes = RegisteredModelItem.get_attributes()
     actions = [attributes[name].set(value) if value is not None else attributes[name].remove() for name, value in changes.items()]
-    actions.append(ModelItem.version.set(expected + 1))
+    actions.append(RegisteredModelItem.version.set(expected + 1))
     actions += extra or []
     for name, value in changes.items():
         setattr(item, name, value)
     item.version = expected + 1
-    return storage.Update(ModelItem(item.pk, item.sk), actions, ModelItem.version == expected)
+    return storage.Update(RegisteredModelItem(item.pk, item.sk), actions, RegisteredModelItem.version == expected)
 
 
-def commit_changes(item: ModelItem, changes: dict[str, Any]) -> None:
+def commit_changes(item: RegisteredModelItem, changes: dict[str, Any]) -> None:
     if changes:
         storage.commit([update_op(item, changes)])
 
 
-def load(tenant_id: str, model_name: str, model_version: str, *, model_id: str | None = None) -> ModelItem:
+def load(tenant_id: str, model_name: str, model_version: str, *, model_id: str | None = None) -> RegisteredModelItem:
     """The version, or 404 (also for names and versions that cannot exist). A company-scoped request names its
     company's version; one of no company the tenant-wide version, else the one company version of that name (409
     when several companies have it). `model_id`, from an item that refers to the version, picks it exactly."""
@@ -138,32 +178,47 @@ def load(tenant_id: str, model_name: str, model_version: str, *, model_id: str |
     return item
 
 
-def _find(tenant_id: str, model_name: str, model_version: str, model_id: str | None) -> ModelItem | None:
+def _find(tenant_id: str, model_name: str, model_version: str, model_id: str | None) -> RegisteredModelItem | None:
     company = scope.current()
     if company is not None:
-        own = storage.get(ModelItem, keys.ml_model(tenant_id, model_name, model_version, company))
+        own = storage.get(RegisteredModelItem, keys.ml_model(tenant_id, model_name, model_version, company))
         if own is not None:
             return own
-        legacy = storage.get(ModelItem, keys.ml_model(tenant_id, model_name, model_version))  # from before per-company keys
+        legacy = storage.get(
+            RegisteredModelItem, keys.ml_model(tenant_id, model_name, model_version)
+        )  # from before per-company keys
         return legacy if legacy is not None and legacy.company_id == company else None
-    shared = storage.get(ModelItem, keys.ml_model(tenant_id, model_name, model_version))
+    shared = storage.get(RegisteredModelItem, keys.ml_model(tenant_id, model_name, model_version))
     if shared is not None and (model_id is None or shared.id == model_id):
         return shared
-    found = ModelItem.query(
+    found = RegisteredModelItem.query(
         keys.ml_model_partition(tenant_id, model_name),
-        ModelItem.sk.startswith(keys.ml_model_companies_prefix(model_version)),
+        RegisteredModelItem.sk.startswith(keys.ml_model_companies_prefix(model_version)),
         consistent_read=True,
     )
-    candidates = [m for m in found if isinstance(m, ModelItem) and (model_id is None or m.id == model_id)]
+    candidates = [m for m in found if isinstance(m, RegisteredModelItem) and (model_id is None or m.id == model_id)]
     return scope.one_of(candidates, f"model {model_name} {model_version}")  # type: ignore[no-any-return]
 
 
-def iter_models(tenant_id: str) -> list[ModelItem]:
+def iter_models(tenant_id: str) -> list[RegisteredModelItem]:
     """Every version of the tenant (GSI1), for the scheduled monitoring."""
-    return list(ModelItem.gsi1.query(keys.ml_models(tenant_id)))  # type: ignore[arg-type]
+    return list(RegisteredModelItem.gsi1.query(keys.ml_models(tenant_id)))  # type: ignore[arg-type]
 
 
-def ref(item: ModelItem) -> ModelRef:
+def of_company(tenant_id: str, company_id: str) -> list[RegisteredModelItem]:
+    """Every version of one company (GSI1, filtered), whatever company the request is bound to: the caller checks."""
+    found = RegisteredModelItem.gsi1.query(
+        keys.ml_models(tenant_id), filter_condition=RegisteredModelItem.company_id == company_id
+    )
+    return [item for item in found if isinstance(item, RegisteredModelItem)]
+
+
+def versions(tenant_id: str) -> list[MlModel]:
+    """Every version of the tenant, as views (whatever their company: the caller filters)."""
+    return [view(item) for item in iter_models(tenant_id)]
+
+
+def ref(item: Version) -> ModelRef:
     return ModelRef(item.id, item.model_name, item.model_version)
 
 
@@ -171,7 +226,7 @@ def _change(before: str | None, after: str, at: str, reason: str) -> dict[str, A
     return {"from_status": before, "to_status": after, "at": at, "reason": reason}
 
 
-def view(item: ModelItem) -> MlModel:
+def view(item: RegisteredModelItem) -> MlModel:
     return MlModel(
         id=item.id,
         model_id=item.id,

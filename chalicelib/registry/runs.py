@@ -19,7 +19,7 @@ from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
 from . import lifecycle, models
 from .schemas import MetricPoint, RunCreate, RunPatch, TrainingRun, TrainingRunDetail
-from .store import ModelItem, RunItem, RunPointItem
+from .store import RegisteredModelItem, RunItem, RunPointItem
 
 MAX_POINTS = 10_000
 MAX_LOG_CHARS = 65_536
@@ -75,7 +75,7 @@ def start_run(
         changes: dict[str, Any] = {"last_run_id": run_id}
         if model.status != "training":
             changes.update(models.status_changes(tenant_id, model, "training", f"training run {run_id} started"))
-        model_op = models.update_op(model, changes, extra=[ModelItem.running_runs.add(1)])
+        model_op = models.update_op(model, changes, extra=[RegisteredModelItem.running_runs.add(1)])
         storage.commit([storage.Put(run, RunItem.pk.does_not_exist()), model_op])
         return run
 
@@ -133,7 +133,7 @@ def _version_follows(tenant_id: str, run: RunItem) -> storage.Update:
     reached = run.validation_accuracy if run.validation_accuracy is not None else run.accuracy
     if run.status == "completed" and model.accuracy is None and reached is not None:
         changes["accuracy"] = reached
-    return models.update_op(model, changes, extra=[ModelItem.running_runs.add(-1)])
+    return models.update_op(model, changes, extra=[RegisteredModelItem.running_runs.add(-1)])
 
 
 def get_run(tenant_id: str, run_id: str) -> TrainingRunDetail:

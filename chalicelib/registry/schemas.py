@@ -1,4 +1,5 @@
-"""What the registry's model, run, prediction, importance, experiment and deployment routes take and give."""
+"""What the model registry's routes take and give: model versions, training runs, feature importance, ML experiments
+and deployments."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, JsonValue, StringConstraints, field_validator, model_validator
 
 from ..companies.schemas import COMPANY_DESCRIPTION, CompanyId, CompanyListQuery
-from ..core.schemas import ClientId, ListQuery, Name, RequestBody, Slug, View
+from ..core.schemas import ClientId, Name, RequestBody, Slug, View
 
 # Names and versions appear in URLs and keys: letters, digits, `_`, `.`, `-`.
 ModelName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")]
@@ -19,18 +20,7 @@ Fraction = Annotated[float, Field(ge=0, le=1)]
 
 ModelType = Literal["classification", "regression", "clustering", "anomaly_detection", "forecast"]
 ModelStatus = Literal["training", "validating", "validated", "active", "deprecated", "failed", "archived"]
-PredictionType = Literal["classification", "anomaly", "regression", "forecast"]
 RunStatus = Literal["running", "completed", "failed", "cancelled"]
-
-# Which prediction types a model type takes; the model type decides which metrics its performance has.
-PREDICTION_TYPES: dict[str, frozenset[str]] = {
-    "classification": frozenset({"classification", "anomaly"}),
-    "anomaly_detection": frozenset({"anomaly", "classification"}),
-    "clustering": frozenset({"classification"}),
-    "regression": frozenset({"regression", "forecast"}),
-    "forecast": frozenset({"forecast", "regression"}),
-}
-REGRESSION_TYPES = frozenset({"regression", "forecast"})
 
 
 # --- models ------------------------------------------------------------------------------------
@@ -191,75 +181,6 @@ class TrainingRunDetail(TrainingRun):
     )
 
 
-# --- predictions -------------------------------------------------------------------------------
-
-
-class PredictionCreate(RequestBody):
-    prediction_type: PredictionType
-    input_data: dict[str, JsonValue]
-    prediction: JsonValue = Field(
-        description="A label (classification, anomaly) or a number (regression, forecast); an object with `label`, "
-        "`value` or `prediction` is read too."
-    )
-    confidence: Fraction | None = None
-    probability: Fraction | None = None
-    latency_ms: float | None = Field(default=None, ge=0, le=3_600_000, description="How long the model took to predict.")
-    company_id: CompanyId | None = Field(
-        default=None, description="The company the prediction was made for (a company's model's own, when it has one)."
-    )
-    deployment_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
-        default=None,
-        description="The deployment that served it: while that deployment runs a challenge between this version and "
-        "another, the prediction's ground truth counts in the challenge's comparison.",
-    )
-
-    @model_validator(mode="after")
-    def _prediction_given(self) -> PredictionCreate:
-        if self.prediction is None:
-            raise ValueError("prediction must not be null")
-        return self
-
-
-class PredictionCreated(View):
-    id: str
-    prediction_id: str
-    model_id: str
-    created_at: str
-
-
-class GroundTruth(RequestBody):
-    actual_value: JsonValue = Field(description="The true label (classification, anomaly) or value (regression, forecast).")
-
-    @model_validator(mode="after")
-    def _value_given(self) -> GroundTruth:
-        if self.actual_value is None:
-            raise ValueError("actual_value must not be null")
-        return self
-
-
-class Prediction(View):
-    id: str
-    prediction_id: str
-    model_id: str
-    model_name: str
-    model_version: str
-    prediction_type: str
-    input_data: dict[str, JsonValue]
-    prediction: JsonValue
-    confidence: float | None = None
-    probability: float | None = None
-    actual_value: JsonValue = None
-    is_correct: bool | None = None
-    error: float | None = None
-    latency_ms: float | None = None
-    company_id: str | None = None
-    deployment_id: str | None = None
-    challenge_id: str | None = Field(default=None, description="The deployment's challenge it counts in, if any.")
-    challenge_role: Literal["champion", "challenger"] | None = None
-    created_at: str
-    labelled_at: str | None = None
-
-
 # --- feature importance ------------------------------------------------------------------------
 
 
@@ -297,65 +218,88 @@ class FeatureImportance(View):
     updated_at: str
 
 
-# --- performance -------------------------------------------------------------------------------
+# --- experiments -------------------------------------------------------------------------------
 
 
-class PerformanceQuery(ListQuery):
-    window: Literal["daily", "weekly", "monthly"] = "daily"
-    periods: int | None = Field(default=None, ge=1, le=366, description="How many windows, newest last (30, 12, 12).")
+class MlExperimentCreate(RequestBody):
+    experiment_name: Name
+    objective: str = Field(min_length=1, max_length=2000)
+    hypothesis: str = Field(min_length=1, max_length=4000)
+    baseline_model: ClientId | None = None
+    current_model: ClientId | None = None
+    success_metrics: dict[str, JsonValue] = Field(default_factory=dict)
+    methodology: dict[str, JsonValue] = Field(default_factory=dict)
+    company_id: CompanyId | None = Field(default=None, description=COMPANY_DESCRIPTION)
 
 
-class SeriesPoint(View):
-    window_start: str
-    window_end: str
-    samples: int
-    metric_value: float | None
-    comparison_value: float | None
-    change: float | None
-    trend: Literal["improving", "declining", "stable"] | None
+class MlExperimentPatch(RequestBody):
+    status: Literal["active", "completed", "archived"] | None = None
+    current_model: ClientId | None = None
+    results: dict[str, JsonValue] | None = None
+    conclusions: str | None = Field(default=None, max_length=8000)
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> MlExperimentPatch:
+        if not self.model_fields_set:
+            raise ValueError("give at least one of status, current_model, results, conclusions")
+        return self
 
 
-class MetricSeries(View):
-    metric_type: str
-    time_window: str
-    points: list[SeriesPoint]
+class MlExperiment(View):
+    id: str
+    experiment_id: str
+    experiment_name: str
+    objective: str
+    hypothesis: str
+    status: str
+    baseline_model: str | None = None
+    current_model: str | None = None
+    success_metrics: dict[str, JsonValue] = Field(default_factory=dict)
+    methodology: dict[str, JsonValue] = Field(default_factory=dict)
+    results: dict[str, JsonValue] | None = None
+    conclusions: str | None = None
+    company_id: str | None = None
+    created_at: str
+    updated_at: str
 
 
-class PerformanceWindow(View):
-    window_start: str
-    window_end: str
-    predictions: int
-    samples: int = Field(description="Predictions of the window with ground truth.")
-    metrics: dict[str, float | None]
-    comparison: dict[str, float | None]
-    trend: dict[str, Literal["improving", "declining", "stable"] | None]
+# --- deployments -------------------------------------------------------------------------------
 
 
-class PerformanceRow(View):
-    """One metric of one window, as the seed's AIPerformanceMetrics row."""
-
-    metric_type: str
-    metric_value: float | None
-    time_window: str
-    window_start: str
-    window_end: str
-    samples: int
-    comparison_value: float | None
-    trend: Literal["improving", "declining", "stable"] | None
+class DeploymentCreate(RequestBody):
+    deployment_name: Name
+    model_name: ModelName
+    model_version: ModelVersion
+    environment: Environment = Field(description="development, staging, production, ...")
+    endpoint: str | None = Field(default=None, max_length=2000)
+    config: dict[str, JsonValue] = Field(default_factory=dict)
 
 
-class PerformanceReport(View):
+class DeploymentPatch(RequestBody):
+    status: Literal["rolled_back"]
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class DeploymentListQuery(CompanyListQuery):
+    model_name: ModelName | None = None
+    environment: Environment | None = None
+
+
+class MlDeployment(View):
+    id: str
+    deployment_id: str
+    deployment_name: str
     model_id: str
     model_name: str
     model_version: str
-    task: Literal["classification", "regression"]
-    averaging: Literal["binary", "macro"] | None = None
-    positive_label: str | None = None
-    window: str
-    windows: list[PerformanceWindow]
-    series: list[MetricSeries]
-    items: list[PerformanceRow] = Field(
-        default_factory=list, description="Every (window, metric), oldest window first, a page at a time (limit, cursor)."
-    )
-    next_cursor: str | None = None
-    violations_opened: int = 0
+    environment: str
+    status: str
+    endpoint: str | None = None
+    config: dict[str, JsonValue] = Field(default_factory=dict)
+    company_id: str | None = Field(default=None, description="Its model's company.")
+    replaced_deployment_id: str | None = Field(default=None, description="The deployment this one superseded.")
+    restored_deployment_id: str | None = Field(default=None, description="Set on rollback: the deployment active again.")
+    reason: str | None = None
+    created_at: str
+    updated_at: str
+    rolled_back_at: str | None = None

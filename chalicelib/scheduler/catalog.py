@@ -18,7 +18,7 @@ TASKS.append(
         "detect-drift",
         1,
         "days",
-        "chalicelib.registry.monitoring:detect_drift",
+        "chalicelib.monitoring.detection:detect_drift",
         "Compare recent prediction inputs with each model version's baseline (KS, PSI, Wasserstein, chi-square, "
         "Jensen-Shannon), record drift reports and check drift and performance policies",
     )
@@ -85,7 +85,7 @@ TASKS.append(
         "run-scheduled-pipelines",
         5,
         "minutes",
-        "chalicelib.registry.schedules:run_scheduled_pipelines",
+        "chalicelib.pipelines.schedules:run_scheduled_pipelines",
         "Run each data pipeline whose cron schedule (UTC) has come, once per occurrence; a paused pipeline's "
         "occurrences pass without a run",
     )

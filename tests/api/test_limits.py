@@ -14,10 +14,10 @@ from chalicelib.core.errors import PayloadTooLarge
 from chalicelib.core.keys import Key
 from chalicelib.core.limits import ITEM_MAX_BYTES, PROMPT_MAX_CHARS
 from chalicelib.customers.store import CustomerItem
+from chalicelib.pipelines import quality
+from chalicelib.pipelines.schemas import ColumnRule
 from chalicelib.providers import local
 from chalicelib.providers.base import count_tokens
-from chalicelib.registry import quality
-from chalicelib.registry.data_schemas import ColumnRule
 from tests.conftest import Api, Tenant
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.core import clock, keys
-from chalicelib.registry import schedules
-from chalicelib.registry.store import PipelineItem
+from chalicelib.pipelines import cron, schedules
+from chalicelib.pipelines.store import PipelineItem
 from tests.conftest import Api, Tenant
 
 CREATED = datetime(2026, 5, 20, 1, 10, 30, tzinfo=UTC)
@@ -126,7 +126,7 @@ def test_a_schedule_must_be_a_cron_expression(api: Api, tenant: Tenant) -> None:
 
 def test_next_occurrences_follow_cron() -> None:
     at = datetime(2026, 5, 20, 2, 0, 0, tzinfo=UTC)  # a Wednesday
-    assert schedules.next_after("0 2 * * *", at) == datetime(2026, 5, 21, 2, 0, tzinfo=UTC)  # strictly after
-    assert schedules.next_after("*/15 * * * 1-5", at + timedelta(seconds=59)) == datetime(2026, 5, 20, 2, 15, tzinfo=UTC)
-    assert schedules.next_after("@weekly", at) == datetime(2026, 5, 24, 0, 0, tzinfo=UTC)  # Sunday
-    assert schedules.next_after("@monthly", at) == datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
+    assert cron.next_after("0 2 * * *", at) == datetime(2026, 5, 21, 2, 0, tzinfo=UTC)  # strictly after
+    assert cron.next_after("*/15 * * * 1-5", at + timedelta(seconds=59)) == datetime(2026, 5, 20, 2, 15, tzinfo=UTC)
+    assert cron.next_after("@weekly", at) == datetime(2026, 5, 24, 0, 0, tzinfo=UTC)  # Sunday
+    assert cron.next_after("@monthly", at) == datetime(2026, 6, 1, 0, 0, tzinfo=UTC)

@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 
 from chalicelib.core import clock
-from chalicelib.registry import predictions as prediction_service
-from chalicelib.registry.schemas import GroundTruth, PredictionCreate
+from chalicelib.monitoring import predictions as prediction_service
+from chalicelib.monitoring.schemas import GroundTruth, PredictionCreate
 from tests.api.registry_helpers import activate, path, predict, register
 from tests.conftest import Api, Tenant
 

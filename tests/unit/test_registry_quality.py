@@ -8,8 +8,8 @@ import pytest
 
 from chalicelib.governance import thresholds
 from chalicelib.governance.violations import severity
-from chalicelib.registry import quality
-from chalicelib.registry.pipeline_runs import transform
+from chalicelib.pipelines import quality
+from chalicelib.pipelines.runs import transform
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
 

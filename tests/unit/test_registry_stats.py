@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 from scipy.spatial import distance
 
-from chalicelib.registry import drift, metrics
+from chalicelib.monitoring import drift, metrics
 
 SEED = 20261121
 

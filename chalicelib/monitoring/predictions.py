@@ -19,7 +19,7 @@ from ..core import clock, counters, keys, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
 from ..governance import checks
-from . import lifecycle, models, writes
+from ..registry import deployments, lifecycle, models, writes
 from .metrics import canonical_label, number, unwrap
 from .schemas import PREDICTION_TYPES, REGRESSION_TYPES, GroundTruth, Prediction, PredictionCreate, PredictionCreated
 from .store import (
@@ -162,7 +162,6 @@ def _challenge(tenant_id: str, model_name: str, model_version: str, deployment_i
     if deployment_id is None:
         return None, None
     from ..learning import challengers  # the learning half's challenge (it builds on the registry)
-    from . import deployments
 
     try:
         deployment = deployments.get_deployment(tenant_id, deployment_id)

@@ -27,9 +27,13 @@ from ..core.logging import get_logger
 from ..core.query import page
 from ..core.schemas import ListQuery, Page
 from ..governance import checks
-from . import baselines, drift, models, pipelines, predictions, quality, runs, writes
-from .data_schemas import TARGET_BASELINE, PipelineConfig, PipelineRun
-from .store import ModelItem, PipelineItem, PipelineRunItem
+from ..monitoring import baselines, drift, predictions
+from ..registry import models, writes
+from ..registry import runs as training_runs
+from ..registry.schemas import MlModel
+from . import definitions, quality
+from .schemas import TARGET_BASELINE, PipelineConfig, PipelineRun
+from .store import PipelineItem, PipelineRunItem
 
 MAX_LOG_LINES = 200
 MAX_LOG_CHARS = 65_536
@@ -62,7 +66,7 @@ class Execution:
 
 def run_pipeline(tenant_id: str, pipeline_name: str, *, trigger: str = "manual", scheduled_for: str | None = None) -> PipelineRun:
     """Execute the pipeline now (`trigger` manual: POST .../runs; schedule: its occurrence `scheduled_for`)."""
-    pipeline = pipelines.load(tenant_id, pipeline_name)
+    pipeline = definitions.load(tenant_id, pipeline_name)
     if pipeline.status == "paused":
         raise Conflict(f"pipeline {pipeline_name} is paused; set it active to run it", code="pipeline_paused")
     config = PipelineConfig.model_validate(pipeline.config or {})
@@ -188,16 +192,16 @@ def read_source(tenant_id: str, table: str, config: PipelineConfig, now: datetim
             if cursor is None:
                 break
     elif table in ("registry_models", "models"):
-        for item in _visible_models(tenant_id)[: config.max_records]:
-            yield item.id, models.view(item).model_dump(mode="json")
+        for model in _visible_models(tenant_id)[: config.max_records]:
+            yield model.id, model.model_dump(mode="json")
     elif table == "training_runs":
         count = 0
         for model in _visible_models(tenant_id):
-            for run in runs.iter_runs(tenant_id, model.id):
+            for run in training_runs.iter_runs(tenant_id, model.id):
                 if count >= config.max_records:
                     return
                 count += 1
-                yield run.id, runs.view(run).model_dump(mode="json")
+                yield run.id, training_runs.view(run).model_dump(mode="json")
 
 
 def transform(record: dict[str, Any], steps: dict[str, dict[str, Any]]) -> bool:
@@ -263,25 +267,17 @@ def write_targets(tenant_id: str, pipeline: PipelineItem, work: Execution, run_i
         records = [record for table in pipeline.source_tables or [] for record in work.valid[table]]
         columns = [c.removeprefix("input_data.") for c in (pipeline.validation_rules or {}) if c.startswith("input_data.")]
         columns = columns or list(model.feature_columns or [])
-        created_at = clock.iso(clock.now())
-        items = []
-        for name in columns:
-            values = [(record.get("input_data") or {}).get(name) for record in records]
-            item = baselines.build(
-                tenant_id, model.id, run_id, "data_drift", name, values, "pipeline", {}, (None, None), created_at
-            )
-            if item is not None:
-                items.append(item)
-        if not items:
+        features = {name: [(record.get("input_data") or {}).get(name) for record in records] for name in columns}
+        written = baselines.write_from_pipeline(tenant_id, model.id, run_id, features, clock.iso(clock.now()))
+        if not written:
             work.log(f"{target}: no valid values, baseline left as it was")
             continue
-        baselines.replace(tenant_id, model.id, items)
-        work.extra.setdefault("baselines_written", []).append({"target": target, "features": [i.feature_name for i in items]})
-        work.log(f"{target}: baseline of {len(items)} features from {len(records)} valid records")
+        work.extra.setdefault("baselines_written", []).append({"target": target, "features": written})
+        work.log(f"{target}: baseline of {len(written)} features from {len(records)} valid records")
 
 
 def list_runs(tenant_id: str, pipeline_name: str, query: ListQuery) -> Page[PipelineRun]:
-    pipeline = pipelines.load(tenant_id, pipeline_name)
+    pipeline = definitions.load(tenant_id, pipeline_name)
     listing = f"pipeline-runs:{pipeline.id}"
     state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
     partition = keys.ml_pipeline_run_partition(tenant_id, pipeline_name, pipeline.company_id)
@@ -290,7 +286,7 @@ def list_runs(tenant_id: str, pipeline_name: str, query: ListQuery) -> Page[Pipe
     return Page[PipelineRun](items=[view(item) for item in found], next_cursor=cursor)
 
 
-def _models_for(tenant_id: str, table: str, config: PipelineConfig) -> list[ModelItem]:
+def _models_for(tenant_id: str, table: str, config: PipelineConfig) -> list[MlModel]:
     """The versions a `predictions[:<model>[:<version>]]` source reads (without a model: `config.model_name` and
     `config.model_version` when given, else every version)."""
     parts = table.split(":")[1:]
@@ -305,15 +301,15 @@ def _models_for(tenant_id: str, table: str, config: PipelineConfig) -> list[Mode
     return found
 
 
-def _visible_models(tenant_id: str) -> list[ModelItem]:
+def _visible_models(tenant_id: str) -> list[MlModel]:
     """The versions the run may read: a company's pipeline (its company bound by `run_pipeline`) its company's alone."""
-    return [model for model in models.iter_models(tenant_id) if scope.visible(model.company_id)]
+    return [model for model in models.versions(tenant_id) if scope.visible(model.company_id)]
 
 
-def _model_for(tenant_id: str, table: str) -> ModelItem:
+def _model_for(tenant_id: str, table: str) -> MlModel:
     _, name, version = table.split(":")
     try:
-        return models.load(tenant_id, name, version)
+        return models.get_model(tenant_id, name, version)
     except NotFound as exc:
         raise SourceMissing(f"{table}: no model {name} version {version}") from exc
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 
 from ..companies import scope
 from ..companies.schemas import CompanyListQuery
@@ -13,9 +14,18 @@ from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import Page
 from ..core.table import TableItem
-from . import lifecycle, schedules, writes
-from .data_schemas import Pipeline, PipelineCreate, PipelinePatch
+from ..registry import lifecycle, writes
+from . import cron
+from .schemas import Pipeline, PipelineCreate, PipelinePatch
 from .store import PipelineItem
+
+# A paused pipeline does not run; one whose last run crashed is in `error`.
+STATES = ("active", "paused", "error")
+MOVES: Mapping[str, frozenset[str]] = {
+    "active": frozenset({"paused", "error"}),
+    "paused": frozenset({"active"}),
+    "error": frozenset({"active", "paused"}),
+}
 
 
 def create_pipeline(tenant_id: str, data: PipelineCreate) -> Pipeline:
@@ -33,7 +43,7 @@ def create_pipeline(tenant_id: str, data: PipelineCreate) -> Pipeline:
         pipeline_type=data.pipeline_type,
         status="active",
         schedule=data.schedule,
-        next_run_at=schedules.first_run_at(data.schedule, moment),
+        next_run_at=_iso(cron.first_after(data.schedule, moment)),
         description=data.description,
         config=data.config.model_dump(mode="json"),
         source_tables=data.source_tables,
@@ -74,7 +84,7 @@ def iter_pipelines(tenant_id: str) -> Iterator[PipelineItem]:
 def patch_pipeline(tenant_id: str, pipeline_name: str, data: PipelinePatch) -> Pipeline:
     def attempt() -> PipelineItem:
         item = load(tenant_id, pipeline_name)
-        lifecycle.check_move("pipeline", lifecycle.PIPELINE_MOVES, item.status, data.status, f"pipeline {pipeline_name}")
+        lifecycle.check_move("pipeline", MOVES, item.status, data.status, f"pipeline {pipeline_name}")
         item.status, item.updated_at = data.status, clock.iso(clock.now())
         expected = item.version
         item.version = expected + 1
@@ -97,6 +107,10 @@ def load(tenant_id: str, pipeline_name: str) -> PipelineItem:
     if item is None or not scope.visible(item.company_id):
         raise NotFound(f"no pipeline {pipeline_name}")
     return item
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return clock.iso(moment) if moment is not None else None
 
 
 def view(item: PipelineItem) -> Pipeline:

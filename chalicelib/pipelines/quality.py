@@ -26,8 +26,8 @@ from ..core import clock, keys, pagination, storage, userpatterns
 from ..core.query import page
 from ..core.schemas import Page
 from ..core.table import TableItem
-from . import metrics
-from .data_schemas import DataQuality, DataQualityQuery
+from ..registry import labels
+from .schemas import DataQuality, DataQualityQuery
 from .store import DataQualityItem
 
 DEFAULT_THRESHOLD = 0.95
@@ -197,7 +197,7 @@ def reference_of(record: Mapping[str, Any], rule: Mapping[str, Any]) -> Any:
         return _ABSENT
     values = reference.get("values") or {}
     try:
-        return values.get(metrics.canonical_label(key), _ABSENT)
+        return values.get(labels.canonical_label(key), _ABSENT)
     except ValueError:
         return _ABSENT
 
@@ -205,13 +205,13 @@ def reference_of(record: Mapping[str, Any], rule: Mapping[str, Any]) -> Any:
 def same(value: Any, expected: Any, tolerance: float = 0.0) -> bool:
     """Equal as the registry compares predictions: numbers within `tolerance`, labels in canonical form."""
     try:
-        value, expected = metrics.unwrap(value), metrics.unwrap(expected)
+        value, expected = labels.unwrap(value), labels.unwrap(expected)
     except ValueError:
         return bool(value == expected)
     if json_type(value) == "number" and json_type(expected) == "number":
         return abs(float(value) - float(expected)) <= tolerance
     try:
-        return metrics.canonical_label(value) == metrics.canonical_label(expected)
+        return labels.canonical_label(value) == labels.canonical_label(expected)
     except ValueError:
         return bool(value == expected)
 

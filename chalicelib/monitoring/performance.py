@@ -17,8 +17,8 @@ from urllib.parse import unquote
 
 from ..core import clock, counters, keys, pagination
 from ..governance import checks
-from ..governance.store import PolicyItem
-from . import metrics, models
+from ..registry import models
+from . import metrics
 from .schemas import (
     REGRESSION_TYPES,
     MetricSeries,
@@ -31,8 +31,8 @@ from .schemas import (
 from .store import (
     ErrorCounter,
     LabelCounter,
-    ModelItem,
     PredictionCounter,
+    challenge_counter,
     confusion_counter,
     error_counter,
     prediction_counter,
@@ -67,11 +67,11 @@ class Days:
         return {label for day in self.cells.values() for pair in day for label in pair}
 
 
-def is_regression(model: ModelItem) -> bool:
+def is_regression(model: models.Version) -> bool:
     return model.model_type in REGRESSION_TYPES
 
 
-def read_days(tenant_id: str, model: ModelItem, first: date, last: date) -> Days:
+def read_days(tenant_id: str, model: models.Version, first: date, last: date) -> Days:
     lo, hi = first.isoformat(), f"{last.isoformat()}#{_LAST}"
     cells: dict[str, Cells] = defaultdict(dict)
     errors: dict[str, tuple[float, float, float]] = {}
@@ -93,6 +93,28 @@ def read_days(tenant_id: str, model: ModelItem, first: date, last: date) -> Days
     )
 
 
+def prediction_days(tenant_id: str, model_id: str, first: date, last: date) -> dict[str, dict[str, float]]:
+    """Per day of [first, last]: the version's predictions, how many got ground truth, and their confidence and latency
+    counts and sums (the fields of `PredictionCounter`)."""
+    return counters.read(PredictionCounter, tenant_id, prediction_counter(model_id), first.isoformat(), last.isoformat())
+
+
+def challenge_errors(tenant_id: str, challenge_id: str, role: str) -> dict[str, float]:
+    """One arm (champion or challenger) of a challenge: its regression error sums (`ErrorCounter`'s fields)."""
+    return counters.read(ErrorCounter, tenant_id, challenge_counter(challenge_id), role, role).get(role, {})
+
+
+def challenge_cells(tenant_id: str, challenge_id: str, role: str) -> Cells:
+    """One arm (champion or challenger) of a challenge: its confusion cells {(actual, predicted): count}."""
+    cells: Cells = {}
+    for bucket, fields in counters.read(
+        LabelCounter, tenant_id, challenge_counter(challenge_id), f"{role}#", f"{role}#{_LAST}"
+    ).items():
+        _, actual, predicted = bucket.split("#")
+        cells[(unquote(actual), unquote(predicted))] = fields.get("n", 0)
+    return cells
+
+
 def figures(days: Days, start: date, end: date, positive: str | None) -> Figures:
     span = clock.days_between(start, end)
     predictions = sum(days.predictions.get(d, 0) for d in span)
@@ -111,14 +133,14 @@ def figures(days: Days, start: date, end: date, positive: str | None) -> Figures
     return Figures(start, end, predictions, round(sum(merged.values())), values)
 
 
-def window_figures(tenant_id: str, model: ModelItem, first: date, last: date) -> Figures:
+def window_figures(tenant_id: str, model: models.Version, first: date, last: date) -> Figures:
     """One span's figures (concept drift compares two of them)."""
     days = read_days(tenant_id, model, first, last)
     return figures(days, first, last, metrics.positive_label(model.positive_label, days.labels()))
 
 
 def segment_figures(
-    tenant_id: str, model: ModelItem, attribute: str, start: date, end: date, positive: str | None
+    tenant_id: str, model: models.Version, attribute: str, start: date, end: date, positive: str | None
 ) -> checks.SegmentFigures:
     """Per value of `attribute`: (samples, figures) over [start, end], from the segment counters."""
     prefix = keys.key_part(attribute)
@@ -229,11 +251,11 @@ def performance(tenant_id: str, model_name: str, model_version: str, query: Perf
 
 def check(
     tenant_id: str,
-    model: ModelItem,
+    model: models.Version,
     kind: str,
     series: Iterable[Figures],
     positive: str | None,
-    policies: list[PolicyItem] | None = None,
+    policies: list[checks.Policy] | None = None,
 ) -> int:
     """Hold each window that has ground truth against the policies watching windows of this kind."""
     ref = models.ref(model)
@@ -254,7 +276,7 @@ def check(
     return opened
 
 
-def check_latest(tenant_id: str, model: ModelItem, policies: list[PolicyItem]) -> tuple[int, int]:
+def check_latest(tenant_id: str, model: models.Version, policies: list[checks.Policy]) -> tuple[int, int]:
     """The scheduled check: for each window kind a policy watches, the current and the previous window.
     Returns (windows checked, violations opened)."""
     kinds = checks.windows_watched(policies, models.ref(model))

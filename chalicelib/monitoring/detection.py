@@ -24,10 +24,10 @@ from ..core.query import page
 from ..core.schemas import ListQuery, Page
 from ..core.table import TableItem
 from ..governance import checks
-from ..governance.store import PolicyItem
-from . import baselines, drift, models, performance, predictions
-from .data_schemas import DriftReport
-from .store import BaselineItem, DriftItem, ModelItem, PredictionItem
+from ..registry import models
+from . import baselines, drift, performance, predictions
+from .schemas import DriftReport
+from .store import BaselineItem, DriftItem, PredictionItem
 
 WINDOW_DAYS = 7
 MAX_CURRENT = 5000
@@ -67,7 +67,7 @@ def detect_drift(tenant_id: str) -> dict[str, Any]:
     return summary
 
 
-def check_model(tenant_id: str, model: ModelItem, policies: list[PolicyItem]) -> tuple[list[DriftItem], list[str], int]:
+def check_model(tenant_id: str, model: models.Version, policies: list[checks.Policy]) -> tuple[list[DriftItem], list[str], int]:
     """Test the version's recent data against its baseline; store the reports and check them. Returns the
     reports, the features skipped for too few recent values, and the violations opened."""
     now = clock.now()
@@ -145,7 +145,7 @@ def _current(baseline: BaselineItem, recent: Sequence[PredictionItem]) -> list[A
 
 
 def _concept_drift(
-    tenant_id: str, model: ModelItem, found: list[BaselineItem], start: datetime, now: datetime
+    tenant_id: str, model: models.Version, found: list[BaselineItem], start: datetime, now: datetime
 ) -> list[DriftItem]:
     """Recent accuracy (RMSE) against the baseline window's, or against the version's recorded accuracy."""
     limits = next((b.thresholds for b in found if b.thresholds), None) or {}
@@ -183,7 +183,7 @@ def _concept_drift(
 
 def _report(
     tenant_id: str,
-    model: ModelItem,
+    model: models.Version,
     feature: str,
     drift_type: str,
     result: drift.DriftResult,

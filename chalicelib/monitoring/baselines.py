@@ -17,10 +17,11 @@ from ..core.errors import Conflict
 from ..core.ids import new_id
 from ..core.query import all_items
 from ..core.table import TableItem
-from . import drift, models, predictions, writes
-from .data_schemas import Baseline, BaselineCreate, BaselineFeature
-from .metrics import canonical_label
-from .store import BaselineItem, ModelItem, PredictionItem
+from ..registry import models, writes
+from ..registry.labels import canonical_label
+from . import drift, predictions
+from .schemas import Baseline, BaselineCreate, BaselineFeature
+from .store import BaselineItem, PredictionItem
 
 PREDICTION_FEATURE = "prediction"  # the feature name of the outputs' baseline (label drift)
 MAX_FEATURES = 200
@@ -74,7 +75,7 @@ def set_baseline(tenant_id: str, model_name: str, model_version: str, data: Base
     )
 
 
-def from_predictions(model: ModelItem, found: Sequence[PredictionItem]) -> tuple[dict[str, list[Any]], list[Any]]:
+def from_predictions(model: models.Version, found: Sequence[PredictionItem]) -> tuple[dict[str, list[Any]], list[Any]]:
     """Per feature, its values in the predictions' input_data (the model's feature columns, or every key seen)."""
     columns = list(model.feature_columns or [])
     if not columns:
@@ -160,6 +161,20 @@ def replace(tenant_id: str, model_id: str, items: list[BaselineItem]) -> None:
     ops: list[storage.Op] = [storage.Put(item) for item in items]
     ops += [storage.Delete(BaselineItem(item.pk, item.sk)) for item in stale]
     writes.commit(ops, what="writing the baseline")
+
+
+def write_from_pipeline(tenant_id: str, model_id: str, run_id: str, features: dict[str, list[Any]], created_at: str) -> list[str]:
+    """A pipeline run's target: the version's data-drift baseline from the run's valid records, per feature. Returns
+    the features written; none (nothing usable) leaves the previous baseline as it was."""
+    items = [
+        item
+        for name, values in features.items()
+        if (item := build(tenant_id, model_id, run_id, "data_drift", name, values, "pipeline", {}, (None, None), created_at))
+        is not None
+    ]
+    if items:
+        replace(tenant_id, model_id, items)
+    return [item.feature_name for item in items]
 
 
 def load(tenant_id: str, model_id: str) -> list[BaselineItem]:

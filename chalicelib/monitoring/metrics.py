@@ -1,4 +1,5 @@
-"""Pure performance arithmetic: canonical labels, classification and regression metrics, windows and trends.
+"""Pure performance arithmetic: classification and regression metrics, windows and trends (labels are read as the
+registry reads them, `registry/labels.py`).
 
 Classification metrics come from a confusion matrix given as counts per (actual, predicted) label pair;
 regression metrics from the count, sum of absolute errors and sum of squared errors. Both are what the
@@ -10,7 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Literal
+
+# Labels and values as the registry reads them, re-exported: monitoring's callers (and tests) name them `metrics.*`.
+from ..registry.labels import canonical_label as canonical_label
+from ..registry.labels import number as number
+from ..registry.labels import unwrap as unwrap
 
 Trend = Literal["improving", "declining", "stable"]
 WindowKind = Literal["daily", "weekly", "monthly"]
@@ -32,43 +38,9 @@ _IMPLICIT_POSITIVE = (
     (frozenset({"yes", "no"}), "yes"),
     (frozenset({"positive", "negative"}), "positive"),
 )
-_OBJECT_KEYS = ("label", "class", "value", "prediction")
 
 
-# --- labels and values ---------------------------------------------------------------------------------
-
-
-def canonical_label(value: Any) -> str:
-    """A label as text: `true`/`false` for booleans, integral numbers without `.0`, strings as given."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, str):
-        if not value or len(value) > 100:
-            raise ValueError("a label must be 1 to 100 characters")
-        return value
-    raise ValueError("must be a label: a string, a number or a boolean")
-
-
-def unwrap(value: Any) -> Any:
-    """A prediction given as an object (seed: {"prediction": "expense", "confidence": 0.95}) read as its value."""
-    if isinstance(value, dict):
-        for key in _OBJECT_KEYS:
-            if key in value:
-                return value[key]
-        raise ValueError(f"an object prediction needs one of {', '.join(_OBJECT_KEYS)}")
-    return value
-
-
-def number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    return float(value)
+# --- labels ---------------------------------------------------------------------------------------------
 
 
 def positive_label(declared: str | None, labels: Iterable[str]) -> str | None:

@@ -1,4 +1,4 @@
-"""What the registry's monitoring routes take and give: drift baselines and reports, pipelines, data quality."""
+"""What the data pipelines' routes take and give: pipeline definitions and their rules, runs, data quality."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints,
 from ..companies.schemas import COMPANY_DESCRIPTION, CompanyId, CompanyListQuery
 from ..core import userpatterns
 from ..core.limits import USER_PATTERN_MAX_CHARS
-from ..core.schemas import ListQuery, Name, RequestBody, Timestamp, View
-from .schemas import FeatureName, Fraction
+from ..core.schemas import ListQuery, Name, RequestBody, View
+from ..registry.schemas import Fraction
+from . import cron
 
-DriftType = Literal["data_drift", "label_drift", "concept_drift"]
-DriftMetric = Literal["ks", "psi", "wasserstein", "chi_square", "jensen_shannon", "accuracy_drop", "rmse_increase"]
-DriftStatus = Literal["detected", "warning", "normal"]
 QualityMetric = Literal["completeness", "validity", "consistency", "timeliness", "accuracy"]
 QualityStatus = Literal["pass", "warning", "fail"]
 PipelineType = Literal["data_collection", "preprocessing", "feature_engineering", "validation"]
@@ -26,117 +24,6 @@ SOURCE_TABLE = re.compile(rf"^(predictions(:{_NAME}(:{_VERSION})?)?|sessions|reg
 TARGET_BASELINE = re.compile(rf"^baseline:{_NAME}:{_VERSION}$")
 TableName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ColumnPath = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\s.][^\s]*$")]
-
-
-# --- drift -------------------------------------------------------------------------------------
-
-
-class DriftThresholds(RequestBody):
-    """Overrides of the default thresholds (docs/registry.md), kept with the baseline."""
-
-    ks: Fraction | None = None
-    psi: float | None = Field(default=None, gt=0)
-    wasserstein: float | None = Field(default=None, gt=0)
-    chi_square: Fraction | None = Field(default=None, description="On Cramér's V.")
-    jensen_shannon: Fraction | None = None
-    accuracy_drop: Fraction | None = None
-    rmse_increase: float | None = Field(default=None, gt=0)
-    alpha: float | None = Field(default=None, gt=0, lt=1)
-    min_samples: int | None = Field(default=None, ge=2, le=100_000)
-
-
-class FromPredictions(RequestBody):
-    """Take the baseline from this version's own predictions in a window (default: the last 7 days)."""
-
-    from_: Timestamp | None = Field(default=None, alias="from")
-    to: Timestamp | None = None
-    days: int = Field(default=7, ge=1, le=366)
-    max_samples: int = Field(default=5000, ge=10, le=20_000)
-
-
-class BaselineCreate(RequestBody):
-    features: dict[FeatureName, Annotated[list[JsonValue], Field(min_length=1, max_length=100_000)]] | None = Field(
-        default=None, max_length=500
-    )
-    predictions: list[JsonValue] | None = Field(
-        default=None, min_length=1, max_length=100_000, description="Baseline of the model's outputs (label drift)."
-    )
-    from_predictions: FromPredictions | bool | None = Field(
-        default=None,
-        description="A window of the version's own predictions (true: the last 7 days, the default without features).",
-    )
-    thresholds: DriftThresholds | None = None
-
-    @model_validator(mode="after")
-    def _one_source(self) -> BaselineCreate:
-        given = self.features is not None or self.predictions is not None
-        wanted = self.from_predictions not in (None, False)
-        if given and wanted:
-            raise ValueError("give either features (and/or predictions) or from_predictions")
-        if not given and self.from_predictions is False:
-            raise ValueError("without from_predictions, give features (and/or predictions)")
-        if not given and not isinstance(self.from_predictions, FromPredictions):
-            self.from_predictions = FromPredictions()
-        if self.features is not None and not self.features:
-            raise ValueError("features must name at least one feature")
-        return self
-
-    def window(self) -> FromPredictions | None:
-        return self.from_predictions if isinstance(self.from_predictions, FromPredictions) else None
-
-
-class BaselineFeature(View):
-    feature_name: str
-    drift_type: str
-    kind: Literal["numeric", "categorical"]
-    sample_size: int
-    stored_size: int
-    mean: float | None = None
-    std: float | None = None
-    min: float | None = None
-    max: float | None = None
-    categories: dict[str, int] | None = None
-
-
-class Baseline(View):
-    id: str
-    model_id: str
-    model_name: str
-    model_version: str
-    source: Literal["given", "predictions", "pipeline"]
-    window_start: str | None = None
-    window_end: str | None = None
-    features: list[BaselineFeature]
-    skipped: list[str] = Field(default_factory=list, description="Features with no usable value.")
-    created_at: str
-
-
-class DriftReport(View):
-    id: str
-    drift_id: str
-    model_id: str
-    model_name: str
-    model_version: str
-    feature_name: str
-    drift_type: str
-    metric: str
-    drift_score: float
-    threshold: float
-    status: DriftStatus
-    statistic: float | None = None
-    p_value: float | None = None
-    baseline_value: float | str | None = None
-    current_value: float | str | None = None
-    baseline_size: int
-    current_size: int
-    window_start: str
-    window_end: str
-    checked_at: str
-    analysis: dict[str, JsonValue] = Field(default_factory=dict)
-    recommendations: list[str] = Field(default_factory=list)
-
-
-# --- pipelines and data quality ------------------------------------------------------------------
 
 
 class AccuracyReference(RequestBody):
@@ -249,9 +136,7 @@ class PipelineCreate(RequestBody):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, schedule: str | None) -> str | None:
-        from .schedules import check
-
-        return check(schedule) if schedule is not None else None
+        return cron.check(schedule) if schedule is not None else None
 
 
 class PipelineRunCreate(RequestBody):
