@@ -6,15 +6,13 @@ The success rate is estimated as (5 x prior + successes) / (5 + outcomes): the s
 
 from __future__ import annotations
 
-from ..core import clock, keys, pagination, storage
+from ..core import clock, keys, persist, storage
 from ..core.errors import NotFound
 from ..core.ids import new_id
-from ..core.query import page
 from ..core.schemas import Page
-from ..core.table import TableItem
 from . import conditions
 from .schemas import MatchRequest, Pattern, PatternCreate, PatternListQuery
-from .store import PatternItem
+from .store import PatternItem, patterns_for, patterns_page
 
 PRIOR_WEIGHT = 5.0
 DEFAULT_PRIOR = 0.5
@@ -49,34 +47,16 @@ def create_pattern(tenant_id: str, body: PatternCreate) -> Pattern:
 
 def match(tenant_id: str, body: MatchRequest) -> Page[Pattern]:
     """The patterns of the store type and category whose every condition the facts meet, best first."""
-    candidates = TableItem.gsi1.query(keys.patterns_for(tenant_id, body.store_type, body.category))
-    matched = [
-        _view(item) for item in candidates if isinstance(item, PatternItem) and conditions.holds(item.conditions, body.facts)
-    ]
+    candidates = patterns_for(tenant_id, body.store_type, body.category)
+    matched = [_view(item) for item in candidates if conditions.holds(item.conditions, body.facts)]
     matched.sort(key=lambda p: (-p.success_rate, -p.usage_count, p.created_at))
     return Page[Pattern](items=matched)
 
 
 def list_patterns(tenant_id: str, query: PatternListQuery) -> Page[Pattern]:
     """Every pattern of the tenant, newest first, of one store type and/or category when asked."""
-    after = pagination.decode(tenant_id, "patterns", query.cursor).get("k") if query.cursor else None
-    wanted = None
-    if query.store_type is not None:
-        wanted = PatternItem.store_type == query.store_type
-    if query.category is not None:
-        same = PatternItem.category == query.category
-        wanted = same if wanted is None else wanted & same
-    found, last = page(
-        PatternItem,
-        keys.patterns_of(tenant_id),
-        index="gsi3",
-        limit=query.limit,
-        after=after,
-        filter_condition=wanted,
-        forward=False,
-    )
-    cursor = pagination.encode(tenant_id, "patterns", {"k": last}) if last else None
-    return Page[Pattern](items=[_view(item) for item in found if isinstance(item, PatternItem)], next_cursor=cursor)
+    found, cursor = patterns_page(tenant_id, query.store_type, query.category, query.limit, query.cursor)
+    return Page[Pattern](items=[_view(item) for item in found], next_cursor=cursor)
 
 
 def record_outcome(tenant_id: str, pattern_id: str, success: bool) -> Pattern:
@@ -97,16 +77,11 @@ def record_outcome(tenant_id: str, pattern_id: str, success: bool) -> Pattern:
         )
     except storage.ConditionFailed:
         raise NotFound(f"no pattern {pattern_id}") from None
-    found = storage.get(PatternItem, key)
-    assert found is not None
-    return _view(found)
+    return get_pattern(tenant_id, pattern_id)
 
 
 def get_pattern(tenant_id: str, pattern_id: str) -> Pattern:
-    found = storage.get(PatternItem, keys.pattern(tenant_id, pattern_id))
-    if found is None:
-        raise NotFound(f"no pattern {pattern_id}")
-    return _view(found)
+    return _view(persist.load(PatternItem, keys.pattern(tenant_id, pattern_id), f"no pattern {pattern_id}"))
 
 
 def estimate(prior: float, successes: float, failures: float) -> float:
@@ -115,20 +90,12 @@ def estimate(prior: float, successes: float, failures: float) -> float:
 
 def _view(item: PatternItem) -> Pattern:
     successes, failures = int(item.successes or 0), int(item.failures or 0)
-    return Pattern(
-        id=item.id,
+    return Pattern.of(
+        item,
         pattern_id=item.id,
-        pattern=item.pattern,
-        description=item.description,
-        category=item.category,
-        store_type=item.store_type,
-        conditions=item.conditions,
-        solution=item.solution,
         success_rate=round(estimate(item.prior, successes, failures), 6),
         prior_success_rate=item.prior,
         usage_count=successes + failures,
         successes=successes,
         failures=failures,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
     )
