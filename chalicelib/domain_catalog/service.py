@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..core import clock, counters, keys, pagination, storage
+from ..core import clock, counters, keys, pagination, persist, storage
 from ..core.errors import NotFound, ValidationFailed
 from ..core.schemas import ListQuery, Page
 from ..sessions.events import SessionFacts
 from .defaults import TEMPLATES
 from .schemas import CatalogItem, CatalogItemPut, Installed, ItemId, Kind
-from .store import USAGE, DomainItem, UsageCounter
+from .store import USAGE, DomainItem, UsageCounter, items_of_kind
 
 
 def put_item(tenant_id: str, kind: str, item_id: str, body: CatalogItemPut) -> tuple[CatalogItem, bool]:
     _check(kind, item_id)
     key = keys.domain_item(tenant_id, kind, item_id)
-    existing = storage.get(DomainItem, key)
+    existing = persist.find(DomainItem, key)
     now = clock.iso(clock.now())
     item = DomainItem(
         key.pk,
@@ -49,15 +49,13 @@ def list_items(tenant_id: str, kind: str, query: ListQuery) -> Page[CatalogItem]
 def _all_items(tenant_id: str, kind: str) -> list[CatalogItem]:
     _check(kind)
     uses = _uses(tenant_id, kind)
-    items = [_view(item, uses.get(item.item_id, 0)) for item in DomainItem.query(keys.domain_kind(tenant_id, kind))]
+    items = [_view(item, uses.get(item.item_id, 0)) for item in items_of_kind(tenant_id, kind)]
     return sorted(items, key=lambda i: (-i.usage_count, i.name.lower(), i.id))
 
 
 def get_item(tenant_id: str, kind: str, item_id: str) -> CatalogItem:
     _check(kind, item_id)
-    item = storage.get(DomainItem, keys.domain_item(tenant_id, kind, item_id))
-    if item is None:
-        raise NotFound(f"no {kind} item {item_id}")
+    item = persist.load(DomainItem, keys.domain_item(tenant_id, kind, item_id), f"no {kind} item {item_id}")
     return _view(item, _uses(tenant_id, kind).get(item_id, 0))
 
 
@@ -154,13 +152,11 @@ def _check(kind: str, item_id: str | None = None) -> None:
 
 
 def _view(item: DomainItem, uses: int) -> CatalogItem:
-    return CatalogItem(
+    return CatalogItem.of(
+        item,
         id=item.item_id,
         kind=item.item_kind,
-        name=item.name,
         attributes=item.attributes or {},
         is_active=bool(item.is_active),
         usage_count=uses,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from ..core import keys
 from ..core.table import TableItem
 
 
@@ -24,3 +25,8 @@ class UsageCounter(TableItem, discriminator="counter_domain_usage"):
 
 
 USAGE = "USAGE"
+
+
+def items_of_kind(tenant_id: str, kind: str) -> list[DomainItem]:
+    """Every catalog item of a kind."""
+    return list(DomainItem.query(keys.domain_kind(tenant_id, kind)))
