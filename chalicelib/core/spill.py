@@ -27,6 +27,15 @@ from .table import TableItem
 Number = int | float
 
 
+# Counter models that moved to another module (issue 15: the registry's counters are monitoring's now). A spill item
+# names its counter by module path, so one written before the move is still folded into the same counter after it.
+MOVED: dict[tuple[str, str], str] = {
+    ("chalicelib.registry.store", "LabelCounter"): "chalicelib.monitoring.store",
+    ("chalicelib.registry.store", "ErrorCounter"): "chalicelib.monitoring.store",
+    ("chalicelib.registry.store", "PredictionCounter"): "chalicelib.monitoring.store",
+}
+
+
 @dataclass(frozen=True)
 class CounterAdd:
     """What a counter ADD adds, independent of the shard it lands on: enough to send it again later."""
@@ -45,7 +54,7 @@ class CounterAdd:
     def decoded(cls, tenant_id: str, raw: list[object]) -> CounterAdd:
         path, name, bucket, deltas, shards = raw
         module, qualname = str(path).split(":", 1)
-        model = getattr(importlib.import_module(module), qualname)
+        model = getattr(importlib.import_module(MOVED.get((module, qualname), module)), qualname)
         assert isinstance(deltas, dict) and (shards is None or isinstance(shards, int))
         return cls(model, tenant_id, str(name), str(bucket), dict(deltas), shards)
 

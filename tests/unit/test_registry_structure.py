@@ -104,3 +104,25 @@ def test_nothing_outside_reads_the_three_stores() -> None:
         if target in {f"chalicelib.{name}.store" for name in PACKAGES}
     )
     assert reads == []
+
+
+def test_a_counter_spilled_before_the_move_folds_into_monitorings_counter() -> None:
+    from chalicelib.core.spill import CounterAdd
+    from chalicelib.monitoring.store import ErrorCounter, LabelCounter, PredictionCounter
+
+    for model in (LabelCounter, ErrorCounter, PredictionCounter):
+        legacy = CounterAdd.decoded("t1", [f"chalicelib.registry.store:{model.__name__}", "MLPRED:m1", "2026-05-20", {"n": 1}, 4])
+        assert legacy.model is model and legacy.encoded()[0] == f"chalicelib.monitoring.store:{model.__name__}"
+
+
+def test_the_cron_module_is_pure() -> None:
+    """Schedules' arithmetic reads no clock and no table: it imports nothing of chalicelib (and only cronsim of the rest)."""
+    path = ROOT / "chalicelib" / "pipelines" / "cron.py"
+    assert _imports(path) == set()
+    modules = {
+        alias.name.split(".")[0] if isinstance(node, ast.Import) else (node.module or "").split(".")[0]
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert modules == {"__future__", "dataclasses", "datetime", "cronsim"}
