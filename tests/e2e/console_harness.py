@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -54,6 +55,7 @@ AXE_VERSION = "4.14.1"  # == the Makefile's AXE_VERSION
 AXE = ROOT / "build" / "vendor" / f"axe-core-{AXE_VERSION}" / "axe.min.js"
 SHOTS = ROOT / "docs" / "console"
 WIDTHS = (1280, 390)
+DAYS = 10  # of demo data
 
 # Markup that runs script if a page ever parses it as HTML; the console must show it as text.
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
@@ -126,13 +128,13 @@ class Recorder:
 
 
 def record_demo(stack: LocalStack, name: str = "Bloom & Co") -> Demo:
-    """A florist's tenant over two weeks: generations and recorded sessions on three tasks with ratings, thumbs,
+    """A florist's tenant over ten days: generations and recorded sessions on three tasks with ratings, thumbs,
     feedback text and a correction, a prompt with two versions, a running experiment, a planted-name model,
     an enabled target evaluated into an event, a pattern and a store context. Every tenant-writable string the
     console shows carries the planted XSS payload."""
     call = Recorder(stack)
     now = datetime.now(UTC)
-    began = now - timedelta(days=15)
+    began = now - timedelta(days=DAYS + 1)
     tenant_name = planted(name)
     created = call(
         "POST", "/v1/tenants", ROOT_KEY, {"name": tenant_name, "domain": f"bloom-{now.timestamp():.0f}.example"}, began
@@ -205,54 +207,42 @@ def record_demo(stack: LocalStack, name: str = "Bloom & Co") -> Demo:
         experiment_name=experiment_name,
     )
     tasks = [("content_caption", model_id), ("content_hashtags", "local:swift"), ("content_ideas", model_id)]
-    for back in range(14, -1, -1):
+
+    def record_day(back: int) -> list[str]:
+        """Three generations (rated, thumbed or left alone) and one experiment session recorded by the shop."""
         day = (now - timedelta(days=back)).replace(hour=9, minute=0, second=0, microsecond=0)
-        if day > now:
-            day = now - timedelta(minutes=30)
+        if day > now - timedelta(hours=1):
+            day = now - timedelta(hours=1)
+        made_ids = []
         for i, (category, model) in enumerate(tasks):
             at = day + timedelta(minutes=7 * i)
             user = user_id if i == 0 else f"florist-{(back + i) % 4 + 2}"
-            made = call(
-                "POST",
-                "/v1/generations",
-                app_key,
-                {"user_id": user, "category_key": category, "prompt": f"Peonies and roses, day {back}", "model_id": model},
-                at,
-            )
-            demo.session_ids.append(made["session_id"])
+            body = {"user_id": user, "category_key": category, "prompt": f"Peonies and roses, day {back}", "model_id": model}
+            made = call("POST", "/v1/generations", app_key, body, at)
+            made_ids.append(made["session_id"])
             if (back + i) % 4 != 3:
                 signals: dict[str, Any] = (
                     {"rating": 2 + (back + i) % 4} if i % 2 == 0 else {"thumbs": "up" if back % 3 else "down"}
                 )
-                call(
-                    "POST",
-                    f"/v1/sessions/{made['session_id']}/feedback",
-                    app_key,
-                    {"user_id": user, **signals},
-                    at + timedelta(minutes=2),
-                )
-        recorded = call(
-            "POST",
-            "/v1/sessions",
-            app_key,
-            {
-                "user_id": f"shop-{back}",
-                "category_key": "content_caption",
-                "input": {"flowers": "tulips"},
-                "experiment_id": demo.experiment_id,
-                "processing_time_ms": 420,
-            },
-            day + timedelta(minutes=40),
-        )
-        call(
-            "POST",
-            f"/v1/sessions/{recorded['session_id']}/feedback",
-            app_key,
-            {"user_id": f"shop-{back}", "thumbs": "up" if back % 2 else "down"},
-            day + timedelta(minutes=41),
-        )
+                feedback = {"user_id": user, **signals}
+                call("POST", f"/v1/sessions/{made['session_id']}/feedback", app_key, feedback, at + timedelta(minutes=2))
+        shop = {
+            "user_id": f"shop-{back}",
+            "category_key": "content_caption",
+            "input": {"flowers": "tulips"},
+            "experiment_id": demo.experiment_id,
+            "processing_time_ms": 420,
+        }
+        recorded = call("POST", "/v1/sessions", app_key, shop, day + timedelta(minutes=40))
+        thumbs = {"user_id": f"shop-{back}", "thumbs": "up" if back % 2 else "down"}
+        call("POST", f"/v1/sessions/{recorded['session_id']}/feedback", app_key, thumbs, day + timedelta(minutes=41))
+        return made_ids
+
+    with ThreadPoolExecutor(max_workers=4) as pool:  # the local stack serves requests on threads
+        for made_ids in pool.map(record_day, range(DAYS - 1, -1, -1)):
+            demo.session_ids += made_ids
     # The newest session of the planted user: feedback with text and a correction.
-    demo.rated_session_id = demo.session_ids[-3]
+    demo.rated_session_id = demo.session_ids[-3]  # today's first generation: the planted user's
     demo.corrected_output = planted("Peonies and roses, freshly cut")
     call(
         "POST",
