@@ -9,34 +9,30 @@ sessions, which the session erasure deletes from S3.
 
 from __future__ import annotations
 
-from ..core import keys, storage
-from ..core.table import TableItem
-from .store import DesignItem, DesignRatingItem
+from ..core import keys, persist, storage
+from .store import DesignItem, DesignRatingItem, designs_of_user, ratings_of_user
 
 
 def erase_user(tenant_id: str, user_id: str, ratings_counted: list[storage.Op], designs_counted: list[storage.Op]) -> None:
     """Remove the user's ratings of designs (every design's mean adjusted), then the user's own designs."""
-    owned = keys.user_items(tenant_id, user_id)
-    for found in TableItem.gsi2.query(owned, TableItem.gsi2sk.startswith(keys.DESIGN_RATING_OF_USER)):
-        if isinstance(found, DesignRatingItem):
-            _erase_rating(tenant_id, found, ratings_counted)
-    for found in TableItem.gsi2.query(owned, TableItem.gsi2sk.startswith(keys.DESIGN_OF_USER)):
-        if isinstance(found, DesignItem):
-            try:
-                storage.commit([storage.Delete(DesignItem(found.pk, found.sk), DesignItem.pk.exists()), *designs_counted])
-            except storage.ConditionFailed:
-                pass  # an earlier, interrupted run deleted (and counted) it
+    for rating in ratings_of_user(tenant_id, user_id):
+        _erase_rating(tenant_id, rating, ratings_counted)
+    for found in designs_of_user(tenant_id, user_id):
+        try:
+            storage.commit([storage.Delete(DesignItem(found.pk, found.sk), DesignItem.pk.exists()), *designs_counted])
+        except storage.ConditionFailed:
+            pass  # an earlier, interrupted run deleted (and counted) it
 
 
 def _erase_rating(tenant_id: str, found: DesignRatingItem, counted: list[storage.Op]) -> None:
     def attempt() -> None:
-        rating = storage.get(DesignRatingItem, keys.Key(found.pk, found.sk))
+        rating = persist.find(DesignRatingItem, keys.Key(found.pk, found.sk))
         if rating is None:
             return  # already gone, already counted
         ops: list[storage.Op] = [
             storage.Delete(DesignRatingItem(rating.pk, rating.sk), DesignRatingItem.updated_at == rating.updated_at)  # type: ignore[comparison-overlap]
         ]
-        design = storage.get(DesignItem, keys.design(tenant_id, rating.design_id))
+        design = persist.find(DesignItem, keys.design(tenant_id, rating.design_id))
         if design is not None:
             ops.append(
                 storage.Update(
@@ -47,4 +43,4 @@ def _erase_rating(tenant_id: str, found: DesignRatingItem, counted: list[storage
             )
         storage.commit(ops + counted)
 
-    storage.retrying(attempt, what="erasing a design rating")
+    persist.retrying(attempt, what="erasing a design rating")

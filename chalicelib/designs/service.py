@@ -16,10 +16,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ..core import clock, keys, pagination, storage
+from ..core import clock, keys, persist, storage
 from ..core.errors import NotFound
 from ..core.ids import new_id
-from ..core.query import page
 from ..core.schemas import Page
 from ..generation import service as generation
 from ..generation.schemas import GenerationRequest
@@ -29,7 +28,7 @@ from ..sessions.schemas import FeedbackCreate
 from ..tenancy.schemas import Limits
 from . import prompting
 from .schemas import Design, DesignCreate, DesignFeedback, DesignListQuery, DesignPatch, DesignRated, RankedDesigns
-from .store import DesignItem, DesignRatingItem
+from .store import DesignItem, DesignRatingItem, designs_page, rated_designs
 
 
 def create(tenant_id: str, body: DesignCreate, limits: Limits | None = None) -> Design:
@@ -114,39 +113,16 @@ def patch(tenant_id: str, design_id: str, body: DesignPatch) -> Design:
 
 def list_designs(tenant_id: str, query: DesignListQuery) -> Page[Design]:
     """Newest first, filtered by style, occasion, favourite and approved."""
-    listing = f"designs:{query.style}:{query.occasion}:{query.is_favorite}:{query.is_approved}"
-    after = pagination.decode(tenant_id, listing, query.cursor).get("k") if query.cursor else None
-    condition = None
-    for attribute, wanted in (
-        (DesignItem.style, query.style),
-        (DesignItem.occasion, query.occasion),
-        (DesignItem.is_favorite, query.is_favorite),
-        (DesignItem.is_approved, query.is_approved),
-    ):
-        if wanted is not None:
-            term = attribute == wanted  # type: ignore[comparison-overlap]
-            condition = term if condition is None else condition & term
-    found, last = page(
-        DesignItem,
-        keys.designs(tenant_id),
-        limit=query.limit,
-        after=after,
-        range_condition=DesignItem.sk.startswith(keys.design_prefix()),
-        filter_condition=condition,
-        forward=False,
+    found, cursor = designs_page(
+        tenant_id, query.style, query.occasion, query.is_favorite, query.is_approved, query.limit, query.cursor
     )
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[Design](items=[view(item) for item in found], next_cursor=cursor)
 
 
 def ranked(tenant_id: str, count: int) -> RankedDesigns:
     """The `count` best and worst rated designs: the rated designs of the tenant read in one walk of its designs
     partition (the dashboard's thumbnails), ordered by exact mean, then by how many rated them, then newest."""
-    rated: list[DesignItem] = []
-    for item in DesignItem.query(keys.designs(tenant_id), DesignItem.sk.startswith(keys.design_prefix()),
-                                 filter_condition=DesignItem.rating_count > 0):  # fmt: skip
-        if isinstance(item, DesignItem):
-            rated.append(item)
+    rated = rated_designs(tenant_id)
 
     def order(item: DesignItem) -> tuple[float, int, str]:
         return (int(item.rating_milli_sum or 0) / int(item.rating_count), int(item.rating_count), item.design_id)
@@ -182,7 +158,7 @@ def rate(tenant_id: str, design_id: str, body: DesignFeedback) -> tuple[DesignRa
 
     def attempt() -> bool:
         key = keys.design_rating(tenant_id, design_id, body.user_id)
-        previous = storage.get(DesignRatingItem, key)
+        previous = persist.find(DesignRatingItem, key)
         now = clock.iso(clock.now())
         rating = DesignRatingItem(
             key.pk, key.sk, design_id=design_id, user_id=body.user_id, rating_milli=milli,
@@ -210,7 +186,7 @@ def rate(tenant_id: str, design_id: str, body: DesignFeedback) -> tuple[DesignRa
         )
         return previous is not None
 
-    replaced = storage.retrying(attempt, what="rating the design")
+    replaced = persist.retrying(attempt, what="rating the design")
     after = _load(tenant_id, design_id)
     answer = DesignRated(
         design_id=design_id,
@@ -232,35 +208,23 @@ def _mean(item: DesignItem) -> float | None:
 
 
 def _load(tenant_id: str, design_id: str) -> DesignItem:
-    item = storage.get(DesignItem, keys.design(tenant_id, design_id))
-    if item is None:
-        raise NotFound(f"no design {design_id}")
-    return item
+    return persist.load(DesignItem, keys.design(tenant_id, design_id), f"no design {design_id}")
 
 
 def view(item: DesignItem) -> Design:
     context: dict[str, Any] = item.context or {}
-    return Design(
+    return Design.of(
+        item,
         id=item.design_id,
-        design_id=item.design_id,
-        session_id=item.session_id,
-        user_id=item.user_id,
-        prompt=item.prompt,
-        user_prompt=item.user_prompt,
-        prompt_name=item.prompt_name,
         prompt_version=int(item.prompt_version),
-        style=item.style,
         flowers=context.get("flowers") or [],
         arrangement_type=context.get("arrangement_type"),
-        occasion=item.occasion,
         budget_tier=context.get("budget_tier"),
         style_parameters=context.get("style_parameters") or {},
         generation_metadata=item.generation or {},
-        images=[images.view(ref) for ref in item.images or []],  # type: ignore[misc]
+        images=[images.view(ref) for ref in item.images or []],
         quality_rating=_mean(item),
         ratings=int(item.rating_count or 0),
         is_favorite=bool(item.is_favorite),
         is_approved=bool(item.is_approved),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
     )
