@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..core import clock, keys, pagination, storage
-from ..core.errors import NotFound
-from ..core.query import page
+from ..core import clock, keys, persist, storage
 from ..core.schemas import ListQuery, Page
-from ..core.table import TableItem
 from . import templates
 from .schemas import Prompt, PromptPut, Rendered
-from .store import PromptHead, PromptVersion
+from .store import PromptHead, PromptVersion, heads_page
 
 # Seed 000's default templates, version 1 for every tenant.
 DEFAULT_PROMPTS = {
@@ -41,7 +38,7 @@ def put_prompt(tenant_id: str, name: str, body: PromptPut) -> Prompt:
     templates.variables_of(body.template)  # 422 before anything is written
 
     def attempt() -> PromptVersion:
-        head = storage.get(PromptHead, keys.prompt_head(tenant_id, name))
+        head = persist.find(PromptHead, keys.prompt_head(tenant_id, name))
         number = int(head.latest) + 1 if head else 1
         now = clock.iso(clock.now())
         new_head, version = _items(tenant_id, name, number, body, now)
@@ -49,46 +46,23 @@ def put_prompt(tenant_id: str, name: str, body: PromptPut) -> Prompt:
         storage.commit([storage.Put(version, PromptVersion.pk.does_not_exist()), storage.Put(new_head, head_condition)])
         return version
 
-    return _view(storage.retrying(attempt, what="saving the prompt"))
+    return _view(persist.retrying(attempt, what="saving the prompt"))
 
 
 def list_prompts(tenant_id: str, query: ListQuery) -> Page[Prompt]:
     """The latest version of each template, by name: the heads' keys sort by name, so one paged Query."""
-    after = pagination.decode(tenant_id, "prompts", query.cursor).get("k") if query.cursor else None
-    heads, last = page(
-        PromptHead,
-        keys.catalog_partition(tenant_id),
-        limit=query.limit,
-        after=after,
-        range_condition=TableItem.sk.startswith(keys.prompt_head_prefix()),
-    )
+    heads, cursor = heads_page(tenant_id, query.limit, query.cursor)
     items = [
-        Prompt(
-            id=h.name,
-            name=h.name,
-            version=int(h.latest),
-            template=h.template,
-            variables=list(h.variables or []),
-            category=h.category,
-            description=h.description,
-            created_at=h.updated_at,
-        )
-        for h in heads
+        Prompt.of(h, id=h.name, version=int(h.latest), variables=list(h.variables or []), created_at=h.updated_at) for h in heads
     ]
-    cursor = pagination.encode(tenant_id, "prompts", {"k": last}) if last else None
     return Page[Prompt](items=items, next_cursor=cursor)
 
 
 def get_prompt(tenant_id: str, name: str, version: int | None = None) -> Prompt:
     if version is None:
-        head = storage.get(PromptHead, keys.prompt_head(tenant_id, name))
-        if head is None:
-            raise NotFound(f"no prompt {name}")
-        version = int(head.latest)
-    item = storage.get(PromptVersion, keys.prompt_version(tenant_id, name, version))
-    if item is None:
-        raise NotFound(f"no version {version} of prompt {name}")
-    return _view(item)
+        version = int(persist.load(PromptHead, keys.prompt_head(tenant_id, name), f"no prompt {name}").latest)
+    key = keys.prompt_version(tenant_id, name, version)
+    return _view(persist.load(PromptVersion, key, f"no version {version} of prompt {name}"))
 
 
 def render(tenant_id: str, name: str, values: Mapping[str, Any], version: int | None = None) -> Rendered:
@@ -125,13 +99,4 @@ def _items(tenant_id: str, name: str, number: int, body: PromptPut, now: str) ->
 
 
 def _view(item: PromptVersion) -> Prompt:
-    return Prompt(
-        id=item.name,
-        name=item.name,
-        version=int(item.number),
-        template=item.template,
-        variables=list(item.variables or []),
-        category=item.category,
-        description=item.description,
-        created_at=item.created_at,
-    )
+    return Prompt.of(item, id=item.name, version=int(item.number), variables=list(item.variables or []))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 
+from ..core import keys, persist
 from ..core.table import TableItem
 
 
@@ -25,3 +26,16 @@ class PromptVersion(TableItem, discriminator="prompt_version"):
     category = UnicodeAttribute(null=True)
     description = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+
+
+def heads_page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[PromptHead], str | None]:
+    """A page of the prompts' heads, by name (their keys sort by name, so one paged Query)."""
+    return persist.list_page(
+        PromptHead,
+        keys.catalog_partition(tenant_id),
+        owner=tenant_id,
+        listing="prompts",
+        limit=limit,
+        cursor=cursor,
+        range_condition=TableItem.sk.startswith(keys.prompt_head_prefix()),
+    )
