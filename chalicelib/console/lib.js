@@ -464,10 +464,14 @@ export function tabs(items, active) {
     token += 1;
     const mine = token;
     panel.replaceChildren();
+    panel.setAttribute('aria-busy', 'true');
     try {
       await items[index].render(panel);
     } catch (err) {
       if (mine === token) panel.replaceChildren(errorBox(err, () => select(items[index].id, false)));
+      if (!(err instanceof ApiError)) console.error('console tab failed:', err); // a bug, not an API answer
+    } finally {
+      if (mine === token) panel.removeAttribute('aria-busy');
     }
   }
   list.addEventListener('keydown', (event) => {
