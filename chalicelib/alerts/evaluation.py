@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analytics import figures, rollups, summary
+from ..analytics import rollups, summary
 from ..analytics.windows import Window
 from ..core import clock, keys, storage
 from ..core.logging import get_logger
+from ..model_stats import figures
 from . import events, targets
 from .schemas import TargetEvaluation
 from .store import TargetEvaluationItem, TargetItem

@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import service as catalog
-from ..catalog.store import MappingStatsItem
 from ..core import clock, counters, keys, storage
 from ..core.table import TableItem
-from . import figures, periods, preferences
+from ..model_stats import figures, preferences
+from ..model_stats import service as model_stats
+from . import periods
 from .rollups import Change, Rows, changes, first_day, load_state, read_days, stored, touched_days, watermark_for
-from .store import MODEL_DAY, ModelDayCounter, RolledDayItem, RollupItem, RollupState
+from .store import RolledDayItem, RollupItem, RollupState
 
 ROLLED = ("weekly", "monthly", "all_time")
 
@@ -34,7 +35,7 @@ def aggregate_metrics(tenant_id: str) -> dict[str, Any]:
         dirty = touched_days(tenant_id, state.watermark)
     result = roll_up(tenant_id, dirty)
     since = f"{state.watermark}:00:00.000Z" if state is not None else first_day(tenant_id)
-    result |= preferences.refresh_changed(tenant_id, since, clock.day_of(started))
+    result |= preferences.refresh_changed(tenant_id, since, periods.days(since[:10], clock.day_of(started)))
     watermark = watermark_for(started)
     key = keys.rollup_state(tenant_id)
     RollupState(key.pk, key.sk, watermark=watermark, last_run_at=clock.iso(started)).save()
@@ -119,42 +120,13 @@ def _versioned(item: TableItem, old: TableItem | None) -> storage.Put:
 
 
 def materialise_mappings(tenant_id: str) -> int:
-    """Seed 002's mapping figures (quality, success, speed, totals, composite scores) beside each mapping."""
+    """Seed 002's mapping figures (quality, success, speed, totals, composite scores) beside each mapping, from the
+    all-time roll-ups; model statistics keeps them (and the catalog shows them)."""
     all_time = {pair: item.counts for pair, item in stored(tenant_id, "all_time").get(periods.ALL_TIME_START, {}).items()}
-    existing = {
-        (item.category_key, item.model_id): item
-        for item in MappingStatsItem.query(keys.catalog_partition(tenant_id), TableItem.sk.startswith("MAPSTATS#"))
-    }
-    now = clock.iso(clock.now())
-    written = 0
-    with MappingStatsItem.batch_write() as batch:
-        for (category, model_id), counts in sorted(all_time.items()):
-            figures_now = mapping_figures(counts)
-            old = existing.get((category, model_id))
-            if old is not None and old.figures == figures_now:
-                continue
-            key = keys.catalog_mapping_stats(tenant_id, category, model_id)
-            batch.save(MappingStatsItem(key.pk, key.sk, category_key=category, model_id=model_id, figures=figures_now, as_of=now))
-            written += 1
+    written = model_stats.save_mapping_figures(tenant_id, all_time)
     if written:
         catalog.forget(tenant_id)
     return written
-
-
-def mapping_figures(counts: figures.Counts) -> dict[str, Any]:
-    f = figures.model_figures(counts)
-    return {
-        "total_uses": f["total_requests"],
-        "total_likes": f["like_count"],
-        "total_dislikes": f["dislike_count"],
-        "total_regenerates": f["regenerate_count"],
-        "average_quality": f["blended_quality_rating"],  # seed 002: "1-5 based on user feedback", every kind of it
-        "average_speed_ms": f["average_speed_ms"],
-        "success_rate": f["success_rate"],
-        "like_ratio": f["like_ratio"],
-        "satisfaction_score": f["satisfaction_score"],
-        "recommendation_score": f["recommendation_score"],
-    }
 
 
 # --- rebuild from the event items ------------------------------------------------------------------
@@ -180,10 +152,7 @@ def rebuild(tenant_id: str, first: str, last: str, *, repair: bool = False) -> d
                 drift.append({"day": day, "category_key": pair[0], "model_id": pair[1], "difference": difference})
     if repair:
         for row in drift:
-            bucket = f"{row['day']}#{row['category_key']}#{row['model_id']}"
-            op = counters.increment(ModelDayCounter, tenant_id, MODEL_DAY, bucket, row["difference"], seed=bucket)
-            if op is not None:
-                storage.commit([op])
+            model_stats.add_to_day(tenant_id, row["day"], row["category_key"], row["model_id"], row["difference"])
     full = {day: recounted.get(day, {}) for day in periods.days(first, last)}
     result = roll_up(tenant_id, set(full), current=full)
     return {

@@ -1,38 +1,24 @@
 """The sessions subscriber of analytics: per-day counters moved in the same transaction as the event.
 
-Listed in `chalicelib.sessions.events.SUBSCRIBERS`. For every session event (a session or generation
+A session counter (chalicelib/contributions.py). For every session event (a session or generation
 recorded, feedback recorded or replaced, corrections changed, an erasure undoing them) it ADDs the
 event's deltas to:
 
-- the (day, task category, model) counter of the session's model, the source of the model roll-ups, and the
-  same per hour (the edges of a window asked to the hour);
 - the (day, experiment, variant) counter of the session's variant, which the weekly report compares;
 - the day's and the hour's latency histograms, when a session with a processing time is created (or erased);
 - the touched-days mark of the current hour, which tells aggregate-metrics which days changed.
 
 The day (hour) is always the session's creation day (hour), UTC, as for the tenant's day and hour counters,
-so late feedback lands on its session's day and hour. Failed calls to other models of a generation are counted by `attempt_ops`.
+so late feedback lands on its session's day and hour. The (day, task category, model) rows the model roll-ups are
+made of are model statistics' (chalicelib/model_stats/counting.py), moved by the same events.
 """
 
 from __future__ import annotations
 
 from ..core import clock, counters, keys, storage
-from ..sessions.events import SessionFacts
+from ..core.extensions import SessionFacts
 from . import latency
-from .store import (
-    LATENCY,
-    LATENCY_HOUR,
-    MODEL_DAY,
-    MODEL_HOUR,
-    TOUCH,
-    VARIANT_DAY,
-    LatencyCounter,
-    LatencyHourCounter,
-    ModelDayCounter,
-    ModelHourCounter,
-    TouchCounter,
-    VariantDayCounter,
-)
+from .store import LATENCY, LATENCY_HOUR, TOUCH, VARIANT_DAY, LatencyCounter, LatencyHourCounter, TouchCounter, VariantDayCounter
 
 
 def session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storage.Op]:
@@ -43,10 +29,6 @@ def session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storag
         counters.increment(TouchCounter, facts.tenant_id, TOUCH, touch_bucket(facts.day), {"changes": 1}, seed=facts.session_id)
     ]
     hour = keys.hour_bucket(facts.created_at)
-    if facts.model_id:
-        pair, seed = f"{facts.category_key}#{facts.model_id}", facts.session_id
-        ops.append(counters.increment(ModelDayCounter, facts.tenant_id, MODEL_DAY, f"{facts.day}#{pair}", changes, seed=seed))
-        ops.append(counters.increment(ModelHourCounter, facts.tenant_id, MODEL_HOUR, f"{hour}#{pair}", changes, seed=seed))
     if facts.experiment_id and facts.variant_id:
         bucket = f"{facts.day}#{facts.experiment_id}#{facts.variant_id}"
         ops.append(counters.increment(VariantDayCounter, facts.tenant_id, VARIANT_DAY, bucket, changes, seed=facts.session_id))
@@ -58,16 +40,6 @@ def session_counts(facts: SessionFacts, deltas: dict[str, float]) -> list[storag
         ops.append(
             counters.increment(LatencyHourCounter, facts.tenant_id, LATENCY_HOUR, hour, bucket_of_ms, seed=facts.session_id)
         )
-    return [op for op in ops if op is not None]
-
-
-def attempt_ops(tenant_id: str, category_key: str, model_id: str, ok: bool, seed: str) -> list[storage.Op]:
-    """A call to a model other than the session's own (a failed one of a fallback chain), on today's and this hour's rows."""
-    now, pair, deltas = clock.iso(clock.now()), f"{category_key}#{model_id}", {"attempts": 1, "errors": 0 if ok else 1}
-    ops = [
-        counters.increment(ModelDayCounter, tenant_id, MODEL_DAY, f"{now[:10]}#{pair}", deltas, seed=seed),
-        counters.increment(ModelHourCounter, tenant_id, MODEL_HOUR, f"{keys.hour_bucket(now)}#{pair}", deltas, seed=seed),
-    ]
     return [op for op in ops if op is not None]
 
 

@@ -14,10 +14,11 @@ from typing import Any
 
 from ..core import keys
 from ..core.table import TableItem
+from ..model_stats import figures
 from ..sessions import scoring
 from ..sessions.service import creation_deltas
 from ..sessions.store import FeedbackItem, SessionItem
-from . import figures, periods
+from . import periods
 from .rollups import Pair, Rows
 
 

@@ -16,8 +16,9 @@ from ..core import clock, counters, keys
 from ..core.errors import NotFound
 from ..core.table import TableItem
 from ..experiments.stats import ALPHA, two_proportions
+from ..model_stats import figures
 from ..sessions import service as sessions
-from . import figures, periods
+from . import periods
 from .rollups import Rows, aggregate, day_rows
 from .store import VARIANT_DAY, ReportItem, VariantDayCounter
 from .summary import day_figures

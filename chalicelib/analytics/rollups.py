@@ -20,22 +20,14 @@ from datetime import datetime, timedelta
 
 from ..core import clock, counters, keys
 from ..core.table import TableItem
-from . import figures, periods
-from .store import (
-    MODEL_DAY,
-    MODEL_HOUR,
-    TOUCH,
-    ModelDayCounter,
-    ModelHourCounter,
-    RolledDayItem,
-    RollupItem,
-    RollupState,
-    TouchCounter,
-)
+from ..model_stats import figures
+from ..model_stats import service as model_stats
+from . import periods
+from .store import TOUCH, RolledDayItem, RollupItem, RollupState, TouchCounter
 from .windows import Window
 
-Pair = tuple[str, str]  # (category key, model id)
-Rows = dict[Pair, figures.Counts]
+Pair = model_stats.Pair  # (category key, model id)
+Rows = model_stats.Rows
 # How far before its own start a run sets the watermark: a transaction that began earlier (and marked an
 # earlier hour) may commit after the run read that hour; the next run reads it again.
 SAFETY = timedelta(minutes=15)
@@ -62,28 +54,8 @@ class Change:
     snapshot: RolledDayItem | None
 
 
-def day_rows(tenant_id: str, first_day: str, last_day: str) -> dict[str, Rows]:
-    """Day -> (category, model) -> counts, summed over the shards."""
-    found = counters.read(ModelDayCounter, tenant_id, MODEL_DAY, first_day, f"{last_day}#\uffff")
-    out: dict[str, Rows] = defaultdict(dict)
-    for bucket, values in found.items():
-        day, category, model_id = bucket.split("#", 2)
-        counts = figures.clean(values)
-        if counts:
-            out[day][(category, model_id)] = counts
-    return dict(out)
-
-
-def hour_rows(tenant_id: str, first_hour: str, last_hour: str) -> dict[str, Rows]:
-    """Hour (`yyyy-mm-ddThh`) -> (category, model) -> counts, summed over the shards."""
-    found = counters.read(ModelHourCounter, tenant_id, MODEL_HOUR, first_hour, f"{last_hour}#\uffff")
-    out: dict[str, Rows] = defaultdict(dict)
-    for bucket, values in found.items():
-        hour, category, model_id = bucket.split("#", 2)
-        counts = figures.clean(values)
-        if counts:
-            out[hour][(category, model_id)] = counts
-    return dict(out)
+day_rows = model_stats.day_rows
+hour_rows = model_stats.hour_rows
 
 
 def window_day_rows(tenant_id: str, window: Window, skip_days: Iterable[str] = ()) -> dict[str, Rows]:

@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from ..core import pagination
+from ..model_stats import figures, preferences
 from . import export as exporting
-from . import figures, preferences, rollups, summary
+from . import rollups, summary
 from .schemas import ExportQuery, ModelsQuery, PreferencesQuery, SummaryQuery
 
 

@@ -1,30 +1,20 @@
-"""Analytics items: day and hour counters (model x task, variant, latency histogram, touched days), roll-ups, state, reports."""
+"""Analytics items: day counters (variant, latency histogram, touched days), roll-ups, state, reports.
+
+The model day and hour rows it rolls up are model statistics' (chalicelib/model_stats/store.py)."""
 
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from ..core.table import TableItem
-from .figures import FIELDS
+from ..model_stats.figures import FIELDS
 from .latency import BUCKETS, field_name
 
 # Counter names (chalicelib.core.counters): the bucket of each follows.
-MODEL_DAY = "MODELDAY"  # <day>#<category>#<model id>
-MODEL_HOUR = "MODELHOUR"  # <yyyy-mm-ddThh>#<category>#<model id>
 VARIANT_DAY = "VARIANTDAY"  # <day>#<experiment id>#<variant id>
 LATENCY = "LATENCY"  # <day>
 LATENCY_HOUR = "LATENCYHOUR"  # <yyyy-mm-ddThh>
 TOUCH = "TOUCH"  # <yyyy-mm-ddThh of the write>#<day of the session it counted>
-
-
-class ModelDayCounter(TableItem, discriminator="counter_model_day"):
-    """What one model did on one task category on one day (the session's creation day), one shard of it."""
-
-    locals().update({name: NumberAttribute(null=True) for name in FIELDS})
-
-
-class ModelHourCounter(ModelDayCounter, discriminator="counter_model_hour"):
-    """The same for one UTC hour (the session's creation hour): the edges of a window asked to the hour."""
 
 
 class VariantDayCounter(TableItem, discriminator="counter_variant_day"):

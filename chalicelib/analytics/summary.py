@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core import counters
+from ..model_stats import figures
 from ..sessions import service as sessions
-from . import figures, latency, periods
+from . import latency, periods
 from .store import LATENCY, LATENCY_HOUR, LatencyCounter, LatencyHourCounter
 from .windows import Window
 

@@ -13,11 +13,12 @@ from ..core.errors import NotFound, ValidationFailed
 from ..core.schemas import ListQuery, Page
 from ..core.settings import get_settings
 from ..core.table import TableItem
+from ..model_stats import service as model_stats
+from ..model_stats.evidence import Evidence
 from ..tenancy import platform
-from . import stats
 from .defaults import DEFAULT_MAPPINGS, DEFAULT_MODELS, DEFAULT_TASKS
 from .schemas import Mapping, MappingPut, Model, ModelPut, ModelQuery, Task, TaskPut
-from .store import CategoryItem, MappingItem, MappingStatsItem, ModelItem
+from .store import CategoryItem, MappingItem, ModelItem
 
 MODEL_ID = re.compile(r"^([a-z][a-z0-9_\-]{0,39}):[A-Za-z0-9][A-Za-z0-9_\-.:/@]{0,199}$")
 CATEGORY_KEY = re.compile(r"^[a-z0-9][a-z0-9_\-.:]{0,99}$")
@@ -31,7 +32,7 @@ class Catalog:
     categories: dict[str, CategoryItem] = field(default_factory=dict)
     mappings: dict[tuple[str, str], MappingItem] = field(default_factory=dict)
     # Seed 002's derived figures of each (category, model), written by aggregate-metrics.
-    mapping_stats: dict[tuple[str, str], MappingStatsItem] = field(default_factory=dict)
+    mapping_stats: dict[tuple[str, str], model_stats.MappingFigures] = field(default_factory=dict)
 
     def model(self, model_id: str) -> ModelPut:
         """The model as routing and billing price it: no price below the platform's list."""
@@ -73,6 +74,7 @@ def load(tenant_id: str, *, fresh: bool = False) -> Catalog:
     if cached and not fresh and now - cached[0] < ttl:
         return cached[1]
     catalog = Catalog()
+    others: list[TableItem] = []
     for item in TableItem.query(keys.catalog_partition(tenant_id)):
         if isinstance(item, ModelItem):
             catalog.models[item.model_id] = item
@@ -80,8 +82,9 @@ def load(tenant_id: str, *, fresh: bool = False) -> Catalog:
             catalog.categories[item.category_key] = item
         elif isinstance(item, MappingItem):
             catalog.mappings[(item.category_key, item.model_id)] = item
-        elif isinstance(item, MappingStatsItem):
-            catalog.mapping_stats[(item.category_key, item.model_id)] = item
+        else:
+            others.append(item)
+    catalog.mapping_stats = model_stats.mapping_figures_in(others)
     with _cache_lock:
         _cache[tenant_id] = (now, catalog)
     return catalog
@@ -208,8 +211,8 @@ def put_mapping(tenant_id: str, category_key: str, model_id: str, body: MappingP
     item = _mapping_item(tenant_id, category_key, model_id, body, existing.created_at if existing else now, now)
     item.save()
     forget(tenant_id)
-    evidence = stats.for_category(tenant_id, category_key).get(model_id, stats.Evidence())
-    derived = storage.get(MappingStatsItem, keys.catalog_mapping_stats(tenant_id, category_key, model_id), consistent=False)
+    evidence = model_stats.for_category(tenant_id, category_key).get(model_id, Evidence())
+    derived = model_stats.mapping_figures_of(tenant_id, category_key, model_id)
     return _mapping_view(item, evidence, derived), existing is None
 
 
@@ -217,9 +220,9 @@ def list_mappings(tenant_id: str, category_key: str, query: ListQuery) -> Page[M
     catalog = load(tenant_id, fresh=True)
     if category_key not in catalog.categories:
         raise NotFound(f"no task category {category_key}")
-    evidence = stats.for_category(tenant_id, category_key)
+    evidence = model_stats.for_category(tenant_id, category_key)
     items = [
-        _mapping_view(item, evidence.get(model_id, stats.Evidence()), catalog.mapping_stats.get((category, model_id)))
+        _mapping_view(item, evidence.get(model_id, Evidence()), catalog.mapping_stats.get((category, model_id)))
         for (category, model_id), item in catalog.mappings.items()
         if category == category_key
     ]
@@ -285,7 +288,7 @@ def _task_view(item: CategoryItem) -> Task:
     )
 
 
-def _mapping_view(item: MappingItem, evidence: stats.Evidence, derived: MappingStatsItem | None = None) -> Mapping:
+def _mapping_view(item: MappingItem, evidence: Evidence, derived: model_stats.MappingFigures | None = None) -> Mapping:
     quality = evidence.mean_quality
     scores = derived.figures if derived is not None else {}
     return Mapping(

@@ -1,8 +1,8 @@
-"""Catalog items (models, task categories, model-task mappings) and the counters of what each model did."""
+"""Catalog items: models, task categories, model-task mappings (what each model did is chalicelib.model_stats')."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute
 
 from ..core.table import TableItem
 
@@ -30,64 +30,3 @@ class MappingItem(TableItem, discriminator="model_task"):
     spec = JSONAttribute()  # the validated MappingPut fields
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
-
-
-class ModelTaskCounter(TableItem, discriminator="counter_model_task"):
-    """What one model did on one task category, all time (bucket `<category>#<model id>`), one shard of it."""
-
-    requests = NumberAttribute(null=True)
-    attempts = NumberAttribute(null=True)
-    errors = NumberAttribute(null=True)
-    processing_count = NumberAttribute(null=True)
-    processing_ms_sum = NumberAttribute(null=True)
-    input_tokens = NumberAttribute(null=True)
-    output_tokens = NumberAttribute(null=True)
-    cost_usd = NumberAttribute(null=True)
-    feedback = NumberAttribute(null=True)
-    rated = NumberAttribute(null=True)
-    successes = NumberAttribute(null=True)
-    quality_count = NumberAttribute(null=True)
-    quality_sum = NumberAttribute(null=True)
-    rating_count = NumberAttribute(null=True)
-    rating_sum = NumberAttribute(null=True)
-    likes = NumberAttribute(null=True)
-    dislikes = NumberAttribute(null=True)
-    regenerates = NumberAttribute(null=True)
-    skips = NumberAttribute(null=True)
-
-
-class UserPreferenceCounter(TableItem, discriminator="counter_user_preference"):
-    """One end user's experience of one model on one category, in the user's own partition (seed 002's user preferences)."""
-
-    requests = NumberAttribute(null=True)
-    feedback = NumberAttribute(null=True)
-    rated = NumberAttribute(null=True)
-    successes = NumberAttribute(null=True)
-    quality_count = NumberAttribute(null=True)
-    quality_sum = NumberAttribute(null=True)
-    rating_count = NumberAttribute(null=True)
-    rating_sum = NumberAttribute(null=True)
-    likes = NumberAttribute(null=True)
-    dislikes = NumberAttribute(null=True)
-    regenerates = NumberAttribute(null=True)
-    skips = NumberAttribute(null=True)
-    # Set with every count (the sessions subscriber): who, what, when; gsi1 indexes the change by day.
-    user_id = UnicodeAttribute(null=True)
-    category_key = UnicodeAttribute(null=True)
-    model_id = UnicodeAttribute(null=True)
-    first_used_at = UnicodeAttribute(null=True)
-    last_used_at = UnicodeAttribute(null=True)
-    # Seed 002's derived fields, materialised by aggregate-metrics (chalicelib.analytics.preferences).
-    derived = JSONAttribute(null=True)
-
-
-class MappingStatsItem(TableItem, discriminator="model_task_stats"):
-    """Seed 002's figures of a model on a task (all time), materialised by aggregate-metrics beside the mapping."""
-
-    category_key = UnicodeAttribute()
-    model_id = UnicodeAttribute()
-    figures = JSONAttribute()
-    as_of = UnicodeAttribute()
-
-
-MODEL_TASK = "MODELTASK"

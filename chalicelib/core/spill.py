@@ -27,12 +27,16 @@ from .table import TableItem
 Number = int | float
 
 
-# Counter models that moved to another module (issue 15: the registry's counters are monitoring's now). A spill item
+# Counter models that moved to another module (issue 15: the registry's counters are monitoring's now, each model's
+# counters model statistics'). A spill item
 # names its counter by module path, so one written before the move is still folded into the same counter after it.
 MOVED: dict[tuple[str, str], str] = {
     ("chalicelib.registry.store", "LabelCounter"): "chalicelib.monitoring.store",
     ("chalicelib.registry.store", "ErrorCounter"): "chalicelib.monitoring.store",
     ("chalicelib.registry.store", "PredictionCounter"): "chalicelib.monitoring.store",
+    ("chalicelib.catalog.store", "ModelTaskCounter"): "chalicelib.model_stats.store",
+    ("chalicelib.analytics.store", "ModelDayCounter"): "chalicelib.model_stats.store",
+    ("chalicelib.analytics.store", "ModelHourCounter"): "chalicelib.model_stats.store",
 }
 
 

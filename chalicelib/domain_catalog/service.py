@@ -11,8 +11,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..core import clock, counters, keys, pagination, persist, storage
 from ..core.errors import NotFound, ValidationFailed
+from ..core.extensions import SessionFacts
 from ..core.schemas import ListQuery, Page
-from ..sessions.events import SessionFacts
 from .defaults import TEMPLATES
 from .schemas import CatalogItem, CatalogItemPut, Installed, ItemId, Kind
 from .store import USAGE, DomainItem, UsageCounter, items_of_kind

@@ -20,7 +20,7 @@ takes its part back: each feedback counts exactly once, in the transaction that 
 from __future__ import annotations
 
 from ..core import keys, storage
-from ..sessions.events import SessionFacts
+from ..core.extensions import SessionFacts
 from . import contextual
 from .store import AssignmentItem, ExperimentItem, context_counts, period_session_counts, segment_counts, variant_counts
 

@@ -18,7 +18,6 @@ from typing import Any
 
 from ..billing import service as billing
 from ..catalog import service as catalog
-from ..catalog import stats
 from ..catalog.schemas import TaskPut
 from ..core import deadline, idempotency
 from ..core.errors import BlobUnavailable, DeadlineExceeded, NotFound, UpstreamFailed, ValidationFailed
@@ -186,13 +185,10 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None, ch
         priority=decision.request.priority,
         complexity=decision.request.complexity,
     )
-    # Calls that failed are counted against their models here; the answering model's call is counted with its session.
-    failed_calls = [(a.model_id, False) for a in attempts if not a.ok and not (a.error or "").startswith("skipped")]
+    # The calls that failed are counted against their models by the session's creation event (sessions.service).
     if answered is None:
-        record.selected_by = "fallback" if len(failed_calls) > 1 else selected_by
-        created = sessions.record_generation(
-            tenant_id, record, stats.attempt_ops(tenant_id, body.category_key, failed_calls, seed=created_seed(body))
-        )
+        record.selected_by = "fallback" if len(sessions.failed_calls(record.attempts)) > 1 else selected_by
+        created = sessions.record_generation(tenant_id, record)
         details = [{"session_id": created.session_id}, *({"model_id": a.model_id, "error": a.error} for a in attempts)]
         if out_of_time:
             budget = get_settings().request_budget_seconds
@@ -212,9 +208,7 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None, ch
     record.processing_time_ms = latency
     record.selected_by = selected_by
     record.confidence_score = confidence
-    created = sessions.record_generation(
-        tenant_id, record, stats.attempt_ops(tenant_id, body.category_key, failed_calls, seed=created_seed(body))
-    )
+    created = sessions.record_generation(tenant_id, record)
     if body.context is not None and prepared.message is not None:
         from ..context import service as context
 

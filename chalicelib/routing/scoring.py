@@ -22,7 +22,8 @@ import math
 from dataclasses import dataclass, field
 
 from ..catalog.schemas import COMPLEXITY_ORDER, MappingPut, ModelPut, TaskPut
-from ..catalog.stats import Evidence
+from ..model_stats.evidence import Evidence
+from ..model_stats.figures import USER_PSEUDO
 from .objective import Arm, BetaPosterior
 
 UNMAPPED_PRIOR = 0.4
@@ -31,7 +32,6 @@ PRIOR_RANGE = (0.01, 0.99)
 RELIABILITY_PSEUDO = 5.0
 LATENCY_PSEUDO = 3.0
 COST_PSEUDO = 3.0
-USER_PSEUDO = 4.0
 USER_WEIGHT = 0.3
 DEFAULT_LATENCY_MS = 2000.0
 DEFAULT_OUTPUT_TOKENS = 500

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..billing import service as billing
 from ..catalog import service as catalog
-from ..catalog import stats
 from ..catalog.schemas import TaskPut
 from ..core.errors import ValidationFailed
 from ..core.settings import get_settings
+from ..model_stats import service as model_stats
+from ..model_stats.evidence import Evidence
 from ..providers.base import count_tokens
 from ..tenancy.schemas import Limits
 from . import features, objective, request_level, scoring
@@ -42,7 +43,7 @@ class Decision:
     request_routing: request_level.Assessment | None = None
 
 
-_evidence_cache: dict[tuple[str, str], tuple[float, dict[str, stats.Evidence]]] = {}
+_evidence_cache: dict[tuple[str, str], tuple[float, dict[str, Evidence]]] = {}
 _lock = threading.Lock()
 _rng: np.random.Generator | None = None
 _rng_lock = threading.Lock()
@@ -97,7 +98,7 @@ def decide(
     )
     evidence = _evidence(tenant_id, body.category_key)
     request.task_evidence = sum(e.quality_count for e in evidence.values())
-    user = stats.user_preferences(tenant_id, body.user_id, body.category_key) if body.user_id else {}
+    user = model_stats.user_preferences(tenant_id, body.user_id, body.category_key) if body.user_id else {}
 
     eligible: list[scoring.Scored] = []
     excluded: list[tuple[str, str]] = []
@@ -109,9 +110,7 @@ def decide(
             excluded.append((model_id, why))
             continue
         eligible.append(
-            scoring.score(
-                model_id, model, mapping, category, request, evidence.get(model_id, stats.Evidence()), user.get(model_id)
-            )
+            scoring.score(model_id, model, mapping, category, request, evidence.get(model_id, Evidence()), user.get(model_id))
         )
     if not eligible:
         raise NoEligibleModel(
@@ -214,14 +213,14 @@ def answer_of(decision: Decision) -> RouteAnswer:
     )
 
 
-def _evidence(tenant_id: str, category_key: str) -> dict[str, stats.Evidence]:
+def _evidence(tenant_id: str, category_key: str) -> dict[str, Evidence]:
     ttl = get_settings().routing_stats_cache_seconds
     key, now = (tenant_id, category_key), time.monotonic()
     with _lock:
         cached = _evidence_cache.get(key)
     if cached and now - cached[0] < ttl:
         return cached[1]
-    evidence = stats.for_category(tenant_id, category_key)
+    evidence = model_stats.for_category(tenant_id, category_key)
     with _lock:
         _evidence_cache[key] = (now, evidence)
     return evidence

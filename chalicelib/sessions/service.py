@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ..core import clock, counters, keys, storage
@@ -75,8 +76,9 @@ def create_session(tenant_id: str, data: SessionCreate) -> SessionCreated:
     return SessionCreated(id=session_id, session_id=session_id, created_at=created_at)
 
 
-def record_generation(tenant_id: str, record: GenerationRecord, extra_ops: list[storage.Op] | None = None) -> SessionCreated:
-    """Record a generation as a session, with its usage and every attempt, and count it."""
+def record_generation(tenant_id: str, record: GenerationRecord) -> SessionCreated:
+    """Record a generation as a session, with its usage and every attempt, and count it: the failed calls of its
+    fallback chain are counted against their models by this event alone (`SessionFacts.failed_calls`)."""
     now = clock.now()
     created_at = clock.iso(now)
     session_id = new_id("ses")
@@ -118,7 +120,7 @@ def record_generation(tenant_id: str, record: GenerationRecord, extra_ops: list[
     deltas: dict[str, float] = {
         "sessions": 1,
         "generations": 1,
-        "attempts": int(record.status == "succeeded"),  # the answering call; failed calls are counted by the caller
+        "attempts": int(record.status == "succeeded"),  # the answering call; the failed ones count against their models
         "failed_generations": int(record.status == "failed"),
         "attempt_errors": sum(1 for a in record.attempts if not a.get("ok")),
         "input_tokens": record.input_tokens,
@@ -129,8 +131,7 @@ def record_generation(tenant_id: str, record: GenerationRecord, extra_ops: list[
     if record.processing_time_ms is not None:
         deltas |= {"processing_count": 1, "processing_ms_sum": record.processing_time_ms}
     ops: list[storage.Op] = [storage.Put(item, SessionItem.pk.does_not_exist())]
-    ops += _day_counter(tenant_id, item, deltas)
-    ops += extra_ops or []
+    ops += _day_counter(tenant_id, item, deltas, failed=failed_calls(record.attempts))
     storage.commit(ops)
     return SessionCreated(id=session_id, session_id=session_id, created_at=created_at)
 
@@ -253,7 +254,7 @@ def creation_deltas(session: SessionItem) -> dict[str, float]:
             "generations": 1,
             "failed_generations": int(session.status == "failed"),
             "attempt_errors": sum(1 for a in attempts if not a.get("ok")),
-            "attempts": int(session.status == "succeeded"),  # the answering call; failed calls are counted by the gateway
+            "attempts": int(session.status == "succeeded"),  # the answering call; failed calls are not the user's data
             "input_tokens": float(session.input_tokens or 0),
             "output_tokens": float(session.output_tokens or 0),
             "cost_usd": float(session.cost_usd or 0),
@@ -318,15 +319,27 @@ def _index_keys(tenant_id: str, user_id: str, category_key: str, created_at: str
 
 
 def _day_counter(
-    tenant_id: str, session: SessionItem, deltas: dict[str, float], *, feedback_user_id: str | None = None, erasing: bool = False
+    tenant_id: str,
+    session: SessionItem,
+    deltas: dict[str, float],
+    *,
+    feedback_user_id: str | None = None,
+    erasing: bool = False,
+    failed: tuple[str, ...] = (),
 ) -> list[storage.Op]:
-    """The tenant's day and hour counters, and every subscriber's counters, for this change of `session`."""
+    """The tenant's day and hour counters, and every subscriber's counters, for this change of `session` (`failed`:
+    the models whose calls failed, on the event that records a generation)."""
     ops = [
         counters.increment(DayCounter, tenant_id, DAY, session.day, deltas, seed=session.id),
         counters.increment(HourCounter, tenant_id, HOUR, keys.hour_bucket(session.created_at), deltas, seed=session.id),
     ]
-    facts = facts_of(tenant_id, session, feedback_user_id, erasing=erasing)
+    facts = dataclasses.replace(facts_of(tenant_id, session, feedback_user_id, erasing=erasing), failed_calls=failed)
     return [op for op in ops if op is not None] + events.ops_for(facts, deltas)
+
+
+def failed_calls(attempts: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The models of a generation's attempts whose calls failed (a skipped candidate was never called)."""
+    return tuple(str(a["model_id"]) for a in attempts if not a.get("ok") and not str(a.get("error") or "").startswith("skipped"))
 
 
 def erasure_ops(tenant_id: str, session: SessionItem) -> list[storage.Op]:

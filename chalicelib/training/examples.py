@@ -18,9 +18,9 @@ from typing import Any
 
 from ..core import clock, keys, pagination, storage
 from ..core.errors import NotFound, PayloadTooLarge
+from ..core.extensions import SessionFacts
 from ..core.schemas import Page
 from ..sessions import scoring
-from ..sessions.events import SessionFacts
 from ..sessions.store import SessionItem
 from ..tenancy import service as tenancy
 from .schemas import Example, ExamplePatch, ExampleQuery

@@ -421,8 +421,8 @@ def test_rebuild_from_the_event_items_equals_the_incremental_rollups(api: Api, e
         assert rollup_items(early) == incremental
 
         # A counter that drifted (here moved by hand) is found, and repaired from the events.
-        from chalicelib.analytics.store import MODEL_DAY, ModelDayCounter
         from chalicelib.core import counters, storage
+        from chalicelib.model_stats.store import MODEL_DAY, ModelDayCounter
 
         bucket = f"{START.date().isoformat()}#content_caption#openai:gpt-4o-mini"
         storage.commit([counters.increment(ModelDayCounter, early.id, MODEL_DAY, bucket, {"requests": 5, "likes": 1}, seed="x")])
@@ -464,8 +464,8 @@ def test_aggregation_materialises_mapping_figures_and_user_preferences(api: Api,
     assert prefs[0]["preference_score"] == pytest.approx((4 * 0.5 + 3) / (4 + 4))
     assert prefs[1]["regenerates"] == 1 and prefs[1]["last_used_at"] and prefs[1]["first_used_at"]
 
-    from chalicelib.catalog.store import UserPreferenceCounter
     from chalicelib.core import keys
+    from chalicelib.model_stats.store import UserPreferenceCounter
 
     stored = UserPreferenceCounter.get(*keys.user_preference(tenant.id, "florist-1", "content_caption", "openai:gpt-4o-mini"))
     assert stored.derived["preference_score"] == prefs[0]["preference_score"]

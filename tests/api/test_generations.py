@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
 from chalicelib.billing import service as billing
-from chalicelib.catalog import stats
 from chalicelib.core import clock
+from chalicelib.core.extensions import SessionFacts
+from chalicelib.model_stats import service as stats
+from chalicelib.sessions import events
 from chalicelib.sessions import service as sessions
 from tests.conftest import Api, Tenant
 
@@ -115,11 +118,24 @@ def test_every_candidate_failing_is_502_and_recorded(api: Api, tenant: Tenant, f
     broken = {"provider": "openai", "capabilities": ["text_generation"], "cost_bucket": "low"}
     for name in ("fail-500", "fail-429", "slow"):
         api.put(f"/v1/models/openai:{name}", {**broken, "model_name": name}, key=tenant.admin)
-    reply = api.post("/v1/generations", CAPTION, key=tenant.app)
-    assert reply.status == 502
-    assert reply.error_code == "upstream_failed"
-    details = reply.body["error"]["details"]
-    session_id = details[0]["session_id"]
+    seen: list[tuple[str, ...]] = []
+
+    def counter(facts: SessionFacts, deltas: dict[str, float]) -> list[Any]:
+        seen.append(facts.failed_calls)
+        return []
+
+    events.subscribe(counter)
+    try:
+        reply = api.post("/v1/generations", CAPTION, key=tenant.app)
+        assert reply.status == 502
+        assert reply.error_code == "upstream_failed"
+        details = reply.body["error"]["details"]
+        session_id = details[0]["session_id"]
+        api.post(f"/v1/sessions/{session_id}/feedback", {"user_id": "u", "thumbs": "down"}, key=tenant.app)
+    finally:
+        events.unsubscribe(counter)
+    # The failed calls reach the counters through the session's creation event, and through no later event.
+    assert [sorted(calls) for calls in seen] == [["openai:fail-429", "openai:fail-500", "openai:slow"], []]
     assert {d["model_id"]: d["error"].split(":")[0] for d in details[1:]} == {
         "openai:fail-500": "server_error",
         "openai:fail-429": "rate_limited",
@@ -132,6 +148,12 @@ def test_every_candidate_failing_is_502_and_recorded(api: Api, tenant: Tenant, f
     assert (counted["failed_generations"], counted["attempt_errors"]) == (1, 3)
     evidence = stats.for_category(tenant.id, "content_caption")
     assert {m: (e.attempts, e.errors) for m, e in evidence.items()} == {
+        "openai:fail-500": (1, 1),
+        "openai:fail-429": (1, 1),
+        "openai:slow": (1, 1),
+    }
+    rows = stats.day_rows(tenant.id, day, day)[day]
+    assert {model: (r["attempts"], r["errors"]) for (_, model), r in rows.items()} == {
         "openai:fail-500": (1, 1),
         "openai:fail-429": (1, 1),
         "openai:slow": (1, 1),

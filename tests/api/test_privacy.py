@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.catalog import stats
 from chalicelib.core import clock
+from chalicelib.model_stats import service as stats
 from chalicelib.sessions import service as sessions
 from tests.conftest import Api, Tenant
 

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from chalicelib.analytics import figures, latency, periods
+from chalicelib.analytics import latency, periods
 from chalicelib.analytics.report import trend
 from chalicelib.analytics.windows import Split, Window
+from chalicelib.model_stats import figures
 
 
 def test_every_time_lands_in_a_bucket_whose_estimate_is_within_the_stated_precision() -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from chalicelib.catalog.stats import Evidence
+from chalicelib.model_stats.evidence import Evidence
 from chalicelib.routing import objective, scoring
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from chalicelib.catalog.schemas import MappingPut, ModelPut, TaskPut
-from chalicelib.catalog.stats import Evidence
+from chalicelib.model_stats.evidence import Evidence
 from chalicelib.routing import objective, scoring
 
 TASK = TaskPut(category_name="Captions", required_capabilities=["text_generation"], typical_max_tokens=500)

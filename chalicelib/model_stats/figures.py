@@ -1,4 +1,4 @@
-"""From counted sums to the figures people read: rates, averages, the composite scores (pure functions).
+"""From a model's counted sums to the figures people read: rates, averages, the composite scores (pure functions).
 
 Every figure is a ratio of counters, so it is exact whatever the volume: a period's figure is
 computed from the period's summed counts, never averaged from daily figures. docs/analytics.md
@@ -43,6 +43,9 @@ FIELDS = (
 SATISFACTION_WEIGHTS = {"quality": 0.4, "success": 0.3, "like_ratio": 0.2, "no_regenerate": 0.1}
 RECOMMENDATION_PSEUDO = 10.0  # rated feedback worth of prior at 0.5 before the satisfaction is believed
 RECOMMENDATION_SPEED_WEIGHT = 0.2
+# A user's own preference for a model is their mean quality on it shrunk toward 0.5 by this many pseudo-answers
+# (routing adds it to a candidate's score; the preferences' `preference_score` shows it).
+USER_PSEUDO = 4.0
 
 
 def clean(values: Mapping[str, float]) -> Counts:
@@ -180,6 +183,4 @@ def corrections_trend(halves: tuple[Mapping[str, float], Mapping[str, float]], s
 
 def preference_score(counts: Mapping[str, float]) -> float:
     """0-1: the user's mean quality on the model, shrunk toward 0.5 by 4 pseudo-answers (what routing adds)."""
-    from ..routing.scoring import USER_PSEUDO
-
     return round((USER_PSEUDO * 0.5 + g(counts, "quality_sum")) / (USER_PSEUDO + g(counts, "quality_count")), 6)

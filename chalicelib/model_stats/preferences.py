@@ -1,7 +1,7 @@
 """Users' learned preferences per model and task (seed 002's ai_user_preferences), from their own counters.
 
 The counters live in the user's partition (`TENANT#<t>#USER#<u>`, `PREF#<category>#<model>`) and move in
-the transaction of each session and feedback (chalicelib/catalog/stats.py), which also stamps the time of
+the transaction of each session and feedback (chalicelib/model_stats/counting.py), which also stamps the time of
 the change into GSI1 (`...#PREFCHANGES#<day>#<shard>`). aggregate-metrics reads only the preferences
 changed since its watermark and writes their derived fields (`derived`) back onto the same items.
 """
@@ -9,14 +9,15 @@ changed since its watermark and writes their derived fields (`derived`) back ont
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from ..catalog.store import UserPreferenceCounter
 from ..core import counters, keys
 from ..core.table import TableItem
-from . import figures, periods
+from . import figures
+from .store import UserPreferenceCounter
 
 
 def derived_of(item: UserPreferenceCounter) -> dict[str, Any]:
@@ -50,22 +51,23 @@ def view(item: UserPreferenceCounter) -> dict[str, Any]:
 
 def of_user(tenant_id: str, user_id: str, category_key: str | None = None) -> list[dict[str, Any]]:
     """One user's preferences, best first (seed 002's "user's preferred model for a task"): one Query."""
-    prefix = keys.user_preference_prefix(category_key) if category_key else "PREF#"
+    prefix = keys.user_preference_prefix(category_key or None)
     found = UserPreferenceCounter.query(keys.user_partition(tenant_id, user_id), TableItem.sk.startswith(prefix))
     items = []
     for item in found:
         if item.category_key is None:  # counted before items carried who and what: the key says it
-            item.category_key, item.model_id = item.sk.removeprefix("PREF#").split("#", 1)
+            item.category_key, item.model_id = keys.user_preference_of(item.sk)
             item.user_id = user_id
         items.append(view(item))
     items.sort(key=lambda v: (v["category_key"], -v["preference_score"], v["model_id"]))
     return items
 
 
-def refresh_changed(tenant_id: str, since: str, last_day: str) -> dict[str, int]:
-    """Write the derived fields of every preference changed from `since` (an ISO time, or a day) on."""
+def refresh_changed(tenant_id: str, since: str, days: Iterable[str]) -> dict[str, int]:
+    """Write the derived fields of every preference changed from `since` (an ISO time, or a day) on, over `days`
+    (the days from `since`'s to the last to look at)."""
     read = written = 0
-    for day in periods.days(since[:10], last_day):
+    for day in days:
         for shard in range(counters.shard_count()):
             for item in UserPreferenceCounter.gsi1.query(
                 keys.preference_changes(tenant_id, day, shard), TableItem.gsi1sk >= since
