@@ -97,6 +97,9 @@ class Reply:
 
 Handler = Callable[[Call[Any, Any]], Any]
 
+# Each declared operation's handler, by name: a route registered lazily (chalicelib/api/families.py) is served from here.
+_HANDLERS: dict[str, tuple[RouteSpec, Handler]] = {}
+
 
 def route(
     bp: Blueprint,
@@ -121,6 +124,7 @@ def route(
         if any(other.name == spec.name for other in ROUTES):
             raise ValueError(f"two routes are named {spec.name}: handler names are the OpenAPI operation ids")
         ROUTES.append(spec)
+        _HANDLERS[spec.name] = (spec, handler)
 
         def view(**params: str) -> Response:
             request = _request.get() or bp.current_request
@@ -132,6 +136,12 @@ def route(
         return handler
 
     return decorate
+
+
+def serve_operation(name: str, params: dict[str, str]) -> Response:
+    """The bound request served by the operation declared as `name` (its family's module is imported by now)."""
+    spec, handler = _HANDLERS[name]
+    return serve(_request.get(), spec, handler, {k: unquote(v) for k, v in params.items()})
 
 
 def serve(request: Any, spec: RouteSpec, handler: Handler, params: dict[str, str]) -> Response:

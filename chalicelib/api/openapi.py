@@ -11,6 +11,8 @@ from pydantic.json_schema import models_json_schema
 
 from .. import __version__
 from ..core.schemas import ListQuery
+from . import families
+from .http import ROUTES
 
 _ERRORS = {
     400: "Malformed JSON",
@@ -22,6 +24,7 @@ _ERRORS = {
     413: "Body over 256 KiB",
     422: "Validation failed; details name each field",
     429: "Rate limit, budget, or failed authentications of this address exceeded (Retry-After)",
+    500: "Internal error: the answer names the request's id, never a stack trace",
     502: "Every model of the fallback chain failed (the session is recorded)",
     503: "Storage throttled past retries (Retry-After)",
     504: "The request's 29 s budget ran out before a model answered (the session is recorded)",
@@ -70,10 +73,11 @@ def _error_schema(path: str) -> str:
 
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
-    from .http import ROUTES
-
+    families.load_all()  # every family's declarations, whichever requests came first
+    place = families.order()
+    routes = sorted(ROUTES, key=lambda spec: place.get(spec.name, len(place)))
     models: list[tuple[type[BaseModel], str]] = []
-    for spec in ROUTES:
+    for spec in routes:
         if spec.body is not None:
             models.append((spec.body, "validation"))
         if isinstance(spec.response, type) and issubclass(spec.response, BaseModel):
@@ -84,7 +88,7 @@ def document() -> dict[str, Any]:
     schemas["OpenAIError"] = _OPENAI_ERROR_SCHEMA
 
     paths: dict[str, dict[str, Any]] = {}
-    for spec in ROUTES:
+    for spec in routes:
         operation: dict[str, Any] = {"operationId": spec.name, "summary": spec.summary, "tags": [spec.tag] if spec.tag else []}
         if spec.role is not None:
             operation["security"] = [{"bearer": []}]
@@ -139,6 +143,7 @@ def document() -> dict[str, Any]:
         errors |= {409} if spec.method == "POST" else set()
         errors |= {404, 422} if "{" in spec.path else set()
         errors |= {code for code in spec.statuses if code >= 400}
+        errors |= {500}  # any operation may fail unexpectedly, answered in the error format
         for code in sorted(errors):
             responses[str(code)] = {
                 "description": _ERRORS[code],

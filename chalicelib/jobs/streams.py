@@ -13,8 +13,6 @@ from typing import Any
 
 from chalice import Blueprint
 
-from ..core import counters
-
 streams = Blueprint(__name__)
 
 # Chalice names the event source from this; the stack's template points it at the table's own stream.
@@ -23,6 +21,8 @@ TABLE_STREAM = "arn:aws:dynamodb:us-east-1:000000000000:table/learnloop/stream/p
 
 @streams.on_dynamodb_record(stream_arn=TABLE_STREAM, batch_size=100, starting_position="LATEST", name="counter-folder")
 def fold_spilled_counters(event: Any) -> None:
+    from ..core import counters  # deferred: cold start - the counters import storage, which an API request may not need
+
     for tenant_id in spilled_tenants(record.new_image for record in event):
         counters.fold(tenant_id)
 

@@ -25,10 +25,6 @@ class FanOutIncomplete(Exception):
     """Some tenants' messages could not be queued; raised so that the schedule's trigger is retried."""
 
 
-# The name Chalice's `on_sqs_message` needs; infra/template.yaml points the worker at the stack's own queue instead.
-TASK_QUEUE_NAME = "learnloop-scheduled-tasks"
-
-
 def fire(name: str, *, seconds: float | None = None) -> dict[str, Any]:
     """A schedule fired: enqueue the task for every tenant, or run it inline (within `seconds`) without a queue."""
     queue_url = get_settings().task_queue_url

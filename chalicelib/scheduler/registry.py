@@ -15,6 +15,10 @@ from typing import Any, Literal
 
 from ..core.errors import NotFound
 
+# The queue of the fan-out's messages, the name Chalice's `on_sqs_message` needs (declared with the tasks: the
+# worker is wired at import); infra/template.yaml points the worker at the stack's own queue instead.
+TASK_QUEUE_NAME = "learnloop-scheduled-tasks"
+
 Unit = Literal["minutes", "hours", "days"]
 TaskFunction = Callable[[str], dict[str, Any]]
 

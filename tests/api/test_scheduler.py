@@ -143,7 +143,7 @@ def test_the_queue_worker_runs_one_tenant(api: Api, tenant: Tenant) -> None:
     with Client(app.app) as client:
         event = client.events.generate_sqs_event(
             message_bodies=[json.dumps({"task": "count-sessions", "tenant_id": tenant.id})],
-            queue_name=fanout.TASK_QUEUE_NAME,
+            queue_name=registry.TASK_QUEUE_NAME,
         )
         client.lambda_.invoke("scheduled-task-worker", event)
     assert RUNS == [tenant.id]
@@ -161,7 +161,7 @@ def test_firing_with_a_queue_sends_one_message_per_tenant(
     import boto3
 
     sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.create_queue(QueueName=fanout.TASK_QUEUE_NAME)["QueueUrl"]
+    url = sqs.create_queue(QueueName=registry.TASK_QUEUE_NAME)["QueueUrl"]
     monkeypatch.setenv("LEARNLOOP_TASK_QUEUE_URL", url)
     assert fanout.fire("count-sessions") == {"mode": "queued", "tenants": 2}
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]

@@ -133,7 +133,7 @@ def queue(api: Api, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
     import boto3
 
     sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.create_queue(QueueName=fanout.TASK_QUEUE_NAME)["QueueUrl"]
+    url = sqs.create_queue(QueueName=registry.TASK_QUEUE_NAME)["QueueUrl"]
     monkeypatch.setenv("LEARNLOOP_TASK_QUEUE_URL", url)
     return sqs, url
 
