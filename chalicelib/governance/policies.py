@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..core import clock, keys, pagination, storage
-from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core import clock, keys, persist, storage
+from ..core.errors import Conflict, ValidationFailed
 from ..core.ids import new_id
-from ..core.query import all_items, page
 from ..core.schemas import ListQuery, Page
-from ..core.table import TableItem
 from . import thresholds as vocabulary
 from .schemas import Policy, PolicyCreate, PolicyPatch
-from .store import PolicyItem, PolicyNameItem
+from .store import PolicyItem, PolicyNameItem, all_policies, policies_page
 
 
 def create_policy(tenant_id: str, data: PolicyCreate) -> Policy:
@@ -35,20 +33,9 @@ def create_policy(tenant_id: str, data: PolicyCreate) -> Policy:
         updated_at=now,
         version=1,
     )
-    ops: list[storage.Op] = [
-        storage.Put(PolicyNameItem(claim.pk, claim.sk, policy_id=policy_id), PolicyNameItem.pk.does_not_exist()),
-        storage.Put(item, PolicyItem.pk.does_not_exist()),
-    ]
-
-    def attempt() -> None:
-        try:
-            storage.commit(ops)
-        except storage.ConditionFailed as exc:
-            if exc.failed:
-                raise Conflict(f"a policy named {data.policy_name!r} already exists", code="policy_exists") from exc
-            raise  # a concurrent transaction: retried
-
-    storage.retrying(attempt, what="creating the policy")
+    name = PolicyNameItem(claim.pk, claim.sk, policy_id=policy_id)
+    taken = Conflict(f"a policy named {data.policy_name!r} already exists", code="policy_exists")
+    persist.create(name, lambda: taken, extra=[storage.Put(item, PolicyItem.pk.does_not_exist())])
     return view(item)
 
 
@@ -57,15 +44,7 @@ def get_policy(tenant_id: str, policy_id: str) -> Policy:
 
 
 def list_policies(tenant_id: str, query: ListQuery) -> Page[Policy]:
-    state = pagination.decode(tenant_id, "policies", query.cursor) if query.cursor else {}
-    found, last = page(
-        PolicyItem,
-        keys.governance_partition(tenant_id),
-        limit=query.limit,
-        after=state.get("k"),
-        range_condition=TableItem.sk.startswith(keys.policy_prefix()),
-    )
-    cursor = pagination.encode(tenant_id, "policies", {"k": last}) if last else None
+    found, cursor = policies_page(tenant_id, query.limit, query.cursor)
     return Page[Policy](items=[view(item) for item in found], next_cursor=cursor)
 
 
@@ -80,18 +59,15 @@ def patch_policy(tenant_id: str, policy_id: str, data: PolicyPatch) -> Policy:
         if "description" in data.model_fields_set:
             item.description = data.description
         item.updated_at = clock.iso(clock.now())
-        expected = item.version
-        item.version = expected + 1
-        storage.commit([storage.Put(item, PolicyItem.version == expected)])
+        storage.commit([persist.bump(item)])
         return item
 
-    return view(storage.retrying(attempt, what="updating the policy"))
+    return view(persist.retrying(attempt, what="updating the policy"))
 
 
 def active_policies(tenant_id: str) -> list[PolicyItem]:
     """Every active policy that some check applies (one Query of the governance partition)."""
-    found = all_items(PolicyItem, keys.governance_partition(tenant_id), TableItem.sk.startswith(keys.policy_prefix()))
-    return [item for item in found if item.status == "active" and checks_of(item)]
+    return [item for item in all_policies(tenant_id) if item.status == "active" and checks_of(item)]
 
 
 def validate(
@@ -110,23 +86,10 @@ def checks_of(item: PolicyItem) -> set[str]:
 
 
 def _load(tenant_id: str, policy_id: str) -> PolicyItem:
-    item = storage.get(PolicyItem, keys.policy(tenant_id, policy_id))
-    if item is None:
-        raise NotFound(f"no policy {policy_id}")
-    return item
+    return persist.load(PolicyItem, keys.policy(tenant_id, policy_id), f"no policy {policy_id}")
 
 
 def view(item: PolicyItem) -> Policy:
-    return Policy(
-        id=item.id,
-        policy_id=item.id,
-        policy_name=item.policy_name,
-        policy_type=item.policy_type,
-        status=item.status,
-        rules=item.rules or {},
-        thresholds=item.thresholds or {},
-        description=item.description,
-        checked=bool(checks_of(item)),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
+    return Policy.of(
+        item, policy_id=item.id, rules=item.rules or {}, thresholds=item.thresholds or {}, checked=bool(checks_of(item))
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from ..core import keys, persist
 from ..core.table import TableItem
 
 
@@ -54,3 +55,39 @@ class ViolationItem(TableItem, discriminator="gov_violation"):
     status_history = JSONAttribute(null=True)
     opened_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+
+
+def policies_page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[PolicyItem], str | None]:
+    """A page of the tenant's policies, by id."""
+    return persist.list_page(
+        PolicyItem,
+        keys.governance_partition(tenant_id),
+        owner=tenant_id,
+        listing="policies",
+        limit=limit,
+        cursor=cursor,
+        range_condition=TableItem.sk.startswith(keys.policy_prefix()),
+    )
+
+
+def all_policies(tenant_id: str) -> list[PolicyItem]:
+    """Every policy of the tenant (one Query of the governance partition)."""
+    return list(PolicyItem.query(keys.governance_partition(tenant_id), TableItem.sk.startswith(keys.policy_prefix())))
+
+
+def violations_page(tenant_id: str, status: str | None, limit: int, cursor: str | None) -> tuple[list[ViolationItem], str | None]:
+    """A page of the violations, newest first: every one (gsi1), or those of one status (gsi3)."""
+    if status is not None:
+        partition, index = keys.violations_by_status(tenant_id, status), "gsi3"
+    else:
+        partition, index = keys.violations(tenant_id), "gsi1"
+    return persist.list_page(
+        ViolationItem,
+        partition,
+        owner=tenant_id,
+        listing=f"violations:{status or ''}",
+        limit=limit,
+        cursor=cursor,
+        index=index,
+        forward=False,
+    )

@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..alerts import hooks as alert_hooks
-from ..core import clock, keys, pagination, storage
-from ..core.errors import Conflict, NotFound
-from ..core.query import page
+from ..core import clock, keys, persist, storage
+from ..core.errors import Conflict
 from ..core.schemas import Page
 from .schemas import Violation, ViolationChange, ViolationPatch, ViolationQuery
-from .store import PolicyItem, ViolationItem
+from .store import PolicyItem, ViolationItem, violations_page
 
 # The life cycle as data. A resolved or false-positive violation can be reopened.
 MOVES: Mapping[str, frozenset[str]] = {
@@ -119,14 +118,7 @@ def _open(tenant_id: str, breach: Breach) -> bool:
 
 
 def list_violations(tenant_id: str, query: ViolationQuery) -> Page[Violation]:
-    listing = f"violations:{query.status or ''}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    if query.status is not None:
-        partition, index = keys.violations_by_status(tenant_id, query.status), "gsi3"
-    else:
-        partition, index = keys.violations(tenant_id), "gsi1"
-    found, last = page(ViolationItem, partition, index=index, limit=query.limit, after=state.get("k"), forward=False)
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    found, cursor = violations_page(tenant_id, query.status, query.limit, query.cursor)
     return Page[Violation](items=[view(item) for item in found], next_cursor=cursor)
 
 
@@ -159,12 +151,10 @@ def patch_violation(tenant_id: str, violation_id: str, data: ViolationPatch, by:
         if data.resolution is not None:
             item.resolution = data.resolution
         item.updated_at = now
-        expected = item.version
-        item.version = expected + 1
-        storage.commit([storage.Put(item, ViolationItem.version == expected)])
+        storage.commit([persist.bump(item)])
         return item
 
-    return view(storage.retrying(attempt, what="updating the violation"))
+    return view(persist.retrying(attempt, what="updating the violation"))
 
 
 def _item(tenant_id: str, breach: Breach) -> ViolationItem:
@@ -207,38 +197,15 @@ def _item(tenant_id: str, breach: Breach) -> ViolationItem:
 
 
 def _load(tenant_id: str, violation_id: str) -> ViolationItem:
-    item = storage.get(ViolationItem, keys.violation(tenant_id, violation_id))
-    if item is None:
-        raise NotFound(f"no violation {violation_id}")
-    return item
+    return persist.load(ViolationItem, keys.violation(tenant_id, violation_id), f"no violation {violation_id}")
 
 
 def view(item: ViolationItem) -> Violation:
-    return Violation(
-        id=item.id,
+    return Violation.of(
+        item,
         violation_id=item.id,
-        policy_id=item.policy_id,
-        policy_name=item.policy_name,
-        policy_type=item.policy_type,
-        violation_type=item.violation_type,
-        severity=item.severity,  # type: ignore[arg-type]
-        status=item.status,  # type: ignore[arg-type]
-        description=item.description,
         details=item.details or {},
-        model_id=item.model_id,
-        model_name=item.model_name,
-        model_version=item.model_version,
-        subject=item.subject,
-        metric=item.metric,
-        value=item.value,
         latest_value=item.latest_value if item.latest_value is not None else item.value,
         latest_at=item.latest_at or item.opened_at,
-        threshold=item.threshold,
-        window=item.window,
-        resolution=item.resolution,
-        resolved_by=item.resolved_by,
-        resolved_at=item.resolved_at,
         status_history=[ViolationChange(**change) for change in item.status_history or []],
-        opened_at=item.opened_at,
-        updated_at=item.updated_at,
     )
