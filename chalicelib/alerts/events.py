@@ -15,13 +15,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..core import clock, keys, pagination, storage
-from ..core.errors import NotFound
+from ..core import clock, keys, persist, storage
 from ..core.logging import get_logger
-from ..core.query import page
 from ..core.schemas import Page
 from .schemas import EVENT_TYPES, Event, EventQuery
-from .store import EventItem
+from .store import EventItem, events_page
 
 BATCH = 90  # operations per transaction (DynamoDB allows 100; the request's idempotency guard may take one)
 
@@ -118,22 +116,12 @@ def _commit_chunk(chunk: list[tuple[list[storage.Op], list[storage.Op]]]) -> int
 
 
 def list_events(tenant_id: str, query: EventQuery) -> Page[Event]:
-    listing = f"events:{query.type or ''}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    if query.type is not None:
-        partition, index = keys.alert_events_of_type(tenant_id, query.type), "gsi3"
-    else:
-        partition, index = keys.alert_events(tenant_id), "gsi1"
-    found, last = page(EventItem, partition, index=index, limit=query.limit, after=state.get("k"), forward=False)
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    found, cursor = events_page(tenant_id, query.type, query.limit, query.cursor)
     return Page[Event](items=[view(tenant_id, item) for item in found], next_cursor=cursor)
 
 
 def load(tenant_id: str, eid: str) -> EventItem:
-    item = storage.get(EventItem, keys.alert_event(tenant_id, eid))
-    if item is None:
-        raise NotFound(f"no event {eid}")
-    return item
+    return persist.load(EventItem, keys.alert_event(tenant_id, eid), f"no event {eid}")
 
 
 def get_event(tenant_id: str, eid: str) -> Event:
@@ -141,15 +129,7 @@ def get_event(tenant_id: str, eid: str) -> Event:
 
 
 def view(tenant_id: str, item: EventItem) -> Event:
-    return Event(
-        id=item.id,
-        event_id=item.id,
-        type=item.type,  # type: ignore[arg-type]
-        tenant_id=tenant_id,
-        created_at=item.created_at,
-        subject=item.subject,
-        data=item.data or {},
-    )
+    return Event.of(item, event_id=item.id, tenant_id=tenant_id, data=item.data or {})
 
 
 def _json_safe(value: Any) -> Any:

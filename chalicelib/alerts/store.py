@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from ..core import keys, persist
 from ..core.table import TableItem
 
 
@@ -57,3 +58,41 @@ class EventItem(TableItem, discriminator="alert_event"):
     subject = UnicodeAttribute()
     data = JSONAttribute(null=True)
     created_at = UnicodeAttribute()
+
+
+def targets_of(tenant_id: str) -> list[TargetItem]:
+    """Every target of the tenant."""
+    return list(TargetItem.query(keys.alerts_partition(tenant_id), TableItem.sk.startswith(keys.target_prefix())))
+
+
+def evaluations_page(
+    tenant_id: str, target_id: str, limit: int, cursor: str | None
+) -> tuple[list[TargetEvaluationItem], str | None]:
+    """A page of a target's evaluations, newest first."""
+    return persist.list_page(
+        TargetEvaluationItem,
+        keys.target_history_partition(tenant_id, target_id),
+        owner=tenant_id,
+        listing=f"target-history:{target_id}",
+        limit=limit,
+        cursor=cursor,
+        forward=False,
+    )
+
+
+def events_page(tenant_id: str, type_: str | None, limit: int, cursor: str | None) -> tuple[list[EventItem], str | None]:
+    """A page of the events, newest first: every one (gsi1), or those of one type (gsi3)."""
+    if type_ is not None:
+        partition, index = keys.alert_events_of_type(tenant_id, type_), "gsi3"
+    else:
+        partition, index = keys.alert_events(tenant_id), "gsi1"
+    return persist.list_page(
+        EventItem,
+        partition,
+        owner=tenant_id,
+        listing=f"events:{type_ or ''}",
+        limit=limit,
+        cursor=cursor,
+        index=index,
+        forward=False,
+    )

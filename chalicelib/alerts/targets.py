@@ -7,14 +7,12 @@ under 10 s, A/B tests above 95% confidence) are written in the tenant's creation
 
 from __future__ import annotations
 
-from ..core import clock, keys, pagination, storage
-from ..core.errors import Conflict, NotFound
+from ..core import clock, keys, pagination, persist, storage
+from ..core.errors import Conflict
 from ..core.ids import new_id
-from ..core.query import all_items, page
 from ..core.schemas import ListQuery, Page
-from ..core.table import TableItem
 from .schemas import Target, TargetCreate, TargetEvaluation, TargetPatch
-from .store import TargetEvaluationItem, TargetItem
+from .store import TargetEvaluationItem, TargetItem, evaluations_page, targets_of
 
 MAX_TARGETS = 100
 
@@ -45,7 +43,7 @@ def create_target(tenant_id: str, data: TargetCreate) -> Target:
 
 
 def all_targets(tenant_id: str) -> list[TargetItem]:
-    return all_items(TargetItem, keys.alerts_partition(tenant_id), TableItem.sk.startswith(keys.target_prefix()))  # type: ignore[arg-type]
+    return targets_of(tenant_id)
 
 
 def list_targets(tenant_id: str, query: ListQuery) -> Page[Target]:
@@ -70,7 +68,7 @@ def patch_target(tenant_id: str, target_id: str, data: TargetPatch) -> Target:
         save(item)
         return item
 
-    return view(storage.retrying(attempt, what="updating the target"))
+    return view(persist.retrying(attempt, what="updating the target"))
 
 
 def delete_target(tenant_id: str, target_id: str) -> None:
@@ -81,27 +79,18 @@ def delete_target(tenant_id: str, target_id: str) -> None:
 def history(tenant_id: str, target_id: str, query: ListQuery) -> Page[TargetEvaluation]:
     """The target's evaluations, newest first (one per hour evaluated)."""
     load(tenant_id, target_id)
-    listing = f"target-history:{target_id}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    partition = keys.target_history_partition(tenant_id, target_id)
-    found, last = page(TargetEvaluationItem, partition, limit=query.limit, after=state.get("k"), forward=False)
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    found, cursor = evaluations_page(tenant_id, target_id, query.limit, query.cursor)
     return Page[TargetEvaluation](items=[evaluation_view(e) for e in found], next_cursor=cursor)
 
 
 def load(tenant_id: str, target_id: str) -> TargetItem:
-    item = storage.get(TargetItem, keys.target(tenant_id, target_id))
-    if item is None:
-        raise NotFound(f"no target {target_id}")
-    return item
+    return persist.load(TargetItem, keys.target(tenant_id, target_id), f"no target {target_id}")
 
 
 def save(item: TargetItem, extra: list[storage.Op] | None = None) -> None:
     """Write the target on condition nobody changed it since it was read, with `extra` in the same transaction."""
     item.updated_at = clock.iso(clock.now())
-    expected = item.version
-    item.version = expected + 1
-    storage.commit([storage.Put(item, TargetItem.version == expected), *(extra or [])])
+    storage.commit([persist.bump(item), *(extra or [])])
 
 
 def _item(tenant_id: str, target_id: str, data: TargetCreate, now: str, *, seeded: bool) -> TargetItem:
@@ -130,41 +119,23 @@ def _item(tenant_id: str, target_id: str, data: TargetCreate, now: str, *, seede
 
 
 def view(item: TargetItem) -> Target:
-    return Target(
-        id=item.id,
+    return Target.of(
+        item,
         target_id=item.id,
-        name=item.name,
-        metric=item.metric,  # type: ignore[arg-type]
-        direction=item.direction,  # type: ignore[arg-type]
         threshold=float(item.threshold),
         window_days=int(item.window_days),
         at_risk_margin=float(item.at_risk_margin),
-        category_key=item.category_key,
-        model_id=item.model_id,
-        experiment_id=item.experiment_id,
         enabled=bool(item.enabled),
-        description=item.description,
         seeded=bool(item.seeded),
-        state=item.state,  # type: ignore[arg-type]
         value=float(item.value) if item.value is not None else None,
-        evaluated_at=item.evaluated_at,
-        state_since=item.state_since,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
     )
 
 
 def evaluation_view(item: TargetEvaluationItem) -> TargetEvaluation:
-    return TargetEvaluation(
+    return TargetEvaluation.of(
+        item,
         id=f"{item.target_id}/{item.hour}",
-        target_id=item.target_id,
-        hour=item.hour,
-        evaluated_at=item.evaluated_at,
-        state=item.state,  # type: ignore[arg-type]
         value=float(item.value) if item.value is not None else None,
         threshold=float(item.threshold),
-        direction=item.direction,  # type: ignore[arg-type]
-        window_from=item.window_from,
-        window_to=item.window_to,
         details=item.details or {},
     )
