@@ -8,7 +8,8 @@ use cases above them share, so that none of it is written by hand again:
   every item, `core/table.py`) must still be the one read, and the write adds one to it. `bump` puts the whole
   item back, `changed` SETs (or REMOVEs, for None) only the named attributes, `replacing` puts a new item over the
   one read (or creates it when none was). Each returns a `storage` op, so the write joins whatever transaction the
-  use case commits (`storage.commit`), as every write of the domain does.
+  use case commits (`storage.commit`), as every write of the domain does. `moved` is the version's ADD for a
+  write that lands unconditionally, so that optimistic writers that read before it retry.
 - `list_page`: one page of a query under the list's signed cursor (`core/pagination.py`): the items and the cursor
   of the next page, None at the end. The cursor's state is the position after the page's last item under `"k"`
   (or the position itself, `wrap=None`), exactly what the lists wrote before the kit, so cursors a client holds
@@ -100,6 +101,12 @@ def changed(
     sets.append(model.version.set(item.version))
     sets.extend(actions)
     return storage.Update(model(item.pk, item.sk), sets, _and(model.version == expected, condition))
+
+
+def moved(model: type[TableItem]) -> Action:
+    """The version one higher without a condition on it, for a write that must land whatever was read (a health
+    figure, a status the platform sets): the optimistic writers that read before it then retry."""
+    return model.version.add(1)
 
 
 def replacing(item: T, previous: TableItem | None, condition: Condition | None = None) -> storage.Put:

@@ -187,3 +187,15 @@ def test_a_view_validates_from_the_items_attributes_of_the_same_name() -> None:
     assert Note.of(item, id="001", title="given").title == "given"
     with pytest.raises(ValueError):  # still validated: no id
         Note.of(item)
+
+
+def test_moved_makes_the_writers_that_read_before_it_retry(aws: None) -> None:
+    storage.commit([storage.Put(_note(1))])
+    reader = _stored(1)
+    key = _key(1)
+    storage.commit([storage.Update(NoteItem(key.pk, key.sk), [NoteItem.stars.set(5), persist.moved(NoteItem)])])
+    assert (_stored(1).stars, _stored(1).version) == (5, 1)
+    reader.title = "stale"
+    with pytest.raises(storage.ConditionFailed):
+        storage.commit([persist.bump(reader)])
+    assert _stored(1).title == "t"
