@@ -196,34 +196,37 @@ function weightsChart(history, experiment) {
   return lineChart({ title: 'Traffic share over time', series, format: (v) => fmt.pct(v), yMin: 0, yMax: 1 });
 }
 
-// A forest plot: each comparison's 95% interval of the difference from the control, with zero marked.
+// A forest plot: each comparison's 95% interval of the difference from the control (its name above it), zero marked.
 function intervalChart(comparisons, names, metric) {
   const rows = comparisons.filter((c) => Array.isArray(c.ci95) && c.ci95.length === 2);
   if (!rows.length) return null;
   const width = 640;
-  const rowH = 34;
-  const pad = { left: 170, right: 30, top: 22, bottom: 10 };
+  const rowH = 46;
+  const pad = { left: 16, right: 16, top: 24, bottom: 8 };
   const height = pad.top + rows.length * rowH + pad.bottom;
   const lo = Math.min(0, ...rows.map((c) => c.ci95[0]));
   const hi = Math.max(0, ...rows.map((c) => c.ci95[1]));
   const span = hi - lo || 1;
   const x = (v) => pad.left + ((v - lo) / span) * (width - pad.left - pad.right);
   const f = metric === 'rating' ? (v) => fmt.number(v, 2) : (v) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)} pts`;
+  const title = '95% intervals of the difference from the control';
   return svg(
     'svg',
-    { class: 'chart interval-chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': '95% intervals of the difference from the control', 'data-chart': 'intervals' },
-    svg('title', {}, '95% intervals of the difference from the control'),
-    svg('line', { class: 'zero-line', x1: x(0), x2: x(0), y1: 8, y2: height - pad.bottom }),
-    svg('text', { class: 'axis-x', x: x(0), y: 14, 'text-anchor': 'middle' }, 'no difference'),
+    { class: 'chart interval-chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title, 'data-chart': 'intervals' },
+    svg('title', {}, title),
+    svg('line', { class: 'zero-line', x1: x(0), x2: x(0), y1: 16, y2: height - pad.bottom }),
+    svg('text', { class: 'axis-x', x: x(0), y: 11, 'text-anchor': 'middle' }, 'no difference'),
     rows.map((c, i) => {
-      const y = pad.top + i * rowH + rowH / 2;
+      const y = pad.top + i * rowH + 30;
       const mid = c.difference ?? (c.ci95[0] + c.ci95[1]) / 2;
+      const name = String(names.get(c.variant_id) || c.variant_id);
+      const text = `${name}: ${f(mid)} [${f(c.ci95[0])}, ${f(c.ci95[1])}]`;
       return svg(
         'g',
         { class: ['interval', c.significant ? 'significant' : null], 'data-variant': c.variant_id, 'data-lo': String(c.ci95[0]), 'data-hi': String(c.ci95[1]) },
-        svg('text', { class: 'series-label', x: 8, y: y + 4 }, String(names.get(c.variant_id) || c.variant_id)),
+        svg('text', { class: 'series-label', x: pad.left, y: y - 12 }, text.length > 90 ? `${text.slice(0, 89)}…` : text),
         svg('line', { class: 'interval-line', x1: x(c.ci95[0]), x2: x(c.ci95[1]), y1: y, y2: y }),
-        svg('circle', { class: 'point', cx: x(mid), cy: y, r: 4 }, svg('title', {}, `${names.get(c.variant_id) || c.variant_id}: ${f(mid)} [${f(c.ci95[0])}, ${f(c.ci95[1])}]`)),
+        svg('circle', { class: 'point', cx: x(mid), cy: y, r: 5 }, svg('title', {}, text)),
       );
     }),
   );
@@ -270,8 +273,8 @@ function resultsSection(results, experiment) {
   );
   const comparisons = table(
     [
-      { label: 'Variant vs control', value: (c) => `${names.get(c.variant_id) || c.variant_id} vs ${names.get(c.control_id) || c.control_id}` },
-      { label: rating ? 'Difference' : 'Difference (pts)', value: (c) => (c.difference === null ? '—' : rating ? fmt.number(c.difference, 3) : fmt.number(c.difference * 100, 1)), numeric: true },
+      { label: 'Variant', value: (c) => names.get(c.variant_id) || c.variant_id },
+      { label: rating ? 'Diff.' : 'Diff. (pts)', value: (c) => (c.difference === null ? '—' : rating ? fmt.number(c.difference, 3) : fmt.number(c.difference * 100, 1)), numeric: true },
       { label: 'Lift', value: (c) => fmt.pct(c.lift), numeric: true },
       {
         label: '95% interval',
@@ -279,11 +282,11 @@ function resultsSection(results, experiment) {
       },
       { label: 'p-value', value: (c) => pValue(c.p_value), numeric: true },
       { label: 'Always-valid p', value: (c) => pValue(c.always_valid_p_value), numeric: true },
-      { label: 'Chance to beat control', value: (c) => fmt.pct(c.chance_to_beat_control), numeric: true },
-      { label: 'Decision', value: (c) => (c.always_valid_p_value <= results.alpha ? badge('decided', 'good') : badge('keep collecting', null)) },
+      { label: 'P(beats control)', value: (c) => fmt.pct(c.chance_to_beat_control), numeric: true },
+      { label: 'Decision', value: (c) => (c.always_valid_p_value <= results.alpha ? badge('decided', 'good') : badge('undecided', null)) },
     ],
     results.comparisons,
-    { caption: 'Comparisons with the control', empty: 'One variant only: nothing to compare.' },
+    { caption: 'Each variant against the control', empty: 'One variant only: nothing to compare.' },
   );
   return h(
     'section',
@@ -376,8 +379,7 @@ async function detail(ctx, id) {
     ),
     table(
       [
-        { label: 'Variant', value: (v) => h('span', {}, v.name, v.is_control ? ' (control)' : '') },
-        { label: 'Id', value: (v) => h('code', {}, v.id) },
+        { label: 'Variant', value: (v) => h('span', {}, v.name, v.is_control ? ' (control)' : '', h('br', {}), h('small', { class: 'muted' }, `id ${v.id}`)) },
         { label: 'Prompt', value: (v) => (v.prompt ? h('span', { class: 'clip' }, v.prompt) : v.prompt_name ? `${v.prompt_name}${v.prompt_version ? ` v${v.prompt_version}` : ''}` : '—') },
         { label: 'Model', value: (v) => v.model_id || 'routing' },
         { label: 'Weight', value: (v) => fmt.number(v.weight, 3), numeric: true },

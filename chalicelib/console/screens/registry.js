@@ -111,6 +111,7 @@ async function versionDetail(ctx, name, version) {
       h('dd', {}, [model.accuracy, model.precision, model.recall, model.f1_score].map(metric).join(' · ')),
       h('dt', {}, 'Hyperparameters'),
       h('dd', {}, h('code', {}, asText(model.hyperparameters || {}))),
+      model.description ? [h('dt', {}, 'Description'), h('dd', {}, model.description)] : null,
     ),
   );
   const runsPanel = h(
@@ -133,18 +134,30 @@ async function versionDetail(ctx, name, version) {
     latest ? runChart(latest) : null,
   );
   const series = performance ? (performance.series || []).filter((s) => s.points.some((p) => p.metric_value !== null)) : [];
-  const perfPanel = h(
-    'section',
-    { class: 'card stack', 'aria-label': 'Performance' },
-    h('h2', {}, 'Performance by day'),
-    series.length
-      ? lineChart({
-          title: 'Performance by day',
-          series: series.map((s) => ({ name: s.metric_type, points: s.points.map((p) => ({ x: p.window_start, y: p.metric_value })) })),
-          format: (v) => fmt.number(v, 3),
-        })
-      : h('p', { class: 'hint' }, 'No labelled predictions yet: performance needs predictions with their ground truth.'),
-  );
+  const windows = performance ? (performance.windows || []).filter((w) => w.samples > 0) : [];
+  let perfBody;
+  if (windows.length > 1) {
+    perfBody = lineChart({
+      title: 'Performance by day',
+      series: series.map((s) => ({ name: s.metric_type, points: s.points.map((p) => ({ x: p.window_start, y: p.metric_value })) })),
+      format: (v) => fmt.number(v, 3),
+      yMin: 0,
+    });
+  } else if (windows.length === 1) {
+    const w = windows[0];
+    perfBody = table(
+      [
+        { label: 'Metric', value: ([k]) => k },
+        { label: 'Value', value: ([, v]) => metric(v), numeric: true },
+        { label: 'Trend', value: ([k]) => w.trend[k] || '—' },
+      ],
+      Object.entries(w.metrics),
+      { caption: `${fmt.time(w.window_start)}: ${w.samples} labelled of ${w.predictions} predictions (a chart from the second day)` },
+    );
+  } else {
+    perfBody = h('p', { class: 'hint' }, 'No labelled predictions yet: performance needs predictions with their ground truth.');
+  }
+  const perfPanel = h('section', { class: 'card stack', 'aria-label': 'Performance' }, h('h2', {}, 'Performance by day'), perfBody);
   const driftPanel = h(
     'section',
     { class: 'card stack', 'aria-label': 'Drift' },

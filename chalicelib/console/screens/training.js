@@ -125,18 +125,42 @@ function exampleCard(example, ctx, reload) {
   );
 }
 
+const EXAMPLES_PAGE = 8;
+
 async function examplesTab(ctx) {
   const filter = h('select', { name: 'validated' }, option('', 'All examples'), option('false', 'To review'), option('true', 'Approved'));
-  const list = h('div', { class: 'examples', 'aria-live': 'polite' });
+  const list = h('div', { class: 'examples stack', 'aria-live': 'polite' });
+  const more = h('div', { class: 'actions' });
+  let shown = EXAMPLES_PAGE;
+  // One page of `shown` examples, newest first; "Show more" asks for a longer page (reviews keep the list in place).
   const reload = () =>
     screenState(list, async () => {
-      const page = await api('GET', '/v1/training/examples', { query: { limit: 50, validated: filter.value } });
+      const page = await api('GET', '/v1/training/examples', { query: { limit: shown, validated: filter.value } });
+      more.replaceChildren(
+        page.next_cursor
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'ghost',
+                onclick: () => {
+                  shown += EXAMPLES_PAGE;
+                  reload();
+                },
+              },
+              'Show more examples',
+            )
+          : [],
+      );
       if (!page.items.length) return null;
       return page.items.map((e) => exampleCard(e, ctx, reload));
     });
-  filter.addEventListener('change', reload);
+  filter.addEventListener('change', () => {
+    shown = EXAMPLES_PAGE;
+    reload();
+  });
   await reload();
-  return [h('div', { class: 'filters' }, field('Show', filter)), list];
+  return [h('div', { class: 'filters' }, field('Show', filter)), list, more];
 }
 
 // ---- datasets -------------------------------------------------------------------------------------------------
