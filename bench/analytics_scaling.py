@@ -140,7 +140,7 @@ class Capture:
                 stored[Key(item.pk, item.sk)] = item
         merged = []
         for key, (model, adds, sets, once) in self.adds.items():
-            item = stored.get(key) or model(key.pk, key.sk)  # type: ignore[operator]
+            item = stored.get(key) or model(key.pk, key.sk)
             for name, value in adds.items():
                 setattr(item, name, (getattr(item, name) or 0) + value)
             for name, value in sets.items():
@@ -152,7 +152,7 @@ class Capture:
         # moto re-measures a whole item for each attribute it stores (quadratic in the attributes); the items here
         # are far below DynamoDB's 400 KB (the service checks payload sizes itself), so the bulk load skips it.
         checked = dynamo_type.LimitedSizeDict.__setitem__
-        dynamo_type.LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[method-assign,assignment]
+        dynamo_type.LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[method-assign]
         try:
             with TableItem.batch_write() as batch:
                 for item in [*self.items.values(), *merged]:
@@ -202,7 +202,7 @@ def record_bulk(tenant_id: str, count: int, days: list[datetime], rng: random.Ra
                     )
                     sid = service.create_session(tenant_id, body).session_id
             if rng.random() < 0.6:
-                signals = rng.choice(
+                signals: dict[str, Any] = rng.choice(
                     [
                         {"rating": rng.randint(1, 5)},
                         {"thumbs": rng.choice(["up", "down"])},
@@ -212,10 +212,10 @@ def record_bulk(tenant_id: str, count: int, days: list[datetime], rng: random.Ra
                 with clock.frozen(at + timedelta(seconds=30)):
                     service.record_feedback(tenant_id, sid, FeedbackCreate(user_id=user, **signals))
         recorded = time.perf_counter() - began
-        storage.commit, storage.get_many = real_commit, real_get_many  # type: ignore[assignment]
+        storage.commit, storage.get_many = real_commit, real_get_many
         written = capture.flush()
     finally:
-        storage.commit, storage.get_many = real_commit, real_get_many  # type: ignore[assignment]
+        storage.commit, storage.get_many = real_commit, real_get_many
     return {
         "sessions": count,
         "record_seconds": round(recorded, 1),
@@ -240,7 +240,7 @@ def run() -> dict[str, Any]:
         days = [(now - timedelta(days=d)).replace(hour=0, minute=0, second=0, microsecond=0) for d in range(30)]
         wall = [now]
         real_wall = clock.wall
-        clock.wall = lambda: wall[0]  # type: ignore[assignment]  # the aggregation runs hours after the writes (its watermark)
+        clock.wall = lambda: wall[0]  # the aggregation runs hours after the writes (its watermark)
 
         def step(hours: float) -> None:
             wall[0] += timedelta(hours=hours)
@@ -305,7 +305,7 @@ def run() -> dict[str, Any]:
                 }
                 total = scale + NEW_EVENTS
         finally:
-            clock.wall = real_wall  # type: ignore[assignment]
+            clock.wall = real_wall
         small, large = (figures["scales"][str(s)] for s in SCALES)
         figures["ratios"] = {
             name: {

@@ -31,7 +31,7 @@ HORIZON = 4_000
 SEEDS = 20
 MIN_RATED = 30  # the API's default burn-in
 FLOOR = 0.01  # min_exploration of the experiment in this bench
-FIELDS = [
+FIELDS: list[dict[str, Any]] = [
     {"name": "device", "kind": "categorical", "values": list(DEVICES)},
     {"name": "aspect", "kind": "numeric", "edges": [1.0]},
 ]

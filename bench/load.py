@@ -66,7 +66,7 @@ class Stack:
                 self.process.kill()
 
     def probes(self) -> dict[str, Any]:
-        return requests.get(self.url + "/_local/probes", timeout=10).json()  # type: ignore[no-any-return]
+        return requests.get(self.url + "/_local/probes", timeout=10).json()
 
 
 def start_stack(data_dir: Path, env: dict[str, str] | None = None) -> Stack:

@@ -130,7 +130,7 @@ class Stack:
         raise RuntimeError("the stack did not answer /health")
 
     def probes(self) -> dict[str, Any]:
-        return requests.get(self.url + "/_local/probes", timeout=600).json()  # type: ignore[no-any-return]
+        return requests.get(self.url + "/_local/probes", timeout=600).json()
 
     def cpu_seconds(self) -> float:
         """CPU time the stack's process has used (all its threads): what each call costs, however loaded the machine."""

@@ -36,7 +36,7 @@ def _ours(seeds: list[int], floor: float, every: int) -> list[float]:
     trials = np.zeros((len(seeds), k))
     weights = np.full((len(seeds), k), 1.0 / k)
     regret = np.zeros(len(seeds))
-    burnt_in = np.zeros(len(seeds), dtype=bool)
+    burnt_in: Any = np.zeros(len(seeds), dtype=bool)
     for t in range(HORIZON):
         if t % every == 0:
             burnt_in = (trials >= MIN_RATED).all(axis=1)

@@ -137,7 +137,7 @@ def one(seed: int) -> dict[str, Any]:
     users = [f"user-{rng.randrange(50)}" for _ in range(REQUESTS)]
     outcome = [rng.random() for _ in range(REQUESTS)]  # the same user reaction for both policies
     rated = [rng.random() < FEEDBACK_RATE for _ in range(REQUESTS)]
-    features.encode, request_level.assess = timed(encode), timed(assess)  # type: ignore[method-assign]
+    features.encode, request_level.assess = timed(encode), timed(assess)
     try:
         with local_account() as client:
             request_app = tenant(client, "request.bench")
@@ -183,7 +183,7 @@ def one(seed: int) -> dict[str, Any]:
                         status, _ = call(client, "POST", f"/v1/sessions/{made['session_id']}/feedback", key, feedback)
                         assert status == 201
     finally:
-        features.encode, request_level.assess = encode, assess  # type: ignore[method-assign]
+        features.encode, request_level.assess = encode, assess
     figures = summarise(seed, kinds, picks, route_ms, decision_ms, used)
     figures["latency_ms"] |= {
         "added_cached_p95": round(percentile(hit_ms, 0.95), 3),

@@ -23,7 +23,7 @@ import json
 import os
 import random
 import time
-from typing import Any
+from typing import Any, Literal
 
 from .harness import ROOT_KEY, call, local_account
 
@@ -114,7 +114,7 @@ def informative() -> dict[str, Any]:
                 ),
             )
             if rng.random() < FEEDBACK_RATE:
-                thumbs = "up" if rng.random() < truth[task] else "down"
+                thumbs: Literal["up", "down"] = "up" if rng.random() < truth[task] else "down"
                 sessions.record_feedback(tenant_id, session.session_id, FeedbackCreate(user_id=user, thumbs=thumbs))
             learned_quality.append(truth[task])
             learned_cost.append(price)
@@ -191,7 +191,7 @@ def uninformative() -> dict[str, Any]:
         finally:
             objective_ms.append((time.perf_counter() - started) * 1000)
 
-    objective.choose = timed  # type: ignore[assignment]
+    objective.choose = timed
     try:
         with local_account() as client:
             status, created = call(client, "POST", "/v1/tenants", ROOT_KEY, {"name": "Routing bench", "domain": "cold.bench"})
@@ -246,7 +246,7 @@ def uninformative() -> dict[str, Any]:
                 cost.append(price)
                 chosen.append((category, model_id))
     finally:
-        objective.choose = choose  # type: ignore[assignment]
+        objective.choose = choose
 
     def mean(values: list[float]) -> float:
         return sum(values) / len(values)

@@ -111,7 +111,7 @@ class TableStore:
         from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 
         checked = LimitedSizeDict.__setitem__
-        LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[method-assign,assignment]  # the size check is quadratic
+        LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[method-assign]  # the size check is quadratic
         count = 0
         try:
             with moto_fixes.LOCK:
@@ -147,15 +147,15 @@ class TableStore:
                 lines = [self._line(name, h, r) for name, h, r in dirty]
                 cut = time.time()  # every write answered before this instant is in this save
             locked = time.perf_counter() - began
-            lines = [line for line in lines if line is not None]
-            if not lines:
+            written = [line for line in lines if line is not None]
+            if not written:
                 return None
             self.data_dir.mkdir(parents=True, exist_ok=True)
             self.seq += 1
             with (self.data_dir / JOURNAL).open("a") as journal:
-                journal.write("".join(lines) + f"{_COMMIT}\t{self.seq}\n")
-            self.journal_lines += len(lines)
-            figures: dict[str, Any] = {"items": len(lines), "lock_seconds": round(locked, 4), "at": cut}
+                journal.write("".join(written) + f"{_COMMIT}\t{self.seq}\n")
+            self.journal_lines += len(written)
+            figures: dict[str, Any] = {"items": len(written), "lock_seconds": round(locked, 4), "at": cut}
             if self.journal_lines > max(20_000, self.snapshot_items):
                 figures["merged_items"] = self._merge()
             figures["seconds"] = round(time.perf_counter() - began, 4)

@@ -95,7 +95,7 @@ class TableIndex:
             return
         key = (h, r)
         self.items[key] = item
-        entries = []
+        entries: list[tuple[str, Any, tuple[Any, ...]]] = []
         bisect.insort(self.base.setdefault(h, []), (r,))
         entries.append(("", h, (r,)))
         for name, (hash_attr, range_attr) in self.gsis.items():
@@ -271,7 +271,7 @@ def install() -> None:
                     SERVED["indexed"] += 1
                     SERVED["candidates"] += len(found)
                     narrowed = _Narrowed(self, found)
-                    return moto_query(narrowed, hash_key, range_comparison, range_objs, limit, None, scan_index_forward,
+                    return moto_query(narrowed, hash_key,  # type: ignore[arg-type]  # a Table narrowed to its candidates range_comparison, range_objs, limit, None, scan_index_forward,
                                       projection_expressions, index_name, *args, **kwargs)  # fmt: skip
         SERVED["moto"] += 1
         return moto_query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,

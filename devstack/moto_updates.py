@@ -84,7 +84,7 @@ def install() -> None:
         return_values_on_condition_check_failure: str | None = None,
     ) -> Any:
         arguments = (table_name, key, update_expression, expression_attribute_names, expression_attribute_values)
-        options = {
+        options: dict[str, Any] = {
             "attribute_updates": attribute_updates,
             "expected": expected,
             "condition_expression": condition_expression,

@@ -96,7 +96,7 @@ def experiment_results(tenant_id: str, experiment_id: str) -> int:
     subject = f"experiment:{experiment_id}"
     for c in results.comparisons:
         if c.always_valid_p_value <= results.alpha:
-            data = {
+            data: dict[str, Any] = {
                 "experiment_id": experiment_id,
                 "variant_id": c.variant_id,
                 "control_id": c.control_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint
 
 from ..ai_config import service
@@ -15,7 +17,7 @@ PATH = "/v1/config/{config_type}"
 TAG = "config"
 
 
-def _by(call: Call[object, object]) -> str | None:
+def _by(call: Call[Any, Any]) -> str | None:
     return call.caller.key_id if call.caller is not None else None
 
 

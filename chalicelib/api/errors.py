@@ -48,7 +48,7 @@ def to_response(exc: BaseException, request_id: str) -> Response:
         exc = errors.StorageBusy()
     if isinstance(exc, errors.LearnloopError):
         status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
-        headers = {}
+        headers: dict[str, str | list[str]] = {}
         if isinstance(exc, errors.RateLimited | errors.StorageBusy):
             headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, errors.Unauthorized):

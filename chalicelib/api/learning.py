@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint
 
 from ..core.schemas import Page
@@ -33,7 +35,7 @@ CHALLENGER = "/v1/registry/deployments/{deployment_id}/challenger"
 TAG = "registry"
 
 
-def _by(call: Call[object, object]) -> str | None:
+def _by(call: Call[Any, Any]) -> str | None:
     return call.caller.key_id if call.caller is not None else None
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynamodb.expressions.update import Action
+
 from ..core import clock, keys, storage
 from ..core.ids import new_id
 from ..core.schemas import Page
@@ -60,7 +62,7 @@ def pseudonymise_user(tenant_id: str, user_id: str, user_hash: str) -> int:
     """Replace the user's record ids in their entries by `erased:<keyed hash>` (and unfile them); answers how many."""
     n = 0
     for item in entries_of_user(tenant_id, user_id):
-        actions = [AuditItem.target.set(ERASED + user_hash), AuditItem.gsi2pk.remove(), AuditItem.gsi2sk.remove()]
+        actions: list[Action] = [AuditItem.target.set(ERASED + user_hash), AuditItem.gsi2pk.remove(), AuditItem.gsi2sk.remove()]
         try:
             storage.commit([storage.Update(AuditItem(item.pk, item.sk), actions, AuditItem.pk.exists())])
         except storage.ConditionFailed:

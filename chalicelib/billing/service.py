@@ -157,7 +157,7 @@ def reserve(tenant_id: str, limits: Limits, amount: float, *, until_settled: boo
 def _reserve(tenant_id: str, month: str, amount: float, cap: float, until_settled: bool) -> Reservation | None:
     key = keys.budget_month(tenant_id, month)
     condition = MonthSpend.committed_usd.does_not_exist() | (MonthSpend.committed_usd <= cap)
-    actions = [MonthSpend.committed_usd.add(amount), MonthSpend.kind.set(MonthSpend)]
+    actions: list[Action] = [MonthSpend.committed_usd.add(amount), MonthSpend.kind.set(MonthSpend)]
     if until_settled or amount == 0:
         try:
             MonthSpend(key.pk, key.sk).update(actions=actions, condition=condition, add_version_condition=False)

@@ -194,7 +194,7 @@ def erase_user(tenant_id: str, user_id: str) -> int:
     return len(stores)
 
 
-def _append(tenant_id: str, user_id: str, store_id: str, kind: str, **fields: object) -> ContextEntry:
+def _append(tenant_id: str, user_id: str, store_id: str, kind: str, **fields: Any) -> ContextEntry:
     size, seq_field = _RINGS[kind]
     head_key = keys.context_window(tenant_id, user_id, store_id)
     head = ContextItem(head_key.pk, head_key.sk)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
-from ..core.table import TableItem
+from ..core.table import TableItem, string_list
 
 
 class ContextItem(TableItem, discriminator="context_window"):
@@ -13,7 +13,7 @@ class ContextItem(TableItem, discriminator="context_window"):
     store_url = UnicodeAttribute(null=True)
     store_type = UnicodeAttribute(null=True)
     store_data = JSONAttribute(null=True)
-    current_issues = ListAttribute(of=UnicodeAttribute, null=True)
+    current_issues = string_list(null=True)
     # Sequence numbers handed out to entries; entry n lives in slot n mod the ring's size.
     conversation_seq = NumberAttribute(null=True)
     optimization_seq = NumberAttribute(null=True)

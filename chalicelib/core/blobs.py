@@ -81,7 +81,7 @@ def put_file(key: str, stream: Any, content_type: str = "application/octet-strea
 
 
 def get(key: str) -> bytes:
-    return _call("read", lambda: client().get_object(Bucket=get_settings().blob_bucket, Key=key)["Body"].read())  # type: ignore[no-any-return]
+    return _call("read", lambda: client().get_object(Bucket=get_settings().blob_bucket, Key=key)["Body"].read())
 
 
 def delete(key: str) -> None:
@@ -103,7 +103,7 @@ def link(key: str, expires_seconds: int = 3600, filename: str | None = None) -> 
     params: dict[str, Any] = {"Bucket": get_settings().blob_bucket, "Key": key}
     if filename:
         params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
-    return client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_seconds)  # type: ignore[no-any-return]
+    return client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_seconds)
 
 
 def ensure_bucket() -> None:

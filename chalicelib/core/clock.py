@@ -14,7 +14,7 @@ _request = threading.local()  # one request's own moment (the local stack's demo
 def now() -> datetime:
     moment = getattr(_request, "moment", None)
     if moment is not None:
-        return moment  # type: ignore[no-any-return]
+        return moment
     return _frozen if _frozen is not None else datetime.now(UTC)
 
 

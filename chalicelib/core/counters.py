@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from pynamodb.attributes import NumberAttribute
+from pynamodb.expressions.condition import Condition
 
 from . import idempotency, keys, storage
 from .errors import StorageBusy
@@ -178,7 +179,7 @@ def read_at(model: type[TableItem], partition: str, sort_prefix: str) -> dict[st
     }
 
 
-def _sum(model: type[TableItem], tenant_id: str, condition: object, shards: int | None) -> dict[str, dict[str, Number]]:
+def _sum(model: type[TableItem], tenant_id: str, condition: Condition, shards: int | None) -> dict[str, dict[str, Number]]:
     totals: dict[str, dict[str, Number]] = defaultdict(lambda: defaultdict(int))
     wanted = fields_of(model)
     for shard in range(shard_count(shards)):

@@ -46,7 +46,7 @@ def decode(owner: str, listing: str, cursor: str) -> dict[str, Any]:
         data = None
     if not data or data.get("o") != owner or data.get("l") != listing or not isinstance(data.get("s"), dict):
         raise ValidationFailed.field("query.cursor", "is not a cursor that this list gave out", "cursor_invalid")
-    return data["s"]  # type: ignore[no-any-return]
+    return data["s"]
 
 
 def in_order(

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from pynamodb.attributes import DiscriminatorAttribute, JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    DiscriminatorAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
 from pynamodb.connection import TableConnection
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -37,6 +45,13 @@ def _json_utf8(self: JSONAttribute, value: Any) -> str | None:
 
 
 JSONAttribute.serialize = _json_utf8  # type: ignore[method-assign]
+
+
+def string_list(*, null: bool = False, default: Callable[[], list[str]] | None = None) -> ListAttribute[str]:
+    """A list of strings (pynamodb types `ListAttribute(of=UnicodeAttribute)` as a list of attributes, not of the
+    strings it holds)."""
+    attribute: Any = ListAttribute(of=UnicodeAttribute, null=null, default=default)
+    return attribute
 
 
 class _Gsi1(GlobalSecondaryIndex["TableItem"]):
@@ -105,7 +120,7 @@ class TableItem(Model):
     def save(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """PutItem, once the item is known to fit DynamoDB's item limit (413 naming its largest attribute if not)."""
         itemsize.check(self)
-        return super().save(*args, **kwargs)  # type: ignore[no-any-return]
+        return super().save(*args, **kwargs)
 
     _binding: tuple[Any, ...] | None = None
     _bind_lock = threading.Lock()
@@ -124,8 +139,9 @@ class TableItem(Model):
                     base.Meta.region = settings.region
                     base._connection = None
                     Model._get_connection.__func__(base)  # type: ignore[attr-defined]
-                    if settings.chaos:
-                        faults.install(base._connection.connection.client)
+                    made = TableItem._connection  # what the call above made
+                    if settings.chaos and made is not None:
+                        faults.install(made.connection.client)
                     base._binding = binding
         assert base._connection is not None
         return base._connection
@@ -137,7 +153,7 @@ def connection() -> TableConnection:
 
 def table_schema() -> dict[str, Any]:
     """Keys, attribute definitions and GSIs of the table, as the code expects them."""
-    return TableItem._get_schema()  # type: ignore[no-any-return]
+    return dict(TableItem._get_schema())
 
 
 def create_table(wait: bool = True) -> bool:

@@ -30,7 +30,7 @@ def _erase_rating(tenant_id: str, found: DesignRatingItem, counted: list[storage
         if rating is None:
             return  # already gone, already counted
         ops: list[storage.Op] = [
-            storage.Delete(DesignRatingItem(rating.pk, rating.sk), DesignRatingItem.updated_at == rating.updated_at)  # type: ignore[comparison-overlap]
+            storage.Delete(DesignRatingItem(rating.pk, rating.sk), DesignRatingItem.updated_at == rating.updated_at)
         ]
         design = persist.find(DesignItem, keys.design(tenant_id, rating.design_id))
         if design is not None:

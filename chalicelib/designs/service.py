@@ -16,6 +16,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from pynamodb.expressions.update import Action
+
 from ..core import clock, keys, persist, storage
 from ..core.errors import NotFound
 from ..core.ids import new_id
@@ -33,7 +35,7 @@ from .store import DesignItem, DesignRatingItem, designs_page, rated_designs
 
 def create(tenant_id: str, body: DesignCreate, limits: Limits | None = None) -> Design:
     composed = prompting.compose(tenant_id, body)
-    features: dict[str, Any] = {"catalog": composed.catalog}  # type: ignore[dict-item]
+    features: dict[str, Any] = {"catalog": composed.catalog}
     for name in ("style", "occasion", "budget_tier", "arrangement_type"):
         if getattr(body, name):
             features[name] = getattr(body, name)
@@ -102,7 +104,7 @@ def get(tenant_id: str, design_id: str) -> Design:
 
 def patch(tenant_id: str, design_id: str, body: DesignPatch) -> Design:
     item = _load(tenant_id, design_id)
-    actions = [DesignItem.updated_at.set(clock.iso(clock.now()))]
+    actions: list[Action] = [DesignItem.updated_at.set(clock.iso(clock.now()))]
     if body.is_favorite is not None:
         actions.append(DesignItem.is_favorite.set(body.is_favorite))
     if body.is_approved is not None:
@@ -137,7 +139,7 @@ def thumbnail(tenant_id: str, design_id: str, index: int = 0) -> bytes:
     refs = _load(tenant_id, design_id).images or []
     if not 0 <= index < len(refs):
         raise NotFound(f"design {design_id} has no image {index}")
-    return images.thumbnail_bytes(refs[index])  # type: ignore[arg-type]
+    return images.thumbnail_bytes(refs[index])
 
 
 def stars_of(rating: float) -> int:
@@ -166,7 +168,7 @@ def rate(tenant_id: str, design_id: str, body: DesignFeedback) -> tuple[DesignRa
             gsi2pk=keys.user_items(tenant_id, body.user_id), gsi2sk=keys.design_rating_of_user(design_id),
         )  # fmt: skip
         condition = (
-            DesignRatingItem.pk.does_not_exist() if previous is None else DesignRatingItem.updated_at == previous.updated_at  # type: ignore[comparison-overlap]
+            DesignRatingItem.pk.does_not_exist() if previous is None else DesignRatingItem.updated_at == previous.updated_at
         )
         delta = milli - (int(previous.rating_milli) if previous else 0)
         design_key = keys.design(tenant_id, design_id)

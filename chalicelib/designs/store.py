@@ -55,7 +55,7 @@ def designs_page(
         (DesignItem.is_approved, is_approved),
     ):
         if wanted is not None:
-            term = attribute == wanted  # type: ignore[comparison-overlap]
+            term = attribute == wanted
             condition = term if condition is None else condition & term
     return persist.list_page(
         DesignItem,

@@ -112,7 +112,7 @@ def _assigned(
     tenant_id: str, experiment_id: str, user_id: str, context: dict[str, Any] | None = None
 ) -> tuple[AssignedVariant, int | None]:
     """The user's variant, and the period a session recorded with it now counts in (`session_period`)."""
-    return storage.retrying(lambda: _assign(tenant_id, experiment_id, user_id, context), what="assigning")  # type: ignore[no-any-return]
+    return storage.retrying(lambda: _assign(tenant_id, experiment_id, user_id, context), what="assigning")
 
 
 def _assign(

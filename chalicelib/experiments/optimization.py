@@ -39,7 +39,7 @@ CHANGE_TOLERANCE = 1e-9
 
 def optimize(tenant_id: str, experiment_id: str, *, trigger: str = "api") -> Optimization:
     """Set a running experiment's weights to its arms' floored Thompson probabilities (after burn-in)."""
-    return storage.retrying(lambda: _optimize(tenant_id, experiment_id, trigger), what="optimising")  # type: ignore[no-any-return]
+    return storage.retrying(lambda: _optimize(tenant_id, experiment_id, trigger), what="optimising")
 
 
 def optimize_experiments(tenant_id: str) -> dict[str, Any]:
@@ -111,7 +111,7 @@ def _optimize(tenant_id: str, experiment_id: str, trigger: str) -> Optimization:
             "arms": {a.variant_id: _arm_inputs(a) for a in arms},
             "probabilities": decision.probabilities,
         }
-        save_with_new_weights(tenant_id, item, previous, reason="optimised", trigger=trigger, inputs=inputs)  # type: ignore[arg-type]
+        save_with_new_weights(tenant_id, item, previous, reason="optimised", trigger=trigger, inputs=inputs)
     else:
         save(item, now)
     return Optimization(

@@ -108,7 +108,7 @@ def add_variant(tenant_id: str, experiment_id: str, data: VariantCreate) -> Vari
         _save_with_period(tenant_id, item, previous, reason="variant_added", trigger="api", inputs=None, now=now)
         return variant_view(item, item.variants[-1])
 
-    return storage.retrying(attempt, what="adding the variant")  # type: ignore[no-any-return]
+    return storage.retrying(attempt, what="adding the variant")
 
 
 def patch_experiment(tenant_id: str, experiment_id: str, data: ExperimentPatch) -> Experiment:
@@ -137,7 +137,7 @@ def patch_experiment(tenant_id: str, experiment_id: str, data: ExperimentPatch) 
             save(item, now)
         return view(item)
 
-    return storage.retrying(attempt, what="changing the experiment")  # type: ignore[no-any-return]
+    return storage.retrying(attempt, what="changing the experiment")
 
 
 def weight_history(tenant_id: str, experiment_id: str, limit: int, cursor: str | None) -> Page[WeightChange]:

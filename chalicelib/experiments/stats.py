@@ -108,8 +108,8 @@ def welch(control: Moments, variant: Moments, *, alpha: float = ALPHA) -> Test:
     a, b = var_c / control.n, var_v / variant.n
     variance = a + b
     if variance <= 0:
-        figures = (0.0, 1.0) if difference == 0 else (None, None)
-        return Test(difference, lift, (difference, difference), *figures, None, 0.0, control.n + variant.n)
+        statistic, p_value = (0.0, 1.0) if difference == 0 else (None, None)
+        return Test(difference, lift, (difference, difference), statistic, p_value, None, 0.0, control.n + variant.n)
     se = math.sqrt(variance)
     df = variance * variance / (a * a / (control.n - 1) + b * b / (variant.n - 1))
     t = difference / se

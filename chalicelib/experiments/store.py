@@ -248,4 +248,6 @@ def load_partition(tenant_id: str, experiment_id: str) -> tuple[ExperimentItem |
 def iter_experiments(tenant_id: str, status: str | None = None) -> Iterator[ExperimentItem]:
     """Every experiment of a tenant (optionally of one status), newest first."""
     condition = (ExperimentItem.status == status) if status else None
-    yield from ExperimentItem.gsi1.query(keys.experiments(tenant_id), filter_condition=condition, scan_index_forward=False)
+    for item in ExperimentItem.gsi1.query(keys.experiments(tenant_id), filter_condition=condition, scan_index_forward=False):
+        if isinstance(item, ExperimentItem):
+            yield item

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from pynamodb.expressions.update import Action
 
 from ..alerts import hooks as alert_hooks
 from ..core import clock, keys, persist, storage
@@ -87,7 +90,7 @@ def open_violations(tenant_id: str, breaches: list[Breach]) -> int:
     opened = 0
     for vid, breach in unique.items():
         found = existing.get(wanted[vid])
-        if found is None and storage.retrying(lambda breach=breach: _open(tenant_id, breach), what="opening a violation"):
+        if found is None and storage.retrying(functools.partial(_open, tenant_id, breach), what="opening a violation"):
             opened += 1
             for module in ON_OPENED:
                 importlib.import_module(module).violation_opened(tenant_id, breach)
@@ -99,7 +102,7 @@ def open_violations(tenant_id: str, breaches: list[Breach]) -> int:
 def _refresh(item: ViolationItem, value: float) -> None:
     """Record the breached figure as it is now (last writer wins: it is the latest check's figure)."""
     now = clock.iso(clock.now())
-    actions = [ViolationItem.latest_value.set(value), ViolationItem.latest_at.set(now)]
+    actions: list[Action] = [ViolationItem.latest_value.set(value), ViolationItem.latest_at.set(now)]
     try:
         storage.commit([storage.Update(ViolationItem(item.pk, item.sk), actions, ViolationItem.pk.exists())])
     except storage.ConditionFailed:

@@ -31,6 +31,7 @@ def set_baseline(tenant_id: str, model_name: str, model_version: str, data: Base
     model = models.load(tenant_id, model_name, model_version)
     now = clock.now()
     window: tuple[str | None, str | None] = (None, None)
+    outputs: list[Any] | None
     spec = data.window()
     if spec is not None:
         end = spec.to or now
@@ -125,7 +126,7 @@ def build(
     present = [v for v in values if v is not None]
     numeric = numbers(present)
     key = keys.ml_baseline(tenant_id, model_id, drift_type, name)
-    common = {
+    common: dict[str, Any] = {
         "id": baseline_id,
         "model_id": model_id,
         "drift_type": drift_type,
@@ -137,7 +138,7 @@ def build(
         "created_at": created_at,
     }
     if present and len(numeric) == len(present):
-        stats = drift.summary(numeric)
+        stats: dict[str, Any] = drift.summary(numeric)
         return BaselineItem(
             key.pk, key.sk, feature_kind="numeric", sample=drift.compress(numeric), sample_size=len(numeric), **stats, **common
         )

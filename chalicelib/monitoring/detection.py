@@ -77,6 +77,8 @@ def check_model(tenant_id: str, model: models.Version, policies: list[checks.Pol
     checked_at = clock.iso(now)
     reports: list[DriftItem] = []
     skipped: list[str] = []
+    base_value: float | str | None
+    now_value: float | str | None
     for baseline in found:
         limits = baseline.thresholds or {}
         values = _current(baseline, recent)

@@ -163,9 +163,9 @@ def segment_figures(
         _, _, value, actual, predicted = bucket.split("#")
         cells[unquote(value)][(unquote(actual), unquote(predicted))] += fields.get("n", 0)
     for value, matrix in cells.items():
-        total = sum(matrix.values())
-        if total > 0:
-            found[value] = (round(total), metrics.classification_metrics(matrix, positive))
+        labelled = sum(matrix.values())
+        if labelled > 0:
+            found[value] = (round(labelled), metrics.classification_metrics(matrix, positive))
     return found
 
 

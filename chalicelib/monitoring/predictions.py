@@ -18,6 +18,7 @@ from ..companies import scope
 from ..core import clock, counters, keys, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
+from ..core.table import TableItem
 from ..governance import checks
 from ..registry import deployments, lifecycle, models, writes
 from .metrics import canonical_label, number, unwrap
@@ -217,7 +218,7 @@ def _contribution(
     if item.prediction_type in REGRESSION_TYPES:
         error = float(actual) - float(item.value)
         fields = {"n": 1.0, "abs_error_sum": abs(error), "sq_error_sum": error * error, "error_sum": error}
-        targets = [(ErrorCounter, error_counter(item.model_id), day)]
+        targets: list[tuple[type[TableItem], str, str]] = [(ErrorCounter, error_counter(item.model_id), day)]
         targets += [
             (ErrorCounter, segment_error_counter(item.model_id), f"{part(attr)}#{day}#{part(value)}")
             for attr, value in segments.items()

@@ -221,7 +221,7 @@ def status_of(value: float, threshold: float, margin: float = DEFAULT_MARGIN) ->
 
 
 def figures(
-    table: str, column: str, tally: ColumnTally, rule: Mapping[str, Any], thresholds: Mapping[str, float], margin: float
+    table: str, column: str, tally: ColumnTally, rule: Mapping[str, Any], thresholds: Mapping[Any, float], margin: float
 ) -> list[Figure]:
     """The quality figures of one column: completeness always, the others when they can be measured."""
     if tally.records == 0:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 
-from ..core.table import TableItem
+from ..core.table import TableItem, string_list
 
 
 class ErasureItem(TableItem, discriminator="erasure"):
@@ -24,8 +24,8 @@ class ErasureItem(TableItem, discriminator="erasure"):
     design_ratings = NumberAttribute(null=True)
     images = NumberAttribute(null=True)
     exports = UnicodeSetAttribute(null=True)  # the stored exports deleted (a set: a retry adds each once)
-    affected_datasets = ListAttribute(of=UnicodeAttribute, null=True)
-    affected_models = ListAttribute(of=UnicodeAttribute, null=True)
+    affected_datasets = string_list(null=True)
+    affected_models = string_list(null=True)
     models = JSONAttribute(null=True)  # model id -> "rebuilt" | "retired"
     started_at = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)

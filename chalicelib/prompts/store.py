@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from ..core import keys, persist
-from ..core.table import TableItem
+from ..core.table import TableItem, string_list
 
 
 class PromptHead(TableItem, discriminator="prompt_head"):
     name = UnicodeAttribute()
     latest = NumberAttribute()
     template = UnicodeAttribute()  # the latest version's, so that listing reads one partition
-    variables = ListAttribute(of=UnicodeAttribute, default=list)
+    variables = string_list(default=list)
     category = UnicodeAttribute(null=True)
     description = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
@@ -22,7 +22,7 @@ class PromptVersion(TableItem, discriminator="prompt_version"):
     name = UnicodeAttribute()
     number = NumberAttribute()
     template = UnicodeAttribute()
-    variables = ListAttribute(of=UnicodeAttribute, default=list)
+    variables = string_list(default=list)
     category = UnicodeAttribute(null=True)
     description = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()

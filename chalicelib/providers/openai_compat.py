@@ -17,7 +17,7 @@ from typing import Any
 from ..core import deadline
 from ..core.errors import DeadlineExceeded
 from ..core.settings import ProviderSettings, get_settings
-from .base import Completion, CompletionRequest, ProviderError, count_tokens
+from .base import Completion, CompletionRequest, ErrorKind, ProviderError, count_tokens
 
 RETRYABLE = frozenset({"rate_limited", "server_error", "timeout", "unavailable"})
 
@@ -115,7 +115,7 @@ def translate(exc: BaseException) -> ProviderError:
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return ProviderError("auth", f"the provider refused the credentials ({exc.status_code})")
     if isinstance(exc, openai.APIStatusError):
-        kind = "server_error" if exc.status_code >= 500 else "bad_request"
+        kind: ErrorKind = "server_error" if exc.status_code >= 500 else "bad_request"
         return ProviderError(kind, f"the provider answered {exc.status_code}")
     # Anything else: our words, never the exception's text (it may echo a key, a URL or the prompt); it stays the cause.
     return ProviderError("server_error", "the call to the provider failed unexpectedly")

@@ -43,7 +43,7 @@ def image_provider_for(name: str) -> ImageProvider:
     """The image provider called `name`: the offline models, Stability's REST API, or an OpenAI-compatible endpoint;
     behind the injected failures when `LEARNLOOP_CHAOS` is set, as text providers are."""
     provider = _image_provider(name)
-    return faults.wrap(provider) if get_settings().chaos else provider  # type: ignore[no-any-return]
+    return faults.wrap(provider) if get_settings().chaos else provider
 
 
 def _image_provider(name: str) -> ImageProvider:

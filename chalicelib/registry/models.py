@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
+from pynamodb.expressions.update import Action
+
 from ..companies import scope
 from ..core import clock, keys, pagination, storage
 from ..core.errors import Conflict, NotFound
@@ -150,7 +152,9 @@ def update_op(item: RegisteredModelItem, changes: dict[str, Any], *, extra: list
     expected = item.version
     changes = {**changes, "updated_at": clock.iso(clock.now())}
     attributes = RegisteredModelItem.get_attributes()
-    actions = [attributes[name].set(value) if value is not None else attributes[name].remove() for name, value in changes.items()]
+    actions: list[Action] = [
+        attributes[name].set(value) if value is not None else attributes[name].remove() for name, value in changes.items()
+    ]
     actions.append(RegisteredModelItem.version.set(expected + 1))
     actions += extra or []
     for name, value in changes.items():
@@ -197,7 +201,7 @@ def _find(tenant_id: str, model_name: str, model_version: str, model_id: str | N
         consistent_read=True,
     )
     candidates = [m for m in found if isinstance(m, RegisteredModelItem) and (model_id is None or m.id == model_id)]
-    return scope.one_of(candidates, f"model {model_name} {model_version}")  # type: ignore[no-any-return]
+    return scope.one_of(candidates, f"model {model_name} {model_version}")
 
 
 def iter_models(tenant_id: str) -> list[RegisteredModelItem]:

@@ -3,6 +3,7 @@ a failed existence condition as the 409 it means."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from ..core import storage
@@ -29,4 +30,4 @@ def commit(ops: Sequence[storage.Op], *, what: str) -> None:
     """Commit unconditional (or always-true) ops in transactions of at most 90, each retried on conflict."""
     for start in range(0, len(ops), _BATCH):
         chunk = list(ops[start : start + _BATCH])
-        storage.retrying(lambda chunk=chunk: storage.commit(chunk), what=what)
+        storage.retrying(functools.partial(storage.commit, chunk), what=what)

@@ -165,7 +165,7 @@ def choose(
             f"exploration: no rated answer yet on this category, so it is tried before the rated models; among the "
             f"untried, {objective}"
         )
-    reasons = {a.model_id: [] for a in arms}
+    reasons: dict[str, list[str]] = {a.model_id: [] for a in arms}
     reasons[arms[selected].model_id].append(objective)
     for i in range(n):
         if i != selected:

@@ -45,6 +45,7 @@ def list_sessions(tenant_id: str, query: SessionListQuery) -> Page[Session]:
     lo, hi = clock.iso(oldest), clock.iso(newest)
     items: list[SessionItem] = []
     after: dict[str, str] | None = state.get("k")
+    next_state: dict[str, Any] | None
 
     if query.user_id is not None:
         filters = _filters(query, skip_user=True)

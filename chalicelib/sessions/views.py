@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import scoring
 from .schemas import Feedback, Session
 from .store import FeedbackItem, SessionItem
@@ -50,7 +52,7 @@ def session_view(item: SessionItem) -> Session:
     )
 
 
-def _images(item: SessionItem) -> list[dict[str, object]] | None:
+def _images(item: SessionItem) -> list[dict[str, Any]] | None:
     """Presigned links to an image generation's stored images (its output keeps only their references)."""
     if item.source != "generation" or not isinstance(item.output, dict) or "images" not in item.output:
         return None

@@ -114,7 +114,7 @@ def _tenant_caller(tenant_id: str, key_id: str, secret: str) -> Caller | None:
     rpm = platform.requests_per_minute(int(tenant.requests_per_minute) if tenant.requests_per_minute else None)
     limits = Limits(
         monthly_budget_usd=float(tenant.monthly_budget_usd) if tenant.monthly_budget_usd is not None else None,
-        on_budget=tenant.on_budget or "block",
+        on_budget="downgrade" if tenant.on_budget == "downgrade" else "block",
         requests_per_minute=rpm,
     )
     return Caller(

@@ -277,7 +277,7 @@ def _load_tenant(tenant_id: str) -> TenantItem:
 def _limits_view(item: TenantItem) -> Limits:
     return Limits(
         monthly_budget_usd=float(item.monthly_budget_usd) if item.monthly_budget_usd is not None else None,
-        on_budget=item.on_budget or "block",
+        on_budget="downgrade" if item.on_budget == "downgrade" else "block",
         requests_per_minute=platform.requests_per_minute(
             int(item.requests_per_minute) if item.requests_per_minute is not None else None
         ),

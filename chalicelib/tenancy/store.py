@@ -60,4 +60,5 @@ class PlatformSettingsItem(TableItem, discriminator="platform_settings"):
 def iter_tenant_ids() -> Iterator[str]:
     """Every tenant, oldest first (GSI1 `PLATFORM#TENANTS`)."""
     for item in TenantItem.gsi1.query(keys.tenant_index_partition()):
-        yield item.id
+        if isinstance(item, TenantItem):
+            yield item.id

@@ -12,6 +12,7 @@ inputs that high-rated sessions mention more often than low-rated ones.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -53,6 +54,10 @@ def analyse(candidates: Iterable[Candidate]) -> Patterns:
     )
     patterns.insights = insights(patterns)
     return patterns
+
+
+def _feature(name: str, c: Candidate) -> str:
+    return str(c.features[name])
 
 
 def groups(rated: list[Candidate], key: Callable[[Candidate], str | None], *, experiment: bool = False) -> list[Group]:
@@ -99,7 +104,7 @@ def feature_effects(rated: list[Candidate], limit: int = 10) -> list[FeatureEffe
                 )
             )
             continue
-        per_value = [g for g in groups([c for _, c in values], lambda c, name=name: str(c.features[name])) if g.sessions >= 2]
+        per_value = [g for g in groups([c for _, c in values], functools.partial(_feature, name)) if g.sessions >= 2]
         if len(per_value) < 2:
             continue
         best, worst = per_value[0], min(per_value, key=lambda g: (g.high_rate, -g.sessions, g.value))

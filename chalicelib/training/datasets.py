@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from pynamodb.expressions.update import Action
+
 from ..core import blobs, clock, keys, pagination, storage
 from ..core.errors import Conflict, NotFound, described
 from ..core.ids import new_id
@@ -222,7 +224,7 @@ def write(tenant_id: str, item: DatasetItem, candidates: list[Candidate], stats:
     }
     sessions = list(dict.fromkeys(sid for e in assembly.entries for sid in e.session_ids))
     now = clock.iso(clock.now())
-    actions = [
+    actions: list[Action] = [
         DatasetItem.status.set("ready"),
         DatasetItem.train_count.set(len(assembly.train)),
         DatasetItem.validation_count.set(len(assembly.validation)),

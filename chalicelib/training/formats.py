@@ -66,7 +66,7 @@ def parse(fmt: str, text: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise InvalidLine(f"not JSON: {exc.msg}") from exc
     validate(fmt, line)
-    return line  # type: ignore[no-any-return]
+    return line
 
 
 def dumps(line: dict[str, Any]) -> str:

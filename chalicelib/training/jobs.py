@@ -362,7 +362,7 @@ def _record_submitted(tenant_id: str, job: JobItem, submitted: Any, said: str) -
 def _apply(tenant_id: str, job: JobItem, snapshot: Snapshot) -> None:
     """Record what the provider says: status, progress, metrics, new events; register the model of a success."""
     now = clock.iso(clock.now())
-    events = [
+    events: list[storage.Op] = [
         _event(tenant_id, job, e.message, e.level, data=e.data, source="provider", created_at=e.created_at, event_id=e.id)
         for e in snapshot.events
     ]

@@ -33,6 +33,7 @@ spelled out with the letters Python's case-insensitive matching also takes (U+01
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -150,12 +151,15 @@ class Redactor:
         )
         data = _sub(_AFTER_WORD, data, self._phone_after_word, after=False)
         for pattern, fewest in _PHONES:
-            data = _sub(pattern, data, lambda data, start, end, fewest=fewest: self._phone(data[start:end], fewest))
+            data = _sub(pattern, data, functools.partial(self._phone_in, fewest=fewest))
         return data[1:].decode("utf-8", "surrogatepass")
 
     def _email(self, _data: bytes, _start: int, _end: int) -> bytes:
         self.counts["email"] += 1
         return EMAIL.encode()
+
+    def _phone_in(self, data: bytes, start: int, end: int, *, fewest: int) -> bytes:
+        return self._phone(data[start:end], fewest)
 
     def _phone(self, found: bytes, fewest: int) -> bytes:
         digits = re.sub(r"\D", "", found.decode("utf-8", "surrogatepass"))

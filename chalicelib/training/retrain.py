@@ -167,7 +167,7 @@ def _improve(
         return f"no high-rated session of {experiment.category_key} in the window"
     low = [c for c in members if analysis.is_low(c)]
     terms = [t.term for t in analysis.term_effects(best, low, lambda c: c.expected_text) if t.term not in key_terms(base)]
-    hints = [
+    hints: list[tuple[str, str | None]] = [
         (e.feature, e.best_value)
         for e in analysis.feature_effects(members)
         if e.kind == "categorical" and e.effect >= 0.25 and e.best_value is not None

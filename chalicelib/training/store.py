@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from ..core import keys
-from ..core.table import TableItem
+from ..core.table import TableItem, string_list
 
 
 class ExampleItem(TableItem, discriminator="training_example"):
@@ -54,16 +54,16 @@ class DatasetItem(TableItem, discriminator="training_dataset"):
     train_count = NumberAttribute(default=0)
     validation_count = NumberAttribute(default=0)
     users_count = NumberAttribute(default=0)
-    categories = ListAttribute(of=UnicodeAttribute, null=True)
+    categories = string_list(null=True)
     stats = JSONAttribute(null=True)
     redactions = JSONAttribute(null=True)
     files = JSONAttribute(null=True)
     # Lineage: the first session ids (the full list is the manifest in S3), their count and digest; jobs and models out.
-    session_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    session_ids = string_list(null=True)
     session_ids_count = NumberAttribute(default=0)
     session_ids_sha256 = UnicodeAttribute(null=True)
-    jobs = ListAttribute(of=UnicodeAttribute, null=True)
-    models = ListAttribute(of=UnicodeAttribute, null=True)
+    jobs = string_list(null=True)
+    models = string_list(null=True)
     progress = JSONAttribute(null=True)
     error = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()

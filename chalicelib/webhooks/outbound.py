@@ -71,7 +71,7 @@ def resolve(url: str) -> tuple[str, int, str]:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise Refused(f"{host} does not resolve: {exc.strerror}") from None
-    addresses = list(dict.fromkeys(info[4][0] for info in found))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
     for address in addresses:
         problem = _refusal(ipaddress.ip_address(address.split("%")[0]))
         if problem:

@@ -9,7 +9,8 @@ class LearnloopError(Exception):
     """An answer of the API that is an error: its status, its `code`, `message` and `details`, the whole envelope."""
 
     def __init__(self, status: int, envelope: dict[str, Any], request_id: str | None = None) -> None:
-        error = envelope.get("error") if isinstance(envelope.get("error"), dict) else {}
+        found = envelope.get("error")
+        error: dict[str, Any] = found if isinstance(found, dict) else {}
         self.status = status
         self.envelope = envelope
         self.code: str = str(error.get("code") or "error")

@@ -50,4 +50,4 @@ class OpenAI(_openai.OpenAI):
 
     def for_user(self, user_id: str, category: str | None = None) -> OpenAI:
         """A copy of this client for another end user (and category)."""
-        return self.with_options(default_headers=_headers(user_id, category, None))  # type: ignore[return-value]
+        return self.with_options(default_headers=_headers(user_id, category, None))
