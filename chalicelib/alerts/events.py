@@ -52,7 +52,7 @@ def ops(tenant_id: str, event_type: str, dedupe: str, subject: str, data: dict[s
         gsi3pk=keys.alert_events_of_type(tenant_id, event_type),
         gsi3sk=sort,
     )
-    return [storage.Put(item, EventItem.pk.does_not_exist()), *queue.delivery_ops(tenant_id, item)]
+    return [storage.Put(item, EventItem.pk.does_not_exist()), *queue.delivery_ops(tenant_id, item.id, item.type)]
 
 
 def emit(tenant_id: str, event_type: str, dedupe: str, subject: str, data: dict[str, Any]) -> str | None:

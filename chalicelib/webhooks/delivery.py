@@ -16,17 +16,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
-from pynamodb.expressions.update import Action
 
 from ..alerts import events
-from ..core import clock, deadline, keys, pagination, storage
+from ..core import clock, deadline, keys, persist, storage
 from ..core.errors import Conflict, NotFound
-from ..core.query import page
 from ..core.schemas import Page
 from ..core.settings import get_settings
 from . import endpoints, outbound, queue, signing
 from .schemas import Attempt, Delivery, DeliveryQuery
-from .store import DeliveryItem, EndpointItem
+from .store import DeliveryItem, EndpointItem, deliveries_page, due_deliveries
 
 MAX_LOG = 30  # attempts kept on a delivery (a day of backoff makes about 12)
 BATCH = 100  # deliveries attempted per run of the task; the next run (a minute later) takes the rest
@@ -43,11 +41,11 @@ def deliver_webhooks(tenant_id: str) -> dict[str, Any]:
     """The scheduled task: attempt every delivery of the tenant that is due, oldest first."""
     now = clock.iso(clock.now())
     counts: Counter[str] = Counter()
-    due = DeliveryItem.gsi3.query(keys.webhook_due(tenant_id), DeliveryItem.gsi3sk <= f"{now}#~", limit=BATCH)
+    due = due_deliveries(tenant_id, now, BATCH)
     known: dict[str, EndpointItem | None] = {}
     for ref in due:
         deadline.check("delivering webhooks")  # out of time: the run is recorded as timed out; the rest stay due
-        item = storage.get(DeliveryItem, keys.Key(ref.pk, ref.sk))  # the index lags: the item itself says if still due
+        item = persist.find(DeliveryItem, keys.Key(ref.pk, ref.sk))  # the index lags: the item itself says if still due
         if item is None or item.status != "pending":
             continue
         counts[attempt(tenant_id, item, known)] += 1
@@ -57,7 +55,7 @@ def deliver_webhooks(tenant_id: str) -> dict[str, Any]:
 def attempt(tenant_id: str, item: DeliveryItem, known: dict[str, EndpointItem | None]) -> str:
     """One attempt of one delivery: succeeded, retrying or failed."""
     if item.endpoint_id not in known:
-        known[item.endpoint_id] = storage.get(EndpointItem, keys.webhook_endpoint(tenant_id, item.endpoint_id))
+        known[item.endpoint_id] = persist.find(EndpointItem, keys.webhook_endpoint(tenant_id, item.endpoint_id))
     endpoint = known[item.endpoint_id]
     if endpoint is None or not endpoint.enabled:
         why = "the endpoint was deleted" if endpoint is None else f"the endpoint is disabled ({endpoint.disabled_reason})"
@@ -107,10 +105,8 @@ def _record(item: DeliveryItem, outcome: outbound.Outcome, *, final: bool) -> st
     else:
         item.status, item.finished_at, item.next_attempt_at = status, stamp, None
         item.gsi3pk = item.gsi3sk = None  # out of the queue
-    expected = item.version
-    item.version = expected + 1
     try:
-        storage.commit([storage.Put(item, DeliveryItem.version == expected)])
+        storage.commit([persist.bump(item)])
     except storage.ConditionFailed:
         return "changed_meanwhile"
     return status
@@ -122,7 +118,7 @@ def _endpoint_health(endpoint: EndpointItem, outcome: outbound.Outcome) -> Endpo
     stamp = clock.iso(now)
     item = EndpointItem(endpoint.pk, endpoint.sk)
     if outcome.ok:
-        actions: list[Action] = [
+        actions = [
             EndpointItem.consecutive_failures.set(0),
             EndpointItem.failing_since.remove(),
             EndpointItem.last_success_at.set(stamp),
@@ -155,7 +151,7 @@ def _disable(item: EndpointItem, now: datetime, failing_for: timedelta) -> None:
                 EndpointItem.enabled.set(False),
                 EndpointItem.disabled_reason.set(reason),
                 EndpointItem.disabled_at.set(clock.iso(now)),
-                EndpointItem.version.add(1),
+                persist.moved(EndpointItem),
             ],
             condition=EndpointItem.failing_since == item.failing_since,  # no success came in between
             add_version_condition=False,
@@ -178,18 +174,7 @@ def redeliver(tenant_id: str, delivery_id: str) -> Delivery:
 
 def list_deliveries(tenant_id: str, endpoint_id: str, query: DeliveryQuery) -> Page[Delivery]:
     endpoints.load(tenant_id, endpoint_id)
-    listing = f"deliveries:{endpoint_id}:{query.status or ''}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    found, last = page(
-        DeliveryItem,
-        keys.webhook_deliveries(tenant_id, endpoint_id),
-        index="gsi1",
-        limit=query.limit,
-        after=state.get("k"),
-        forward=False,
-        filter_condition=(DeliveryItem.status == query.status) if query.status else None,
-    )
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    found, cursor = deliveries_page(tenant_id, endpoint_id, query.status, query.limit, query.cursor)
     return Page[Delivery](items=[view(item) for item in found], next_cursor=cursor)
 
 
@@ -198,28 +183,14 @@ def get_delivery(tenant_id: str, delivery_id: str) -> Delivery:
 
 
 def load(tenant_id: str, delivery_id: str) -> DeliveryItem:
-    item = storage.get(DeliveryItem, keys.webhook_delivery(tenant_id, delivery_id))
-    if item is None:
-        raise NotFound(f"no webhook delivery {delivery_id}")
-    return item
+    return persist.load(DeliveryItem, keys.webhook_delivery(tenant_id, delivery_id), f"no webhook delivery {delivery_id}")
 
 
 def view(item: DeliveryItem) -> Delivery:
-    return Delivery(
-        id=item.id,
+    return Delivery.of(
+        item,
         delivery_id=item.id,
-        endpoint_id=item.endpoint_id,
-        event_id=item.event_id,
-        event_type=item.event_type,
-        status=item.status,  # type: ignore[arg-type]
         attempts=int(item.attempts or 0),
         log=[Attempt(**entry) for entry in item.log or []],
-        next_attempt_at=item.next_attempt_at,
-        give_up_at=item.give_up_at,
         last_status_code=int(item.last_status_code) if item.last_status_code is not None else None,
-        last_error=item.last_error,
-        redelivery_of=item.redelivery_of,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        finished_at=item.finished_at,
     )

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..core import clock, keys, pagination, storage
-from ..core.errors import Conflict, NotFound
+from ..core import clock, keys, pagination, persist, storage
+from ..core.errors import Conflict
 from ..core.ids import new_id
-from ..core.query import all_items
 from ..core.schemas import ListQuery, Page
-from ..core.table import TableItem
 from . import outbound, signing
 from .schemas import Endpoint, EndpointCreate, EndpointPatch, SecretRotation
-from .store import EndpointItem
+from .store import EndpointItem, endpoints_of
 
 MAX_ENDPOINTS = 16
 
@@ -43,8 +41,7 @@ def create_endpoint(tenant_id: str, data: EndpointCreate) -> Endpoint:
 
 
 def all_endpoints(tenant_id: str) -> list[EndpointItem]:
-    prefix = keys.webhook_endpoint_prefix()
-    return all_items(EndpointItem, keys.alerts_partition(tenant_id), TableItem.sk.startswith(prefix))  # type: ignore[arg-type]
+    return endpoints_of(tenant_id)
 
 
 def subscribed(tenant_id: str, event_type: str) -> list[EndpointItem]:
@@ -83,7 +80,7 @@ def patch_endpoint(tenant_id: str, endpoint_id: str, data: EndpointPatch) -> End
                 item.disabled_reason, item.disabled_at = "disabled by an administrator", clock.iso(clock.now())
         return _save(item)
 
-    return view(storage.retrying(attempt, what="updating the webhook endpoint"))
+    return view(persist.retrying(attempt, what="updating the webhook endpoint"))
 
 
 def rotate_secret(tenant_id: str, endpoint_id: str, data: SecretRotation) -> Endpoint:
@@ -99,7 +96,7 @@ def rotate_secret(tenant_id: str, endpoint_id: str, data: SecretRotation) -> End
         item.secret = signing.new_secret()
         return _save(item)
 
-    return view(storage.retrying(attempt, what="rotating the secret"), with_secret=True)
+    return view(persist.retrying(attempt, what="rotating the secret"), with_secret=True)
 
 
 def delete_endpoint(tenant_id: str, endpoint_id: str) -> None:
@@ -117,38 +114,23 @@ def secrets_in_force(item: EndpointItem) -> list[str]:
 
 
 def load(tenant_id: str, endpoint_id: str) -> EndpointItem:
-    item = storage.get(EndpointItem, keys.webhook_endpoint(tenant_id, endpoint_id))
-    if item is None:
-        raise NotFound(f"no webhook endpoint {endpoint_id}")
-    return item
+    return persist.load(EndpointItem, keys.webhook_endpoint(tenant_id, endpoint_id), f"no webhook endpoint {endpoint_id}")
 
 
 def _save(item: EndpointItem) -> EndpointItem:
     item.updated_at = clock.iso(clock.now())
-    expected = item.version
-    item.version = expected + 1
-    storage.commit([storage.Put(item, EndpointItem.version == expected)])
+    storage.commit([persist.bump(item)])
     return item
 
 
 def view(item: EndpointItem, *, with_secret: bool = False) -> Endpoint:
-    return Endpoint(
-        id=item.id,
+    return Endpoint.of(
+        item,
         endpoint_id=item.id,
-        url=item.url,
         event_types=list(item.event_types or []),
-        description=item.description,
         enabled=bool(item.enabled),
         status="enabled" if item.enabled else "disabled",
-        disabled_reason=item.disabled_reason,
-        disabled_at=item.disabled_at,
-        secret=item.secret if with_secret else None,
+        secret=item.secret if with_secret else None,  # the item's secret only where the answer makes it
         secret_hint=item.secret[-4:],
-        previous_secret_expires_at=item.previous_secret_expires_at,
         consecutive_failures=int(item.consecutive_failures or 0),
-        failing_since=item.failing_since,
-        last_success_at=item.last_success_at,
-        last_failure_at=item.last_failure_at,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
     )

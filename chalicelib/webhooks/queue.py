@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from ..alerts.store import EventItem
 from ..core import clock, keys, storage
 from ..core.settings import get_settings
 from .endpoints import subscribed
@@ -22,8 +21,9 @@ def delivery_id(event_id: str, endpoint_id: str, redelivery: str = "") -> str:
     return "dlv_" + hashlib.sha256(f"{event_id}\x1f{endpoint_id}\x1f{redelivery}".encode()).hexdigest()[:26]
 
 
-def delivery_ops(tenant_id: str, event: EventItem) -> list[storage.Op]:
-    return [storage.Put(pending(tenant_id, endpoint, event.id, event.type)) for endpoint in subscribed(tenant_id, event.type)]
+def delivery_ops(tenant_id: str, event_id: str, event_type: str) -> list[storage.Op]:
+    """A pending delivery of the event for each endpoint subscribed to its type."""
+    return [storage.Put(pending(tenant_id, endpoint, event_id, event_type)) for endpoint in subscribed(tenant_id, event_type)]
 
 
 def pending(

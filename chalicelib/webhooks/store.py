@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from ..core import keys, persist
 from ..core.table import TableItem
 
 
@@ -48,3 +49,31 @@ class DeliveryItem(TableItem, discriminator="webhook_delivery"):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     finished_at = UnicodeAttribute(null=True)
+
+
+def endpoints_of(tenant_id: str) -> list[EndpointItem]:
+    """Every webhook endpoint of the tenant."""
+    found = EndpointItem.query(keys.alerts_partition(tenant_id), TableItem.sk.startswith(keys.webhook_endpoint_prefix()))
+    return list(found)
+
+
+def due_deliveries(tenant_id: str, now: str, limit: int) -> list[DeliveryItem]:
+    """Up to `limit` deliveries due by `now`, oldest first (gsi3; the index lags, so each is read again before use)."""
+    return list(DeliveryItem.gsi3.query(keys.webhook_due(tenant_id), DeliveryItem.gsi3sk <= f"{now}#~", limit=limit))
+
+
+def deliveries_page(
+    tenant_id: str, endpoint_id: str, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[DeliveryItem], str | None]:
+    """A page of an endpoint's deliveries, newest first (gsi1), of one status when given."""
+    return persist.list_page(
+        DeliveryItem,
+        keys.webhook_deliveries(tenant_id, endpoint_id),
+        owner=tenant_id,
+        listing=f"deliveries:{endpoint_id}:{status or ''}",
+        limit=limit,
+        cursor=cursor,
+        index="gsi1",
+        filter_condition=(DeliveryItem.status == status) if status else None,
+        forward=False,
+    )
