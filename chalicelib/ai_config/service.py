@@ -18,14 +18,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..core import clock, keys, pagination, storage
+from ..core import clock, keys, persist, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
-from ..core.query import page
 from ..core.schemas import ListQuery, Page
-from ..core.table import TableItem
 from .defaults import INDUSTRY_CATEGORIES
 from .schemas import SCHEMAS, AiConfig, BehaviorConfig, CategoriesConfig, ConfigChange, ConfigDiff, ConfigPut, ConfigRollback
-from .store import ConfigHeadItem, ConfigVersionItem
+from .store import ConfigHeadItem, ConfigVersionItem, versions_page
 
 
 def put_config(tenant_id: str, config_type: str, data: ConfigPut, by: str | None) -> AiConfig:
@@ -41,7 +39,7 @@ def rollback(tenant_id: str, config_type: str, data: ConfigRollback, by: str | N
 
 def get_active(tenant_id: str, config_type: str) -> AiConfig:
     _known(config_type)
-    head = storage.get(ConfigHeadItem, keys.ai_config_head(tenant_id, config_type))
+    head = persist.find(ConfigHeadItem, keys.ai_config_head(tenant_id, config_type))
     if head is None:
         seeded = _industry_categories(tenant_id) if config_type == "categories" else None
         if seeded is not None:  # the industry's categories are in force until the tenant sets its own
@@ -70,7 +68,7 @@ def get_active(tenant_id: str, config_type: str) -> AiConfig:
 
 
 def get_version(tenant_id: str, config_type: str, number: int) -> AiConfig:
-    head = storage.get(ConfigHeadItem, keys.ai_config_head(tenant_id, config_type))
+    head = persist.find(ConfigHeadItem, keys.ai_config_head(tenant_id, config_type))
     active = int(head.active_number) if head is not None else None
     return _view(_version(tenant_id, config_type, number), active)
 
@@ -78,19 +76,9 @@ def get_version(tenant_id: str, config_type: str, number: int) -> AiConfig:
 def list_versions(tenant_id: str, config_type: str, query: ListQuery) -> Page[AiConfig]:
     """The history, newest first."""
     _known(config_type)
-    listing = f"config:{config_type}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    head = storage.get(ConfigHeadItem, keys.ai_config_head(tenant_id, config_type))
+    head = persist.find(ConfigHeadItem, keys.ai_config_head(tenant_id, config_type))
     active = int(head.active_number) if head is not None else None
-    found, last = page(
-        ConfigVersionItem,
-        keys.ai_config_partition(tenant_id, config_type),
-        limit=query.limit,
-        after=state.get("k"),
-        range_condition=TableItem.sk.startswith(keys.ai_config_version_prefix()),
-        forward=False,
-    )
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    found, cursor = versions_page(tenant_id, config_type, query.limit, query.cursor)
     return Page[AiConfig](items=[_view(item, active) for item in found], next_cursor=cursor)
 
 
@@ -150,7 +138,7 @@ def render_prompt(tenant_id: str, name: str, variables: dict[str, Any]) -> tuple
     """The active prompts configuration's template `name` rendered with `variables`, and its version; None without one."""
     from ..prompts import templates  # imported when a generation names a configured prompt
 
-    head = storage.get(ConfigHeadItem, keys.ai_config_head(tenant_id, "prompts"))
+    head = persist.find(ConfigHeadItem, keys.ai_config_head(tenant_id, "prompts"))
     if head is None:
         return None
     active = _version(tenant_id, "prompts", int(head.active_number))
@@ -161,7 +149,7 @@ def render_prompt(tenant_id: str, name: str, variables: dict[str, Any]) -> tuple
 
 
 def _industry_categories(tenant_id: str) -> tuple[str, list[dict[str, Any]]] | None:
-    head = storage.get(ConfigHeadItem, keys.ai_config_head(tenant_id, "industry"))
+    head = persist.find(ConfigHeadItem, keys.ai_config_head(tenant_id, "industry"))
     if head is None:
         return None
     industry = str(_version(tenant_id, "industry", int(head.active_number)).config_data.get("industry", "")).lower()
@@ -180,7 +168,7 @@ def _write(
 ) -> AiConfig:
     def attempt() -> ConfigVersionItem:
         head_key = keys.ai_config_head(tenant_id, config_type)
-        head = storage.get(ConfigHeadItem, head_key)
+        head = persist.find(ConfigHeadItem, head_key)
         latest = int(head.latest_number) if head is not None else 0
         if expected is not None and expected != latest:
             raise Conflict(
@@ -203,21 +191,13 @@ def _write(
             created_by=by,
             created_at=now,
         )
-        held = head.version if head is not None else 0
         new_head = ConfigHeadItem(
-            head_key.pk,
-            head_key.sk,
-            config_type=config_type,
-            active_number=number,
-            latest_number=number,
-            updated_at=now,
-            version=held + 1,
+            head_key.pk, head_key.sk, config_type=config_type, active_number=number, latest_number=number, updated_at=now
         )
-        condition = ConfigHeadItem.pk.does_not_exist() if head is None else ConfigHeadItem.version == held
-        storage.commit([storage.Put(item, ConfigVersionItem.pk.does_not_exist()), storage.Put(new_head, condition)])
+        storage.commit([storage.Put(item, ConfigVersionItem.pk.does_not_exist()), persist.replacing(new_head, head)])
         return item
 
-    written = storage.retrying(attempt, what=f"writing the {config_type} configuration")
+    written = persist.retrying(attempt, what=f"writing the {config_type} configuration")
     return _view(written, int(written.number))
 
 
@@ -241,10 +221,8 @@ def _known(config_type: str) -> str:
 
 def _version(tenant_id: str, config_type: str, number: int) -> ConfigVersionItem:
     _known(config_type)
-    item = storage.get(ConfigVersionItem, keys.ai_config_version(tenant_id, config_type, number))
-    if item is None:
-        raise NotFound(f"no version {number} of the {config_type} configuration")
-    return item
+    key = keys.ai_config_version(tenant_id, config_type, number)
+    return persist.load(ConfigVersionItem, key, f"no version {number} of the {config_type} configuration")
 
 
 def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -257,14 +235,9 @@ def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def _view(item: ConfigVersionItem, active: int | None) -> AiConfig:
-    return AiConfig(
-        id=item.id,
-        config_type=item.config_type,
+    return AiConfig.of(
+        item,
         version=int(item.number),
-        config_data=item.config_data,
         is_active=active == int(item.number),
-        comment=item.comment,
         rolled_back_from=int(item.rolled_back_from) if item.rolled_back_from is not None else None,
-        created_by=item.created_by,
-        created_at=item.created_at,
     )
