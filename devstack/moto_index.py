@@ -271,7 +271,8 @@ def install() -> None:
                     SERVED["indexed"] += 1
                     SERVED["candidates"] += len(found)
                     narrowed = _Narrowed(self, found)
-                    return moto_query(narrowed, hash_key,  # type: ignore[arg-type]  # a Table narrowed to its candidates range_comparison, range_objs, limit, None, scan_index_forward,
+                    # a Table narrowed to its candidates
+                    return moto_query(narrowed, hash_key, range_comparison, range_objs, limit, None, scan_index_forward,  # type: ignore[arg-type]
                                       projection_expressions, index_name, *args, **kwargs)  # fmt: skip
         SERVED["moto"] += 1
         return moto_query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
