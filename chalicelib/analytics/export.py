@@ -31,6 +31,7 @@ from datetime import timedelta
 from typing import IO, Any
 
 from ..core import blobs, clock, pseudonyms
+from ..core.extensions import Erasure
 from ..core.ids import new_id
 from ..core.settings import get_settings
 from ..sessions.views import feedback_view, session_view
@@ -256,3 +257,9 @@ def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return value
+
+
+def erase_user_data(erasure: Erasure) -> None:
+    """The stored exports that held the user's data, named on the erasure's record (a user erasure,
+    chalicelib/contributions.py)."""
+    erasure.note("exports", erase_user(erasure.tenant_id, erasure.user_id))

@@ -12,6 +12,7 @@ from typing import Any
 from pynamodb.expressions.update import Action
 
 from ..core import clock, keys, storage
+from ..core.extensions import Erasure
 from ..core.ids import new_id
 from ..core.schemas import Page
 from ..tenancy.auth import Caller
@@ -73,3 +74,9 @@ def pseudonymise_user(tenant_id: str, user_id: str, user_hash: str) -> int:
 
 def view(item: AuditItem) -> AuditEntry:
     return AuditEntry.of(item, details=item.details or {})
+
+
+def erase_user_data(erasure: Erasure) -> None:
+    """The audit entries that named one of the user's records name it by the keyed hash from now on, counted as
+    `audit_entries` (a user erasure, chalicelib/contributions.py: the last one)."""
+    erasure.add_audit_entries(pseudonymise_user(erasure.tenant_id, erasure.user_id, erasure.user_hash))

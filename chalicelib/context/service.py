@@ -15,6 +15,7 @@ from typing import Any
 
 from ..core import clock, keys, pagination, storage
 from ..core.errors import NotFound, ValidationFailed
+from ..core.extensions import Erasure
 from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import Page
@@ -184,14 +185,14 @@ def contextual_prompt(tenant_id: str, user_id: str, store_id: str, message: str,
     )
 
 
-def erase_user(tenant_id: str, user_id: str) -> int:
-    """Delete every context of the user (store data and entries); the number of store contexts removed."""
-    items = list(TableItem.query(keys.user_partition(tenant_id, user_id), TableItem.sk.startswith(keys.context_prefix())))
+def erase_user_data(erasure: Erasure) -> None:
+    """Every context window of the user (their own partition: each store's head and its entries), counted as
+    `contexts`, one per store (a user erasure, chalicelib/contributions.py)."""
+    tenant_id, user_id = erasure.tenant_id, erasure.user_id
+    partition = keys.user_partition(tenant_id, user_id)
+    items = list(TableItem.query(partition, TableItem.sk.startswith(keys.context_prefix()), consistent_read=True))
     stores = {item.sk.split("#")[1] for item in items}
-    with TableItem.batch_write() as batch:
-        for item in items:
-            batch.delete(item)
-    return len(stores)
+    erasure.delete_counted(items, "contexts", {keys.context_window(tenant_id, user_id, store).sk: 1 for store in stores})
 
 
 def _append(tenant_id: str, user_id: str, store_id: str, kind: str, **fields: Any) -> ContextEntry:

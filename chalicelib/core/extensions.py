@@ -173,6 +173,10 @@ class Contributions:
     order they run, so that a contributor's module is imported when its point is first used, not at cold start."""
 
     session_counters: Callable[[], tuple[SessionCounter, ...]]
+    tenant_seeders: Callable[[], tuple[TenantSeeder, ...]]
+    user_erasers: Callable[[], tuple[UserEraser, ...]]
+    local_model_families: Callable[[], tuple[LocalModelFamily, ...]]
+    tasks: Callable[[], tuple[TaskSpec, ...]]
 
 
 _installed: Contributions | None = None

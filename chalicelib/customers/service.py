@@ -6,6 +6,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..core import clock, keys, persist, storage
 from ..core.errors import ValidationFailed
+from ..core.extensions import Erasure
 from ..core.schemas import ClientId
 from .schemas import Customer, CustomerPut
 from .store import CustomerItem, owned_by
@@ -55,3 +56,8 @@ def _check(customer_id: str) -> None:
 
 def _view(item: CustomerItem) -> Customer:
     return Customer.of(item, id=item.customer_id, **item.data)
+
+
+def erase_user_data(erasure: Erasure) -> None:
+    """The user's customer records, counted as `customers` (a user erasure, chalicelib/contributions.py)."""
+    erasure.delete_counted(list(records_of(erasure.tenant_id, erasure.user_id)), "customers")

@@ -10,6 +10,7 @@ sessions, which the session erasure deletes from S3.
 from __future__ import annotations
 
 from ..core import keys, persist, storage
+from ..core.extensions import Erasure
 from .store import DesignItem, DesignRatingItem, designs_of_user, ratings_of_user
 
 
@@ -44,3 +45,9 @@ def _erase_rating(tenant_id: str, found: DesignRatingItem, counted: list[storage
         storage.commit(ops + counted)
 
     persist.retrying(attempt, what="erasing a design rating")
+
+
+def erase_user_data(erasure: Erasure) -> None:
+    """The user's ratings of designs and their designs, counted as `design_ratings` and `designs` (a user erasure,
+    chalicelib/contributions.py)."""
+    erase_user(erasure.tenant_id, erasure.user_id, [erasure.count("design_ratings")], [erasure.count("designs")])

@@ -23,6 +23,7 @@ from ..ai_config import service as ai_config
 from ..companies import scope
 from ..core import clock, counters, keys, pagination, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core.extensions import Erasure
 from ..core.ids import new_id
 from ..core.query import page
 from ..core.schemas import Page
@@ -352,3 +353,9 @@ def view(item: FeedbackItem) -> Feedback:
         processed_by=item.processed_by,
         created_at=item.created_at,
     )
+
+
+def erase_user_data(erasure: Erasure) -> None:
+    """The feedback the user gave on predictions, counted as `prediction_feedback` (a user erasure,
+    chalicelib/contributions.py)."""
+    erase_user(erasure.tenant_id, erasure.user_id, [erasure.count("prediction_feedback")])

@@ -134,8 +134,9 @@ def mapping_figures_of(tenant_id: str, category_key: str, model_id: str) -> Mapp
 # --- erasure -----------------------------------------------------------------------------------
 
 
-def erase_user(erasure: Erasure) -> None:
-    """A user's preference counters (their own partition), counted as `preferences`."""
+def erase_user_data(erasure: Erasure) -> None:
+    """The user's preference counters (their own partition), counted as `preferences` (a user erasure,
+    chalicelib/contributions.py)."""
     partition = TableItem.query(
         keys.user_partition(erasure.tenant_id, erasure.user_id), TableItem.sk.startswith("PREF#"), consistent_read=True
     )

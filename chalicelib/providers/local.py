@@ -7,18 +7,18 @@
 Their answers differ in quality (how much of the request they cover, how they are shaped) and
 in speed (a simulated latency per call and per token, scaled by `LEARNLOOP_LOCAL_LATENCY_SCALE`),
 so routing and experiments have something real to learn offline. Fine-tuned local models
-(`local:ft-…`) are registered by the training capability with `register_model`.
+(`local:ft-…`) are a local model family of the training capability's (chalicelib/contributions.py), registered with
+`register_model` when a name no loaded model answers is first asked for.
 """
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import re
 import time
 from collections.abc import Callable
 
-from ..core import deadline
+from ..core import deadline, extensions
 from ..core.settings import get_settings
 from .base import Completion, CompletionRequest, ProviderError, count_tokens
 
@@ -29,10 +29,7 @@ _STOP = set(
 
 LocalModel = Callable[[CompletionRequest], str]
 _MODELS: dict[str, tuple[LocalModel, float, float]] = {}
-# Modules that register more offline models when imported (the fine-tuned `ft-*` family); they are
-# imported on the first name that no registered model answers, never at cold start.
-FAMILIES: list[str] = ["chalicelib.training.local_model"]
-_families_loaded = False
+_families_loaded = False  # the local model families (core/extensions.py) are loaded on the first name none answers
 
 
 def register_model(name: str, answer: LocalModel, *, base_ms: float, per_token_ms: float) -> None:
@@ -45,8 +42,8 @@ def find(name: str) -> tuple[LocalModel, float, float] | None:
     global _families_loaded
     found = _lookup(name)
     if found is None and not _families_loaded:
-        for module in FAMILIES:
-            importlib.import_module(module)
+        for family in extensions.installed().local_model_families():
+            family()
         _families_loaded = True
         found = _lookup(name)
     return found

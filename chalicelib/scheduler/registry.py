@@ -1,56 +1,27 @@
-"""Declared tasks: a name, a rate and the domain function that runs it for one tenant.
+"""The scheduled tasks: those the capabilities contribute (chalicelib/contributions.py) and any added at run time.
 
-A task's function is named by its import path so that declaring the schedules (at cold
-start) imports nothing of the capability; it is imported when the task first runs. The
+A task (`core.extensions.TaskSpec`) is a name, a rate and the function that runs it for one tenant; declaring the
+schedules (at cold start) imports nothing of the capability, whose module loads when the task first runs. The
 function takes the tenant id and returns a JSON-able result that becomes `last_result`.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, Literal
-
+from ..core import extensions
 from ..core.errors import NotFound
+from ..core.extensions import TaskFunction, TaskSpec, Unit
+
+__all__ = ["TASK_QUEUE_NAME", "TaskFunction", "TaskSpec", "Unit", "all_tasks", "get_task", "register", "unregister"]
 
 # The queue of the fan-out's messages, the name Chalice's `on_sqs_message` needs (declared with the tasks: the
 # worker is wired at import); infra/template.yaml points the worker at the stack's own queue instead.
 TASK_QUEUE_NAME = "learnloop-scheduled-tasks"
 
-Unit = Literal["minutes", "hours", "days"]
-TaskFunction = Callable[[str], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    name: str
-    every: int
-    unit: Unit
-    target: str  # "package.module:function"
-    description: str
-    enabled_by_default: bool = True
-
-    @property
-    def schedule(self) -> str:
-        """The rate as an EventBridge expression: rate(1 day)."""
-        unit = self.unit[:-1] if self.every == 1 else self.unit
-        return f"rate({self.every} {unit})"
-
-    @property
-    def period(self) -> timedelta:
-        return timedelta(**{self.unit: self.every})
-
-    def function(self) -> TaskFunction:
-        module, _, name = self.target.partition(":")
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-
-
 _TASKS: dict[str, TaskSpec] = {}
 
 
 def register(spec: TaskSpec) -> TaskSpec:
+    """Add a task at run time (tests)."""
     existing = _TASKS.get(spec.name)
     if existing is not None and existing != spec:
         raise ValueError(f"task {spec.name} is already registered differently")
@@ -62,18 +33,17 @@ def unregister(name: str) -> None:
     _TASKS.pop(name, None)
 
 
+def _known() -> dict[str, TaskSpec]:
+    return {spec.name: spec for spec in extensions.installed().tasks()} | _TASKS
+
+
 def all_tasks() -> list[TaskSpec]:
-    _load_catalog()
-    return sorted(_TASKS.values(), key=lambda spec: spec.name)
+    return sorted(_known().values(), key=lambda spec: spec.name)
 
 
 def get_task(name: str) -> TaskSpec:
-    _load_catalog()
+    known = _known()
     try:
-        return _TASKS[name]
+        return known[name]
     except KeyError:
-        raise NotFound(f"no scheduled task {name}; known tasks: {', '.join(sorted(_TASKS)) or 'none'}") from None
-
-
-def _load_catalog() -> None:
-    from . import catalog  # noqa: F401 - registers the product's tasks on import
+        raise NotFound(f"no scheduled task {name}; known tasks: {', '.join(sorted(known)) or 'none'}") from None

@@ -75,7 +75,7 @@ def run_task(tenant_id: str, name: str, *, trigger: str = "manual", seconds: flo
     timed_out = False
     try:
         with deadline.within(seconds if seconds is not None else get_settings().lambda_timeout_seconds):
-            result = spec.function()(tenant_id)
+            result = spec.run(tenant_id)
         status = "succeeded"
     except DeadlineExceeded as exc:
         status, error, timed_out = "failed", f"timed out: {exc.message}", True

@@ -3,13 +3,18 @@
 A feedback is removed like a replacement by nothing (its contribution leaves every counter); a
 session is removed once it has no feedback left, taking back what its creation counted. Each
 removal is one transaction that can carry the caller's own bookkeeping (the erasure's running
-totals), so a retried erasure neither double counts nor misses anything.
+totals), so a retried erasure neither double counts nor misses anything. `erase_user_data` is the sessions'
+user erasure (chalicelib/contributions.py): the user's sessions with their images, and the feedback they gave.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..core import clock, keys, storage
+from ..core.extensions import Erasure
 from ..core.table import TableItem
+from ..images import storage as image_storage
 from .service import erasure_ops, feedback_change_ops
 from .store import FeedbackItem, SessionItem
 
@@ -57,3 +62,23 @@ def erase_session(tenant_id: str, session_id: str, feedback_extra: list[storage.
         return True
 
     return bool(storage.retrying(attempt, what="erasing a session"))
+
+
+def erase_user_data(erasure: Erasure) -> None:
+    """The user's sessions (all the feedback on them; their images leave S3 first, counted with the session's
+    removal as `sessions` and `images`), then the feedback they gave on other sessions (`feedback`)."""
+    tenant_id, user_id = erasure.tenant_id, erasure.user_id
+    for session_id in sessions_of(tenant_id, user_id):
+        stored = _images_of(tenant_id, session_id)
+        image_storage.delete(stored)  # deleting twice is harmless
+        erase_session(
+            tenant_id, session_id, [erasure.count("feedback")], [erasure.counts({"sessions": 1, "images": len(stored)})]
+        )
+    for session_id in feedback_given_by(tenant_id, user_id):
+        erase_feedback(tenant_id, session_id, user_id, [erasure.count("feedback")])
+
+
+def _images_of(tenant_id: str, session_id: str) -> list[dict[str, Any]]:
+    """The S3 references of the images a session's output holds (none for a text session)."""
+    session = storage.get(SessionItem, keys.session(tenant_id, session_id))
+    return (image_storage.refs_of(session.output) or []) if session is not None else []

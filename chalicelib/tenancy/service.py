@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-
-from ..core import clock, keys, pagination, storage
+from ..core import clock, extensions, keys, pagination, storage
 from ..core.errors import Conflict, NotFound
 from ..core.ids import new_id
 from ..core.query import page
@@ -29,16 +27,13 @@ from .schemas import (
 )
 from .store import ApiKeyItem, DomainClaim, TenantItem
 
-# Modules with `tenant_seed_ops(tenant_id, now) -> list[storage.Op]`: what every new tenant starts with
-# (the default catalog, the default prompts, seed 001's targets switched off), written in the tenant's creation
-# transaction.
-TENANT_SEEDERS = ["chalicelib.catalog.service", "chalicelib.prompts.service", "chalicelib.alerts.targets"]
-
 
 def _seed_ops(tenant_id: str, now: str) -> list[storage.Op]:
+    """What every new tenant starts with (the tenant seeders of chalicelib/contributions.py: the default catalog, the
+    default prompts, seed 001's targets switched off), written in the tenant's creation transaction."""
     ops: list[storage.Op] = []
-    for module in TENANT_SEEDERS:
-        ops += importlib.import_module(module).tenant_seed_ops(tenant_id, now)
+    for seeder in extensions.installed().tenant_seeders():
+        ops += seeder(tenant_id, now)
     return ops
 
 

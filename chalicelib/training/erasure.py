@@ -1,7 +1,7 @@
 """A user's training data erased: their examples deleted, every dataset that held them rebuilt without them.
 
-Called by the privacy capability (`DELETE /v1/users/{user_id}/data`) after the user's sessions and
-feedback are gone. Datasets are found through their manifests (which name users only by a digest),
+A user erasure (`erase_user_data`, chalicelib/contributions.py): privacy runs it (`DELETE /v1/users/{user_id}/data`)
+after the user's sessions and feedback are gone. Datasets are found through their manifests (which name users only by a digest),
 so a dataset is rebuilt even when the user's examples were deleted before. The models trained on
 a rebuilt dataset learned from the user's lines: they are named, and `rebuild_model` rebuilds a local
 one from the rebuilt dataset or retires it (a model at a provider is named for its owners to retrain).
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import keys, storage
+from ..core.extensions import Erasure
 from ..core.table import TableItem
 from . import datasets, jobs
 from .examples import is_example
@@ -47,3 +48,17 @@ def erase_user(tenant_id: str, user_id: str, counted: list[storage.Op] | None = 
 def rebuild_model(tenant_id: str, model_id: str) -> str | None:
     """ "rebuilt" or "retired" for a local fine-tuned model trained on an erased user's lines; None for others."""
     return jobs.rebuild_local_model(tenant_id, model_id)
+
+
+def erase_user_data(erasure: Erasure) -> None:
+    """The user's examples (counted as `training_examples`), their datasets rebuilt; the datasets and models named
+    on the erasure's record before any model is rebuilt, so a retry cut off halfway rebuilds (or retires) the rest."""
+    trained = erase_user(erasure.tenant_id, erasure.user_id, [erasure.count("training_examples")])
+    erasure.note("affected_datasets", trained["affected_datasets"])
+    erasure.note("affected_models", trained["affected_models"])
+    for model_id in erasure.noted("affected_models"):
+        if model_id in erasure.model_actions():
+            continue
+        action = rebuild_model(erasure.tenant_id, model_id)
+        if action is not None:
+            erasure.record_model_action(model_id, action)

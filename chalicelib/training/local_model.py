@@ -226,4 +226,6 @@ def evaluate(
     }
 
 
-local.register_model(FAMILY, answer, base_ms=20, per_token_ms=0.3)
+def register() -> None:
+    """The `local:ft-…` family among the offline models (a local model family, chalicelib/contributions.py)."""
+    local.register_model(FAMILY, answer, base_ms=20, per_token_ms=0.3)

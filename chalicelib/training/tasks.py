@@ -1,4 +1,4 @@
-"""The training capability's scheduled tasks (declared in chalicelib/scheduler/catalog.py)."""
+"""The training capability's scheduled tasks (declared in chalicelib/contributions.py)."""
 
 from __future__ import annotations
 

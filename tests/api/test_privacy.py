@@ -122,16 +122,16 @@ def test_nothing_of_the_user_is_left_and_the_counts_match(api: Api, tenant: Tena
 
 def test_erasure_is_idempotent_and_safe_to_retry_halfway(api: Api, tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
     populate(api, tenant)
-    from chalicelib.privacy import service as privacy
+    from chalicelib.sessions import erasure as sessions_erasure
 
-    real = privacy.sessions_erasure.feedback_given_by
+    real = sessions_erasure.feedback_given_by
 
     def crash(*args, **kwargs):  # the Lambda dies after the user's own sessions are gone
         raise RuntimeError("cut off")
 
-    monkeypatch.setattr(privacy.sessions_erasure, "feedback_given_by", crash)
+    monkeypatch.setattr(sessions_erasure, "feedback_given_by", crash)
     assert api.delete(f"/v1/users/{FORGET}/data", key=tenant.admin).status == 500
-    monkeypatch.setattr(privacy.sessions_erasure, "feedback_given_by", real)
+    monkeypatch.setattr(sessions_erasure, "feedback_given_by", real)
     first = api.delete(f"/v1/users/{FORGET}/data", key=tenant.admin).body
     again = api.delete(f"/v1/users/{FORGET}/data", key=tenant.admin).body
     assert (

@@ -36,9 +36,9 @@ def tasks() -> Iterator[None]:
     RUNS.clear()
     GATE.clear()
     specs = [
-        TaskSpec("count-sessions", 1, "days", f"{__name__}:count_sessions", "Counts its runs"),
-        TaskSpec("explode", 6, "hours", f"{__name__}:explode", "Always fails"),
-        TaskSpec("slow", 30, "minutes", f"{__name__}:wait_for_gate", "Waits", enabled_by_default=False),
+        TaskSpec("count-sessions", 1, "days", count_sessions, "Counts its runs"),
+        TaskSpec("explode", 6, "hours", explode, "Always fails"),
+        TaskSpec("slow", 30, "minutes", wait_for_gate, "Waits", enabled_by_default=False),
     ]
     for spec in specs:
         registry.register(spec)

@@ -38,8 +38,8 @@ def quick_task(tenant_id: str) -> dict[str, Any]:
 def tasks() -> Iterator[None]:
     RUNS.clear()
     specs = [
-        TaskSpec("long-task", 1, "hours", f"{__name__}:long_task", "Takes 5 s"),
-        TaskSpec("quick-task", 1, "hours", f"{__name__}:quick_task", "Takes no time"),
+        TaskSpec("long-task", 1, "hours", long_task, "Takes 5 s"),
+        TaskSpec("quick-task", 1, "hours", quick_task, "Takes no time"),
     ]
     for spec in specs:
         registry.register(spec)

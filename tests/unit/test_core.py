@@ -81,9 +81,9 @@ def test_settings_are_read_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_task_schedules_read_as_eventbridge_rates() -> None:
-    assert TaskSpec("a", 1, "days", "m:f", "").schedule == "rate(1 day)"
-    assert TaskSpec("a", 6, "hours", "m:f", "").schedule == "rate(6 hours)"
-    assert TaskSpec("a", 7, "days", "m:f", "").period == timedelta(days=7)
+    assert TaskSpec("a", 1, "days", lambda tenant_id: {}, "").schedule == "rate(1 day)"
+    assert TaskSpec("a", 6, "hours", lambda tenant_id: {}, "").schedule == "rate(6 hours)"
+    assert TaskSpec("a", 7, "days", lambda tenant_id: {}, "").period == timedelta(days=7)
 
 
 def test_import_app_does_not_import_openai_or_touch_aws() -> None:
