@@ -632,3 +632,9 @@ export function useStyles(name) {
   if (document.querySelector(`link[data-styles="${name}"]`)) return;
   document.head.appendChild(h('link', { rel: 'stylesheet', href: new URL(`./${name}`, import.meta.url).href, 'data-styles': name }));
 }
+
+// A chart's drawing width (SVG user units) for the screen it is drawn on: narrower on a phone, so that its text
+// stays readable once the SVG is scaled to the screen.
+export function chartWidth(wide = 640) {
+  return window.innerWidth < 700 ? 360 : wide;
+}

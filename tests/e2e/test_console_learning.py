@@ -257,11 +257,23 @@ def walk(console: Console, data: Learning, *, admin: bool, axe: bool, only_shots
             assert console.write_controls() == [], (screen, params, console.write_controls())
         console.assert_no_xss()
         console.assert_no_errors()
+        assert_fits(console, screen, params)
         if axe:
             console.assert_axe_clean()
         if shot and admin:
             console.page.evaluate("() => document.querySelectorAll('.toast').forEach((t) => t.remove())")
             console.screenshot(screen)
+
+
+def assert_fits(console: Console, screen: str, params: dict[str, str]) -> None:
+    """Nothing wider than the window: the page never scrolls sideways (tables scroll inside their own box)."""
+    wide = console.page.evaluate(
+        "(width) => document.documentElement.scrollWidth <= width ? [] : [...document.querySelectorAll('#screen *')]"
+        ".filter((n) => n.getBoundingClientRect().right > width + 1 && !n.closest('.table-wrap'))"
+        ".slice(0, 5).map((n) => `${n.tagName.toLowerCase()}.${n.className.baseVal ?? n.className}`)",
+        console.width,
+    )
+    assert wide == [], (screen, params, console.width, wide)
 
 
 def admin_writes(console: Console, stack: LocalStack, data: Learning) -> None:

@@ -85,7 +85,7 @@ async function windowDetail(ctx, userId, storeId) {
         h('dt', {}, 'Store type'),
         h('dd', {}, w.store_type || '—'),
         h('dt', {}, 'Current issues'),
-        h('dd', {}, w.current_issues.length ? w.current_issues.map((i) => badge(i, 'warn')) : 'none'),
+        h('dd', {}, w.current_issues.length ? h('ul', { class: 'issues' }, w.current_issues.map((i) => h('li', {}, i))) : 'none'),
         h('dt', {}, 'Updated'),
         h('dd', {}, fmt.time(w.updated_at)),
       ),

@@ -8,6 +8,7 @@ import {
   apiAll,
   badge,
   can,
+  chartWidth,
   confirmAction,
   field,
   fmt,
@@ -193,14 +194,14 @@ function weightsChart(history, experiment) {
     if (periods.length) points.push({ x: now, y: (periods[periods.length - 1].traffic_shares || {})[id] ?? 0 });
     return { name: `${names.get(id) || id}`, points };
   });
-  return lineChart({ title: 'Traffic share over time', series, format: (v) => fmt.pct(v), yMin: 0, yMax: 1 });
+  return lineChart({ title: 'Traffic share over time', series, format: (v) => fmt.pct(v), yMin: 0, yMax: 1, width: chartWidth() });
 }
 
 // A forest plot: each comparison's 95% interval of the difference from the control (its name above it), zero marked.
 function intervalChart(comparisons, names, metric) {
   const rows = comparisons.filter((c) => Array.isArray(c.ci95) && c.ci95.length === 2);
   if (!rows.length) return null;
-  const width = 640;
+  const width = chartWidth();
   const rowH = 46;
   const pad = { left: 16, right: 16, top: 24, bottom: 8 };
   const height = pad.top + rows.length * rowH + pad.bottom;
@@ -210,6 +211,7 @@ function intervalChart(comparisons, names, metric) {
   const x = (v) => pad.left + ((v - lo) / span) * (width - pad.left - pad.right);
   const f = metric === 'rating' ? (v) => fmt.number(v, 2) : (v) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)} pts`;
   const title = '95% intervals of the difference from the control';
+  const fits = Math.floor((width - pad.left - pad.right) / 6.5);
   return svg(
     'svg',
     { class: 'chart interval-chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title, 'data-chart': 'intervals' },
@@ -224,7 +226,7 @@ function intervalChart(comparisons, names, metric) {
       return svg(
         'g',
         { class: ['interval', c.significant ? 'significant' : null], 'data-variant': c.variant_id, 'data-lo': String(c.ci95[0]), 'data-hi': String(c.ci95[1]) },
-        svg('text', { class: 'series-label', x: pad.left, y: y - 12 }, text.length > 90 ? `${text.slice(0, 89)}…` : text),
+        svg('text', { class: 'series-label', x: pad.left, y: y - 12 }, text.length > fits ? `${text.slice(0, fits - 1)}…` : text),
         svg('line', { class: 'interval-line', x1: x(c.ci95[0]), x2: x(c.ci95[1]), y1: y, y2: y }),
         svg('circle', { class: 'point', cx: x(mid), cy: y, r: 5 }, svg('title', {}, text)),
       );

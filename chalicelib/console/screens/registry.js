@@ -9,6 +9,7 @@ import {
   badge,
   barChart,
   can,
+  chartWidth,
   confirmAction,
   field,
   fmt,
@@ -78,6 +79,7 @@ function runChart(run) {
     title: `Run ${run.run_name}: metrics by step`,
     series: names.map((name) => ({ name, points: points.filter((p) => typeof p.values[name] === 'number').map((p) => ({ x: p.step, y: p.values[name] })) })),
     format: (v) => fmt.number(v, 3),
+    width: chartWidth(),
   });
 }
 
@@ -142,6 +144,7 @@ async function versionDetail(ctx, name, version) {
       series: series.map((s) => ({ name: s.metric_type, points: s.points.map((p) => ({ x: p.window_start, y: p.metric_value })) })),
       format: (v) => fmt.number(v, 3),
       yMin: 0,
+      width: chartWidth(),
     });
   } else if (windows.length === 1) {
     const w = windows[0];
