@@ -176,6 +176,9 @@ function start() {
     $('nav').classList.toggle('open', open);
     $('nav-toggle').setAttribute('aria-expanded', String(open));
   });
+  $('nav-list').addEventListener('click', (event) => {
+    if (event.target.closest('a')) closeNav(); // also when the link is the current screen's (no hashchange)
+  });
   $('skip').addEventListener('click', () => $('screen-title').focus());
   window.addEventListener('hashchange', () => show(true));
   window.addEventListener('learnloop:unauthorized', () => {

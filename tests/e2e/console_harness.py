@@ -334,6 +334,8 @@ class Console:
         self.allowed: list[str] = []  # API paths whose 4xx a test provokes on purpose (Chromium logs them as errors)
         self.page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
         self.page.on("console", self._console)
+        self.requested: list[str] = []  # every URL the page asked for (a key must never be in one)
+        self.page.on("request", lambda request: self.requested.append(request.url))
 
     def _console(self, message: Any) -> None:
         if message.type not in ("error", "assert"):
@@ -418,23 +420,24 @@ class Console:
         """The write actions the current screen offers (elements marked data-write)."""
         return list(self.page.eval_on_selector_all("#screen [data-write]", "nodes => nodes.map(n => n.dataset.write)"))
 
-    def screenshot(self, screen: str) -> Path:
-        """Always into the test's tmp dir; also into docs/console/<screen>-<width>.png with UPDATE_SCREENSHOT=1."""
-        path = self.tmp / f"{screen}-{self.width}.png"
+    def screenshot(self, screen: str, docs: bool = True) -> Path:
+        """Always into the test's tmp dir; also into docs/console/<screen>-<width>.png with UPDATE_SCREENSHOT=1
+        (unless docs=False: a read key's view, say)."""
+        path = self.tmp / f"{screen}-{self.width}{'' if docs else '-extra'}.png"
         self.page.screenshot(path=str(path), full_page=True)
-        if os.environ.get("UPDATE_SCREENSHOT"):
+        if docs and os.environ.get("UPDATE_SCREENSHOT"):
             SHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, SHOTS / path.name)
         assert path.stat().st_size > 5_000
         return path
 
-    def check(self, screen: str) -> None:
+    def check(self, screen: str, docs: bool = True) -> None:
         """The checks every screen gets: no console error, no planted script run, axe clean, a screenshot."""
         self.settle()
         self.assert_no_xss()
         self.assert_no_errors()
         self.assert_axe_clean()
-        self.screenshot(screen)
+        self.screenshot(screen, docs)
 
     def confirm(self) -> None:
         """Accept the console's confirmation dialog (lib.js confirmAction)."""

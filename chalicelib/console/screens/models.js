@@ -104,7 +104,8 @@ function whyTab(tasks, names, ctx) {
       panel.append(h('p', { class: 'muted' }, '“Why this model” asks POST /v1/route, which needs an app or admin key.'));
       return;
     }
-    const task = h('select', { name: 'category_key' }, tasks.map((t) => h('option', { value: t.category_key }, t.category_name)));
+    const preset = tasks.some((t) => t.category_key === ctx.params.task) ? ctx.params.task : undefined;
+    const task = h('select', { name: 'category_key', value: preset }, tasks.map((t) => h('option', { value: t.category_key }, t.category_name)));
     const priority = h('select', { name: 'priority' }, ['', 'speed', 'balanced', 'quality'].map((p) => h('option', { value: p }, p || 'the task’s default')));
     const complexity = h('select', { name: 'complexity' }, ['', 'simple', 'moderate', 'complex'].map((p) => h('option', { value: p }, p || 'the task’s default')));
     const input = h('textarea', { name: 'input', rows: '3', placeholder: 'The request’s text, as a user would send it' });

@@ -22,6 +22,15 @@ function block(label, value) {
   return h('div', { class: 'stack' }, h('h3', {}, label), h('pre', { tabindex: '0', 'aria-label': label }, text(value)));
 }
 
+function corrections(list) {
+  if (!list.length) return h('p', { class: 'muted' }, 'No manual correction.');
+  const item = (c) =>
+    c && typeof c === 'object' && !Array.isArray(c)
+      ? h('dl', { class: 'facts' }, Object.entries(c).map(([k, v]) => [h('dt', {}, k), h('dd', {}, text(v))]))
+      : text(c);
+  return h('div', { class: 'stack' }, h('h3', {}, 'Manual corrections'), h('ol', { class: 'stack', 'data-corrections': String(list.length) }, list.map((c) => h('li', {}, item(c)))));
+}
+
 function ratingOf(s) {
   if (!s.feedback_count) return 'none';
   const parts = [];
@@ -163,19 +172,22 @@ async function detailView(ctx, models) {
         s.feedback || [],
         { empty: 'No feedback on this session.', caption: 'Feedback' },
       ),
-      (s.manual_corrections || []).length ? block('Manual corrections', s.manual_corrections) : h('p', { class: 'muted' }, 'No manual correction.'),
+      corrections(s.manual_corrections || []),
     ),
     h('section', { class: 'card stack', 'aria-label': 'Routing decision' },
       h('h2', {}, 'Routing decision'),
+      h('p', {}, s.selected_by ? `${modelLabel(s.model_id)} was selected by ${s.selected_by}${s.confidence_score === null || s.confidence_score === undefined ? '' : ` with confidence ${fmt.number(s.confidence_score, 2)}`}.` : 'No routing decision was recorded for this session.'),
       table(
         [
-          { label: 'Candidate', value: (c) => modelLabel(c.model_id) },
+          { label: 'Candidate', value: (c) => h('span', { 'data-candidate': c.model_id }, modelLabel(c.model_id)) },
           { label: 'Score', value: (c) => fmt.number(c.score, 3), numeric: true },
+          { label: 'Expected cost', value: (c) => (c.expected_cost_usd === undefined ? '—' : fmt.money(c.expected_cost_usd)), numeric: true },
           { label: 'Reasons', value: (c) => (c.reasons && c.reasons.length ? h('ul', { class: 'reasons' }, c.reasons.map((r) => h('li', {}, String(r)))) : '—') },
         ],
         candidates,
-        { empty: 'No routing decision: the model was given, or the session was recorded by the client.', caption: 'Candidates, best first' },
+        { empty: 'No candidates: the session was recorded by the client.', caption: 'Candidates in the order they were tried' },
       ),
+      h('p', {}, h('a', { href: `#/models?tab=why&task=${encodeURIComponent(s.category_key)}` }, 'Ask the router now, with its reasons, for this task →')),
     ),
     h('section', { class: 'card stack', 'aria-label': 'Attempts' },
       h('h2', {}, 'Attempts'),
