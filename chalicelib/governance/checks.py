@@ -16,11 +16,11 @@ from .policies import active_policies, checks_of
 from .store import PolicyItem
 from .violations import Breach, open_violations
 
-__all__ = ["ModelRef", "Policy", "active_policies", "check_data_quality", "check_drift", "check_performance"]
+__all__ = ["ActivePolicy", "ModelRef", "active_policies", "check_data_quality", "check_drift", "check_performance"]
 
 # An active policy, as `active_policies` gives it and the checks take it: callers hold policies between the two
-# without reading governance's store.
-Policy = PolicyItem
+# without reading governance's store (the API's view of a policy is `schemas.Policy`).
+ActivePolicy = PolicyItem
 
 # A segment's figures: value of the segment attribute -> (samples, metrics).
 SegmentFigures = Mapping[str, tuple[int, Mapping[str, float | None]]]

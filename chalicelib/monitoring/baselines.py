@@ -15,16 +15,15 @@ from typing import Any
 from ..core import clock, keys, storage
 from ..core.errors import Conflict
 from ..core.ids import new_id
-from ..core.query import all_items
-from ..core.table import TableItem
-from ..registry import models, writes
+from ..registry import models
 from ..registry.labels import canonical_label
-from . import drift, predictions
+from . import drift, predictions, store
 from .schemas import Baseline, BaselineCreate, BaselineFeature
 from .store import BaselineItem, PredictionItem
 
 PREDICTION_FEATURE = "prediction"  # the feature name of the outputs' baseline (label drift)
 MAX_FEATURES = 200
+_BATCH = 90  # operations per transaction (DynamoDB allows 100, the idempotency guard takes one)
 
 
 def set_baseline(tenant_id: str, model_name: str, model_version: str, data: BaselineCreate) -> Baseline:
@@ -161,7 +160,8 @@ def replace(tenant_id: str, model_id: str, items: list[BaselineItem]) -> None:
     stale = [item for item in load(tenant_id, model_id) if (item.pk, item.sk) not in keep]
     ops: list[storage.Op] = [storage.Put(item) for item in items]
     ops += [storage.Delete(BaselineItem(item.pk, item.sk)) for item in stale]
-    writes.commit(ops, what="writing the baseline")
+    for start in range(0, len(ops), _BATCH):  # up to 200 features and as many stale ones: several transactions
+        storage.commit(ops[start : start + _BATCH])
 
 
 def write_from_pipeline(tenant_id: str, model_id: str, run_id: str, features: dict[str, list[Any]], created_at: str) -> list[str]:
@@ -179,21 +179,13 @@ def write_from_pipeline(tenant_id: str, model_id: str, run_id: str, features: di
 
 
 def load(tenant_id: str, model_id: str) -> list[BaselineItem]:
-    return all_items(
-        BaselineItem, keys.ml_version_partition(tenant_id, model_id), TableItem.sk.startswith(keys.ml_baseline_prefix())
-    )
+    return store.baseline_items(tenant_id, model_id)
 
 
 def feature_view(item: BaselineItem) -> BaselineFeature:
-    return BaselineFeature(
-        feature_name=item.feature_name,
-        drift_type=item.drift_type,
-        kind=item.feature_kind,  # type: ignore[arg-type]
-        sample_size=int(item.sample_size),
+    return BaselineFeature.of(
+        item,
+        kind=item.feature_kind,
         stored_size=len(item.sample or []) if item.feature_kind == "numeric" else len(item.counts or {}),
-        mean=item.mean,
-        std=item.std,
-        min=item.min,
-        max=item.max,
         categories=item.counts if item.feature_kind == "categorical" else None,
     )

@@ -18,14 +18,12 @@ from typing import Any
 
 from ..alerts import events as alert_events
 from ..alerts import hooks as alert_hooks
-from ..core import clock, keys, pagination, storage
+from ..core import clock, keys, storage
 from ..core.ids import new_id
-from ..core.query import page
 from ..core.schemas import ListQuery, Page
-from ..core.table import TableItem
 from ..governance import checks
 from ..registry import models
-from . import baselines, drift, performance, predictions
+from . import baselines, drift, performance, predictions, store
 from .schemas import DriftReport
 from .store import BaselineItem, DriftItem, PredictionItem
 
@@ -67,7 +65,9 @@ def detect_drift(tenant_id: str) -> dict[str, Any]:
     return summary
 
 
-def check_model(tenant_id: str, model: models.Version, policies: list[checks.Policy]) -> tuple[list[DriftItem], list[str], int]:
+def check_model(
+    tenant_id: str, model: models.Version, policies: list[checks.ActivePolicy]
+) -> tuple[list[DriftItem], list[str], int]:
     """Test the version's recent data against its baseline; store the reports and check them. Returns the
     reports, the features skipped for too few recent values, and the violations opened."""
     now = clock.now()
@@ -120,16 +120,7 @@ def current_start(found: list[BaselineItem], now: datetime) -> datetime:
 def latest(tenant_id: str, model_name: str, model_version: str, query: ListQuery) -> Page[DriftReport]:
     """The latest report of each (feature, test) of a version, in key order."""
     model = models.load(tenant_id, model_name, model_version)
-    listing = f"drift:{model.id}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    found, last = page(
-        DriftItem,
-        keys.ml_version_partition(tenant_id, model.id),
-        limit=query.limit,
-        after=state.get("k"),
-        range_condition=TableItem.sk.startswith(keys.ml_drift_latest_prefix()),
-    )
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    found, cursor = store.latest_drift_page(tenant_id, model.id, f"drift:{model.id}", query.limit, query.cursor)
     return Page[DriftReport](items=[view(item) for item in found], next_cursor=cursor)
 
 
@@ -242,27 +233,4 @@ def _mode(counts: dict[str, int]) -> str | None:
 
 
 def view(item: DriftItem) -> DriftReport:
-    return DriftReport(
-        id=item.id,
-        drift_id=item.id,
-        model_id=item.model_id,
-        model_name=item.model_name,
-        model_version=item.model_version,
-        feature_name=item.feature_name,
-        drift_type=item.drift_type,
-        metric=item.metric,
-        drift_score=item.drift_score,
-        threshold=item.threshold,
-        status=item.status,  # type: ignore[arg-type]
-        statistic=item.statistic,
-        p_value=item.p_value,
-        baseline_value=item.baseline_value,
-        current_value=item.current_value,
-        baseline_size=int(item.baseline_size),
-        current_size=int(item.current_size),
-        window_start=item.window_start,
-        window_end=item.window_end,
-        checked_at=item.checked_at,
-        analysis=item.analysis or {},
-        recommendations=item.recommendations or [],
-    )
+    return DriftReport.of(item, drift_id=item.id, analysis=item.analysis or {}, recommendations=item.recommendations or [])

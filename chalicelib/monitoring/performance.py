@@ -255,7 +255,7 @@ def check(
     kind: str,
     series: Iterable[Figures],
     positive: str | None,
-    policies: list[checks.Policy] | None = None,
+    policies: list[checks.ActivePolicy] | None = None,
 ) -> int:
     """Hold each window that has ground truth against the policies watching windows of this kind."""
     ref = models.ref(model)
@@ -276,7 +276,7 @@ def check(
     return opened
 
 
-def check_latest(tenant_id: str, model: models.Version, policies: list[checks.Policy]) -> tuple[int, int]:
+def check_latest(tenant_id: str, model: models.Version, policies: list[checks.ActivePolicy]) -> tuple[int, int]:
     """The scheduled check: for each window kind a policy watches, the current and the previous window.
     Returns (windows checked, violations opened)."""
     kinds = checks.windows_watched(policies, models.ref(model))

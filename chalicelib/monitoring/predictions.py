@@ -15,12 +15,13 @@ from typing import Any
 
 from ..ai_config import service as ai_config
 from ..companies import scope
-from ..core import clock, counters, keys, storage
+from ..core import clock, counters, keys, persist, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
 from ..core.table import TableItem
 from ..governance import checks
-from ..registry import deployments, lifecycle, models, writes
+from ..registry import deployments, lifecycle, models
+from . import store
 from .metrics import canonical_label, number, unwrap
 from .schemas import PREDICTION_TYPES, REGRESSION_TYPES, GroundTruth, Prediction, PredictionCreate, PredictionCreated
 from .store import (
@@ -88,10 +89,8 @@ def record_prediction(tenant_id: str, model_name: str, model_version: str, data:
         deltas |= {"confidence_count": 1, "confidence_sum": data.confidence}
     if data.latency_ms is not None:
         deltas |= {"latency_count": 1, "latency_sum": data.latency_ms}
-    ops: list[storage.Op] = [storage.Put(item, PredictionItem.pk.does_not_exist())]
     op = counters.increment(PredictionCounter, tenant_id, prediction_counter(model.id), day, deltas, seed=prediction_id)
-    ops += [op] if op is not None else []
-    writes.commit(ops, what="recording the prediction")
+    persist.create(item, f"prediction {prediction_id} exists", extra=[op] if op is not None else [])
     return PredictionCreated(id=prediction_id, prediction_id=prediction_id, model_id=model.id, created_at=created_at)
 
 
@@ -123,16 +122,14 @@ def record_ground_truth(tenant_id: str, prediction_id: str, data: GroundTruth) -
             item.error, item.is_correct = abs(actual - float(item.value)), None
         else:
             item.is_correct, item.error = int(actual == item.label), None
-        expected = item.version
-        item.version = expected + 1
-        ops: list[storage.Op] = [storage.Put(item, PredictionItem.version == expected)]
+        ops: list[storage.Op] = [persist.bump(item)]
         for (model_cls, name, bucket), fields in deltas.items():
             op = counters.increment(model_cls, tenant_id, name, bucket, fields, seed=item.id)
             ops += [op] if op is not None else []
         storage.commit(ops)
         return item
 
-    return view(storage.retrying(attempt, what="recording the ground truth"))
+    return view(persist.retrying(attempt, what="recording the ground truth"))
 
 
 def get_prediction(tenant_id: str, prediction_id: str) -> Prediction:
@@ -144,14 +141,9 @@ def recent(tenant_id: str, model_id: str, start: datetime, end: datetime, limit:
     lo, hi = clock.iso(start), clock.iso(end)
     day, first, found = end.date(), start.date(), 0
     while day >= first and found < limit:
-        partition = keys.ml_predictions_by_day(tenant_id, model_id, day.isoformat())
-        for item in PredictionItem.gsi1.query(
-            partition,
-            PredictionItem.gsi1sk.between(lo, f"{hi}~"),
-            scan_index_forward=False,
-            page_size=min(max(limit - found, 25), 1000),
-        ):
-            yield item  # type: ignore[misc]
+        page_size = min(max(limit - found, 25), 1000)
+        for item in store.predictions_of_day(tenant_id, model_id, day.isoformat(), lo, hi, page_size):
+            yield item
             found += 1
             if found >= limit:
                 return
@@ -241,32 +233,17 @@ def _contribution(
 
 
 def _load(tenant_id: str, prediction_id: str) -> PredictionItem:
-    item = storage.get(PredictionItem, keys.ml_prediction(tenant_id, prediction_id))
-    if item is None or not scope.visible(item.company_id):
-        raise NotFound(f"no prediction {prediction_id}")
-    return item
+    return persist.load(
+        PredictionItem,
+        keys.ml_prediction(tenant_id, prediction_id),
+        f"no prediction {prediction_id}",
+        where=lambda item: scope.visible(item.company_id),
+    )
 
 
 def view(item: PredictionItem) -> Prediction:
-    return Prediction(
-        id=item.id,
+    return Prediction.of(
+        item,
         prediction_id=item.id,
-        model_id=item.model_id,
-        model_name=item.model_name,
-        model_version=item.model_version,
-        prediction_type=item.prediction_type,
-        input_data=item.input_data,
-        prediction=item.prediction,
-        confidence=item.confidence,
-        probability=item.probability,
-        actual_value=item.actual_value,
         is_correct=bool(item.is_correct) if item.is_correct is not None else None,
-        error=item.error,
-        latency_ms=item.latency_ms,
-        company_id=item.company_id,
-        deployment_id=item.deployment_id,
-        challenge_id=item.challenge_id,
-        challenge_role=item.challenge_role,  # type: ignore[arg-type]
-        created_at=item.created_at,
-        labelled_at=item.labelled_at,
     )

@@ -1,10 +1,14 @@
-"""Monitoring's items: predictions with their ground truth, drift baselines and reports, and the counters that
-performance is read from."""
+"""Monitoring's items (predictions with their ground truth, drift baselines and reports, the counters that performance
+is read from) and every query of them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from ..core import keys, persist
+from ..core.query import all_items
 from ..core.table import TableItem
 
 
@@ -144,3 +148,41 @@ def segment_error_counter(model_id: str) -> str:
 def prediction_counter(model_id: str) -> str:
     """Bucket `<day>`."""
     return f"MLPRED:{model_id}"
+
+
+# --- queries -------------------------------------------------------------------------------------------------
+
+
+def predictions_of_day(tenant_id: str, model_id: str, day: str, lo: str, hi: str, page_size: int) -> Iterator[PredictionItem]:
+    """A version's predictions of one day made between `lo` and `hi` (ISO times), newest first (GSI1)."""
+    found = PredictionItem.gsi1.query(
+        keys.ml_predictions_by_day(tenant_id, model_id, day),
+        PredictionItem.gsi1sk.between(lo, f"{hi}~"),
+        scan_index_forward=False,
+        page_size=page_size,
+    )
+    for item in found:
+        if isinstance(item, PredictionItem):
+            yield item
+
+
+def baseline_items(tenant_id: str, model_id: str) -> list[BaselineItem]:
+    """A version's baseline, one item per (drift type, feature)."""
+    return all_items(
+        BaselineItem, keys.ml_version_partition(tenant_id, model_id), TableItem.sk.startswith(keys.ml_baseline_prefix())
+    )
+
+
+def latest_drift_page(
+    tenant_id: str, model_id: str, listing: str, limit: int, cursor: str | None
+) -> tuple[list[DriftItem], str | None]:
+    """The latest report of each (drift type, feature, test) of a version, in key order."""
+    return persist.list_page(
+        DriftItem,
+        keys.ml_version_partition(tenant_id, model_id),
+        owner=tenant_id,
+        listing=listing,
+        limit=limit,
+        cursor=cursor,
+        range_condition=TableItem.sk.startswith(keys.ml_drift_latest_prefix()),
+    )

@@ -22,11 +22,10 @@ from datetime import datetime
 from typing import Any
 
 from ..companies import scope
-from ..core import clock, keys, pagination, storage, userpatterns
-from ..core.query import page
+from ..core import clock, keys, storage, userpatterns
 from ..core.schemas import Page
-from ..core.table import TableItem
 from ..registry import labels
+from . import store
 from .schemas import DataQuality, DataQualityQuery
 from .store import DataQualityItem
 
@@ -330,17 +329,8 @@ def store_ops(
 
 def list_quality(tenant_id: str, query: DataQualityQuery) -> Page[DataQuality]:
     listing = f"data-quality:{query.table or ''}:{query.company_id or ''}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    condition = TableItem.sk.startswith(keys.data_quality_table_prefix(query.table)) if query.table else None
-    found, last = page(
-        DataQualityItem,
-        keys.data_quality_partition(tenant_id),
-        limit=query.limit,
-        after=state.get("k"),
-        range_condition=condition,
-        filter_condition=scope.condition(DataQualityItem.company_id, query.company_id),
-    )
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    condition = scope.condition(DataQualityItem.company_id, query.company_id)
+    found, cursor = store.quality_page(tenant_id, query.table, condition, listing, query.limit, query.cursor)
     return Page[DataQuality](items=[view(item) for item in found], next_cursor=cursor)
 
 
@@ -352,18 +342,10 @@ def quality_id(table: str, column: str, metric: str, company_id: str | None = No
 def figure_view(
     figure: Figure, *, run_id: str, pipeline_name: str, measured_at: str, company_id: str | None = None
 ) -> DataQuality:
-    return DataQuality(
+    return DataQuality.of(
+        figure,
         id=quality_id(figure.table_name, figure.column_name, figure.quality_metric, company_id),
         company_id=company_id,
-        table_name=figure.table_name,
-        column_name=figure.column_name,
-        quality_metric=figure.quality_metric,  # type: ignore[arg-type]
-        metric_value=figure.metric_value,
-        threshold=figure.threshold,
-        status=figure.status,  # type: ignore[arg-type]
-        records=figure.records,
-        issues=figure.issues,
-        recommendations=figure.recommendations,
         pipeline_name=pipeline_name,
         run_id=run_id,
         measured_at=measured_at,
@@ -371,19 +353,4 @@ def figure_view(
 
 
 def view(item: DataQualityItem) -> DataQuality:
-    return DataQuality(
-        id=item.id,
-        table_name=item.table_name,
-        column_name=item.column_name,
-        quality_metric=item.quality_metric,  # type: ignore[arg-type]
-        metric_value=item.metric_value,
-        threshold=item.threshold,
-        status=item.status,  # type: ignore[arg-type]
-        records=int(item.records),
-        issues=item.issues or [],
-        recommendations=item.recommendations or [],
-        pipeline_name=item.pipeline_name,
-        run_id=item.run_id,
-        company_id=item.company_id,
-        measured_at=item.measured_at,
-    )
+    return DataQuality.of(item, issues=item.issues or [], recommendations=item.recommendations or [])

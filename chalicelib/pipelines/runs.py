@@ -10,6 +10,7 @@ input_data); and holds the quality figures against the data-quality policies.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections import Counter, defaultdict
@@ -20,18 +21,17 @@ from typing import Any
 from ..alerts import events as alert_events
 from ..alerts import hooks as alert_hooks
 from ..companies import scope
-from ..core import clock, keys, pagination, storage
+from ..core import clock, keys, persist, storage
 from ..core.errors import Conflict, NotFound, described
 from ..core.ids import new_id
 from ..core.logging import get_logger
-from ..core.query import page
 from ..core.schemas import ListQuery, Page
 from ..governance import checks
 from ..monitoring import baselines, drift, predictions
-from ..registry import models, writes
+from ..registry import models
 from ..registry import runs as training_runs
 from ..registry.schemas import MlModel
-from . import definitions, quality
+from . import definitions, quality, store
 from .schemas import TARGET_BASELINE, PipelineConfig, PipelineRun
 from .store import PipelineItem, PipelineRunItem
 
@@ -102,9 +102,8 @@ def run_pipeline(tenant_id: str, pipeline_name: str, *, trigger: str = "manual",
     duration = round((time.perf_counter() - began) * 1000, 3)
     run = _run_item(tenant_id, pipeline, run_id, status, work, opened, measured_at, duration)
     run.trigger, run.scheduled_for = trigger, scheduled_for
-    writes.commit(
-        [storage.Put(run, PipelineRunItem.pk.does_not_exist()), _pipeline_update(pipeline, run)], what="recording the run"
-    )
+    ops: list[storage.Op] = [storage.Put(run, PipelineRunItem.pk.does_not_exist()), _pipeline_update(pipeline, run)]
+    persist.retrying(functools.partial(storage.commit, ops), what="recording the run")
     return view(run)
 
 
@@ -279,10 +278,7 @@ def write_targets(tenant_id: str, pipeline: PipelineItem, work: Execution, run_i
 def list_runs(tenant_id: str, pipeline_name: str, query: ListQuery) -> Page[PipelineRun]:
     pipeline = definitions.load(tenant_id, pipeline_name)
     listing = f"pipeline-runs:{pipeline.id}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    partition = keys.ml_pipeline_run_partition(tenant_id, pipeline_name, pipeline.company_id)
-    found, last = page(PipelineRunItem, partition, limit=query.limit, after=state.get("k"), forward=False)
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    found, cursor = store.runs_page(tenant_id, pipeline_name, pipeline.company_id, listing, query.limit, query.cursor)
     return Page[PipelineRun](items=[view(item) for item in found], next_cursor=cursor)
 
 
@@ -408,25 +404,10 @@ def _pipeline_update(pipeline: PipelineItem, run: PipelineRunItem) -> storage.Up
 
 
 def view(item: PipelineRunItem) -> PipelineRun:
-    return PipelineRun(
-        id=item.id,
+    return PipelineRun.of(
+        item,
         run_id=item.id,
-        pipeline_id=item.pipeline_id,
-        pipeline_name=item.pipeline_name,
-        pipeline_type=item.pipeline_type,
-        status=item.status,  # type: ignore[arg-type]
-        records_processed=int(item.records_processed),
-        records_failed=int(item.records_failed),
-        records_skipped=int(item.records_skipped),
         metrics=item.metrics or {},
-        logs=item.logs,
         data_quality=item.data_quality or [],
         violations_opened=int(item.violations_opened or 0),
-        input_size=int(item.input_size) if item.input_size is not None else None,
-        output_size=int(item.output_size) if item.output_size is not None else None,
-        trigger=item.trigger,  # type: ignore[arg-type]
-        scheduled_for=item.scheduled_for,
-        started_at=item.started_at,
-        ended_at=item.ended_at,
-        duration_ms=item.duration_ms,
     )

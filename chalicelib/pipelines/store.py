@@ -1,9 +1,12 @@
-"""The data pipelines' items: pipeline definitions, their runs, and the latest data-quality figures."""
+"""The data pipelines' items (pipeline definitions, their runs, the latest data-quality figures) and every query of
+them."""
 
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.expressions.condition import Condition
 
+from ..core import keys, persist
 from ..core.table import TableItem
 
 
@@ -68,3 +71,66 @@ class DataQualityItem(TableItem, discriminator="ml_data_quality"):
     run_id = UnicodeAttribute(null=True)
     company_id = UnicodeAttribute(null=True)  # the company of the pipeline that measured it
     measured_at = UnicodeAttribute()
+
+
+# --- queries -------------------------------------------------------------------------------------------------
+
+
+def pipelines_page(
+    tenant_id: str, condition: Condition | None, listing: str, limit: int, cursor: str | None
+) -> tuple[list[PipelineItem], str | None]:
+    """The pipelines by name; `condition` filters."""
+    return persist.list_page(
+        PipelineItem,
+        keys.ml_pipelines(tenant_id),
+        owner=tenant_id,
+        listing=listing,
+        limit=limit,
+        cursor=cursor,
+        range_condition=TableItem.sk.startswith(keys.ml_pipeline_prefix()),
+        filter_condition=condition,
+    )
+
+
+def all_pipelines(tenant_id: str) -> list[PipelineItem]:
+    """Every pipeline of the tenant, by name."""
+    found = PipelineItem.query(keys.ml_pipelines(tenant_id), TableItem.sk.startswith(keys.ml_pipeline_prefix()))
+    return [item for item in found if isinstance(item, PipelineItem)]
+
+
+def company_pipelines(tenant_id: str, pipeline_name: str) -> list[PipelineItem]:
+    """Every company's pipeline of that name (the keys `PIPELINE#<name>@<company>`)."""
+    prefix = keys.ml_pipeline(tenant_id, pipeline_name, "").sk
+    found = PipelineItem.query(keys.ml_pipelines(tenant_id), PipelineItem.sk.startswith(prefix), consistent_read=True)
+    return [item for item in found if isinstance(item, PipelineItem)]
+
+
+def runs_page(
+    tenant_id: str, pipeline_name: str, company_id: str | None, listing: str, limit: int, cursor: str | None
+) -> tuple[list[PipelineRunItem], str | None]:
+    """A pipeline's runs, newest first."""
+    return persist.list_page(
+        PipelineRunItem,
+        keys.ml_pipeline_run_partition(tenant_id, pipeline_name, company_id),
+        owner=tenant_id,
+        listing=listing,
+        limit=limit,
+        cursor=cursor,
+        forward=False,
+    )
+
+
+def quality_page(
+    tenant_id: str, table: str | None, condition: Condition | None, listing: str, limit: int, cursor: str | None
+) -> tuple[list[DataQualityItem], str | None]:
+    """The latest data-quality figures, by (table, column, metric): every table's, or one table's."""
+    return persist.list_page(
+        DataQualityItem,
+        keys.data_quality_partition(tenant_id),
+        owner=tenant_id,
+        listing=listing,
+        limit=limit,
+        cursor=cursor,
+        range_condition=TableItem.sk.startswith(keys.data_quality_table_prefix(table)) if table else None,
+        filter_condition=condition,
+    )

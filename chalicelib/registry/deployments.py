@@ -10,16 +10,12 @@ or rollbacks of one slot can never both win.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from ..companies import scope
-from ..core import clock, keys, pagination, storage
-from ..core.errors import Conflict, NotFound
+from ..core import clock, keys, persist, storage
+from ..core.errors import Conflict
 from ..core.ids import new_id
-from ..core.query import page
 from ..core.schemas import Page
-from . import lifecycle, models
+from . import lifecycle, models, store
 from .schemas import DeploymentCreate, DeploymentListQuery, DeploymentPatch, MlDeployment
 from .store import DeploymentItem, DeploymentSlotItem
 
@@ -33,7 +29,7 @@ def deploy(tenant_id: str, data: DeploymentCreate) -> MlDeployment:
         what = f"model {data.model_name} {data.model_version}"
         lifecycle.check_move("model", lifecycle.MODEL_MOVES, model.status, "active", what)
         slot_key = keys.ml_deployment_slot(tenant_id, data.model_name, data.environment, model.company_id)
-        slot = storage.get(DeploymentSlotItem, slot_key)
+        slot = persist.find(DeploymentSlotItem, slot_key)
         previous_id = slot.active_id if slot is not None else None
         now = clock.iso(clock.now())
         deployment_id = new_id("dep")
@@ -71,7 +67,7 @@ def deploy(tenant_id: str, data: DeploymentCreate) -> MlDeployment:
         storage.commit(ops)
         return item
 
-    return view(storage.retrying(attempt, what="deploying"))
+    return view(persist.retrying(attempt, what="deploying"))
 
 
 def patch_deployment(tenant_id: str, deployment_id: str, data: DeploymentPatch) -> MlDeployment:
@@ -83,7 +79,7 @@ def patch_deployment(tenant_id: str, deployment_id: str, data: DeploymentPatch) 
             return item
         lifecycle.check_move("deployment", lifecycle.DEPLOYMENT_MOVES, item.status, data.status, f"deployment {deployment_id}")
         slot_key = keys.ml_deployment_slot(tenant_id, item.model_name, item.environment, item.company_id)
-        slot = storage.get(DeploymentSlotItem, slot_key)
+        slot = persist.find(DeploymentSlotItem, slot_key)
         if slot is None or slot.active_id != deployment_id:
             raise Conflict(f"deployment {deployment_id} is not the active one of its environment", code="illegal_transition")
         stack = list(slot.previous_ids or [])
@@ -110,33 +106,21 @@ def patch_deployment(tenant_id: str, deployment_id: str, data: DeploymentPatch) 
         storage.commit(ops)
         return item
 
-    return view(storage.retrying(attempt, what="rolling back"))
+    return view(persist.retrying(attempt, what="rolling back"))
 
 
 def list_deployments(tenant_id: str, query: DeploymentListQuery) -> Page[MlDeployment]:
     listing = f"deployments:{query.model_name or ''}:{query.environment or ''}:{query.company_id or ''}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    condition: Any = None
-    if query.environment is not None and query.model_name is not None:
-        partition, index = keys.ml_deployments_of(tenant_id, query.model_name, query.environment), "gsi3"
-    else:
-        partition, index = keys.ml_deployments(tenant_id), "gsi1"
-        if query.model_name is not None:
-            condition = DeploymentItem.model_name == query.model_name
-        if query.environment is not None:
-            condition = DeploymentItem.environment == query.environment
-    condition = scope.condition(DeploymentItem.company_id, query.company_id, condition)
-    found, last = page(
-        DeploymentItem, partition, index=index, limit=query.limit, after=state.get("k"), filter_condition=condition, forward=False
+    condition = scope.condition(DeploymentItem.company_id, query.company_id)
+    found, cursor = store.deployments_page(
+        tenant_id, query.model_name, query.environment, condition, listing, query.limit, query.cursor
     )
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[MlDeployment](items=[view(item) for item in found], next_cursor=cursor)
 
 
-def active_deployments(tenant_id: str) -> Iterator[MlDeployment]:
-    """Every active deployment of the tenant, oldest first (GSI1), whatever its company: for the scheduled probes."""
-    found = DeploymentItem.gsi1.query(keys.ml_deployments(tenant_id), filter_condition=DeploymentItem.status == "active")
-    return (view(item) for item in found if isinstance(item, DeploymentItem))
+def active_deployments(tenant_id: str) -> list[MlDeployment]:
+    """Every active deployment of the tenant, oldest first, whatever its company: for the scheduled probes."""
+    return [view(item) for item in store.active_deployments(tenant_id)]
 
 
 def get_deployment(tenant_id: str, deployment_id: str) -> MlDeployment:
@@ -153,38 +137,18 @@ def _move(tenant_id: str, deployment_id: str, before: str, after: str, now: str)
 
 
 def _slot(key: keys.Key, slot: DeploymentSlotItem | None, active_id: str, stack: list[str], now: str) -> storage.Put:
-    expected = slot.version if slot is not None else None
-    item = DeploymentSlotItem(
-        key.pk, key.sk, active_id=active_id, previous_ids=stack, updated_at=now, version=(expected or 0) + 1
-    )
-    condition = DeploymentSlotItem.pk.does_not_exist() if expected is None else DeploymentSlotItem.version == expected
-    return storage.Put(item, condition)
+    """The slot's new state over the one read (or a new slot), on condition that nobody moved it meanwhile."""
+    return persist.replacing(DeploymentSlotItem(key.pk, key.sk, active_id=active_id, previous_ids=stack, updated_at=now), slot)
 
 
 def _load(tenant_id: str, deployment_id: str) -> DeploymentItem:
-    item = storage.get(DeploymentItem, keys.ml_deployment(tenant_id, deployment_id))
-    if item is None or not scope.visible(item.company_id):
-        raise NotFound(f"no deployment {deployment_id}")
-    return item
+    return persist.load(
+        DeploymentItem,
+        keys.ml_deployment(tenant_id, deployment_id),
+        f"no deployment {deployment_id}",
+        where=lambda item: scope.visible(item.company_id),
+    )
 
 
 def view(item: DeploymentItem) -> MlDeployment:
-    return MlDeployment(
-        id=item.id,
-        deployment_id=item.id,
-        deployment_name=item.deployment_name,
-        model_id=item.model_id,
-        model_name=item.model_name,
-        model_version=item.model_version,
-        environment=item.environment,
-        status=item.status,
-        endpoint=item.endpoint,
-        config=item.config or {},
-        company_id=item.company_id,
-        replaced_deployment_id=item.replaced_deployment_id,
-        restored_deployment_id=item.restored_deployment_id,
-        reason=item.reason,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        rolled_back_at=item.rolled_back_at,
-    )
+    return MlDeployment.of(item, deployment_id=item.id, config=item.config or {})

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from ..core import clock, keys, pagination, storage
+from ..core import clock, keys, storage
 from ..core.ids import new_id
-from ..core.query import page
 from ..core.schemas import ListQuery, Page
-from ..core.table import TableItem
-from . import models, writes
+from . import models, store
 from .schemas import FeatureImportance, FeatureImportanceSet, RankedFeature
 from .store import ImportanceItem
 
@@ -39,7 +37,7 @@ def set_importance(tenant_id: str, model_name: str, model_version: str, data: Fe
         features=[feature.model_dump() for feature in ranked],
         updated_at=clock.iso(clock.now()),
     )
-    writes.commit([storage.Put(item)], what="setting feature importance")
+    storage.commit([storage.Put(item)])  # the method's ranking replaced as a whole
     return view(item)
 
 
@@ -47,25 +45,11 @@ def list_importance(tenant_id: str, model_name: str, model_version: str, query: 
     """Each method's ranking, by method."""
     model = models.load(tenant_id, model_name, model_version)
     listing = f"importance:{model.id}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    found, last = page(
-        ImportanceItem,
-        keys.ml_model_partition(tenant_id, model_name),
-        limit=query.limit,
-        after=state.get("k"),
-        range_condition=TableItem.sk.startswith(keys.ml_importance_prefix(model_version, model.company_id)),
+    found, cursor = store.importance_page(
+        tenant_id, model_name, model_version, model.company_id, listing, query.limit, query.cursor
     )
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[FeatureImportance](items=[view(item) for item in found], next_cursor=cursor)
 
 
 def view(item: ImportanceItem) -> FeatureImportance:
-    return FeatureImportance(
-        id=item.id,
-        model_id=item.model_id,
-        model_name=item.model_name,
-        model_version=item.model_version,
-        method=item.method,
-        features=[RankedFeature(**feature) for feature in item.features],
-        updated_at=item.updated_at,
-    )
+    return FeatureImportance.of(item)

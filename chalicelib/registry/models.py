@@ -8,15 +8,14 @@ from typing import Any, Protocol
 from pynamodb.expressions.update import Action
 
 from ..companies import scope
-from ..core import clock, keys, pagination, storage
+from ..core import clock, keys, persist, storage
 from ..core.errors import Conflict, NotFound
 from ..core.ids import new_id
-from ..core.query import page
 from ..core.schemas import Page
 from ..governance.checks import ModelRef
-from . import lifecycle, writes
+from . import lifecycle, store
 from .labels import canonical_label
-from .schemas import MlModel, ModelCreate, ModelListQuery, ModelPatch, StatusChange
+from .schemas import MlModel, ModelCreate, ModelListQuery, ModelPatch
 from .store import RegisteredModelItem
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
@@ -91,7 +90,7 @@ def register_model(tenant_id: str, data: ModelCreate) -> MlModel:
         gsi3sk=keys.time_sort(now, model_id),
     )
     exists = Conflict(f"model {data.model_name} version {data.model_version} is already registered", code="model_version_exists")
-    writes.create([storage.Put(item, RegisteredModelItem.pk.does_not_exist())], exists, what="registering the model")
+    persist.create(item, lambda: exists)
     return view(item)
 
 
@@ -102,23 +101,9 @@ def get_model(tenant_id: str, model_name: str, model_version: str) -> MlModel:
 def list_models(tenant_id: str, query: ModelListQuery) -> Page[MlModel]:
     """Newest first; by status through GSI3, otherwise through GSI1; a model name filters either."""
     listing = f"models:{query.status or ''}:{query.model_name or ''}:{query.company_id or ''}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    if query.status is not None:
-        partition, index = keys.ml_models_by_status(tenant_id, query.status), "gsi3"
-    else:
-        partition, index = keys.ml_models(tenant_id), "gsi1"
     condition = RegisteredModelItem.model_name == query.model_name if query.model_name is not None else None
     condition = scope.condition(RegisteredModelItem.company_id, query.company_id, condition)
-    found, last = page(
-        RegisteredModelItem,
-        partition,
-        index=index,
-        limit=query.limit,
-        after=state.get("k"),
-        filter_condition=condition,
-        forward=False,
-    )
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    found, cursor = store.versions_page(tenant_id, query.status, condition, listing, query.limit, query.cursor)
     return Page[MlModel](items=[view(item) for item in found], next_cursor=cursor)
 
 
@@ -137,7 +122,7 @@ def patch_model(tenant_id: str, model_name: str, model_version: str, data: Model
         commit_changes(item, changes)
         return item
 
-    return view(storage.retrying(attempt, what="updating the model"))
+    return view(persist.retrying(attempt, what="updating the model"))
 
 
 def status_changes(tenant_id: str, item: RegisteredModelItem, target: str, reason: str) -> dict[str, Any]:
@@ -147,20 +132,9 @@ def status_changes(tenant_id: str, item: RegisteredModelItem, target: str, reaso
     return {"status": target, "gsi3pk": keys.ml_models_by_status(tenant_id, target), "status_history": history}
 
 
-def update_op(item: RegisteredModelItem, changes: dict[str, Any], *, extra: list[Any] | None = None) -> storage.Update:
+def update_op(item: RegisteredModelItem, changes: dict[str, Any], *, extra: list[Action] | None = None) -> storage.Update:
     """SET `changes` (and `updated_at`) and bump the version, on condition nobody changed the item meanwhile."""
-    expected = item.version
-    changes = {**changes, "updated_at": clock.iso(clock.now())}
-    attributes = RegisteredModelItem.get_attributes()
-    actions: list[Action] = [
-        attributes[name].set(value) if value is not None else attributes[name].remove() for name, value in changes.items()
-    ]
-    actions.append(RegisteredModelItem.version.set(expected + 1))
-    actions += extra or []
-    for name, value in changes.items():
-        setattr(item, name, value)
-    item.version = expected + 1
-    return storage.Update(RegisteredModelItem(item.pk, item.sk), actions, RegisteredModelItem.version == expected)
+    return persist.changed(item, {**changes, "updated_at": clock.iso(clock.now())}, actions=extra or [])
 
 
 def commit_changes(item: RegisteredModelItem, changes: dict[str, Any]) -> None:
@@ -185,36 +159,28 @@ def load(tenant_id: str, model_name: str, model_version: str, *, model_id: str |
 def _find(tenant_id: str, model_name: str, model_version: str, model_id: str | None) -> RegisteredModelItem | None:
     company = scope.current()
     if company is not None:
-        own = storage.get(RegisteredModelItem, keys.ml_model(tenant_id, model_name, model_version, company))
+        own = persist.find(RegisteredModelItem, keys.ml_model(tenant_id, model_name, model_version, company))
         if own is not None:
             return own
-        legacy = storage.get(
-            RegisteredModelItem, keys.ml_model(tenant_id, model_name, model_version)
-        )  # from before per-company keys
+        # one stored before names were per company
+        legacy = persist.find(RegisteredModelItem, keys.ml_model(tenant_id, model_name, model_version))
         return legacy if legacy is not None and legacy.company_id == company else None
-    shared = storage.get(RegisteredModelItem, keys.ml_model(tenant_id, model_name, model_version))
+    shared = persist.find(RegisteredModelItem, keys.ml_model(tenant_id, model_name, model_version))
     if shared is not None and (model_id is None or shared.id == model_id):
         return shared
-    found = RegisteredModelItem.query(
-        keys.ml_model_partition(tenant_id, model_name),
-        RegisteredModelItem.sk.startswith(keys.ml_model_companies_prefix(model_version)),
-        consistent_read=True,
-    )
-    candidates = [m for m in found if isinstance(m, RegisteredModelItem) and (model_id is None or m.id == model_id)]
+    found = store.company_versions(tenant_id, model_name, model_version)
+    candidates = [m for m in found if model_id is None or m.id == model_id]
     return scope.one_of(candidates, f"model {model_name} {model_version}")
 
 
 def iter_models(tenant_id: str) -> list[RegisteredModelItem]:
     """Every version of the tenant (GSI1), for the scheduled monitoring."""
-    return list(RegisteredModelItem.gsi1.query(keys.ml_models(tenant_id)))  # type: ignore[arg-type]
+    return store.all_versions(tenant_id)
 
 
 def of_company(tenant_id: str, company_id: str) -> list[RegisteredModelItem]:
     """Every version of one company (GSI1, filtered), whatever company the request is bound to: the caller checks."""
-    found = RegisteredModelItem.gsi1.query(
-        keys.ml_models(tenant_id), filter_condition=RegisteredModelItem.company_id == company_id
-    )
-    return [item for item in found if isinstance(item, RegisteredModelItem)]
+    return store.all_versions(tenant_id, company_id)
 
 
 def versions(tenant_id: str) -> list[MlModel]:
@@ -231,29 +197,12 @@ def _change(before: str | None, after: str, at: str, reason: str) -> dict[str, A
 
 
 def view(item: RegisteredModelItem) -> MlModel:
-    return MlModel(
-        id=item.id,
+    return MlModel.of(
+        item,
         model_id=item.id,
-        model_name=item.model_name,
-        model_version=item.model_version,
-        model_type=item.model_type,
-        algorithm=item.algorithm,
-        status=item.status,
         hyperparameters=item.hyperparameters or {},
         feature_columns=item.feature_columns or [],
-        target_column=item.target_column,
-        experiment_id=item.experiment_id,
-        description=item.description,
-        positive_label=item.positive_label,
         segment_columns=item.segment_columns or [],
-        accuracy=item.accuracy,
-        precision=item.precision,
-        recall=item.recall,
-        f1_score=item.f1_score,
-        company_id=item.company_id,
         running_runs=int(item.running_runs or 0),
-        last_run_id=item.last_run_id,
-        status_history=[StatusChange(**change) for change in item.status_history or []],
-        created_at=item.created_at,
-        updated_at=item.updated_at,
+        status_history=item.status_history or [],
     )

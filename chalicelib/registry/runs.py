@@ -11,13 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..companies import scope
-from ..core import clock, keys, pagination, storage
-from ..core.errors import Conflict, NotFound
+from ..core import clock, keys, persist, storage
+from ..core.errors import Conflict
 from ..core.ids import new_id
-from ..core.query import all_items, page
 from ..core.schemas import ListQuery, Page
-from ..core.table import TableItem
-from . import lifecycle, models
+from . import lifecycle, models, store
 from .schemas import MetricPoint, RunCreate, RunPatch, TrainingRun, TrainingRunDetail
 from .store import RegisteredModelItem, RunItem, RunPointItem
 
@@ -79,7 +77,7 @@ def start_run(
         storage.commit([storage.Put(run, RunItem.pk.does_not_exist()), model_op])
         return run
 
-    return TrainingRunDetail(**view(storage.retrying(attempt, what="starting the run")).model_dump())
+    return TrainingRunDetail(**view(persist.retrying(attempt, what="starting the run")).model_dump())
 
 
 def patch_run(tenant_id: str, run_id: str, data: RunPatch) -> TrainingRunDetail:
@@ -113,13 +111,10 @@ def patch_run(tenant_id: str, run_id: str, data: RunPatch) -> TrainingRunDetail:
             run.status, run.ended_at = target, now
             ops.append(_version_follows(tenant_id, run))
         run.updated_at = now
-        expected = run.version
-        run.version = expected + 1
-        ops.insert(0, storage.Put(run, RunItem.version == expected))
-        storage.commit(ops)
+        storage.commit([persist.bump(run), *ops])
         return run
 
-    return detail(storage.retrying(attempt, what="updating the run"))
+    return detail(persist.retrying(attempt, what="updating the run"))
 
 
 def _version_follows(tenant_id: str, run: RunItem) -> storage.Update:
@@ -142,7 +137,7 @@ def get_run(tenant_id: str, run_id: str) -> TrainingRunDetail:
 
 def detail(run: RunItem) -> TrainingRunDetail:
     """The run with its metric points over time (one Query of the run's partition)."""
-    found = all_items(RunPointItem, run.pk, TableItem.sk.startswith(keys.ml_run_point_prefix())) if run.points else []
+    found = store.run_points(run) if run.points else []
     points = [MetricPoint(step=int(p.step), recorded_at=p.recorded_at, values=p.values) for p in found]
     validation = [
         MetricPoint(step=point.step, recorded_at=point.recorded_at, values=values)
@@ -154,58 +149,23 @@ def detail(run: RunItem) -> TrainingRunDetail:
 
 def list_runs(tenant_id: str, model_name: str, model_version: str, query: ListQuery) -> Page[TrainingRun]:
     model = models.load(tenant_id, model_name, model_version)
-    listing = f"runs:{model.id}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    found, last = page(
-        RunItem,
-        keys.ml_runs_of_version(tenant_id, model.id),
-        index="gsi1",
-        limit=query.limit,
-        after=state.get("k"),
-        forward=False,
-    )
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
+    found, cursor = store.runs_page(tenant_id, model.id, f"runs:{model.id}", query.limit, query.cursor)
     return Page[TrainingRun](items=[view(item) for item in found], next_cursor=cursor)
 
 
 def iter_runs(tenant_id: str, model_id: str) -> Iterator[RunItem]:
     """A version's runs, newest first (GSI1)."""
-    yield from RunItem.gsi1.query(keys.ml_runs_of_version(tenant_id, model_id), scan_index_forward=False)  # type: ignore[misc]
+    yield from store.runs_of_version(tenant_id, model_id)
 
 
 def _load(tenant_id: str, run_id: str) -> RunItem:
-    run = storage.get(RunItem, keys.ml_run(tenant_id, run_id))
-    if run is None or not scope.visible(run.company_id):
-        raise NotFound(f"no training run {run_id}")
-    return run
+    return persist.load(
+        RunItem, keys.ml_run(tenant_id, run_id), f"no training run {run_id}", where=lambda run: scope.visible(run.company_id)
+    )
 
 
 def view(run: RunItem) -> TrainingRun:
     duration = None
     if run.ended_at:
         duration = round((clock.parse_iso(run.ended_at) - clock.parse_iso(run.started_at)).total_seconds(), 3)
-    return TrainingRun(
-        id=run.id,
-        run_id=run.id,
-        model_id=run.model_id,
-        model_name=run.model_name,
-        model_version=run.model_version,
-        run_name=run.run_name,
-        status=run.status,
-        epochs=int(run.epochs) if run.epochs is not None else None,
-        batch_size=int(run.batch_size) if run.batch_size is not None else None,
-        learning_rate=run.learning_rate,
-        loss=run.loss,
-        validation_loss=run.validation_loss,
-        accuracy=run.accuracy,
-        validation_accuracy=run.validation_accuracy,
-        points=int(run.points or 0),
-        logs=run.logs or "",
-        company_id=run.company_id,
-        trigger=run.trigger,
-        training_data=run.training_data,
-        started_at=run.started_at,
-        ended_at=run.ended_at,
-        duration_seconds=duration,
-        updated_at=run.updated_at,
-    )
+    return TrainingRun.of(run, run_id=run.id, points=int(run.points or 0), logs=run.logs or "", duration_seconds=duration)

@@ -1,10 +1,15 @@
-"""The model registry's items: model versions, feature importance, training runs and their points, ML experiments,
-deployments and their slots."""
+"""The model registry's items (model versions, feature importance, training runs and their points, ML experiments,
+deployments and their slots) and every query of them."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from collections.abc import Iterator
 
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.expressions.condition import Condition
+
+from ..core import keys, persist
+from ..core.query import all_items
 from ..core.table import TableItem
 
 
@@ -120,3 +125,152 @@ class DeploymentSlotItem(TableItem, discriminator="ml_deployment_slot"):
     active_id = UnicodeAttribute(null=True)
     previous_ids = JSONAttribute(null=True)
     updated_at = UnicodeAttribute()
+
+
+# --- queries -------------------------------------------------------------------------------------------------
+# Every query of the registry's items (GetItem through `core/persist.py` in the use cases); lists page under the
+# listing's signed cursor (`persist.list_page`).
+
+
+def versions_page(
+    tenant_id: str, status: str | None, condition: Condition | None, listing: str, limit: int, cursor: str | None
+) -> tuple[list[RegisteredModelItem], str | None]:
+    """Model versions newest first: of one status (GSI3), else every one (GSI1); `condition` filters."""
+    if status is not None:
+        partition, index = keys.ml_models_by_status(tenant_id, status), "gsi3"
+    else:
+        partition, index = keys.ml_models(tenant_id), "gsi1"
+    return persist.list_page(
+        RegisteredModelItem,
+        partition,
+        owner=tenant_id,
+        listing=listing,
+        limit=limit,
+        cursor=cursor,
+        index=index,
+        filter_condition=condition,
+        forward=False,
+    )
+
+
+def company_versions(tenant_id: str, model_name: str, model_version: str) -> list[RegisteredModelItem]:
+    """Every company's version of that name and version (the keys `VERSION#<version>@<company>`)."""
+    found = RegisteredModelItem.query(
+        keys.ml_model_partition(tenant_id, model_name),
+        RegisteredModelItem.sk.startswith(keys.ml_model_companies_prefix(model_version)),
+        consistent_read=True,
+    )
+    return [item for item in found if isinstance(item, RegisteredModelItem)]
+
+
+def all_versions(tenant_id: str, company_id: str | None = None) -> list[RegisteredModelItem]:
+    """Every version of the tenant (GSI1), or of one company."""
+    mine = RegisteredModelItem.company_id == company_id if company_id is not None else None
+    found = RegisteredModelItem.gsi1.query(keys.ml_models(tenant_id), filter_condition=mine)
+    return [item for item in found if isinstance(item, RegisteredModelItem)]
+
+
+def importance_page(
+    tenant_id: str, model_name: str, model_version: str, company_id: str | None, listing: str, limit: int, cursor: str | None
+) -> tuple[list[ImportanceItem], str | None]:
+    """A version's feature importance, one item per method, by method."""
+    return persist.list_page(
+        ImportanceItem,
+        keys.ml_model_partition(tenant_id, model_name),
+        owner=tenant_id,
+        listing=listing,
+        limit=limit,
+        cursor=cursor,
+        range_condition=TableItem.sk.startswith(keys.ml_importance_prefix(model_version, company_id)),
+    )
+
+
+def runs_page(tenant_id: str, model_id: str, listing: str, limit: int, cursor: str | None) -> tuple[list[RunItem], str | None]:
+    """A version's training runs, newest first (GSI1)."""
+    return persist.list_page(
+        RunItem,
+        keys.ml_runs_of_version(tenant_id, model_id),
+        owner=tenant_id,
+        listing=listing,
+        limit=limit,
+        cursor=cursor,
+        index="gsi1",
+        forward=False,
+    )
+
+
+def runs_of_version(tenant_id: str, model_id: str) -> Iterator[RunItem]:
+    """A version's training runs, newest first (GSI1)."""
+    for item in RunItem.gsi1.query(keys.ml_runs_of_version(tenant_id, model_id), scan_index_forward=False):
+        if isinstance(item, RunItem):
+            yield item
+
+
+def run_points(run: RunItem) -> list[RunPointItem]:
+    """A run's metric points in step order (one Query of the run's partition)."""
+    return all_items(RunPointItem, run.pk, TableItem.sk.startswith(keys.ml_run_point_prefix()))
+
+
+def experiments_page(
+    tenant_id: str, condition: Condition | None, listing: str, limit: int, cursor: str | None
+) -> tuple[list[MlExperimentItem], str | None]:
+    """The ML experiments by name; `condition` filters."""
+    return persist.list_page(
+        MlExperimentItem,
+        keys.ml_experiments(tenant_id),
+        owner=tenant_id,
+        listing=listing,
+        limit=limit,
+        cursor=cursor,
+        range_condition=TableItem.sk.startswith(keys.ml_experiment_prefix()),
+        filter_condition=condition,
+    )
+
+
+def company_experiments(tenant_id: str, experiment_name: str) -> list[MlExperimentItem]:
+    """Every company's experiment of that name (the keys `EXPERIMENT#<name>@<company>`)."""
+    prefix = keys.ml_experiment(tenant_id, experiment_name, "").sk
+    found = MlExperimentItem.query(keys.ml_experiments(tenant_id), MlExperimentItem.sk.startswith(prefix), consistent_read=True)
+    return [item for item in found if isinstance(item, MlExperimentItem)]
+
+
+def deployments_page(
+    tenant_id: str,
+    model_name: str | None,
+    environment: str | None,
+    condition: Condition | None,
+    listing: str,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[DeploymentItem], str | None]:
+    """Deployments newest first: of one model in one environment (GSI3), else every one (GSI1) filtered on either;
+    `condition` filters further."""
+    if environment is not None and model_name is not None:
+        partition, index = keys.ml_deployments_of(tenant_id, model_name, environment), "gsi3"
+    else:
+        partition, index = keys.ml_deployments(tenant_id), "gsi1"
+        if model_name is not None:
+            condition = _and(DeploymentItem.model_name == model_name, condition)
+        if environment is not None:
+            condition = _and(DeploymentItem.environment == environment, condition)
+    return persist.list_page(
+        DeploymentItem,
+        partition,
+        owner=tenant_id,
+        listing=listing,
+        limit=limit,
+        cursor=cursor,
+        index=index,
+        filter_condition=condition,
+        forward=False,
+    )
+
+
+def active_deployments(tenant_id: str) -> list[DeploymentItem]:
+    """Every active deployment of the tenant, oldest first (GSI1)."""
+    found = DeploymentItem.gsi1.query(keys.ml_deployments(tenant_id), filter_condition=DeploymentItem.status == "active")
+    return [item for item in found if isinstance(item, DeploymentItem)]
+
+
+def _and(first: Condition, second: Condition | None) -> Condition:
+    return first if second is None else first & second
