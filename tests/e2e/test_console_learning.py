@@ -354,6 +354,16 @@ def admin_writes(console: Console, stack: LocalStack, data: Learning) -> None:
         ("free_shipping_banner", {"cartAbandonment": {"gt": 0.6}}, 0.5)
     ]
 
+    # The contextual prompt of the store's window, built for a message: what the API builds, shown as text.
+    console.goto("context", user_id="merchant-1", store_id="petal.myshopify.com")
+    preview = page.locator("form[data-write=preview-prompt]")
+    preview.get_by_label("Message").fill(planted("Why is my checkout slow?"))
+    preview.get_by_role("button", name="Build prompt").click()
+    page.wait_for_selector("#screen pre[data-prompt]")
+    window = "/v1/contexts/merchant-1/petal.myshopify.com/prompt"
+    expected = call_ok(stack, admin, "POST", window, {"message": planted("Why is my checkout slow?")})["prompt"]
+    assert page.text_content("#screen pre[data-prompt]") == expected and data.conversation in expected
+
     # Roll back the deployment of v2: v1 is active again.
     console.goto("registry", tab="deployments")
     v1, v2 = data.deployments["v1"], data.deployments["v2"]

@@ -192,7 +192,9 @@ function weightsChart(history, experiment) {
       points.push({ x: p.started_at, y: share });
     });
     if (periods.length) points.push({ x: now, y: (periods[periods.length - 1].traffic_shares || {})[id] ?? 0 });
-    return { name: `${names.get(id) || id}`, points };
+    const name = String(names.get(id) || id);
+    const most = chartWidth() < 640 ? 14 : 26; // the label at the line's end leaves the lines room
+    return { name: name.length > most ? `${name.slice(0, most - 1)}…` : name, points };
   });
   return lineChart({ title: 'Traffic share over time', series, format: (v) => fmt.pct(v), yMin: 0, yMax: 1, width: chartWidth() });
 }
