@@ -70,7 +70,7 @@ def get_catalog_item(call: Call[None, None]) -> CatalogItem:
     role=Role.READ,
     query=ListQuery,
     response=Page[CatalogItem],
-    summary="Default items a tenant may install (seed 000's style templates)",
+    summary="Default items a tenant may install (the default style templates)",  # seed 000's style templates
     tag="domain catalog",
 )
 def list_catalog_templates(call: Call[None, ListQuery]) -> Page[CatalogItem]:

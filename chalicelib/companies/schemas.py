@@ -9,7 +9,8 @@ from pydantic import Field, StringConstraints
 from ..core.schemas import ListQuery
 
 CompanyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")]
-COMPANY_DESCRIPTION = "The company inside the tenant this belongs to (seed 003's companyId); null: the tenant as a whole."
+# seed 003's companyId
+COMPANY_DESCRIPTION = "The company inside the tenant this belongs to; null: the tenant as a whole."
 
 
 class CompanyListQuery(ListQuery):

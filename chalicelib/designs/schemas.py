@@ -57,7 +57,7 @@ class DesignPatch(RequestBody):
 
 class DesignFeedback(RequestBody):
     user_id: ClientId
-    rating: float = Field(ge=0.0, le=5.0, description="Seed 000's 0.0-5.0 quality rating")
+    rating: float = Field(ge=0.0, le=5.0, description="The 0.0-5.0 quality rating")  # seed 000's rating
     feedback_type: FeedbackType | None = None
     feedback_text: str | None = Field(default=None, max_length=5000)
 

@@ -17,7 +17,9 @@ Severity = Literal["low", "medium", "high", "critical"]
 
 
 class PolicyCreate(RequestBody):
-    """A governance policy (seed: AIGovernance). docs/registry.md lists the rules and thresholds of each type."""
+    """A governance policy. docs/registry.md lists the rules and thresholds of each type."""
+
+    # seed 003's AIGovernance
 
     policy_name: Name
     policy_type: PolicyType

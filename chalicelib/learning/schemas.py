@@ -20,8 +20,10 @@ _NEEDS = {"correction": "value", "rating": "rating", "comment": "text", "flag": 
 
 
 class FeedbackCreate(RequestBody):
-    """Seed 003's AILearningFeedback: a correction ({value}), a rating ({rating: 1-5}), a comment ({text}) or a flag
+    """Feedback on a prediction: a correction ({value}), a rating ({rating: 1-5}), a comment ({text}) or a flag
     ({reason})."""
+
+    # seed 003's AILearningFeedback
 
     user_id: ClientId
     feedback_type: FeedbackType

@@ -131,7 +131,9 @@ class PerformanceWindow(View):
 
 
 class PerformanceRow(View):
-    """One metric of one window, as the seed's AIPerformanceMetrics row."""
+    """One metric of one window."""
+
+    # seed 003's AIPerformanceMetrics row
 
     metric_type: str
     metric_value: float | None

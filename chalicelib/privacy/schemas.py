@@ -24,7 +24,7 @@ class Deleted(View):
     audit_entries: int = Field(
         default=0, description="Audit entries that named one of the user's records, now naming it by a keyed hash."
     )
-    designs: int = Field(default=0, description="Seed 000's designs the user made.")
+    designs: int = Field(default=0, description="The designs the user made.")
     design_ratings: int = Field(default=0, description="The user's ratings of designs (each design's mean loses them).")
     images: int = Field(default=0, description="Images of the user's generations, deleted from S3 with their thumbnails.")
     replays: int = Field(

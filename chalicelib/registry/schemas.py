@@ -27,7 +27,9 @@ RunStatus = Literal["running", "completed", "failed", "cancelled"]
 
 
 class ModelCreate(RequestBody):
-    """A model version to register (seed: AIModel). It starts in `training`."""
+    """A model version to register. It starts in `training`."""
+
+    # seed 003's AIModel
 
     model_name: ModelName
     model_version: ModelVersion

@@ -46,6 +46,25 @@ def test_openapi_is_valid_and_lists_every_route(api: Api) -> None:
     assert create["x-learnloop-role"] == "app"
 
 
+def _texts(node: object) -> list[str]:
+    """Every summary, description and title of the document."""
+    if isinstance(node, dict):
+        own = [v for k, v in node.items() if k in ("summary", "description", "title") and isinstance(v, str)]
+        return own + [text for value in node.values() for text in _texts(value)]
+    if isinstance(node, list):
+        return [text for value in node for text in _texts(value)]
+    return []
+
+
+def test_public_texts_name_no_internal_seed_document(api: Api) -> None:
+    """Summaries and descriptions speak of the API, not of the seed documents it was built from (`seed 002's ...`,
+    `seed: AIModel`): those stay in code comments."""
+    texts = _texts(api.get("/openapi.json").body)
+    assert len(texts) > 500
+    tagged = sorted({text for text in texts if re.search(r"\bseed(?:'s)?\s*(?:\d{3}|:)|\bthe seed's\b", text, re.IGNORECASE)})
+    assert tagged == []
+
+
 def test_every_tenant_route_needs_a_key(api: Api) -> None:
     for path, methods in chalice_app.app.routes.items():
         if path in ("/health", "/openapi.json") or path.startswith(("/dashboard", "/console")):  # the pages ask for a key
