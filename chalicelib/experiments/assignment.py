@@ -28,7 +28,7 @@ from ..core.extensions import Erasure
 from . import contextual
 from .schemas import AssignedVariant
 from .service import shares_of
-from .store import AssignmentItem, ExperimentItem, assignment_counts, assignments_of_user, read_context
+from .store import AssignmentItem, ExperimentItem, assignment_counts, read_context
 
 _SCALE = float(2**64)
 
@@ -230,8 +230,12 @@ def _answer(
 
 def erase_user(tenant_id: str, user_id: str, extra: list[storage.Op]) -> int:
     """Remove the user's assignments (a user's data deleted on request), taking back their counts; how many."""
+    from ..core.table import TableItem
+
     erased = 0
-    for item in assignments_of_user(tenant_id, user_id):
+    for item in TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.ASSIGNMENT_OF_USER)):
+        if not isinstance(item, AssignmentItem):
+            continue
         ops: list[storage.Op] = [storage.Delete(AssignmentItem(item.pk, item.sk), AssignmentItem.pk.exists())]
         ops += assignment_counts(tenant_id, item.experiment_id, int(item.period), item.variant_id, seed=user_id, delta=-1)
         try:
