@@ -19,6 +19,7 @@ BENCHMARKS = [
     "alerts",
     "images",
     "openai_proxy",
+    "cold_start",
 ]
 RESULTS = Path(__file__).resolve().parent / "results"
 

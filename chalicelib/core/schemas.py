@@ -1,4 +1,8 @@
-"""Shared pydantic building blocks: the base of request bodies, common field types, pages."""
+"""Shared pydantic building blocks: the base of request bodies, common field types, pages.
+
+Every model builds its validator and serializer when first used (`defer_build`), not when its module is imported:
+a cold Lambda's first request builds the few its route uses, not every model of the family's modules.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +20,13 @@ T = TypeVar("T")
 class RequestBody(BaseModel):
     """A request body: strict types (no "5" for 5), unknown fields refused."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class QueryParams(BaseModel):
     """Query strings arrive as text, so they are parsed leniently ("50" is 50); unknown ones refused."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ListQuery(QueryParams):
@@ -33,7 +37,7 @@ class ListQuery(QueryParams):
 class View(BaseModel):
     """An answer of the API."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, defer_build=True)
 
     @classmethod
     def of(cls, item: object, /, **given: Any) -> Self:
