@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.openapi_answers import Answers
+
 ROOT_KEY = "test-root-key-0123456789"
 
 os.environ.update(
@@ -41,11 +43,22 @@ class Reply:
         return self.body.get("error", {}).get("code") if isinstance(self.body, dict) else None
 
 
+_answers: list[Answers] = []  # the OpenAPI document, read once per process
+
+
 class Api:
-    """The API through chalice.test.Client, speaking JSON."""
+    """The API through chalice.test.Client, speaking JSON. Every answer is held to the OpenAPI document
+    (tests/openapi_answers.py): an answer it does not declare fails the test."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
+
+    def answers(self) -> Answers:
+        if not _answers:
+            response = self.client.http.get("/openapi.json")
+            assert response.status_code == 200, response.body
+            _answers.append(Answers(json.loads(response.body)))
+        return _answers[0]
 
     def request(
         self,
@@ -62,6 +75,8 @@ class Api:
             sent["Authorization"] = f"Bearer {key}"
         body = raw if raw is not None else (json.dumps(json_body) if json_body is not None else None)
         response = getattr(self.client.http, method.lower())(path, headers=sent, body=body)
+        media = next((v for k, v in response.headers.items() if k.lower() == "content-type"), None)
+        self.answers().check(method, path, response.status_code, media, response.body)
         text = response.body.decode() if isinstance(response.body, bytes) else response.body
         try:
             parsed = json.loads(text) if text else None

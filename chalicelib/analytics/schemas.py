@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from ..core import clock
 from ..core.schemas import ListQuery, QueryParams, RequestBody, Slug, View, in_years
@@ -99,6 +99,12 @@ class PreferencesQuery(ListQuery):
     category_key: Slug | None = None
 
 
+class Answer(View):
+    """An analytics answer, built from the figures' dicts: a key the model does not declare is an error, never dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class RebuildBody(RequestBody):
     """Recount a day range from the session and feedback items (admin)."""
 
@@ -116,24 +122,37 @@ class RebuildBody(RequestBody):
         return self
 
 
-class RebuildResult(View):
-    model_config = {"extra": "allow"}
+class DriftRow(Answer):
+    """A day's counts of one (task, model) that the recount found and the live counters did not (or the reverse)."""
 
+    day: str
+    category_key: str
+    model_id: str
+    difference: dict[str, float] = Field(description="Recounted minus counted, field by field (zeros left out).")
+
+
+class RebuildResult(Answer):
+    from_: str = Field(serialization_alias="from", validation_alias="from")
     to: str
     sessions_read: int
     feedback_read: int
-    drift: list[dict[str, Any]]
+    drift: list[DriftRow]
     repaired: bool
+    days_touched: int
+    day_rows_read: int
+    cells_changed: int
+    rollups_written: int
+    mappings_updated: int
 
 
-class ProcessingTime(View):
+class ProcessingTime(Answer):
     p50: float | None = None
     p95: float | None = None
     count: int = 0
     relative_precision: float
 
 
-class DayFigures(View):
+class DayFigures(Answer):
     date: str
     sessions: int
     rated_sessions: int
@@ -162,7 +181,7 @@ class DayFigures(View):
     corrections_per_session: float | None = Field(default=None, description="Manual corrections over sessions.")
 
 
-class CorrectionsTrend(View):
+class CorrectionsTrend(Answer):
     """Corrections per session earlier and later (a window's two halves; a roll-up's previous period and itself)."""
 
     earlier: float | None = None
@@ -171,9 +190,7 @@ class CorrectionsTrend(View):
     direction: Literal["falling", "rising", "flat"] | None = None
 
 
-class Summary(View):
-    model_config = {"extra": "allow"}
-
+class Summary(Answer):
     from_: str = Field(serialization_alias="from", validation_alias="from")
     to: str
     total_sessions: int
@@ -186,6 +203,19 @@ class Summary(View):
     total_images: int = Field(default=0, description="Images made by generations in the window.")
     total_image_cost_usd: float = Field(default=0.0, description="What the window's image generations cost.")
     processing_time_ms: ProcessingTime
+    input_tokens: int
+    output_tokens: int
+    generations: int
+    failed_generations: int
+    feedback: int
+    rated_feedback: int
+    successes: int
+    ratings: int
+    likes: int
+    dislikes: int
+    regenerates: int
+    average_quality_score: float | None = None
+    average_processing_ms: float | None = None
     corrections: int = 0
     corrected_sessions: int = 0
     corrections_per_session: float | None = None
@@ -193,8 +223,10 @@ class Summary(View):
     daily: list[DayFigures]
 
 
-class ModelPeriod(View):
-    """Seed 002's ai_model_performance_aggregates row."""
+class ModelPeriod(Answer):
+    """One model's figures on one task over one period."""
+
+    # seed 002's ai_model_performance_aggregates row
 
     id: str
     model_id: str
@@ -237,7 +269,7 @@ class ModelPeriod(View):
     )
 
 
-class ModelPeriods(View):
+class ModelPeriods(Answer):
     items: list[ModelPeriod]
     next_cursor: str | None = None
     period_type: str
@@ -245,7 +277,7 @@ class ModelPeriods(View):
     to: str | None = None
 
 
-class Preference(View):
+class Preference(Answer):
     user_id: str
     category_key: str
     model_id: str
@@ -264,7 +296,7 @@ class Preference(View):
     last_used_at: str | None = None
 
 
-class Preferences(View):
+class Preferences(Answer):
     items: list[Preference]
     next_cursor: str | None = None
 
@@ -281,3 +313,101 @@ class ExportLink(View):
     bytes: int
     from_: str = Field(serialization_alias="from")
     to: str
+
+
+# --- the weekly performance report (GET /v1/analytics/reports/latest) ---------------------------------------------
+
+
+class WeekBrief(Answer):
+    """A row's figures of one week."""
+
+    sessions: int
+    rated_feedback: int
+    successes: int
+    success_rate: float | None = None
+    average_quality_rating: float | None = None
+    blended_quality_rating: float | None = None
+    like_ratio: float | None = None
+    average_speed_ms: float | None = None
+    total_cost_usd: float
+    satisfaction_score: float | None = None
+
+
+class ModelTrend(Answer):
+    category_key: str
+    model_id: str
+    current: WeekBrief
+    previous: WeekBrief
+    trend: Literal["improving", "declining", "stable"]
+    reason: str
+    change: float | None = None
+    z: float | None = None
+    p_value: float | None = None
+
+
+class VariantTrend(Answer):
+    experiment_id: str
+    variant_id: str
+    current: WeekBrief
+    previous: WeekBrief
+    trend: Literal["improving", "declining", "stable"]
+    reason: str
+    change: float | None = None
+    z: float | None = None
+    p_value: float | None = None
+
+
+class CategoryTrend(Answer):
+    category_key: str
+    current: WeekBrief
+    previous: WeekBrief
+    trend: Literal["improving", "declining", "stable"]
+    reason: str
+    change: float | None = None
+    z: float | None = None
+    p_value: float | None = None
+
+
+class WeekTotals(Answer):
+    """The tenant's figures of one week, as the summary defines them."""
+
+    sessions: int
+    rated_sessions: int
+    feedback_rate: float | None = None
+    success_rate: float | None = None
+    average_rating: float | None = None
+    cost_usd: float
+
+
+class TenantTrend(Answer):
+    current: WeekTotals
+    previous: WeekTotals
+    trend: Literal["improving", "declining", "stable"]
+    reason: str
+    change: float | None = None
+    z: float | None = None
+    p_value: float | None = None
+
+
+class TrendCounts(Answer):
+    """How many models improved, declined and stayed stable."""
+
+    improving: int
+    declining: int
+    stable: int
+
+
+class PerformanceReport(Answer):
+    """The weekly performance report: each model, variant and task this week against the week before."""
+
+    week_start: str
+    week_end: str
+    previous_week_start: str
+    previous_week_end: str
+    generated_at: str
+    rule: str
+    totals: TenantTrend
+    models: list[ModelTrend]
+    variants: list[VariantTrend]
+    categories: list[CategoryTrend]
+    counts: TrendCounts

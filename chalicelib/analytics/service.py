@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from ..core import pagination
 from ..model_stats import figures, preferences
+from . import aggregate, report, rollups, summary
 from . import export as exporting
-from . import rollups, summary
-from .schemas import ExportQuery, ModelsQuery, PreferencesQuery, SummaryQuery
+from .schemas import (
+    ExportQuery,
+    ModelPeriod,
+    ModelPeriods,
+    ModelsQuery,
+    PerformanceReport,
+    Preference,
+    Preferences,
+    PreferencesQuery,
+    RebuildBody,
+    RebuildResult,
+    Summary,
+    SummaryQuery,
+)
 
 
-def get_summary(tenant_id: str, query: SummaryQuery) -> dict[str, Any]:
-    return summary.summary(tenant_id, query.window())
+def get_summary(tenant_id: str, query: SummaryQuery) -> Summary:
+    return Summary.model_validate(summary.summary(tenant_id, query.window()))
 
 
-def model_periods(tenant_id: str, query: ModelsQuery) -> dict[str, Any]:
+def model_periods(tenant_id: str, query: ModelsQuery) -> ModelPeriods:
     """Seed 002's aggregate rows of the period type over the window (to the hour), a page at a time (by offset)."""
     window = query.range()
     first, last = window.to_the_hour().echo()
@@ -35,21 +47,23 @@ def model_periods(tenant_id: str, query: ModelsQuery) -> dict[str, Any]:
     page = rows[offset : offset + query.limit]
     more = offset + query.limit < len(rows)
     items = [
-        {
-            "id": f"{row.period_type}/{row.period_start}/{row.category_key}/{row.model_id}",
-            "model_id": row.model_id,
-            "category_key": row.category_key,
-            "period_type": row.period_type,
-            "period_start": row.period_start,
-            "period_end": row.period_end,
-            **figures.model_figures(row.counts),
-            "corrections_trend": figures.corrections_trend((previous.get(id(row), {}), row.counts)),
-        }
+        ModelPeriod.model_validate(
+            {
+                "id": f"{row.period_type}/{row.period_start}/{row.category_key}/{row.model_id}",
+                "model_id": row.model_id,
+                "category_key": row.category_key,
+                "period_type": row.period_type,
+                "period_start": row.period_start,
+                "period_end": row.period_end,
+                **figures.model_figures(row.counts),
+                "corrections_trend": figures.corrections_trend((previous.get(id(row), {}), row.counts)),
+            }
+        )
         for row in page
     ]
     cursor = pagination.encode(tenant_id, "analytics-models", {"o": offset + query.limit, "q": fingerprint}) if more else None
     answer_first = first if query.period != "all_time" else None
-    return {"items": items, "next_cursor": cursor, "period_type": query.period, "from": answer_first, "to": last}
+    return ModelPeriods(items=items, next_cursor=cursor, period_type=query.period, from_=answer_first, to=last)
 
 
 def run_export(tenant_id: str, query: ExportQuery, *, raw: bool = False) -> exporting.Export:
@@ -57,7 +71,7 @@ def run_export(tenant_id: str, query: ExportQuery, *, raw: bool = False) -> expo
     return exporting.export(tenant_id, query.window(), query.format, raw=raw)
 
 
-def user_preferences(tenant_id: str, user_id: str, query: PreferencesQuery) -> dict[str, Any]:
+def user_preferences(tenant_id: str, user_id: str, query: PreferencesQuery) -> Preferences:
     """One user's preferences by task, best first, a page at a time."""
     found, cursor = pagination.in_order(
         tenant_id,
@@ -67,7 +81,7 @@ def user_preferences(tenant_id: str, user_id: str, query: PreferencesQuery) -> d
         query.cursor,
         lambda p: f"{p['category_key']}/{p['model_id']}",
     )
-    return {"items": found, "next_cursor": cursor}
+    return Preferences(items=[Preference.model_validate(p) for p in found], next_cursor=cursor)
 
 
 def _previous_rows(rows: list[rollups.PeriodRow]) -> dict[int, figures.Counts]:
@@ -81,3 +95,13 @@ def _previous_rows(rows: list[rollups.PeriodRow]) -> dict[int, figures.Counts]:
             found[id(row)] = last[pair].counts
         last[pair] = row
     return found
+
+
+def rebuild(tenant_id: str, body: RebuildBody) -> RebuildResult:
+    """Recount a day range from the session and feedback items (aggregate.rebuild), with what it found and did."""
+    return RebuildResult.model_validate(aggregate.rebuild(tenant_id, body.from_, body.to, repair=body.repair))
+
+
+def latest_report(tenant_id: str) -> PerformanceReport:
+    """The latest weekly performance report (404 before the first)."""
+    return PerformanceReport.model_validate(report.latest(tenant_id))

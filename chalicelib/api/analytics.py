@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Blueprint
 
-from ..analytics import aggregate, report, service
+from ..analytics import service
 from ..analytics.export import CONTENT_TYPES
 from ..analytics.schemas import (
     ExportLink,
     ExportQuery,
     ModelPeriods,
     ModelsQuery,
+    PerformanceReport,
     Preferences,
     PreferencesQuery,
     RebuildBody,
@@ -37,7 +36,7 @@ analytics = Blueprint(__name__)
     summary="Totals, rates, processing-time percentiles and each day of a window (?days=30, or ?from=&to= days or timestamps)",
     tag="analytics",
 )
-def get_summary(call: Call[None, SummaryQuery]) -> dict[str, Any]:
+def get_summary(call: Call[None, SummaryQuery]) -> Summary:
     return service.get_summary(call.tenant, call.query)
 
 
@@ -48,10 +47,10 @@ def get_summary(call: Call[None, SummaryQuery]) -> dict[str, Any]:
     role=Role.READ,
     query=ModelsQuery,
     response=ModelPeriods,
-    summary="Each model's figures per task and period (seed 002's performance aggregates)",
+    summary="Each model's figures per task and period",  # seed 002's performance aggregates
     tag="analytics",
 )
-def get_model_periods(call: Call[None, ModelsQuery]) -> dict[str, Any]:
+def get_model_periods(call: Call[None, ModelsQuery]) -> ModelPeriods:
     return service.model_periods(call.tenant, call.query)
 
 
@@ -106,12 +105,13 @@ def get_export(call: Call[None, ExportQuery]) -> Reply:
     "GET",
     "/v1/analytics/reports/latest",
     role=Role.READ,
+    response=PerformanceReport,
     summary="The latest weekly performance report",
     tag="analytics",
     statuses=(404,),
 )
-def get_latest_report(call: Call[None, None]) -> dict[str, Any]:
-    return report.latest(call.tenant)
+def get_latest_report(call: Call[None, None]) -> PerformanceReport:
+    return service.latest_report(call.tenant)
 
 
 @route(
@@ -121,10 +121,10 @@ def get_latest_report(call: Call[None, None]) -> dict[str, Any]:
     role=Role.READ,
     query=PreferencesQuery,
     response=Preferences,
-    summary="One user's learned preference for each model per task (seed 002's user preferences)",
+    summary="One user's learned preference for each model per task",  # seed 002's user preferences
     tag="analytics",
 )
-def get_user_preferences(call: Call[None, PreferencesQuery]) -> dict[str, Any]:
+def get_user_preferences(call: Call[None, PreferencesQuery]) -> Preferences:
     return service.user_preferences(call.tenant, call.params["user_id"], call.query)
 
 
@@ -138,5 +138,5 @@ def get_user_preferences(call: Call[None, PreferencesQuery]) -> dict[str, Any]:
     summary="Recount a day range from the session and feedback items, report drift, rewrite its roll-ups",
     tag="analytics",
 )
-def post_rebuild(call: Call[RebuildBody, None]) -> dict[str, Any]:
-    return aggregate.rebuild(call.tenant, call.body.from_, call.body.to, repair=call.body.repair)
+def post_rebuild(call: Call[RebuildBody, None]) -> RebuildResult:
+    return service.rebuild(call.tenant, call.body)

@@ -243,7 +243,7 @@ def _stored(spec: RouteSpec, result: Any) -> idempotency.StoredResponse:
     if isinstance(result, Reply):
         status, headers, result = result.status, result.headers, result.body
     if isinstance(result, BaseModel):
-        result = result.model_dump(mode="json")
+        result = result.model_dump(mode="json", by_alias=True)
     if result is None and status != 204:
         result = {}
     replay = _without_secrets(result, spec.secrets) if spec.secrets else None
