@@ -499,10 +499,18 @@ function isDate(x) {
   return typeof x === 'string' && /^\d{4}-\d{2}-\d{2}/.test(x) && !Number.isNaN(Date.parse(x));
 }
 
-function ticks(lo, hi, count) {
-  if (hi === lo) return [lo];
-  const step = (hi - lo) / (count - 1);
-  return Array.from({ length: count }, (_, i) => lo + i * step);
+// Round ticks (1, 2 or 5 times a power of ten) covering lo..hi.
+function niceTicks(lo, hi, count) {
+  const raw = (hi - lo) / Math.max(1, count - 1);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) || raw;
+  const first = Math.floor(lo / step + 1e-9) * step;
+  const out = [];
+  for (let t = first; t <= hi + step * 1e-9 + step && out.length < 12; t += step) {
+    out.push(Number(t.toPrecision(12)));
+    if (t >= hi - step * 1e-9) break;
+  }
+  return out;
 }
 
 // A line chart: each series is labelled at the end of its line (no legend); each point has a <title> "x: y".
@@ -521,13 +529,16 @@ export function lineChart({ title, series, format, yMin, yMax, width = window.in
   let lo = yMin ?? Math.min(0, ...ys);
   let hi = yMax ?? Math.max(...ys);
   if (hi === lo) hi = lo + 1;
+  const yTicks = niceTicks(lo, hi, 4);
+  if (yMin === undefined || yMin === null) lo = Math.min(lo, yTicks[0]);
+  if (yMax === undefined || yMax === null) hi = Math.max(hi, yTicks[yTicks.length - 1]);
   const longest = Math.max(...(series || []).map((s) => String(s.name).length));
   const pad = { left: 56, right: Math.min(180, 14 + longest * 7), top: 12, bottom: 28 };
   const w = width - pad.left - pad.right;
   const ht = height - pad.top - pad.bottom;
   const px = (x) => pad.left + (x1 === x0 ? w / 2 : ((xv(x) - x0) / (x1 - x0)) * w);
   const py = (y) => pad.top + ht - ((Number(y) - lo) / (hi - lo)) * ht;
-  const grid = ticks(lo, hi, 4).map((t) =>
+  const grid = yTicks.filter((t) => t >= lo - 1e-9 && t <= hi + 1e-9).map((t) =>
     svg(
       'g',
       { class: 'axis' },
@@ -543,6 +554,16 @@ export function lineChart({ title, series, format, yMin, yMax, width = window.in
       dates ? String(x).slice(0, 10) : String(x),
     ),
   );
+  // Each series' label sits at its line's end; labels closer than 13 px are pushed apart.
+  const ends = (series || [])
+    .map((s, index) => {
+      const points = (s.points || []).filter((p) => finite(p.y)).sort((a, b) => xv(a.x) - xv(b.x));
+      return points.length ? { index, y: py(points[points.length - 1].y) + 4 } : null;
+    })
+    .filter(Boolean)
+    .sort((a, b) => a.y - b.y);
+  for (let i = 1; i < ends.length; i += 1) ends[i].y = Math.max(ends[i].y, ends[i - 1].y + 13);
+  const labelY = new Map(ends.map((e) => [e.index, e.y]));
   const lines = (series || []).map((s, index) => {
     const points = (s.points || []).filter((p) => finite(p.y)).sort((a, b) => xv(a.x) - xv(b.x));
     if (!points.length) return null;
@@ -559,7 +580,7 @@ export function lineChart({ title, series, format, yMin, yMax, width = window.in
           svg('title', {}, `${dates ? String(p.x).slice(0, 10) : p.x}: ${f(Number(p.y))}`),
         ),
       ),
-      svg('text', { class: 'series-label', x: px(last.x) + 8, y: py(last.y) + 4 }, String(s.name)),
+      svg('text', { class: 'series-label', x: px(last.x) + 8, y: labelY.get(index) }, String(s.name)),
     );
   });
   return svg(
