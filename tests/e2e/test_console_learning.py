@@ -45,6 +45,7 @@ class Learning:
     app: str = ""
     read: str = ""
     experiment_id: str = ""
+    skewed_id: str = ""  # an experiment whose sessions do not match its weights (SRM)
     experiment_name: str = planted("Caption tone")
     variant_name: str = planted("Playful")
     prompt: str = planted("A playful caption for {flowers}")
@@ -130,6 +131,15 @@ def record_experiment(call: Recorder, data: Learning) -> None:
         session = call("POST", "/v1/sessions", data.app, body, at)
         rating = {"user_id": f"shopper-{i}", "rating": 5 if i % 3 else 2}
         call("POST", f"/v1/sessions/{session['session_id']}/feedback", data.app, rating, at + timedelta(minutes=5))
+    # A second experiment whose backend records every session as the control although the weights split 1:1.
+    skewed = {
+        "name": "Banner copy",
+        "variants": [{"id": "plain", "name": "Plain", "is_control": True}, {"id": "bold", "name": "Bold"}],
+    }
+    data.skewed_id = call("POST", "/v1/experiments", data.admin, skewed, began)["id"]
+    for i in range(20):
+        body = {"user_id": f"visitor-{i}", "category_key": "content_caption", "input": "banner", "experiment_id": data.skewed_id}
+        call("POST", "/v1/sessions", data.app, body | {"variant_id": "plain"}, began + timedelta(hours=i + 1))
     dataset = call("POST", "/v1/training/datasets", data.admin, {"days": 7, "min_rating": 1, "validation_split": 0.2})
     data.dataset_id = dataset["id"]
 
@@ -263,6 +273,33 @@ def walk(console: Console, data: Learning, *, admin: bool, axe: bool, only_shots
         if shot and admin:
             console.page.evaluate("() => document.querySelectorAll('.toast').forEach((t) => t.remove())")
             console.screenshot(screen)
+
+
+def results_shown(console: Console, stack: LocalStack, data: Learning) -> None:
+    """The experiment's figures on the page are the API's: the interval drawn, the always-valid p-value, the traffic
+    shares at the end of the weights chart; the skewed experiment shows the sample-ratio warning, the other not."""
+    page = console.page
+    results = get(stack, data.read, f"/v1/experiments/{data.experiment_id}/results")
+    console.goto("experiments", id=data.experiment_id)
+    (comparison,) = results["comparisons"]
+    drawn = page.locator('#screen svg[data-chart="intervals"] g[data-variant="playful"]')
+    assert [float(drawn.get_attribute("data-lo") or "nan"), float(drawn.get_attribute("data-hi") or "nan")] == comparison["ci95"]
+    row = page.locator("#screen table:has(caption:text('Each variant against the control')) tbody tr").first
+    cells = row.locator("td").all_text_contents()
+    assert cells[4] == f"{comparison['p_value']:.4f}" and cells[5] == f"{comparison['always_valid_p_value']:.4f}", cells
+    assert page.get_attribute("#screen [data-srm]", "data-srm") == ("ok" if results["srm"]["ok"] else "mismatch")
+    ends = page.eval_on_selector_all(
+        '#screen svg[data-chart="traffic-share-over-time"] g[data-series]',
+        "groups => groups.map(g => Number([...g.querySelectorAll('circle')].pop().dataset.value))",
+    )
+    assert ends == [0.25, 0.75]
+    skewed = get(stack, data.read, f"/v1/experiments/{data.skewed_id}/results")["srm"]
+    assert skewed["ok"] is False and skewed["observed"] == {"plain": 20, "bold": 0}
+    console.goto("experiments", id=data.skewed_id)
+    warning = page.locator('#screen [data-srm="mismatch"][role="alert"]')
+    assert "Sample ratio mismatch" in (warning.text_content() or "") and "plain 20 (expected 10.0)" in (
+        warning.text_content() or ""
+    )
 
 
 def assert_fits(console: Console, screen: str, params: dict[str, str]) -> None:
@@ -412,6 +449,7 @@ def test_the_learning_screens_walked_as_admin_and_read_key(stack: LocalStack, tm
             if width == 1280:
                 admin_writes(console, stack, data)
                 error_state(console)
+                results_shown(console, stack, data)
             # axe on every view twice: the admin's at 1280 px, the read key's at 390 px (the admin at 390 px: the
             # screenshots' views).
             walk(console, data, admin=True, axe=width == 1280, only_shots=width == 390)

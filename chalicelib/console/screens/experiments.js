@@ -244,7 +244,7 @@ function srmBox(srm) {
     .map(([id, n]) => `${id} ${n} (expected ${fmt.number(srm.expected[id], 1)})`)
     .join(', ');
   if (srm.ok) {
-    return h('p', { class: 'hint', 'data-srm': 'good' }, `Sample-ratio check passed (p = ${pValue(srm.p_value)}): ${observed}.`);
+    return h('p', { class: 'hint', 'data-srm': 'ok' }, `Sample-ratio check passed (p = ${pValue(srm.p_value)}): ${observed}.`);
   }
   return h(
     'div',
