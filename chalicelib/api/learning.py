@@ -111,7 +111,7 @@ def process_prediction_feedback(call: Call[FeedbackDecision, None]) -> Feedback:
     response=Page[Feedback],
     summary="A version's feedback, newest first, by status and type",
     tag=TAG,
-    statuses=(404,),
+    statuses=(404, 409),  # 409: a version name several companies use
 )
 def list_model_feedback(call: Call[None, FeedbackQuery]) -> Page[Feedback]:
     return feedback.list_for_version(call.tenant, call.params["name"], call.params["version"], call.query)
@@ -126,7 +126,7 @@ def list_model_feedback(call: Call[None, FeedbackQuery]) -> Page[Feedback]:
     response=FeedbackQuality,
     summary="A version's processed feedback per day: ratings, positive rate, corrections, flags",
     tag=TAG,
-    statuses=(404,),
+    statuses=(404, 409),  # 409: a version name several companies use
 )
 def get_model_feedback_quality(call: Call[None, DaysQuery]) -> FeedbackQuality:
     return feedback.quality(call.tenant, call.params["name"], call.params["version"], call.query.days)

@@ -72,7 +72,16 @@ def list_registry_models(call: Call[None, ModelListQuery]) -> Page[MlModel]:
     return models.list_models(call.tenant, call.query)
 
 
-@route(registry, "GET", VERSION, role=Role.READ, response=MlModel, summary="A model version", tag=TAG, statuses=(404,))
+@route(
+    registry,
+    "GET",
+    VERSION,
+    role=Role.READ,
+    response=MlModel,
+    summary="A model version",
+    tag=TAG,
+    statuses=(404, 409),  # 409: a name several companies use
+)
 def get_registry_model(call: Call[None, None]) -> MlModel:
     return models.get_model(call.tenant, call.params["name"], call.params["version"])
 
@@ -120,7 +129,7 @@ def start_training_run(call: Call[RunCreate, None]) -> TrainingRunDetail:
     response=Page[TrainingRun],
     summary="A version's training runs, newest first",
     tag=TAG,
-    statuses=(404,),
+    statuses=(404, 409),  # 409: a name several companies use
 )
 def list_training_runs(call: Call[None, ListQuery]) -> Page[TrainingRun]:
     return runs.list_runs(call.tenant, call.params["name"], call.params["version"], call.query)
@@ -212,7 +221,7 @@ def record_model_ground_truth(call: Call[GroundTruth, None]) -> Prediction:
     response=PerformanceReport,
     summary="Metrics per window with their trend",
     tag=TAG,
-    statuses=(404,),
+    statuses=(404, 409),  # 409: a name several companies use
 )
 def get_model_performance(call: Call[None, PerformanceQuery]) -> PerformanceReport:
     return performance.performance(call.tenant, call.params["name"], call.params["version"], call.query)
@@ -227,7 +236,7 @@ def get_model_performance(call: Call[None, PerformanceQuery]) -> PerformanceRepo
     response=FeatureImportance,
     summary="Set a method's feature importance (answered ranked)",
     tag=TAG,
-    statuses=(404,),
+    statuses=(404, 409),  # 409: a name several companies use
 )
 def put_feature_importance(call: Call[FeatureImportanceSet, None]) -> FeatureImportance:
     return importance.set_importance(call.tenant, call.params["name"], call.params["version"], call.body)
@@ -242,7 +251,7 @@ def put_feature_importance(call: Call[FeatureImportanceSet, None]) -> FeatureImp
     response=Page[FeatureImportance],
     summary="Feature importance of every method, ranked",
     tag=TAG,
-    statuses=(404,),
+    statuses=(404, 409),  # 409: a name several companies use
 )
 def list_feature_importance(call: Call[None, ListQuery]) -> Page[FeatureImportance]:
     return importance.list_importance(call.tenant, call.params["name"], call.params["version"], call.query)
@@ -276,7 +285,7 @@ def set_drift_baseline(call: Call[BaselineCreate, None]) -> Baseline:
     response=Page[DriftReport],
     summary="The latest drift report of each feature and test",
     tag=TAG,
-    statuses=(404,),
+    statuses=(404, 409),  # 409: a name several companies use
 )
 def get_model_drift(call: Call[None, ListQuery]) -> Page[DriftReport]:
     return detection.latest(call.tenant, call.params["name"], call.params["version"], call.query)

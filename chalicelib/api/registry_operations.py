@@ -156,7 +156,7 @@ def run_data_pipeline(call: Call[PipelineRunCreate, None]) -> PipelineRun:
     response=Page[PipelineRun],
     summary="A pipeline's runs, newest first",
     tag=TAG,
-    statuses=(404,),
+    statuses=(404, 409),  # 409: a name several companies use
 )
 def list_data_pipeline_runs(call: Call[None, ListQuery]) -> Page[PipelineRun]:
     return pipeline_runs.list_runs(call.tenant, call.params["name"], call.query)
