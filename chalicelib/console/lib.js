@@ -635,8 +635,9 @@ export function badge(text, tone) {
 
 // A file from the API fetched with the key and handed to the browser as a download (the key never goes in a URL).
 export async function downloadFile(path, query, filename) {
-  const text = await api('GET', path, { query });
-  const body = typeof text === 'string' ? text : JSON.stringify(text);
+  // Read as text whatever the type says (JSONL is application/x-ndjson, which api() would parse as one JSON value).
+  const res = await send('GET', path, { query, accept: 'application/x-ndjson, application/json;q=0.5' });
+  const body = await res.text();
   const href = URL.createObjectURL(new Blob([body], { type: 'application/x-ndjson' }));
   const anchor = document.createElement('a');
   anchor.href = href;

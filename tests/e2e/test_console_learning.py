@@ -375,6 +375,18 @@ def admin_writes(console: Console, stack: LocalStack, data: Learning) -> None:
     assert finished["status"] == "succeeded" and console.shows(finished["model_id"])
     page.wait_for_selector('#screen [data-jobs][data-polling="false"]', state="attached")
 
+    # The dataset's lineage names the job and the model it made; its train split downloads as the API gives it.
+    console.goto("training", tab="datasets")
+    page.click(f'#screen [data-open="{data.dataset_id}"]')
+    detail = page.locator(f'#screen [data-dataset="{data.dataset_id}"]')
+    assert job["id"] in (detail.text_content() or "") and finished["model_id"] in (detail.text_content() or "")
+    with page.expect_download() as download:
+        detail.locator('[data-download="train"]').click()
+    split = stack.call("GET", f"/v1/training/datasets/{data.dataset_id}/download?split=train", key=admin)
+    assert split.status_code == 200 and split.text.count("\n") >= 5
+    assert Path(download.value.path()).read_text() == split.text
+    assert download.value.suggested_filename == f"{data.dataset_id}-train.jsonl"
+
     # A pattern saved from the form.
     console.goto("context", tab="patterns")
     pform = page.locator("form[data-write=create-pattern]")
