@@ -346,11 +346,17 @@ def admin_writes(console: Console, stack: LocalStack, data: Learning) -> None:
     stopped = get(stack, admin, f"/v1/experiments/{created['id']}")
     assert (stopped["status"], stopped["winner_variant_id"]) == ("stopped", "many")
 
-    # Approve the newest example, and edit the next one's ideal output.
+    # Approve the newest example, edit the next one's ideal output, reject the third.
     console.goto("training")
     page.wait_for_selector("#screen .tabpanel[data-tab=examples] [data-example]")
     console.settle()
-    first, second = page.eval_on_selector_all("#screen [data-example]", "nodes => nodes.slice(0, 2).map(n => n.dataset.example)")
+    first, second, third = page.eval_on_selector_all(
+        "#screen [data-example]", "nodes => nodes.slice(0, 3).map(n => n.dataset.example)"
+    )
+    page.locator(f'[data-example="{third}"] [data-write="reject"]').click()
+    page.wait_for_selector(f'[data-example="{third}"] .badge[data-status="rejected"]')
+    rejected = get(stack, admin, f"/v1/training/examples/{third}")
+    assert (rejected["validated"], rejected["quality_score"], rejected["quality_source"]) == (False, 0, "override")
     page.locator(f'[data-example="{first}"] [data-write="approve"]').click()
     page.wait_for_selector(f'[data-example="{first}"] .badge[data-status="approved"]')
     assert get(stack, admin, f"/v1/training/examples/{first}")["validated"] is True
@@ -376,7 +382,17 @@ def admin_writes(console: Console, stack: LocalStack, data: Learning) -> None:
     page.wait_for_selector('#screen [data-jobs][data-polling="false"]', state="attached")
 
     # The dataset's lineage names the job and the model it made; its train split downloads as the API gives it.
+    # A second dataset, of the approved examples only, built from the form.
     console.goto("training", tab="datasets")
+    build = page.locator("form[data-write=build-dataset]")
+    build.get_by_label("Days").fill("7")
+    build.get_by_label("Least rating").fill("1")
+    build.get_by_label("Approved examples only").check()
+    build.get_by_role("button", name="Build dataset").click()
+    page.wait_for_selector("#screen .tabpanel[data-tab=datasets] tbody tr:nth-child(2)")
+    console.settle()
+    newest = get(stack, admin, "/v1/training/datasets")["items"][0]
+    assert newest["id"] != data.dataset_id and newest["train_count"] + newest["validation_count"] == 1
     page.click(f'#screen [data-open="{data.dataset_id}"]')
     detail = page.locator(f'#screen [data-dataset="{data.dataset_id}"]')
     assert job["id"] in (detail.text_content() or "") and finished["model_id"] in (detail.text_content() or "")
