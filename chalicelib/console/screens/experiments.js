@@ -51,7 +51,7 @@ async function list(root, ctx) {
       { label: 'Started', value: (e) => fmt.time(e.created_at) },
     ],
     experiments,
-    { caption: 'Experiments, newest first', empty: 'No experiment yet. An administrator can start one below.' },
+    { caption: 'Experiments, newest first', empty: can(ctx.role, 'admin') ? 'No experiment yet: start one below.' : 'No experiment yet: an administrator can start one.' },
   );
   const parts = [h('section', { class: 'card stack', 'aria-label': 'Experiments' }, rows)];
   if (can(ctx.role, 'admin')) parts.push(await createForm(ctx));
