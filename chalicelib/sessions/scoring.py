@@ -18,10 +18,16 @@ REGENERATE_SCORE = 0.1
 
 
 class Signals(Protocol):
-    rating: int | None
-    thumbs: str | None
-    feedback_type: str | None
-    helpful: bool | None
+    """A feedback's signals, read only (a stored feedback item or a request body)."""
+
+    @property
+    def rating(self) -> float | None: ...
+    @property
+    def thumbs(self) -> str | None: ...
+    @property
+    def feedback_type(self) -> str | None: ...
+    @property
+    def helpful(self) -> bool | None: ...
 
 
 def signal_scores(fb: Signals) -> list[float]:
@@ -58,8 +64,8 @@ class Contribution:
     rated: int = 0
     successes: int = 0
     rating_count: int = 0
-    rating_sum: int = 0
-    rating_sq_sum: int = 0
+    rating_sum: float = 0  # stars: whole numbers (a stored rating reads back as an int)
+    rating_sq_sum: float = 0
     quality_count: int = 0
     quality_sum: float = 0.0
     likes: int = 0

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
 from ..core import clock, counters, keys, storage
 from ..core.errors import NotFound, PayloadTooLarge
 from ..core.ids import new_id
@@ -39,17 +42,12 @@ _SESSION_COUNTS = {
 
 
 def create_session(tenant_id: str, data: SessionCreate) -> SessionCreated:
-    now = clock.now()
-    created_at = clock.iso(now)
-    session_id = new_id("ses")
-    key = keys.session(tenant_id, session_id)
     from ..experiments.assignment import resolve_variant  # checks the experiment, or assigns the user's variant
 
     variant_id, experiment_period = resolve_variant(tenant_id, data.experiment_id, data.variant_id, data.user_id)
-    item = SessionItem(
-        key.pk,
-        key.sk,
-        id=session_id,
+    return _record_new(
+        tenant_id,
+        source="external",
         user_id=data.user_id,
         category_key=data.category_key,
         project_id=data.project_id,
@@ -62,31 +60,16 @@ def create_session(tenant_id: str, data: SessionCreate) -> SessionCreated:
         features=data.features or None,
         target=data.target,
         processing_time_ms=data.processing_time_ms,
-        created_at=created_at,
-        updated_at=created_at,
-        day=clock.day_of(now),
-        version=1,
-        source="external",
-        **_index_keys(tenant_id, data.user_id, data.category_key, created_at, session_id),
     )
-    _check_payload(item)
-    ops: list[storage.Op] = [storage.Put(item, SessionItem.pk.does_not_exist())]
-    ops += _day_counter(tenant_id, item, creation_deltas(item))
-    storage.commit(ops)
-    return SessionCreated(id=session_id, session_id=session_id, created_at=created_at)
 
 
 def record_generation(tenant_id: str, record: GenerationRecord) -> SessionCreated:
     """Record a generation as a session, with its usage and every attempt, and count it: the failed calls of its
     fallback chain are counted against their models by this event alone (`SessionFacts.failed_calls`)."""
-    now = clock.now()
-    created_at = clock.iso(now)
-    session_id = new_id("ses")
-    key = keys.session(tenant_id, session_id)
-    item = SessionItem(
-        key.pk,
-        key.sk,
-        id=session_id,
+    return _record_new(
+        tenant_id,
+        failed=failed_calls(record.attempts),
+        source="generation",
         user_id=record.user_id,
         category_key=record.category_key,
         input=record.input,
@@ -97,11 +80,6 @@ def record_generation(tenant_id: str, record: GenerationRecord) -> SessionCreate
         experiment_period=record.experiment_period,
         features=record.features or None,
         processing_time_ms=record.processing_time_ms,
-        created_at=created_at,
-        updated_at=created_at,
-        day=clock.day_of(now),
-        version=1,
-        source="generation",
         status=record.status,
         prompt=record.prompt,
         input_tokens=record.input_tokens,
@@ -114,24 +92,30 @@ def record_generation(tenant_id: str, record: GenerationRecord) -> SessionCreate
         candidates=record.candidates,
         priority=record.priority,
         complexity=record.complexity,
-        **_index_keys(tenant_id, record.user_id, record.category_key, created_at, session_id),
+    )
+
+
+def _record_new(tenant_id: str, *, failed: tuple[str, ...] = (), **fields: Any) -> SessionCreated:
+    """The one path that writes a new session (an external one, or a generation's): the item under a new id, and in
+    the same transaction what its creation adds to the counters (`creation_deltas`, which its erasure takes back)."""
+    now = clock.now()
+    created_at = clock.iso(now)
+    session_id = new_id("ses")
+    key = keys.session(tenant_id, session_id)
+    item = SessionItem(
+        key.pk,
+        key.sk,
+        id=session_id,
+        created_at=created_at,
+        updated_at=created_at,
+        day=clock.day_of(now),
+        version=1,
+        **fields,
+        **_index_keys(tenant_id, fields["user_id"], fields["category_key"], created_at, session_id),
     )
     _check_payload(item)
-    deltas: dict[str, float] = {
-        "sessions": 1,
-        "generations": 1,
-        "attempts": int(record.status == "succeeded"),  # the answering call; the failed ones count against their models
-        "failed_generations": int(record.status == "failed"),
-        "attempt_errors": sum(1 for a in record.attempts if not a.get("ok")),
-        "input_tokens": record.input_tokens,
-        "output_tokens": record.output_tokens,
-        "cost_usd": record.cost_usd,
-        **_image_deltas(record.output, record.cost_usd),
-    }
-    if record.processing_time_ms is not None:
-        deltas |= {"processing_count": 1, "processing_ms_sum": record.processing_time_ms}
     ops: list[storage.Op] = [storage.Put(item, SessionItem.pk.does_not_exist())]
-    ops += _day_counter(tenant_id, item, deltas, failed=failed_calls(record.attempts))
+    ops += _day_counter(tenant_id, item, creation_deltas(item), failed=failed)
     storage.commit(ops)
     return SessionCreated(id=session_id, session_id=session_id, created_at=created_at)
 
@@ -189,7 +173,7 @@ def record_feedback(tenant_id: str, session_id: str, data: FeedbackCreate) -> Fe
             replaced=previous is not None,
         )
 
-    return storage.retrying(attempt, what="recording feedback")  # type: ignore[no-any-return]
+    return storage.retrying(attempt, what="recording feedback")
 
 
 def feedback_change_ops(
@@ -210,6 +194,7 @@ def feedback_change_ops(
     delta = scoring.Contribution.of(feedback).minus(scoring.Contribution.of(previous))
     rated_before = int(session.rated_count or 0)
     rated_after = rated_before + int(delta["rated"])
+    rated_condition: Condition
     if delta["rated"] == 0:
         rated_condition = SessionItem.pk.exists()
     elif rated_before == 0 or rated_after == 0:
@@ -223,7 +208,7 @@ def feedback_change_ops(
         rated_condition = SessionItem.rated_count > 0 if delta["rated"] > 0 else SessionItem.rated_count > 1
     delta["rated_sessions"] = int(rated_after > 0) - int(rated_before > 0)
 
-    actions = [
+    actions: list[Action] = [
         getattr(SessionItem, _SESSION_COUNTS[name]).add(value)
         for name, value in delta.items()
         if name in _SESSION_COUNTS and value
@@ -236,7 +221,8 @@ def feedback_change_ops(
     elif previous is not None:
         ops.append(storage.Delete(FeedbackItem(previous.pk, previous.sk), FeedbackItem.version == previous.version))
     ops.append(storage.Update(SessionItem(session.pk, session.sk), actions, rated_condition))
-    rater = (feedback or previous).user_id if (feedback or previous) else None
+    changed = feedback or previous
+    rater = changed.user_id if changed is not None else None
     ops += _day_counter(tenant_id, session, delta, feedback_user_id=rater, erasing=erasing)
     for name, session_field in _SESSION_COUNTS.items():
         setattr(session, session_field, (getattr(session, session_field) or 0) + delta[name])
@@ -296,7 +282,7 @@ def _session_update(session: SessionItem, fields: list[str]) -> storage.Update:
     expected = session.version
     session.version = expected + 1
     attributes = SessionItem.get_attributes()
-    actions = [
+    actions: list[Action] = [
         attributes[name].set(getattr(session, name)) if getattr(session, name) is not None else attributes[name].remove()
         for name in dict.fromkeys(fields)
     ]
@@ -305,7 +291,7 @@ def _session_update(session: SessionItem, fields: list[str]) -> storage.Update:
     return storage.Update(key, actions, SessionItem.version == expected)
 
 
-def _index_keys(tenant_id: str, user_id: str, category_key: str, created_at: str, session_id: str) -> dict[str, str]:
+def _index_keys(tenant_id: str, user_id: str, category_key: str, created_at: str, session_id: str) -> dict[str, Any]:
     month = created_at[:7]
     when = keys.time_sort(created_at, session_id)
     return {
