@@ -397,7 +397,7 @@ class TrendCounts(Answer):
     stable: int
 
 
-class PerformanceReport(Answer):
+class WeeklyReport(Answer):
     """The weekly performance report: each model, variant and task this week against the week before."""
 
     week_start: str

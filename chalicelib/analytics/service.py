@@ -14,7 +14,6 @@ from .schemas import (
     ModelPeriod,
     ModelPeriods,
     ModelsQuery,
-    PerformanceReport,
     Preference,
     Preferences,
     PreferencesQuery,
@@ -22,6 +21,7 @@ from .schemas import (
     RebuildResult,
     Summary,
     SummaryQuery,
+    WeeklyReport,
 )
 
 
@@ -102,6 +102,6 @@ def rebuild(tenant_id: str, body: RebuildBody) -> RebuildResult:
     return RebuildResult.model_validate(aggregate.rebuild(tenant_id, body.from_, body.to, repair=body.repair))
 
 
-def latest_report(tenant_id: str) -> PerformanceReport:
+def latest_report(tenant_id: str) -> WeeklyReport:
     """The latest weekly performance report (404 before the first)."""
-    return PerformanceReport.model_validate(report.latest(tenant_id))
+    return WeeklyReport.model_validate(report.latest(tenant_id))

@@ -11,13 +11,13 @@ from ..analytics.schemas import (
     ExportQuery,
     ModelPeriods,
     ModelsQuery,
-    PerformanceReport,
     Preferences,
     PreferencesQuery,
     RebuildBody,
     RebuildResult,
     Summary,
     SummaryQuery,
+    WeeklyReport,
 )
 from ..audit import service as audit
 from ..tenancy.schemas import Role
@@ -105,12 +105,12 @@ def get_export(call: Call[None, ExportQuery]) -> Reply:
     "GET",
     "/v1/analytics/reports/latest",
     role=Role.READ,
-    response=PerformanceReport,
+    response=WeeklyReport,
     summary="The latest weekly performance report",
     tag="analytics",
     statuses=(404,),
 )
-def get_latest_report(call: Call[None, None]) -> PerformanceReport:
+def get_latest_report(call: Call[None, None]) -> WeeklyReport:
     return service.latest_report(call.tenant)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..catalog import service
-from ..catalog.schemas import Mapping, MappingPut, Model, ModelPut, ModelQuery, Task, TaskPut
+from ..catalog.schemas import Mapping, MappingPut, Model, ModelPut, ModelQuery, TaskCategory, TaskPut
 from ..core.schemas import ListQuery, Page
 from ..routing import service as routing
 from ..routing.schemas import RouteAnswer, RouteBody
@@ -72,7 +72,7 @@ def delete_model(call: Call[None, None]) -> None:
     "/v1/tasks/{category_key}",
     role=Role.ADMIN,
     body=TaskPut,
-    response=Task,
+    response=TaskCategory,
     summary="Add or replace a task category",
     tag="catalog",
     statuses=(201,),
@@ -88,11 +88,11 @@ def put_task_category(call: Call[TaskPut, None]) -> Reply:
     "/v1/tasks",
     role=Role.READ,
     query=ListQuery,
-    response=Page[Task],
+    response=Page[TaskCategory],
     summary="The task categories",
     tag="catalog",
 )
-def list_task_categories(call: Call[None, ListQuery]) -> Page[Task]:
+def list_task_categories(call: Call[None, ListQuery]) -> Page[TaskCategory]:
     return service.list_tasks(call.tenant, call.query)
 
 

@@ -13,7 +13,7 @@ from ..context.schemas import (
     ContextWindow,
     Conversation,
     ConversationCreate,
-    Optimization,
+    OptimizationAction,
     OptimizationCreate,
     PromptRequest,
 )
@@ -92,11 +92,11 @@ def add_conversation(call: Call[ConversationCreate, None]) -> Conversation:
     role=Role.APP,
     body=OptimizationCreate,
     status=201,
-    response=Optimization,
+    response=OptimizationAction,
     summary="Record an optimisation action and its result",
     tag="context",
 )
-def add_optimization(call: Call[OptimizationCreate, None]) -> Optimization:
+def add_optimization(call: Call[OptimizationCreate, None]) -> OptimizationAction:
     return context.add_optimization(call.tenant, call.params["user_id"], call.params["store_id"], call.body)
 
 

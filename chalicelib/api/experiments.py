@@ -13,11 +13,11 @@ from ..experiments.schemas import (
     ExperimentCreate,
     ExperimentListQuery,
     ExperimentPatch,
-    Optimization,
     Results,
     Variant,
     VariantCreate,
     WeightChange,
+    WeightOptimization,
 )
 from ..tenancy.schemas import Role
 from .http import Call, route
@@ -134,12 +134,12 @@ def get_results(call: Call[None, None]) -> Results:
     "POST",
     "/v1/experiments/{experiment_id}/optimize",
     role=Role.ADMIN,
-    response=Optimization,
+    response=WeightOptimization,
     summary="Set the weights to the arms' Thompson probabilities now",
     tag=TAG,
     statuses=(404, 409),
 )
-def optimize(call: Call[None, None]) -> Optimization:
+def optimize(call: Call[None, None]) -> WeightOptimization:
     return optimization.optimize(call.tenant, call.params["experiment_id"], trigger="api")
 
 

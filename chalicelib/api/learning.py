@@ -18,11 +18,11 @@ from ..learning.schemas import (
     CompanyPerformance,
     DaysQuery,
     DeploymentHealth,
-    Feedback,
-    FeedbackCreate,
     FeedbackDecision,
     FeedbackQuality,
     FeedbackQuery,
+    PredictionFeedback,
+    PredictionFeedbackCreate,
     RegistryAction,
 )
 from ..tenancy.schemas import Role
@@ -47,14 +47,14 @@ def _by(call: Call[Any, Any]) -> str | None:
     "POST",
     FEEDBACK,
     role=Role.APP,
-    body=FeedbackCreate,
+    body=PredictionFeedbackCreate,
     status=201,
-    response=Feedback,
+    response=PredictionFeedback,
     summary="Give feedback on a prediction: a correction, a rating, a comment or a flag (pending until processed)",
     tag=TAG,
     statuses=(404,),
 )
-def give_prediction_feedback(call: Call[FeedbackCreate, None]) -> Feedback:
+def give_prediction_feedback(call: Call[PredictionFeedbackCreate, None]) -> PredictionFeedback:
     return feedback.give_feedback(call.tenant, call.params["prediction_id"], call.body)
 
 
@@ -64,12 +64,12 @@ def give_prediction_feedback(call: Call[FeedbackCreate, None]) -> Feedback:
     FEEDBACK,
     role=Role.READ,
     query=FeedbackQuery,
-    response=Page[Feedback],
+    response=Page[PredictionFeedback],
     summary="A prediction's feedback, by status and type",
     tag=TAG,
     statuses=(404,),
 )
-def list_prediction_feedback(call: Call[None, FeedbackQuery]) -> Page[Feedback]:
+def list_prediction_feedback(call: Call[None, FeedbackQuery]) -> Page[PredictionFeedback]:
     return feedback.list_for_prediction(call.tenant, call.params["prediction_id"], call.query)
 
 
@@ -78,12 +78,12 @@ def list_prediction_feedback(call: Call[None, FeedbackQuery]) -> Page[Feedback]:
     "GET",
     f"{FEEDBACK}/{{feedback_id}}",
     role=Role.READ,
-    response=Feedback,
+    response=PredictionFeedback,
     summary="One feedback and what processing did with it",
     tag=TAG,
     statuses=(404,),
 )
-def get_prediction_feedback(call: Call[None, None]) -> Feedback:
+def get_prediction_feedback(call: Call[None, None]) -> PredictionFeedback:
     return feedback.get_feedback(call.tenant, call.params["prediction_id"], call.params["feedback_id"])
 
 
@@ -93,12 +93,12 @@ def get_prediction_feedback(call: Call[None, None]) -> Feedback:
     f"{FEEDBACK}/{{feedback_id}}/process",
     role=Role.ADMIN,
     body=FeedbackDecision,
-    response=Feedback,
+    response=PredictionFeedback,
     summary="Process (or ignore) a pending feedback now",
     tag=TAG,
     statuses=(404, 409),
 )
-def process_prediction_feedback(call: Call[FeedbackDecision, None]) -> Feedback:
+def process_prediction_feedback(call: Call[FeedbackDecision, None]) -> PredictionFeedback:
     return feedback.decide(call.tenant, call.params["prediction_id"], call.params["feedback_id"], call.body, _by(call))
 
 
@@ -108,12 +108,12 @@ def process_prediction_feedback(call: Call[FeedbackDecision, None]) -> Feedback:
     f"{VERSION}/feedback",
     role=Role.READ,
     query=FeedbackQuery,
-    response=Page[Feedback],
+    response=Page[PredictionFeedback],
     summary="A version's feedback, newest first, by status and type",
     tag=TAG,
     statuses=(404, 409),  # 409: a version name several companies use
 )
-def list_model_feedback(call: Call[None, FeedbackQuery]) -> Page[Feedback]:
+def list_model_feedback(call: Call[None, FeedbackQuery]) -> Page[PredictionFeedback]:
     return feedback.list_for_version(call.tenant, call.params["name"], call.params["version"], call.query)
 
 

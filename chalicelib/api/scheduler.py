@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from ..core.schemas import ListQuery, Page
 from ..scheduler import service
-from ..scheduler.schemas import Task, TaskRun, TaskUpdate
+from ..scheduler.schemas import ScheduledTask, TaskRun, TaskUpdate
 from ..tenancy.schemas import Role
 from .http import Call, route
 
@@ -19,11 +19,11 @@ scheduler = Blueprint(__name__)
     "/v1/scheduler/tasks",
     role=Role.ADMIN,
     query=ListQuery,
-    response=Page[Task],
+    response=Page[ScheduledTask],
     summary="Every task with its schedule and this tenant's state",
     tag="scheduler",
 )
-def list_tasks(call: Call[None, ListQuery]) -> Page[Task]:
+def list_tasks(call: Call[None, ListQuery]) -> Page[ScheduledTask]:
     return service.list_tasks(call.tenant, call.query)
 
 
@@ -33,12 +33,12 @@ def list_tasks(call: Call[None, ListQuery]) -> Page[Task]:
     "/v1/scheduler/tasks/{name}",
     role=Role.ADMIN,
     body=TaskUpdate,
-    response=Task,
+    response=ScheduledTask,
     summary="Enable or disable a task for this tenant",
     tag="scheduler",
     statuses=(404,),
 )
-def put_task(call: Call[TaskUpdate, None]) -> Task:
+def put_task(call: Call[TaskUpdate, None]) -> ScheduledTask:
     return service.set_enabled(call.tenant, call.params["name"], call.body.enabled)
 
 

@@ -89,7 +89,7 @@ class TaskPut(RequestBody):
     is_active: bool = True
 
 
-class Task(View):
+class TaskCategory(View):
     id: str
     category_key: str
     category_name: str

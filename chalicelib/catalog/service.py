@@ -17,7 +17,7 @@ from ..model_stats import service as model_stats
 from ..model_stats.evidence import Evidence
 from ..tenancy import platform
 from .defaults import DEFAULT_MAPPINGS, DEFAULT_MODELS, DEFAULT_TASKS
-from .schemas import Mapping, MappingPut, Model, ModelPut, ModelQuery, Task, TaskPut
+from .schemas import Mapping, MappingPut, Model, ModelPut, ModelQuery, TaskCategory, TaskPut
 from .store import CategoryItem, MappingItem, ModelItem
 
 MODEL_ID = re.compile(r"^([a-z][a-z0-9_\-]{0,39}):[A-Za-z0-9][A-Za-z0-9_\-.:/@]{0,199}$")
@@ -164,14 +164,14 @@ def deprecate_model(tenant_id: str, model_id: str) -> None:
 # --- task categories ---------------------------------------------------------------------------
 
 
-def list_tasks(tenant_id: str, query: ListQuery) -> Page[Task]:
+def list_tasks(tenant_id: str, query: ListQuery) -> Page[TaskCategory]:
     categories = load(tenant_id, fresh=True).categories.values()
     items = sorted((_task_view(item) for item in categories), key=lambda t: t.category_key)
     found, cursor = pagination.in_order(tenant_id, "tasks", items, query.limit, query.cursor, lambda t: t.category_key)
-    return Page[Task](items=found, next_cursor=cursor)
+    return Page[TaskCategory](items=found, next_cursor=cursor)
 
 
-def get_task(tenant_id: str, category_key: str) -> Task:
+def get_task(tenant_id: str, category_key: str) -> TaskCategory:
     item = load(tenant_id).categories.get(category_key) or storage.get(
         CategoryItem, keys.catalog_category(tenant_id, category_key)
     )
@@ -180,7 +180,7 @@ def get_task(tenant_id: str, category_key: str) -> Task:
     return _task_view(item)
 
 
-def put_task(tenant_id: str, category_key: str, body: TaskPut) -> tuple[Task, bool]:
+def put_task(tenant_id: str, category_key: str, body: TaskPut) -> tuple[TaskCategory, bool]:
     if not CATEGORY_KEY.match(category_key):
         raise ValidationFailed.field("path.category_key", "must be lower-case letters, digits, _ - . :", "pattern")
     now = clock.iso(clock.now())
@@ -282,8 +282,8 @@ def _model_view(item: ModelItem) -> Model:
     )
 
 
-def _task_view(item: CategoryItem) -> Task:
-    return Task(
+def _task_view(item: CategoryItem) -> TaskCategory:
+    return TaskCategory(
         id=item.category_key, category_key=item.category_key, created_at=item.created_at, updated_at=item.updated_at, **item.spec
     )
 

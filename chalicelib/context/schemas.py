@@ -53,7 +53,7 @@ class Conversation(View):
     created_at: str
 
 
-class Optimization(View):
+class OptimizationAction(View):
     id: str
     seq: int
     action: str
@@ -73,7 +73,7 @@ class ContextWindow(View):
     conversations: list[Conversation] = Field(
         default_factory=list, description="Oldest first, at most 10, none older than 30 days."
     )
-    optimizations: list[Optimization] = Field(
+    optimizations: list[OptimizationAction] = Field(
         default_factory=list, description="Oldest first, at most 50, none older than 30 days."
     )
     max_conversations: int = MAX_CONVERSATIONS

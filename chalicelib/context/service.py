@@ -34,7 +34,7 @@ from .schemas import (
     ContextWindow,
     Conversation,
     ConversationCreate,
-    Optimization,
+    OptimizationAction,
     OptimizationCreate,
     StoreId,
 )
@@ -104,7 +104,7 @@ def record_exchange(
     return _conversation(entry)
 
 
-def add_optimization(tenant_id: str, user_id: str, store_id: str, body: OptimizationCreate) -> Optimization:
+def add_optimization(tenant_id: str, user_id: str, store_id: str, body: OptimizationCreate) -> OptimizationAction:
     _check_ids(user_id, store_id)
     entry = _append(tenant_id, user_id, store_id, "OPT", action=body.action, result=body.result, details=body.details or None)
     return _optimization(entry)
@@ -266,8 +266,8 @@ def _conversation(entry: ContextEntry) -> Conversation:
     )
 
 
-def _optimization(entry: ContextEntry) -> Optimization:
-    return Optimization(
+def _optimization(entry: ContextEntry) -> OptimizationAction:
+    return OptimizationAction(
         id=entry.entry_id,
         seq=int(entry.seq),
         action=entry.action or "",

@@ -30,14 +30,14 @@ from ..core.logging import get_logger
 from . import stats
 from .optimizer import Arm, decide
 from .results import Snapshot, compare, learned_policy, snapshot
-from .schemas import Comparison, Optimization
+from .schemas import Comparison, WeightOptimization
 from .service import save, save_with_new_weights, shares_of, stop
 from .store import ExperimentItem, iter_experiments
 
 CHANGE_TOLERANCE = 1e-9
 
 
-def optimize(tenant_id: str, experiment_id: str, *, trigger: str = "api") -> Optimization:
+def optimize(tenant_id: str, experiment_id: str, *, trigger: str = "api") -> WeightOptimization:
     """Set a running experiment's weights to its arms' floored Thompson probabilities (after burn-in)."""
     return storage.retrying(lambda: _optimize(tenant_id, experiment_id, trigger), what="optimising")
 
@@ -67,7 +67,7 @@ def optimize_experiments(tenant_id: str) -> dict[str, Any]:
     return counts
 
 
-def _optimize(tenant_id: str, experiment_id: str, trigger: str) -> Optimization:
+def _optimize(tenant_id: str, experiment_id: str, trigger: str) -> WeightOptimization:
     snap = snapshot(tenant_id, experiment_id)
     item = snap.experiment
     if item.status != "running":
@@ -85,7 +85,7 @@ def _optimize(tenant_id: str, experiment_id: str, trigger: str) -> Optimization:
         if winner is not None:
             stop(item, winner, reason="auto_stop", now=now)
             save(item, now)
-            return Optimization(
+            return WeightOptimization(
                 experiment_id=item.id,
                 weights={v["id"]: float(v["id"] == winner) for v in item.variants},
                 changed=True,
@@ -114,7 +114,7 @@ def _optimize(tenant_id: str, experiment_id: str, trigger: str) -> Optimization:
         save_with_new_weights(tenant_id, item, previous, reason="optimised", trigger=trigger, inputs=inputs)
     else:
         save(item, now)
-    return Optimization(
+    return WeightOptimization(
         experiment_id=item.id,
         weights=shares_of(item.variants),
         changed=changed,
@@ -124,7 +124,7 @@ def _optimize(tenant_id: str, experiment_id: str, trigger: str) -> Optimization:
     )
 
 
-def _record_policy(tenant_id: str, snap: Snapshot, trigger: str) -> Optimization:
+def _record_policy(tenant_id: str, snap: Snapshot, trigger: str) -> WeightOptimization:
     item = snap.experiment
     now = clock.iso(clock.now())
     item.last_optimized_at = now
@@ -145,7 +145,7 @@ def _record_policy(tenant_id: str, snap: Snapshot, trigger: str) -> Optimization
         save_with_new_weights(tenant_id, item, shares, reason="policy_learned", trigger=trigger, inputs=inputs)
     else:
         save(item, now)
-    return Optimization(
+    return WeightOptimization(
         experiment_id=item.id,
         weights=shares,
         changed=changed,

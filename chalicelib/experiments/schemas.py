@@ -335,7 +335,7 @@ class Results(View):
     computed_at: str
 
 
-class Optimization(View):
+class WeightOptimization(View):
     experiment_id: str
     weights: dict[str, float] = Field(description="Traffic share of each variant after this run.")
     changed: bool

@@ -36,7 +36,7 @@ from ..monitoring import performance
 from ..registry import deployments, lifecycle, models
 from ..registry.schemas import DeploymentCreate
 from . import actions
-from .schemas import ArmFigures, AssignBody, Assignment, Challenger, ChallengerDecision, ChallengerSet, Comparison
+from .schemas import ArmFigures, AssignBody, Assignment, Challenger, ChallengerComparison, ChallengerDecision, ChallengerSet
 from .store import ChallengerItem
 
 
@@ -147,7 +147,7 @@ def point(challenger_id: str, entity_id: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def compare(tenant_id: str, item: ChallengerItem) -> tuple[list[ArmFigures], Comparison | None, float | None]:
+def compare(tenant_id: str, item: ChallengerItem) -> tuple[list[ArmFigures], ChallengerComparison | None, float | None]:
     """Both arms' figures from the challenge's own counters, the comparison, and this look's always-valid p-value."""
     champion = _model(tenant_id, item.model_name, item.champion_version, item.company_id, item.champion_model_id)
     regression = performance.is_regression(champion)
@@ -169,7 +169,7 @@ def compare(tenant_id: str, item: ChallengerItem) -> tuple[list[ArmFigures], Com
     recommendation = "continue"
     if ready and running_p <= float(item.alpha) and better is not None and test.difference != 0:
         recommendation = "promote" if better else "reject"
-    comparison = Comparison(
+    comparison = ChallengerComparison(
         metric="mae" if regression else "accuracy",
         test="welch_t" if regression else "two_proportion_z",
         difference=test.difference,

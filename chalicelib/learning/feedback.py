@@ -31,14 +31,14 @@ from ..monitoring import predictions
 from ..monitoring.schemas import REGRESSION_TYPES, GroundTruth
 from ..registry import models
 from ..registry.labels import canonical_label, number, unwrap
-from .schemas import Feedback, FeedbackCreate, FeedbackDecision, FeedbackQuality, FeedbackQuery, QualityDay
+from .schemas import FeedbackDecision, FeedbackQuality, FeedbackQuery, PredictionFeedback, PredictionFeedbackCreate, QualityDay
 from .store import FeedbackCounter, FeedbackItem, company_feedback_counter, feedback_counter
 
 MAX_PER_RUN = 1000  # pending feedback one run of the task processes; the next run takes the rest
 COUNTS = ("processed", "ignored", "ratings", "positive", "negative", "corrections", "corrections_applied", "flags", "comments")
 
 
-def give_feedback(tenant_id: str, prediction_id: str, data: FeedbackCreate) -> Feedback:
+def give_feedback(tenant_id: str, prediction_id: str, data: PredictionFeedbackCreate) -> PredictionFeedback:
     prediction = predictions.get_prediction(tenant_id, prediction_id)  # 404 outside the request's company
     if data.feedback_type == "correction":
         value = corrected(prediction.prediction_type, data.feedback_data["value"])
@@ -100,11 +100,11 @@ def erase_user(tenant_id: str, user_id: str, counted: list[storage.Op]) -> None:
         storage.retrying(attempt, what="erasing the user's prediction feedback")
 
 
-def get_feedback(tenant_id: str, prediction_id: str, feedback_id: str) -> Feedback:
+def get_feedback(tenant_id: str, prediction_id: str, feedback_id: str) -> PredictionFeedback:
     return view(_load(tenant_id, prediction_id, feedback_id))
 
 
-def decide(tenant_id: str, prediction_id: str, feedback_id: str, data: FeedbackDecision, by: str | None) -> Feedback:
+def decide(tenant_id: str, prediction_id: str, feedback_id: str, data: FeedbackDecision, by: str | None) -> PredictionFeedback:
     """Process (or ignore) one pending feedback now; 409 when it was processed or ignored already."""
     item = _load(tenant_id, prediction_id, feedback_id)
     if item.status != "pending":
@@ -174,7 +174,7 @@ def corrected(prediction_type: str, raw: Any) -> Any:
         raise ValidationFailed.field("body.feedback_data.value", str(exc)) from None
 
 
-def list_for_prediction(tenant_id: str, prediction_id: str, query: FeedbackQuery) -> Page[Feedback]:
+def list_for_prediction(tenant_id: str, prediction_id: str, query: FeedbackQuery) -> Page[PredictionFeedback]:
     predictions.get_prediction(tenant_id, prediction_id)  # 404 outside the request's company
     listing = f"feedback:{prediction_id}:{query.status or ''}:{query.feedback_type or ''}:{query.company_id or ''}"
     state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
@@ -187,10 +187,10 @@ def list_for_prediction(tenant_id: str, prediction_id: str, query: FeedbackQuery
         filter_condition=_filters(query),
     )
     cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
-    return Page[Feedback](items=[view(item) for item in found], next_cursor=cursor)
+    return Page[PredictionFeedback](items=[view(item) for item in found], next_cursor=cursor)
 
 
-def list_for_version(tenant_id: str, model_name: str, model_version: str, query: FeedbackQuery) -> Page[Feedback]:
+def list_for_version(tenant_id: str, model_name: str, model_version: str, query: FeedbackQuery) -> Page[PredictionFeedback]:
     model = models.load(tenant_id, model_name, model_version)
     listing = f"feedback:{model.id}:{query.status or ''}:{query.feedback_type or ''}:{query.company_id or ''}"
     state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
@@ -204,7 +204,7 @@ def list_for_version(tenant_id: str, model_name: str, model_version: str, query:
         forward=False,
     )
     cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
-    return Page[Feedback](items=[view(item) for item in found], next_cursor=cursor)
+    return Page[PredictionFeedback](items=[view(item) for item in found], next_cursor=cursor)
 
 
 def processed_of_version(tenant_id: str, model_id: str) -> list[FeedbackItem]:
@@ -308,7 +308,7 @@ def _counter_ops(tenant_id: str, item: FeedbackItem, deltas: dict[str, float]) -
     return [op for op in ops if op is not None]
 
 
-def _positive(data: FeedbackCreate) -> bool | None:
+def _positive(data: PredictionFeedbackCreate) -> bool | None:
     if data.feedback_type == "rating":
         rating = int(data.feedback_data["rating"])  # type: ignore[arg-type]
         return True if rating >= 4 else False if rating <= 2 else None
@@ -332,8 +332,8 @@ def _load(tenant_id: str, prediction_id: str, feedback_id: str) -> FeedbackItem:
     return item
 
 
-def view(item: FeedbackItem) -> Feedback:
-    return Feedback(
+def view(item: FeedbackItem) -> PredictionFeedback:
+    return PredictionFeedback(
         id=item.id,
         feedback_id=item.id,
         prediction_id=item.prediction_id,

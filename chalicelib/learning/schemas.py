@@ -19,7 +19,7 @@ Fraction = Annotated[float, Field(ge=0, le=1)]
 _NEEDS = {"correction": "value", "rating": "rating", "comment": "text", "flag": "reason"}
 
 
-class FeedbackCreate(RequestBody):
+class PredictionFeedbackCreate(RequestBody):
     """Feedback on a prediction: a correction ({value}), a rating ({rating: 1-5}), a comment ({text}) or a flag
     ({reason})."""
 
@@ -38,7 +38,7 @@ class FeedbackCreate(RequestBody):
     impact: Impact = "medium"
 
     @model_validator(mode="after")
-    def _typed_data(self) -> FeedbackCreate:
+    def _typed_data(self) -> PredictionFeedbackCreate:
         needed = _NEEDS[self.feedback_type]
         value = self.feedback_data.get(needed)
         if value is None:
@@ -55,7 +55,7 @@ class FeedbackDecision(RequestBody):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class Feedback(View):
+class PredictionFeedback(View):
     id: str
     feedback_id: str
     prediction_id: str
@@ -153,7 +153,7 @@ class ArmFigures(View):
     successes: int | None = None
 
 
-class Comparison(View):
+class ChallengerComparison(View):
     """The challenger against the champion, with the experiments' statistics (docs/experiments.md)."""
 
     metric: Literal["accuracy", "mae"]
@@ -190,7 +190,7 @@ class Challenger(View):
     decided_at: str | None = None
     decision: dict[str, JsonValue] | None = None
     arms: list[ArmFigures] = Field(default_factory=list)
-    comparison: Comparison | None = None
+    comparison: ChallengerComparison | None = None
 
 
 # --- deployment health and figures -----------------------------------------------------------------------

@@ -82,7 +82,7 @@ class Selected(View):
     selected_by: str
 
 
-class TermEffect(View):
+class RequestTermEffect(View):
     term: str  # a word of the request, `name=value` / `name` of a feature, or `length: <n> words`
     kind: str  # word | feature | length
     effect: float  # what it adds to the model's estimated satisfaction for this request
@@ -95,7 +95,7 @@ class RequestRouting(View):
     reason: str
     rated_answers: int = 0  # rated answers its statistics hold on the category, all models together
     needed: int = 0  # rated answers it needs before it decides (cold start below)
-    terms: list[TermEffect] = Field(default_factory=list)  # what moved the selected model's estimate most
+    terms: list[RequestTermEffect] = Field(default_factory=list)  # what moved the selected model's estimate most
 
 
 class CandidateView(View):
@@ -109,7 +109,7 @@ class CandidateView(View):
     # its uncertainty, and the words and features that moved the estimate most.
     request_estimate: float | None = None
     request_sd: float | None = None
-    request_terms: list[TermEffect] = Field(default_factory=list)
+    request_terms: list[RequestTermEffect] = Field(default_factory=list)
 
 
 class Excluded(View):

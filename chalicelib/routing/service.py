@@ -19,7 +19,7 @@ from ..model_stats.evidence import Evidence
 from ..providers.base import count_tokens
 from ..tenancy.schemas import Limits
 from . import features, objective, request_level, scoring
-from .schemas import CandidateView, Excluded, RequestRouting, RouteAnswer, RouteBody, Selected, TermEffect
+from .schemas import CandidateView, Excluded, RequestRouting, RequestTermEffect, RouteAnswer, RouteBody, Selected
 
 if TYPE_CHECKING:  # numpy is imported on the first decision: `import app` stays light for every cold start
     import numpy as np
@@ -169,11 +169,11 @@ def answer_of(decision: Decision) -> RouteAnswer:
     level = decision.request_routing
     used = level is not None and level.used
 
-    def terms(model_id: str, count: int) -> list[TermEffect]:
+    def terms(model_id: str, count: int) -> list[RequestTermEffect]:
         if not used or level is None:
             return []
         return [
-            TermEffect(term=e.name, kind=e.kind, effect=round(e.effect, 4))
+            RequestTermEffect(term=e.name, kind=e.kind, effect=round(e.effect, 4))
             for e in level.effects[model_id][:count]
             if round(e.effect, 4)
         ]

@@ -11,7 +11,7 @@ class TaskUpdate(RequestBody):
     enabled: bool
 
 
-class Task(View):
+class ScheduledTask(View):
     name: str
     schedule: str
     description: str

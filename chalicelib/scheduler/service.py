@@ -26,7 +26,7 @@ from ..core.settings import get_settings
 from ..core.table import TableItem
 from ..tenancy.store import iter_tenant_ids
 from .registry import TaskSpec, all_tasks, get_task
-from .schemas import Task, TaskRun
+from .schemas import ScheduledTask, TaskRun
 from .store import TaskStateItem
 
 
@@ -34,17 +34,17 @@ class TaskTimedOut(Exception):
     """A queued run ran out of time; raised to the queue worker so that SQS delivers the message again."""
 
 
-def list_tasks(tenant_id: str, query: ListQuery) -> Page[Task]:
+def list_tasks(tenant_id: str, query: ListQuery) -> Page[ScheduledTask]:
     """The registered tasks by name, each with this tenant's state."""
     specs, cursor = pagination.in_order(tenant_id, "scheduler-tasks", all_tasks(), query.limit, query.cursor, lambda s: s.name)
     states = {
         item.sk.removeprefix(keys.task_state_prefix()): item
         for item in all_items(TaskStateItem, keys.tenant(tenant_id).pk, TableItem.sk.startswith(keys.task_state_prefix()))
     }
-    return Page[Task](items=[_view(spec, states.get(spec.name)) for spec in specs], next_cursor=cursor)
+    return Page[ScheduledTask](items=[_view(spec, states.get(spec.name)) for spec in specs], next_cursor=cursor)
 
 
-def set_enabled(tenant_id: str, name: str, enabled: bool) -> Task:
+def set_enabled(tenant_id: str, name: str, enabled: bool) -> ScheduledTask:
     spec = get_task(name)
     key = keys.task_state(tenant_id, name)
     item = TaskStateItem(key.pk, key.sk)
@@ -217,8 +217,8 @@ def _lock(key: keys.Key, name: str, token: str, started: datetime) -> None:
     )
 
 
-def _view(spec: TaskSpec, state: TaskStateItem | None) -> Task:
-    return Task(
+def _view(spec: TaskSpec, state: TaskStateItem | None) -> ScheduledTask:
+    return ScheduledTask(
         name=spec.name,
         schedule=spec.schedule,
         description=spec.description,

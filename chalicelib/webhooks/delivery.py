@@ -23,7 +23,7 @@ from ..core.errors import Conflict, NotFound
 from ..core.schemas import Page
 from ..core.settings import get_settings
 from . import endpoints, outbound, queue, signing
-from .schemas import Attempt, Delivery, DeliveryQuery
+from .schemas import Delivery, DeliveryAttempt, DeliveryQuery
 from .store import DeliveryItem, EndpointItem, deliveries_page, due_deliveries
 
 MAX_LOG = 30  # attempts kept on a delivery (a day of backoff makes about 12)
@@ -191,6 +191,6 @@ def view(item: DeliveryItem) -> Delivery:
         item,
         delivery_id=item.id,
         attempts=int(item.attempts or 0),
-        log=[Attempt(**entry) for entry in item.log or []],
+        log=[DeliveryAttempt(**entry) for entry in item.log or []],
         last_status_code=int(item.last_status_code) if item.last_status_code is not None else None,
     )

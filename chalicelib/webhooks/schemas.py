@@ -75,7 +75,7 @@ class Endpoint(View):
     updated_at: str
 
 
-class Attempt(View):
+class DeliveryAttempt(View):
     at: str
     status_code: int | None = None
     error: str | None = None
@@ -90,7 +90,7 @@ class Delivery(View):
     event_type: str
     status: Literal["pending", "succeeded", "failed"]
     attempts: int
-    log: list[Attempt] = Field(default_factory=list)
+    log: list[DeliveryAttempt] = Field(default_factory=list)
     next_attempt_at: str | None = None
     give_up_at: str
     last_status_code: int | None = None

@@ -65,6 +65,13 @@ def test_public_texts_name_no_internal_seed_document(api: Api) -> None:
     assert tagged == []
 
 
+def test_every_schema_has_a_name_of_its_own(api: Api) -> None:
+    """Two models of one name would be named after their modules (`chalicelib__x__schemas__Task`): none is."""
+    names = api.get("/openapi.json").body["components"]["schemas"]
+    assert len(names) > 200
+    assert sorted(name for name in names if "__" in name) == []
+
+
 def test_every_tenant_route_needs_a_key(api: Api) -> None:
     for path, methods in chalice_app.app.routes.items():
         if path in ("/health", "/openapi.json") or path.startswith(("/dashboard", "/console")):  # the pages ask for a key

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.context import prompting
-from chalicelib.context.schemas import ContextWindow, Conversation, Optimization
+from chalicelib.context.schemas import ContextWindow, Conversation, OptimizationAction
 
 
 def window(conversations: int = 1, optimizations: int = 2) -> ContextWindow:
@@ -28,7 +28,7 @@ def window(conversations: int = 1, optimizations: int = 2) -> ContextWindow:
             for i in range(conversations)
         ],
         optimizations=[
-            Optimization(id=f"o{i}", seq=i, action=a, result="success", created_at="2026-11-01T00:00:00.000Z")
+            OptimizationAction(id=f"o{i}", seq=i, action=a, result="success", created_at="2026-11-01T00:00:00.000Z")
             for i, a in enumerate(["Image optimization", "SEO improvements"][:optimizations])
         ],
     )
