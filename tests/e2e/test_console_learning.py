@@ -375,6 +375,10 @@ def admin_writes(console: Console, stack: LocalStack, data: Learning) -> None:
     page.click(f'#screen [data-open="{job["id"]}"]')
     page.wait_for_selector(f'#screen [data-job="{job["id"]}"][data-status="pending"]')
     assert page.get_attribute("#screen [data-jobs]", "data-polling") == "true"
+    # A poll that brings nothing new leaves the page alone: the keyboard focus stays where it was.
+    page.focus(f'#screen [data-job="{job["id"]}"] [data-write="cancel-job"]')
+    page.wait_for_timeout(2500)
+    assert page.evaluate("() => document.activeElement.dataset.write") == "cancel-job"
     run_task(stack, admin, "poll-training-jobs")
     page.wait_for_selector(f'#screen [data-job="{job["id"]}"][data-status="succeeded"]', timeout=30_000)
     finished = get(stack, admin, f"/v1/training/jobs/{job['id']}")

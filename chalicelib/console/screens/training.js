@@ -341,9 +341,25 @@ async function jobsTab(ctx, poll) {
   let selected = null;
   const tableHolder = h('div', { 'data-jobs': '' });
   const detailHolder = h('div', { 'aria-live': 'polite' });
+  // What is on the page, so that a poll that brings nothing new leaves the DOM (and the keyboard focus) alone.
+  const drawn = { jobs: null, detail: null };
   const reload = async () => {
     const jobs = await apiAll('/v1/training/jobs');
-    tableHolder.replaceChildren(
+    const jobsSeen = JSON.stringify(jobs);
+    if (jobsSeen !== drawn.jobs) {
+      drawn.jobs = jobsSeen;
+      tableHolder.replaceChildren(jobsTable(jobs));
+    }
+    const chosen = jobs.find((j) => j.id === selected);
+    const detail = chosen ? await api('GET', `/v1/training/jobs/${encodeURIComponent(chosen.id)}`) : null;
+    const detailSeen = JSON.stringify(detail);
+    if (detailSeen !== drawn.detail) {
+      drawn.detail = detailSeen;
+      detailHolder.replaceChildren(detail ? jobDetail(detail, ctx, reload) : []);
+    }
+    return schedule(jobs);
+  };
+  const jobsTable = (jobs) =>
       table(
         [
           { label: 'Job', value: (j) => h('button', { type: 'button', class: 'link', 'data-open': j.id, onclick: () => { selected = j.id; reload(); } }, j.id) },
@@ -355,10 +371,8 @@ async function jobsTab(ctx, poll) {
         ],
         jobs,
         { caption: 'Fine-tuning jobs, newest first', empty: 'No fine-tuning job yet.' },
-      ),
-    );
-    const chosen = jobs.find((j) => j.id === selected);
-    detailHolder.replaceChildren(chosen ? jobDetail(await api('GET', `/v1/training/jobs/${encodeURIComponent(chosen.id)}`), ctx, reload) : []);
+      );
+  const schedule = (jobs) => {
     const live = jobs.some((j) => j.status === 'pending' || j.status === 'running');
     tableHolder.dataset.polling = live ? 'true' : 'false';
     clearTimeout(poll.timer);
