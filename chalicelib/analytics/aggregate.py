@@ -10,6 +10,7 @@ the last run, not all events. It then materialises the mappings' figures and the
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..catalog import service as catalog
@@ -52,7 +53,7 @@ def roll_up(tenant_id: str, days: set[str], current: dict[str, Rows] | None = No
     rows = current if current is not None else read_days(tenant_id, days)
     found = changes(tenant_id, days, rows)
     for change in found:
-        storage.retrying(lambda change=change: _apply(tenant_id, change), what="rolling up a day")
+        storage.retrying(functools.partial(_apply, tenant_id, change), what="rolling up a day")
     mappings = materialise_mappings(tenant_id) if found else 0
     return {
         "days_touched": len(days),

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from .. import __version__
 from ..core.schemas import ListQuery
@@ -76,7 +76,7 @@ def document() -> dict[str, Any]:
     families.load_all()  # every family's declarations, whichever requests came first
     place = families.order()
     routes = sorted(ROUTES, key=lambda spec: place.get(spec.name, len(place)))
-    models: list[tuple[type[BaseModel], str]] = []
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = []
     for spec in routes:
         if spec.body is not None:
             models.append((spec.body, "validation"))

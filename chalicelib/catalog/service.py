@@ -54,14 +54,14 @@ def tenant_seed_ops(tenant_id: str, now: str) -> list[storage.Op]:
     """The default catalog, written in the new tenant's creation transaction."""
     ops: list[storage.Op] = []
     for spec in DEFAULT_MODELS:
-        body = ModelPut.model_validate({k: v for k, v in spec.items() if k != "model_id"})
-        ops.append(storage.Put(_model_item(tenant_id, spec["model_id"], body, now, now)))
+        model = ModelPut.model_validate({k: v for k, v in spec.items() if k != "model_id"})
+        ops.append(storage.Put(_model_item(tenant_id, spec["model_id"], model, now, now)))
     for spec in DEFAULT_TASKS:
-        body = TaskPut.model_validate({k: v for k, v in spec.items() if k != "category_key"})
-        ops.append(storage.Put(_category_item(tenant_id, spec["category_key"], body, now, now)))
+        task = TaskPut.model_validate({k: v for k, v in spec.items() if k != "category_key"})
+        ops.append(storage.Put(_category_item(tenant_id, spec["category_key"], task, now, now)))
     for spec in DEFAULT_MAPPINGS:
-        body = MappingPut.model_validate({k: v for k, v in spec.items() if k not in ("category_key", "model_id")})
-        ops.append(storage.Put(_mapping_item(tenant_id, spec["category_key"], spec["model_id"], body, now, now)))
+        mapping = MappingPut.model_validate({k: v for k, v in spec.items() if k not in ("category_key", "model_id")})
+        ops.append(storage.Put(_mapping_item(tenant_id, spec["category_key"], spec["model_id"], mapping, now, now)))
     return ops
 
 
@@ -208,7 +208,8 @@ def put_mapping(tenant_id: str, category_key: str, model_id: str, body: MappingP
         raise NotFound(f"no model {model_id} in the catalog")
     existing = found.get(keys.catalog_mapping(tenant_id, category_key, model_id))
     now = clock.iso(clock.now())
-    item = _mapping_item(tenant_id, category_key, model_id, body, existing.created_at if existing else now, now)
+    created_at = existing.created_at if isinstance(existing, MappingItem) else now
+    item = _mapping_item(tenant_id, category_key, model_id, body, created_at, now)
     item.save()
     forget(tenant_id)
     evidence = model_stats.for_category(tenant_id, category_key).get(model_id, Evidence())

@@ -88,9 +88,14 @@ class Erasure(Protocol):
     in (each op commits with the deletion it counts, so a retried erasure counts every item once) and the lists a
     capability reports on the record."""
 
-    tenant_id: str
-    user_id: str
-    user_hash: str  # the keyed hash the erasure's record (and whatever must keep naming the user) uses
+    @property
+    def tenant_id(self) -> str: ...
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def user_hash(self) -> str:
+        """The keyed hash the erasure's record (and whatever must keep naming the user) uses."""
+        ...
 
     def count(self, total: str, n: int = 1, /) -> Op:
         """The op adding `n` to the running total `total` (a field of the erasure's answer: `sessions`, `feedback`...)."""

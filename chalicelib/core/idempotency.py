@@ -62,7 +62,7 @@ class IdempotencyRecord(TableItem, discriminator="idempotency"):
 class StoredResponse:
     status: int
     body: Any
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, Any] = field(default_factory=dict)
     # What a replay answers when `body` holds a secret that must not be stored (a minted API key).
     replay_body: Any = None
 

@@ -73,6 +73,8 @@ def refresh_changed(tenant_id: str, since: str, days: Iterable[str]) -> dict[str
                 keys.preference_changes(tenant_id, day, shard), TableItem.gsi1sk >= since
             ):
                 read += 1
+                if not isinstance(item, UserPreferenceCounter):
+                    continue
                 derived = derived_of(item)
                 if item.derived != derived:
                     _set_derived(item, derived)

@@ -59,7 +59,8 @@ def endpoints_of(tenant_id: str) -> list[EndpointItem]:
 
 def due_deliveries(tenant_id: str, now: str, limit: int) -> list[DeliveryItem]:
     """Up to `limit` deliveries due by `now`, oldest first (gsi3; the index lags, so each is read again before use)."""
-    return list(DeliveryItem.gsi3.query(keys.webhook_due(tenant_id), DeliveryItem.gsi3sk <= f"{now}#~", limit=limit))
+    found = DeliveryItem.gsi3.query(keys.webhook_due(tenant_id), DeliveryItem.gsi3sk <= f"{now}#~", limit=limit)
+    return [item for item in found if isinstance(item, DeliveryItem)]
 
 
 def deliveries_page(
