@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.openapi_answers import Answers
+
 ROOT = Path(__file__).resolve().parents[2]
 ROOT_KEY = "e2e-root-key-0123456789abcdef"
 
@@ -45,6 +47,9 @@ class Output:
         return "".join(self.lines)
 
 
+_answers: list[Answers] = []  # the OpenAPI document, read once per process
+
+
 @dataclass
 class LocalStack:
     url: str
@@ -59,7 +64,15 @@ class LocalStack:
         sent = dict(headers or {})
         if key:
             sent["Authorization"] = f"Bearer {key}"
-        return requests.request(method, self.url + path, json=json, headers=sent, timeout=30)
+        response = requests.request(method, self.url + path, json=json, headers=sent, timeout=30)
+        self.answers().check(method, path, response.status_code, response.headers.get("Content-Type"), response.content)
+        return response
+
+    def answers(self) -> Answers:
+        """Every answer `call` gets is held to the OpenAPI document (tests/openapi_answers.py)."""
+        if not _answers:
+            _answers.append(Answers(requests.get(self.url + "/openapi.json", timeout=30).json()))
+        return _answers[0]
 
     def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
         self.process.send_signal(signum)
