@@ -20,7 +20,7 @@ def session_counters() -> tuple[extensions.SessionCounter, ...]:
     """Counts on session events: every counter they move commits with the session, feedback or erasure."""
     # deferred: cold start (only session writes need the counters, and training's and routing's counters are heavy)
     from .analytics import counting as analytics
-    from .domain_catalog import service as domain_catalog
+    from .assortment import service as assortment
     from .experiments import counting as experiments
     from .model_stats import counting as model_stats
     from .routing import learning as request_routing
@@ -29,7 +29,7 @@ def session_counters() -> tuple[extensions.SessionCounter, ...]:
     return (
         model_stats.session_counts,  # each model's all-time, day and hour rows, the user's preference
         experiments.session_counts,  # the variant's counters
-        domain_catalog.session_counts,  # the tenant's catalog items' usage
+        assortment.session_counts,  # the tenant's catalog items' usage
         analytics.session_counts,  # touched days, the variant's days, latency histograms
         training.session_counts,  # training examples from rated sessions
         request_routing.session_counts,  # request-level routing's statistics

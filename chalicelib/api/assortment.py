@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from ..assortment import service as items
+from ..assortment.schemas import CatalogItem, CatalogItemPut, Installed
 from ..audit import service as audit
 from ..audit.schemas import AuditEntry, AuditQuery
 from ..core.schemas import ListQuery, Page
 from ..customers import service as customers
 from ..customers.schemas import Customer, CustomerPut
-from ..domain_catalog import service as domain
-from ..domain_catalog.schemas import CatalogItem, CatalogItemPut, Installed
 from ..privacy import service as privacy
 from ..privacy.schemas import ErasureReport
 from ..tenancy.schemas import Role
@@ -31,7 +31,7 @@ assortment = Blueprint(__name__)
     statuses=(201,),
 )
 def put_catalog_item(call: Call[CatalogItemPut, None]) -> Reply:
-    item, created = domain.put_item(call.tenant, call.params["kind"], call.params["item_id"], call.body)
+    item, created = items.put_item(call.tenant, call.params["kind"], call.params["item_id"], call.body)
     return Reply(item, 201 if created else 200)
 
 
@@ -46,7 +46,7 @@ def put_catalog_item(call: Call[CatalogItemPut, None]) -> Reply:
     tag="domain catalog",
 )
 def list_catalog_items(call: Call[None, ListQuery]) -> Page[CatalogItem]:
-    return domain.list_items(call.tenant, call.params["kind"], call.query)
+    return items.list_items(call.tenant, call.params["kind"], call.query)
 
 
 @route(
@@ -60,7 +60,7 @@ def list_catalog_items(call: Call[None, ListQuery]) -> Page[CatalogItem]:
     statuses=(404,),
 )
 def get_catalog_item(call: Call[None, None]) -> CatalogItem:
-    return domain.get_item(call.tenant, call.params["kind"], call.params["item_id"])
+    return items.get_item(call.tenant, call.params["kind"], call.params["item_id"])
 
 
 @route(
@@ -74,7 +74,7 @@ def get_catalog_item(call: Call[None, None]) -> CatalogItem:
     tag="domain catalog",
 )
 def list_catalog_templates(call: Call[None, ListQuery]) -> Page[CatalogItem]:
-    return domain.templates(call.tenant, call.params["kind"], call.query)
+    return items.templates(call.tenant, call.params["kind"], call.query)
 
 
 @route(
@@ -88,7 +88,7 @@ def list_catalog_templates(call: Call[None, ListQuery]) -> Page[CatalogItem]:
     statuses=(404,),
 )
 def install_catalog_templates(call: Call[None, None]) -> Installed:
-    return domain.install_templates(call.tenant, call.params["kind"])
+    return items.install_templates(call.tenant, call.params["kind"])
 
 
 @route(

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..assortment import service as assortment
+from ..assortment.schemas import CatalogItem
 from ..core.errors import NotFound, ValidationFailed
-from ..domain_catalog import service as catalog
-from ..domain_catalog.schemas import CatalogItem
 from ..prompts import service as prompts
 from .schemas import DesignCreate
 
@@ -88,7 +88,7 @@ def _item(tenant_id: str, name: str, item_id: str | None, where: str | None = No
         return None
     kind = KINDS[name]
     try:
-        return catalog.get_item(tenant_id, kind, item_id)
+        return assortment.get_item(tenant_id, kind, item_id)
     except NotFound:
         raise ValidationFailed.field(where or f"body.{name}", f"no {kind} item {item_id} in the catalog", "unknown") from None
 

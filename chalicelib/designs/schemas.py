@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, JsonValue, model_validator
 
+from ..assortment.schemas import ItemId
 from ..core.schemas import ClientId, ListQuery, QueryParams, RequestBody, Slug, View
-from ..domain_catalog.schemas import ItemId
 from ..generation.schemas import GeneratedImage, ImageOption, ImageSize
 from ..prompts.schemas import PromptName
 from ..sessions.schemas import ModelId

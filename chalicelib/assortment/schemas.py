@@ -1,4 +1,4 @@
-"""What the domain catalog routes take and give."""
+"""What the assortment routes (`/v1/catalog/{kind}`, the style templates) take and give."""
 
 from __future__ import annotations
 

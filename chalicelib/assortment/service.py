@@ -1,4 +1,4 @@
-"""Domain catalog use cases: items of any kind, their usage counts, seed 000's style templates.
+"""Assortment use cases: the tenant's items of any kind, their usage counts, the default style templates (seed 000).
 
 A session (or generation) that lists catalog items in `features.catalog` ({kind: [ids]}) adds
 one use to each, in its own transaction (a sessions subscriber), so usage counts are exact;
