@@ -167,8 +167,11 @@ async function versionDetail(ctx, name, version) {
     h('h2', {}, 'Drift'),
     drift.length
       ? barChart({
-          title: 'Drift score by feature and test (the threshold is in the table)',
-          bars: drift.map((d) => ({ label: `${d.feature_name} · ${d.metric}${d.status === 'detected' ? ' · DRIFT' : ''}`, value: d.drift_score })),
+          title: 'Drift score by feature and test, against its threshold',
+          bars: drift.map((d) => ({
+            label: `${d.feature_name} · ${d.metric} (threshold ${metric(d.threshold)})${d.status === 'detected' ? ': drift' : ''}`,
+            value: d.drift_score,
+          })),
           format: (v) => fmt.number(v, 3),
         })
       : null,
