@@ -26,8 +26,8 @@ from ..core import clock, idempotency, keys, storage
 from ..core.errors import NotFound, ValidationFailed
 from ..core.extensions import Erasure
 from . import contextual
+from .rules import shares_of
 from .schemas import AssignedVariant
-from .service import shares_of
 from .store import AssignmentItem, ExperimentItem, assignment_counts, read_context
 
 _SCALE = float(2**64)

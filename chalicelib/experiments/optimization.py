@@ -30,8 +30,9 @@ from ..core.logging import get_logger
 from . import stats
 from .optimizer import Arm, decide
 from .results import Snapshot, compare, learned_policy, snapshot
+from .rules import shares_of, stop
 from .schemas import Comparison, WeightOptimization
-from .service import save, save_with_new_weights, shares_of, stop
+from .service import save, save_with_new_weights
 from .store import ExperimentItem, iter_experiments
 
 CHANGE_TOLERANCE = 1e-9

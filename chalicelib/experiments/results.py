@@ -25,8 +25,8 @@ from pynamodb.exceptions import UpdateError
 from ..core import clock, keys
 from ..core.errors import NotFound
 from . import contextual, stats
+from .rules import traffic_shares
 from .schemas import Comparison, Results, Segment, SegmentVariant, Srm, VariantResult
-from .service import traffic_shares
 from .store import ExperimentItem, PeriodItem, SequentialItem, load_partition, read_context, read_counts
 
 
