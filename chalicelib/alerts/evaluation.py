@@ -164,9 +164,9 @@ def figure(tenant_id: str, item: TargetItem, window: Window) -> tuple[float | No
 
 def _experiment_confidence(tenant_id: str, experiment_id: str | None) -> tuple[float | None, dict[str, Any]]:
     from ..experiments.results import get_results
-    from ..experiments.store import iter_experiments
+    from ..experiments.service import experiments_of
 
-    ids = [experiment_id] if experiment_id else [e.id for e in iter_experiments(tenant_id, status="running")]
+    ids = [experiment_id] if experiment_id else [e.id for e in experiments_of(tenant_id, status="running")]
     best: dict[str, float | None] = {}
     for eid in ids:
         results = get_results(tenant_id, eid)

@@ -24,11 +24,10 @@ from typing import Any
 
 from ..core import clock, idempotency, keys, storage
 from ..core.errors import NotFound, ValidationFailed
-from ..core.extensions import Erasure
 from . import contextual
-from .rules import shares_of
 from .schemas import AssignedVariant
-from .store import AssignmentItem, ExperimentItem, assignment_counts, read_context
+from .service import shares_of
+from .store import AssignmentItem, ExperimentItem, assignment_counts, assignments_of_user, read_context
 
 _SCALE = float(2**64)
 
@@ -230,12 +229,8 @@ def _answer(
 
 def erase_user(tenant_id: str, user_id: str, extra: list[storage.Op]) -> int:
     """Remove the user's assignments (a user's data deleted on request), taking back their counts; how many."""
-    from ..core.table import TableItem
-
     erased = 0
-    for item in TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.ASSIGNMENT_OF_USER)):
-        if not isinstance(item, AssignmentItem):
-            continue
+    for item in assignments_of_user(tenant_id, user_id):
         ops: list[storage.Op] = [storage.Delete(AssignmentItem(item.pk, item.sk), AssignmentItem.pk.exists())]
         ops += assignment_counts(tenant_id, item.experiment_id, int(item.period), item.variant_id, seed=user_id, delta=-1)
         try:
@@ -244,8 +239,3 @@ def erase_user(tenant_id: str, user_id: str, extra: list[storage.Op]) -> int:
         except storage.ConditionFailed:
             pass  # already erased by an earlier, interrupted run
     return erased
-
-
-def erase_user_data(erasure: Erasure) -> None:
-    """The user's assignments, counted as `assignments` (a user erasure, chalicelib/contributions.py)."""
-    erase_user(erasure.tenant_id, erasure.user_id, [erasure.count("assignments")])

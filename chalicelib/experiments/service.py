@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from ..core import clock, keys, pagination, storage
-from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core import clock, keys, persist, storage
+from ..core.errors import Conflict, ValidationFailed
 from ..core.ids import new_id
-from ..core.query import page
 from ..core.schemas import Page
-from . import rules
+from . import contextual
 from .schemas import (
     MAX_VARIANTS,
     Experiment,
@@ -20,12 +20,19 @@ from .schemas import (
     VariantCreate,
     WeightChange,
 )
-from .store import ExperimentItem, PeriodItem
+from .store import ExperimentItem, PeriodItem, experiments_page, iter_experiments, periods_page
+
+# Allowed status changes; a stopped experiment is final.
+TRANSITIONS = {("running", "paused"), ("paused", "running"), ("running", "stopped"), ("paused", "stopped")}
 
 
 def create_experiment(tenant_id: str, data: ExperimentCreate) -> Experiment:
-    rules.check_exploration(data.min_exploration, sum(v.active for v in data.variants))
-    context_fields = rules.context_fields(data)
+    active = sum(v.active for v in data.variants)
+    if data.min_exploration * active > 1 + 1e-12:
+        raise ValidationFailed.field(
+            "body.min_exploration", f"cannot hold for {active} active variants: at most {1 / active:.6g}", "less_than_equal"
+        )
+    context_fields = _context_fields(data)
     now = clock.iso(clock.now())
     experiment_id = new_id("exp")
     variants = [_variant_dict(v, now) for v in data.variants]
@@ -67,17 +74,7 @@ def get_experiment(tenant_id: str, experiment_id: str) -> Experiment:
 
 
 def list_experiments(tenant_id: str, query: ExperimentListQuery) -> Page[Experiment]:
-    after = pagination.decode(tenant_id, "experiments", query.cursor).get("k") if query.cursor else None
-    found, last = page(
-        ExperimentItem,
-        keys.experiments(tenant_id),
-        index="gsi1",
-        limit=query.limit,
-        after=after,
-        filter_condition=(ExperimentItem.status == query.status) if query.status else None,
-        forward=False,
-    )
-    cursor = pagination.encode(tenant_id, "experiments", {"k": last}) if last else None
+    found, cursor = experiments_page(tenant_id, query.status, query.limit, query.cursor)
     return Page[Experiment](items=[view(item) for item in found], next_cursor=cursor)
 
 
@@ -95,52 +92,47 @@ def add_variant(tenant_id: str, experiment_id: str, data: VariantCreate) -> Vari
             raise Conflict(
                 f"experiment {experiment_id} has {MAX_VARIANTS} variants, the most it can have", code="too_many_variants"
             )
-        previous = rules.shares_of(item.variants)
+        previous = shares_of(item.variants)
         now = clock.iso(clock.now())
         item.variants = [*item.variants, _variant_dict(data, now)]
         _save_with_period(tenant_id, item, previous, reason="variant_added", trigger="api", inputs=None, now=now)
         return variant_view(item, item.variants[-1])
 
-    return storage.retrying(attempt, what="adding the variant")
+    return persist.retrying(attempt, what="adding the variant")
 
 
 def patch_experiment(tenant_id: str, experiment_id: str, data: ExperimentPatch) -> Experiment:
     def attempt() -> Experiment:
         item = load(tenant_id, experiment_id)
-        rules.check_changeable(item)
+        if item.status == "stopped":
+            raise Conflict(
+                f"experiment {experiment_id} is stopped; a stopped experiment cannot change", code="experiment_stopped"
+            )
         now = clock.iso(clock.now())
-        previous, before = rules.shares_of(item.variants), rules.weights_snapshot(item.variants)
-        rules.apply_settings(item, data)
-        rules.apply_variants(item, data)
+        previous, before = shares_of(item.variants), _snapshot(item.variants)
+        _apply_settings(item, data)
+        _apply_variants(item, data)
         if data.status is not None and data.status != item.status:
-            rules.check_transition(item.status, data.status)
+            if (item.status, data.status) not in TRANSITIONS:
+                raise Conflict(f"an experiment cannot go from {item.status} to {data.status}", code="invalid_transition")
             if data.status == "stopped":
-                rules.stop(item, data.winner_variant_id or item.control_id, reason="manual", now=now)
+                stop(item, data.winner_variant_id or item.control_id, reason="manual", now=now)
             else:
                 item.status = data.status
         elif data.winner_variant_id is not None:
             raise ValidationFailed.field("body.winner_variant_id", "goes with status stopped", "winner_needs_stop")
-        if rules.weights_snapshot(item.variants) != before and item.status != "stopped":
+        if _snapshot(item.variants) != before and item.status != "stopped":
             _save_with_period(tenant_id, item, previous, reason="weights_changed", trigger="api", inputs=None, now=now)
         else:
             save(item, now)
         return view(item)
 
-    return storage.retrying(attempt, what="changing the experiment")
+    return persist.retrying(attempt, what="changing the experiment")
 
 
 def weight_history(tenant_id: str, experiment_id: str, limit: int, cursor: str | None) -> Page[WeightChange]:
     load(tenant_id, experiment_id)
-    after = pagination.decode(tenant_id, f"experiment-history:{experiment_id}", cursor).get("k") if cursor else None
-    found, last = page(
-        PeriodItem,
-        keys.experiment_partition(tenant_id, experiment_id),
-        limit=limit,
-        after=after,
-        range_condition=PeriodItem.sk.startswith(keys.experiment_period_prefix()),
-        forward=False,
-    )
-    next_cursor = pagination.encode(tenant_id, f"experiment-history:{experiment_id}", {"k": last}) if last else None
+    found, next_cursor = periods_page(tenant_id, experiment_id, limit, cursor)
     return Page[WeightChange](items=[change_view(p) for p in found], next_cursor=next_cursor)
 
 
@@ -148,18 +140,39 @@ def weight_history(tenant_id: str, experiment_id: str, limit: int, cursor: str |
 
 
 def load(tenant_id: str, experiment_id: str) -> ExperimentItem:
-    item = storage.get(ExperimentItem, keys.experiment(tenant_id, experiment_id))
-    if item is None:
-        raise NotFound(f"no experiment {experiment_id}")
-    return item
+    return persist.load(ExperimentItem, keys.experiment(tenant_id, experiment_id), f"no experiment {experiment_id}")
+
+
+def experiments_of(tenant_id: str, status: str | None = None) -> Iterator[ExperimentItem]:
+    """Every experiment of the tenant (of one status when given), newest first: what other capabilities read of them
+    (the SDK routes' running experiment, the alerts' confidence target, retraining's challengers)."""
+    return iter_experiments(tenant_id, status)
+
+
+def shares_of(variants: list[dict[str, Any]]) -> dict[str, float]:
+    """Each variant's share of new users under its weight: active variants' weights, normalised; 0 for the rest."""
+    total = sum(float(v["weight"]) for v in variants if v["active"])
+    return {v["id"]: (float(v["weight"]) / total if v["active"] and total > 0 else 0.0) for v in variants}
+
+
+def traffic_shares(item: ExperimentItem) -> dict[str, float]:
+    """Where new users go now: the weights' shares, or everything to the winner once stopped."""
+    if item.status == "stopped":
+        return {v["id"]: float(v["id"] == item.winner_variant_id) for v in item.variants}
+    return shares_of(item.variants)
+
+
+def stop(item: ExperimentItem, winner: str, *, reason: str, now: str) -> None:
+    item.status = "stopped"
+    item.winner_variant_id = winner
+    item.stopped_at = now
+    item.stop_reason = reason
 
 
 def save(item: ExperimentItem, now: str, extra: list[storage.Op] | None = None) -> None:
     """Write the experiment back on condition that nobody changed it since it was read."""
-    expected = item.version
-    item.version = expected + 1
     item.updated_at = now
-    storage.commit([storage.Put(item, ExperimentItem.version == expected), *(extra or [])])
+    storage.commit([persist.bump(item), *(extra or [])])
 
 
 def save_with_new_weights(
@@ -187,36 +200,23 @@ def period_item(
         reason=reason,
         trigger=trigger,
         weights={v["id"]: float(v["weight"]) for v in item.variants},
-        shares=rules.shares_of(item.variants),
+        shares=shares_of(item.variants),
         previous_shares=previous,
         inputs=inputs,
     )
 
 
 def view(item: ExperimentItem) -> Experiment:
-    return Experiment(
-        id=item.id,
+    return Experiment.of(
+        item,
         experiment_id=item.id,
-        name=item.name,
-        description=item.description,
-        category_key=item.category_key,
-        metric=item.metric,  # type: ignore[arg-type]
         auto_optimize=bool(item.auto_optimize),
         min_exploration=float(item.min_exploration),
         min_rated_per_arm=int(item.min_rated_per_arm),
         auto_stop=bool(item.auto_stop),
         contextual=bool(item.contextual),
-        context_fields=item.context_fields,
-        status=item.status,  # type: ignore[arg-type]
-        control_id=item.control_id,
-        winner_variant_id=item.winner_variant_id,
         variants=[variant_view(item, v) for v in item.variants],
         weights_period=int(item.weights_period),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        stopped_at=item.stopped_at,
-        stop_reason=item.stop_reason,
-        last_optimized_at=item.last_optimized_at,
     )
 
 
@@ -232,7 +232,7 @@ def variant_view(item: ExperimentItem, v: dict[str, Any]) -> Variant:
         prompt_version=v.get("prompt_version"),
         model_id=v.get("model_id"),
         weight=float(v["weight"]),
-        traffic_share=rules.traffic_shares(item)[v["id"]],
+        traffic_share=traffic_shares(item)[v["id"]],
         is_control=v["id"] == item.control_id,
         active=bool(v["active"]),
         created_at=v["created_at"],
@@ -240,21 +240,42 @@ def variant_view(item: ExperimentItem, v: dict[str, Any]) -> Variant:
 
 
 def change_view(p: PeriodItem) -> WeightChange:
-    return WeightChange(
+    return WeightChange.of(
+        p,
         id=f"{p.experiment_id}:{int(p.period)}",
-        experiment_id=p.experiment_id,
         period=int(p.period),
-        started_at=p.started_at,
-        reason=p.reason,
-        trigger=p.trigger,
-        weights=p.weights,
         traffic_shares=p.shares,
         previous_traffic_shares=p.previous_shares,
-        inputs=p.inputs,
     )
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _context_fields(data: ExperimentCreate) -> list[dict[str, Any]] | None:
+    """The declared context fields as stored (contextual experiments only), checked against each other."""
+    if not data.contextual:
+        if data.context_fields is not None:
+            raise ValidationFailed.field(
+                "body.context_fields", "only a contextual experiment declares context fields", "needs_contextual"
+            )
+        return None
+    if not data.context_fields:
+        raise ValidationFailed.field("body.context_fields", "a contextual experiment declares at least one field", "missing")
+    if data.auto_stop:
+        raise ValidationFailed.field(
+            "body.auto_stop", "a contextual experiment has no single winner to stop on", "not_contextual"
+        )
+    fields = [f.model_dump(exclude_none=True) for f in data.context_fields]
+    dimension = contextual.Encoder.of(fields).dimension
+    if dimension > contextual.MAX_DIMENSION:
+        raise ValidationFailed.field(
+            "body.context_fields",
+            f"the context vector would have {dimension} columns; at most {contextual.MAX_DIMENSION} "
+            "(one per categorical value, two plus one per edge per numeric field, and the intercept)",
+            "too_large",
+        )
+    return fields
 
 
 def _variant_dict(v: VariantCreate, now: str) -> dict[str, Any]:
@@ -271,6 +292,43 @@ def _variant_dict(v: VariantCreate, now: str) -> dict[str, Any]:
         "active": v.active,
         "created_at": now,
     }
+
+
+def _apply_settings(item: ExperimentItem, data: ExperimentPatch) -> None:
+    if item.contextual and data.auto_stop:
+        raise ValidationFailed.field(
+            "body.auto_stop", "a contextual experiment has no single winner to stop on", "not_contextual"
+        )
+    for name in ("name", "auto_optimize", "min_exploration", "min_rated_per_arm", "auto_stop"):
+        if name in data.model_fields_set and getattr(data, name) is not None:
+            setattr(item, name, getattr(data, name))
+
+
+def _apply_variants(item: ExperimentItem, data: ExperimentPatch) -> None:
+    if data.winner_variant_id is not None and not any(v["id"] == data.winner_variant_id for v in item.variants):
+        raise ValidationFailed.field(
+            "body.winner_variant_id", f"no variant {data.winner_variant_id} in this experiment", "unknown"
+        )
+    by_id = {v["id"]: v for v in item.variants}
+    for n, change in enumerate(data.variants or []):
+        variant = by_id.get(change.id)
+        if variant is None:
+            raise ValidationFailed.field(f"body.variants.{n}.id", f"no variant {change.id} in this experiment", "unknown")
+        if change.weight is not None:
+            variant["weight"] = change.weight
+        if change.active is not None:
+            variant["active"] = change.active
+    if not any(v["active"] and float(v["weight"]) > 0 for v in item.variants):
+        raise ValidationFailed.field("body.variants", "at least one active variant needs a weight above 0", "no_traffic")
+    active = sum(bool(v["active"]) for v in item.variants)
+    if float(item.min_exploration) * active > 1 + 1e-12:
+        raise ValidationFailed.field(
+            "body.min_exploration", f"cannot hold for {active} active variants: at most {1 / active:.6g}", "less_than_equal"
+        )
+
+
+def _snapshot(variants: list[dict[str, Any]]) -> list[tuple[str, float, bool]]:
+    return [(v["id"], float(v["weight"]), bool(v["active"])) for v in variants]
 
 
 def _save_with_period(

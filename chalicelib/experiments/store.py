@@ -8,7 +8,7 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
-from ..core import counters, keys, storage
+from ..core import counters, keys, persist, storage
 from ..core.table import TableItem
 
 
@@ -251,3 +251,40 @@ def iter_experiments(tenant_id: str, status: str | None = None) -> Iterator[Expe
     for item in ExperimentItem.gsi1.query(keys.experiments(tenant_id), filter_condition=condition, scan_index_forward=False):
         if isinstance(item, ExperimentItem):
             yield item
+
+
+def experiments_page(
+    tenant_id: str, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[ExperimentItem], str | None]:
+    """A page of the tenant's experiments, newest first (gsi1), of one status when given."""
+    return persist.list_page(
+        ExperimentItem,
+        keys.experiments(tenant_id),
+        owner=tenant_id,
+        listing="experiments",
+        limit=limit,
+        cursor=cursor,
+        index="gsi1",
+        filter_condition=(ExperimentItem.status == status) if status else None,
+        forward=False,
+    )
+
+
+def periods_page(tenant_id: str, experiment_id: str, limit: int, cursor: str | None) -> tuple[list[PeriodItem], str | None]:
+    """A page of an experiment's periods of fixed weights, newest first."""
+    return persist.list_page(
+        PeriodItem,
+        keys.experiment_partition(tenant_id, experiment_id),
+        owner=tenant_id,
+        listing=f"experiment-history:{experiment_id}",
+        limit=limit,
+        cursor=cursor,
+        range_condition=PeriodItem.sk.startswith(keys.experiment_period_prefix()),
+        forward=False,
+    )
+
+
+def assignments_of_user(tenant_id: str, user_id: str) -> list[AssignmentItem]:
+    """The user's assignments to variants (GSI2)."""
+    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.ASSIGNMENT_OF_USER))
+    return [item for item in found if isinstance(item, AssignmentItem)]

@@ -115,9 +115,9 @@ def resolve(
 
 def running_experiment(tenant_id: str, category_key: str) -> str | None:
     """The newest running experiment on the category, whose variants a call on it gets (sticky per user)."""
-    from ..experiments.store import iter_experiments
+    from ..experiments.service import experiments_of  # deferred: a call that names no experiment looks one up
 
-    return next((e.id for e in iter_experiments(tenant_id, "running") if e.category_key == category_key), None)
+    return next((e.id for e in experiments_of(tenant_id, "running") if e.category_key == category_key), None)
 
 
 def chat_completion(

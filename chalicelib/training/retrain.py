@@ -19,12 +19,12 @@ from typing import Any
 
 from ..billing import service as billing
 from ..catalog import service as catalog
-from ..core import clock, keys
+from ..core import clock
 from ..core.errors import LearnloopError
 from ..core.logging import get_logger
 from ..experiments import service as experiments
 from ..experiments.schemas import VariantCreate
-from ..experiments.store import ExperimentItem
+from ..experiments.service import ExperimentItem, experiments_of
 from ..prompts import service as prompts
 from ..prompts import templates
 from ..providers.base import CompletionRequest, ProviderError, count_tokens
@@ -150,8 +150,8 @@ def improve_prompts(
 
 
 def running_experiments(tenant_id: str, categories: set[str]) -> list[ExperimentItem]:
-    found = ExperimentItem.gsi1.query(keys.experiments(tenant_id), filter_condition=ExperimentItem.status == "running")
-    return [e for e in found if isinstance(e, ExperimentItem) and e.category_key in categories]
+    running = reversed(list(experiments_of(tenant_id, "running")))  # oldest first
+    return [e for e in running if e.category_key in categories]
 
 
 def _improve(
