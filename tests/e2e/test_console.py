@@ -94,6 +94,19 @@ def test_the_admin_sees_every_screen_and_changes_things(stack: LocalStack, demo:
     mine = [s["id"] for s in everything if s["user_id"] == demo.user_id]
     assert rows(console, "a[data-session]", "links => links.map(a => a.dataset.session)") == mine and len(mine) == 10
     assert page.input_value("#f-user_id") == demo.user_id
+    today = everything[0]["created_at"][:10]
+    for params, expected in (
+        ({"model_id": "local:swift"}, [s["id"] for s in everything if s["model_id"] == "local:swift"]),
+        ({"experiment_id": demo.experiment_id}, [s["id"] for s in everything if s["experiment_id"] == demo.experiment_id]),
+        ({"rating": "unrated"}, [s["id"] for s in everything if not s["feedback_count"]]),
+        (
+            {"from": today, "category_key": "content_caption"},
+            [s["id"] for s in everything if s["created_at"][:10] == today and s["category_key"] == "content_caption"],
+        ),
+    ):
+        console.goto("sessions", **params)
+        assert rows(console, "a[data-session]", "links => links.map(a => a.dataset.session)") == expected and expected, params
+    console.goto("sessions", user_id=demo.user_id)
     page.click(f'a[data-session="{demo.rated_session_id}"]')
     console.wait_ready("sessions")
     session = api(stack, demo, "GET", f"/v1/sessions/{demo.rated_session_id}")
