@@ -9,7 +9,7 @@ from ..core import clock, keys, persist, storage
 from ..core.errors import Conflict, ValidationFailed
 from ..core.ids import new_id
 from ..core.schemas import Page
-from . import contextual
+from . import rules
 from .schemas import (
     MAX_VARIANTS,
     Experiment,
@@ -22,17 +22,10 @@ from .schemas import (
 )
 from .store import ExperimentItem, PeriodItem, experiments_page, iter_experiments, periods_page
 
-# Allowed status changes; a stopped experiment is final.
-TRANSITIONS = {("running", "paused"), ("paused", "running"), ("running", "stopped"), ("paused", "stopped")}
-
 
 def create_experiment(tenant_id: str, data: ExperimentCreate) -> Experiment:
-    active = sum(v.active for v in data.variants)
-    if data.min_exploration * active > 1 + 1e-12:
-        raise ValidationFailed.field(
-            "body.min_exploration", f"cannot hold for {active} active variants: at most {1 / active:.6g}", "less_than_equal"
-        )
-    context_fields = _context_fields(data)
+    rules.check_exploration(data.min_exploration, sum(v.active for v in data.variants))
+    context_fields = rules.context_fields(data)
     now = clock.iso(clock.now())
     experiment_id = new_id("exp")
     variants = [_variant_dict(v, now) for v in data.variants]
@@ -92,7 +85,7 @@ def add_variant(tenant_id: str, experiment_id: str, data: VariantCreate) -> Vari
             raise Conflict(
                 f"experiment {experiment_id} has {MAX_VARIANTS} variants, the most it can have", code="too_many_variants"
             )
-        previous = shares_of(item.variants)
+        previous = rules.shares_of(item.variants)
         now = clock.iso(clock.now())
         item.variants = [*item.variants, _variant_dict(data, now)]
         _save_with_period(tenant_id, item, previous, reason="variant_added", trigger="api", inputs=None, now=now)
@@ -104,24 +97,20 @@ def add_variant(tenant_id: str, experiment_id: str, data: VariantCreate) -> Vari
 def patch_experiment(tenant_id: str, experiment_id: str, data: ExperimentPatch) -> Experiment:
     def attempt() -> Experiment:
         item = load(tenant_id, experiment_id)
-        if item.status == "stopped":
-            raise Conflict(
-                f"experiment {experiment_id} is stopped; a stopped experiment cannot change", code="experiment_stopped"
-            )
+        rules.check_changeable(item)
         now = clock.iso(clock.now())
-        previous, before = shares_of(item.variants), _snapshot(item.variants)
-        _apply_settings(item, data)
-        _apply_variants(item, data)
+        previous, before = rules.shares_of(item.variants), rules.weights_snapshot(item.variants)
+        rules.apply_settings(item, data)
+        rules.apply_variants(item, data)
         if data.status is not None and data.status != item.status:
-            if (item.status, data.status) not in TRANSITIONS:
-                raise Conflict(f"an experiment cannot go from {item.status} to {data.status}", code="invalid_transition")
+            rules.check_transition(item.status, data.status)
             if data.status == "stopped":
-                stop(item, data.winner_variant_id or item.control_id, reason="manual", now=now)
+                rules.stop(item, data.winner_variant_id or item.control_id, reason="manual", now=now)
             else:
                 item.status = data.status
         elif data.winner_variant_id is not None:
             raise ValidationFailed.field("body.winner_variant_id", "goes with status stopped", "winner_needs_stop")
-        if _snapshot(item.variants) != before and item.status != "stopped":
+        if rules.weights_snapshot(item.variants) != before and item.status != "stopped":
             _save_with_period(tenant_id, item, previous, reason="weights_changed", trigger="api", inputs=None, now=now)
         else:
             save(item, now)
@@ -147,26 +136,6 @@ def experiments_of(tenant_id: str, status: str | None = None) -> Iterator[Experi
     """Every experiment of the tenant (of one status when given), newest first: what other capabilities read of them
     (the SDK routes' running experiment, the alerts' confidence target, retraining's challengers)."""
     return iter_experiments(tenant_id, status)
-
-
-def shares_of(variants: list[dict[str, Any]]) -> dict[str, float]:
-    """Each variant's share of new users under its weight: active variants' weights, normalised; 0 for the rest."""
-    total = sum(float(v["weight"]) for v in variants if v["active"])
-    return {v["id"]: (float(v["weight"]) / total if v["active"] and total > 0 else 0.0) for v in variants}
-
-
-def traffic_shares(item: ExperimentItem) -> dict[str, float]:
-    """Where new users go now: the weights' shares, or everything to the winner once stopped."""
-    if item.status == "stopped":
-        return {v["id"]: float(v["id"] == item.winner_variant_id) for v in item.variants}
-    return shares_of(item.variants)
-
-
-def stop(item: ExperimentItem, winner: str, *, reason: str, now: str) -> None:
-    item.status = "stopped"
-    item.winner_variant_id = winner
-    item.stopped_at = now
-    item.stop_reason = reason
 
 
 def save(item: ExperimentItem, now: str, extra: list[storage.Op] | None = None) -> None:
@@ -200,7 +169,7 @@ def period_item(
         reason=reason,
         trigger=trigger,
         weights={v["id"]: float(v["weight"]) for v in item.variants},
-        shares=shares_of(item.variants),
+        shares=rules.shares_of(item.variants),
         previous_shares=previous,
         inputs=inputs,
     )
@@ -232,7 +201,7 @@ def variant_view(item: ExperimentItem, v: dict[str, Any]) -> Variant:
         prompt_version=v.get("prompt_version"),
         model_id=v.get("model_id"),
         weight=float(v["weight"]),
-        traffic_share=traffic_shares(item)[v["id"]],
+        traffic_share=rules.traffic_shares(item)[v["id"]],
         is_control=v["id"] == item.control_id,
         active=bool(v["active"]),
         created_at=v["created_at"],
@@ -252,32 +221,6 @@ def change_view(p: PeriodItem) -> WeightChange:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _context_fields(data: ExperimentCreate) -> list[dict[str, Any]] | None:
-    """The declared context fields as stored (contextual experiments only), checked against each other."""
-    if not data.contextual:
-        if data.context_fields is not None:
-            raise ValidationFailed.field(
-                "body.context_fields", "only a contextual experiment declares context fields", "needs_contextual"
-            )
-        return None
-    if not data.context_fields:
-        raise ValidationFailed.field("body.context_fields", "a contextual experiment declares at least one field", "missing")
-    if data.auto_stop:
-        raise ValidationFailed.field(
-            "body.auto_stop", "a contextual experiment has no single winner to stop on", "not_contextual"
-        )
-    fields = [f.model_dump(exclude_none=True) for f in data.context_fields]
-    dimension = contextual.Encoder.of(fields).dimension
-    if dimension > contextual.MAX_DIMENSION:
-        raise ValidationFailed.field(
-            "body.context_fields",
-            f"the context vector would have {dimension} columns; at most {contextual.MAX_DIMENSION} "
-            "(one per categorical value, two plus one per edge per numeric field, and the intercept)",
-            "too_large",
-        )
-    return fields
-
-
 def _variant_dict(v: VariantCreate, now: str) -> dict[str, Any]:
     return {
         "id": v.id,
@@ -292,43 +235,6 @@ def _variant_dict(v: VariantCreate, now: str) -> dict[str, Any]:
         "active": v.active,
         "created_at": now,
     }
-
-
-def _apply_settings(item: ExperimentItem, data: ExperimentPatch) -> None:
-    if item.contextual and data.auto_stop:
-        raise ValidationFailed.field(
-            "body.auto_stop", "a contextual experiment has no single winner to stop on", "not_contextual"
-        )
-    for name in ("name", "auto_optimize", "min_exploration", "min_rated_per_arm", "auto_stop"):
-        if name in data.model_fields_set and getattr(data, name) is not None:
-            setattr(item, name, getattr(data, name))
-
-
-def _apply_variants(item: ExperimentItem, data: ExperimentPatch) -> None:
-    if data.winner_variant_id is not None and not any(v["id"] == data.winner_variant_id for v in item.variants):
-        raise ValidationFailed.field(
-            "body.winner_variant_id", f"no variant {data.winner_variant_id} in this experiment", "unknown"
-        )
-    by_id = {v["id"]: v for v in item.variants}
-    for n, change in enumerate(data.variants or []):
-        variant = by_id.get(change.id)
-        if variant is None:
-            raise ValidationFailed.field(f"body.variants.{n}.id", f"no variant {change.id} in this experiment", "unknown")
-        if change.weight is not None:
-            variant["weight"] = change.weight
-        if change.active is not None:
-            variant["active"] = change.active
-    if not any(v["active"] and float(v["weight"]) > 0 for v in item.variants):
-        raise ValidationFailed.field("body.variants", "at least one active variant needs a weight above 0", "no_traffic")
-    active = sum(bool(v["active"]) for v in item.variants)
-    if float(item.min_exploration) * active > 1 + 1e-12:
-        raise ValidationFailed.field(
-            "body.min_exploration", f"cannot hold for {active} active variants: at most {1 / active:.6g}", "less_than_equal"
-        )
-
-
-def _snapshot(variants: list[dict[str, Any]]) -> list[tuple[str, float, bool]]:
-    return [(v["id"], float(v["weight"]), bool(v["active"])) for v in variants]
 
 
 def _save_with_period(

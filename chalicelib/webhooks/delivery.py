@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from ..alerts import events
 from ..core import clock, deadline, keys, persist, storage
@@ -118,7 +119,7 @@ def _endpoint_health(endpoint: EndpointItem, outcome: outbound.Outcome) -> Endpo
     stamp = clock.iso(now)
     item = EndpointItem(endpoint.pk, endpoint.sk)
     if outcome.ok:
-        actions = [
+        actions: list[Action] = [
             EndpointItem.consecutive_failures.set(0),
             EndpointItem.failing_since.remove(),
             EndpointItem.last_success_at.set(stamp),
