@@ -26,7 +26,7 @@ from ..core import clock, idempotency, keys, storage
 from ..core.errors import NotFound, ValidationFailed
 from . import contextual
 from .schemas import AssignedVariant
-from .service import shares_of
+from .rules import shares_of
 from .store import AssignmentItem, ExperimentItem, assignment_counts, assignments_of_user, read_context
 
 _SCALE = float(2**64)
