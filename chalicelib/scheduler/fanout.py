@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.logging import get_logger
 from ..core.settings import get_settings
-from ..tenancy.store import iter_tenant_ids
+from ..tenancy.service import tenant_ids
 from .registry import get_task
 from .service import run_for_all_tenants, run_queued
 
@@ -35,7 +35,7 @@ def fire(name: str, *, seconds: float | None = None) -> dict[str, Any]:
     sqs = boto3.client("sqs", region_name=get_settings().region)
     batch: list[dict[str, str]] = []
     sent = 0
-    for tenant_id in iter_tenant_ids():
+    for tenant_id in tenant_ids():
         batch.append({"Id": str(len(batch)), "MessageBody": json.dumps({"task": name, "tenant_id": tenant_id})})
         if len(batch) == 10:
             sent += _send(sqs, queue_url, batch)

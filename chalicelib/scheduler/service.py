@@ -17,17 +17,15 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from ..core import clock, deadline, keys, pagination, storage
+from ..core import clock, deadline, keys, pagination, persist
 from ..core.errors import Conflict, DeadlineExceeded, described
 from ..core.logging import get_logger
-from ..core.query import all_items
 from ..core.schemas import ListQuery, Page
 from ..core.settings import get_settings
-from ..core.table import TableItem
-from ..tenancy.store import iter_tenant_ids
+from ..tenancy.service import tenant_ids
 from .registry import TaskSpec, all_tasks, get_task
 from .schemas import ScheduledTask, TaskRun
-from .store import TaskStateItem
+from .store import TaskStateItem, task_states
 
 
 class TaskTimedOut(Exception):
@@ -37,10 +35,7 @@ class TaskTimedOut(Exception):
 def list_tasks(tenant_id: str, query: ListQuery) -> Page[ScheduledTask]:
     """The registered tasks by name, each with this tenant's state."""
     specs, cursor = pagination.in_order(tenant_id, "scheduler-tasks", all_tasks(), query.limit, query.cursor, lambda s: s.name)
-    states = {
-        item.sk.removeprefix(keys.task_state_prefix()): item
-        for item in all_items(TaskStateItem, keys.tenant(tenant_id).pk, TableItem.sk.startswith(keys.task_state_prefix()))
-    }
+    states = {item.sk.removeprefix(keys.task_state_prefix()): item for item in task_states(tenant_id)}
     return Page[ScheduledTask](items=[_view(spec, states.get(spec.name)) for spec in specs], next_cursor=cursor)
 
 
@@ -124,7 +119,7 @@ def run_for_all_tenants(name: str, *, seconds: float | None = None) -> dict[str,
     spec = get_task(name)
     counts = {"tenants": 0, "succeeded": 0, "failed": 0, "skipped": 0}
     with deadline.within(seconds if seconds is not None else get_settings().lambda_timeout_seconds):
-        for tenant_id in iter_tenant_ids():
+        for tenant_id in tenant_ids():
             counts["tenants"] += 1
             outcome = run_if_enabled(spec, tenant_id, seconds=deadline.left())
             counts[outcome] += 1
@@ -148,7 +143,7 @@ def run_if_enabled(
     raise_on_timeout: bool = False,
 ) -> str:
     """succeeded, failed or skipped (disabled, not yet due, or already running: counted on the task's state)."""
-    state = storage.get(TaskStateItem, keys.task_state(tenant_id, spec.name), consistent=False)
+    state = persist.find(TaskStateItem, keys.task_state(tenant_id, spec.name), consistent=False)
     if not is_enabled(spec, state):
         return "skipped"
     if only_if_due and state is not None and state.last_run_at:
@@ -169,7 +164,7 @@ def run_if_enabled(
 def run_due(tenant_ids: list[str] | None = None) -> dict[str, int]:
     """The local runner's tick: every enabled task whose period has passed since its last run."""
     counts = {"succeeded": 0, "failed": 0, "skipped": 0}
-    tenants = tenant_ids if tenant_ids is not None else list(iter_tenant_ids())
+    tenants = tenant_ids if tenant_ids is not None else list(tenant_ids())
     for spec in all_tasks():
         for tenant_id in tenants:
             counts[run_if_enabled(spec, tenant_id, only_if_due=True)] += 1
@@ -180,7 +175,7 @@ def _lock(key: keys.Key, name: str, token: str, started: datetime) -> None:
     """Take the task for this tenant; a stale lock (a run killed with its Lambda) is taken over and that run recorded
     as a failed, timed-out one."""
     now = int(started.timestamp())
-    previous = storage.get(TaskStateItem, key)
+    previous = persist.find(TaskStateItem, key)
     item = TaskStateItem(key.pk, key.sk)
     try:
         item.update(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from ..core import keys
 from ..core.table import TableItem
 
 
@@ -29,3 +30,8 @@ class TaskStateItem(TableItem, discriminator="task_state"):
     last_timed_out_at = UnicodeAttribute(null=True)
     # Scheduled runs skipped because another run held the task.
     skipped_while_running = NumberAttribute(null=True)
+
+
+def task_states(tenant_id: str) -> list[TaskStateItem]:
+    """The tenant's state of every task that ran or was set for it."""
+    return list(TaskStateItem.query(keys.tenant(tenant_id).pk, TableItem.sk.startswith(keys.task_state_prefix())))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..core import clock, extensions, keys, pagination, storage
 from ..core.errors import Conflict, NotFound
 from ..core.ids import new_id
@@ -25,7 +27,7 @@ from .schemas import (
     TenantStatus,
     TenantSuspend,
 )
-from .store import ApiKeyItem, DomainClaim, TenantItem
+from .store import ApiKeyItem, DomainClaim, TenantItem, iter_tenant_ids
 
 
 def _seed_ops(tenant_id: str, now: str) -> list[storage.Op]:
@@ -305,3 +307,8 @@ def _key_view(item: ApiKeyItem) -> ApiKey:
 
 def _created_view(item: ApiKeyItem, token: str) -> ApiKeyCreated:
     return ApiKeyCreated(**_key_view(item).model_dump(), key=token)
+
+
+def tenant_ids() -> Iterator[str]:
+    """Every tenant's id, oldest first: what the scheduler runs its tasks for."""
+    return iter_tenant_ids()
