@@ -18,5 +18,5 @@ class CustomerItem(TableItem, discriminator="customer"):
 
 def owned_by(tenant_id: str, user_id: str) -> list[CustomerItem]:
     """The customer records whose `user_id` is the end user's (gsi2)."""
-    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith("CUSTOMER#"))
+    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.CUSTOMER_OF_USER))
     return [item for item in found if isinstance(item, CustomerItem)]

@@ -101,7 +101,9 @@ def save_mapping_figures(tenant_id: str, all_time: Mapping[Pair, figures.Counts]
     """Materialise each pair's figures from its all-time counts beside its mapping; the number that changed."""
     existing = {
         (item.category_key, item.model_id): item
-        for item in MappingStatsItem.query(keys.catalog_partition(tenant_id), TableItem.sk.startswith("MAPSTATS#"))
+        for item in MappingStatsItem.query(
+            keys.catalog_partition(tenant_id), TableItem.sk.startswith(keys.catalog_mapping_stats_prefix())
+        )
     }
     now = clock.iso(clock.now())
     written = 0
@@ -138,6 +140,8 @@ def erase_user_data(erasure: Erasure) -> None:
     """The user's preference counters (their own partition), counted as `preferences` (a user erasure,
     chalicelib/contributions.py)."""
     partition = TableItem.query(
-        keys.user_partition(erasure.tenant_id, erasure.user_id), TableItem.sk.startswith("PREF#"), consistent_read=True
+        keys.user_partition(erasure.tenant_id, erasure.user_id),
+        TableItem.sk.startswith(keys.user_preference_prefix()),
+        consistent_read=True,
     )
     erasure.delete_counted(list(partition), "preferences")
