@@ -24,9 +24,10 @@ from typing import Any
 
 from ..core import clock, idempotency, keys, storage
 from ..core.errors import NotFound, ValidationFailed
+from ..core.extensions import Erasure
 from . import contextual
-from .schemas import AssignedVariant
 from .rules import shares_of
+from .schemas import AssignedVariant
 from .store import AssignmentItem, ExperimentItem, assignment_counts, assignments_of_user, read_context
 
 _SCALE = float(2**64)
@@ -239,3 +240,8 @@ def erase_user(tenant_id: str, user_id: str, extra: list[storage.Op]) -> int:
         except storage.ConditionFailed:
             pass  # already erased by an earlier, interrupted run
     return erased
+
+
+def erase_user_data(erasure: Erasure) -> None:
+    """The user's assignments, counted as `assignments` (a user erasure, chalicelib/contributions.py)."""
+    erase_user(erasure.tenant_id, erasure.user_id, [erasure.count("assignments")])
