@@ -22,10 +22,9 @@ from typing import Any
 
 from ..alerts import events
 from ..companies import scope
-from ..core import clock, keys, pagination, storage
+from ..core import clock, keys, persist, storage
 from ..core.errors import Conflict, LearnloopError, NotFound, described
 from ..core.logging import get_logger
-from ..core.query import page
 from ..core.schemas import Page
 from ..governance.thresholds import ACTIONS
 from ..registry import deployments, models
@@ -173,18 +172,18 @@ def _take(
 
 def list_actions(tenant_id: str, query: ActionQuery) -> Page[RegistryAction]:
     listing = f"actions:{query.action or ''}:{query.company_id or ''}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
     condition = ActionItem.action == query.action if query.action is not None else None
-    found, last = page(
+    found, cursor = persist.list_page(
         ActionItem,
         keys.ml_actions(tenant_id),
-        index="gsi1",
+        owner=tenant_id,
+        listing=listing,
         limit=query.limit,
-        after=state.get("k"),
+        cursor=query.cursor,
+        index="gsi1",
         filter_condition=scope.condition(ActionItem.company_id, query.company_id, condition),
         forward=False,
     )
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[RegistryAction](items=[view(item) for item in found], next_cursor=cursor)
 
 

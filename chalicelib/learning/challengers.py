@@ -28,7 +28,7 @@ from pydantic import JsonValue
 from pynamodb.exceptions import UpdateError
 
 from ..companies import scope
-from ..core import clock, keys, storage
+from ..core import clock, keys, persist, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
 from ..experiments import stats
@@ -82,11 +82,9 @@ def set_challenger(tenant_id: str, deployment_id: str, data: ChallengerSet) -> C
         alpha=data.alpha,
         status="running",
         started_at=now,
-        version=(current.version if current is not None else 0) + 1,
     )
-    condition = ChallengerItem.pk.does_not_exist() if current is None else ChallengerItem.version == current.version
     try:
-        storage.commit([storage.Put(item, condition)])
+        storage.commit([persist.replacing(item, current)])
     except storage.ConditionFailed as exc:
         if exc.conflict:
             raise
@@ -229,11 +227,10 @@ def _decide(
     }
     now = clock.iso(clock.now())
     decision: dict[str, Any] = {"outcome": outcome, "by": by, "reason": reason, "at": now, "evidence": proof}
-    expected = item.version
     item.status = "promoted" if outcome == "promote" else "rejected"
-    item.decision, item.decided_at, item.version = decision, now, expected + 1
+    item.decision, item.decided_at = decision, now
     try:
-        storage.commit([storage.Put(item, (ChallengerItem.version == expected) & (ChallengerItem.status == "running"))])
+        storage.commit([persist.bump(item, ChallengerItem.status == "running")])
     except storage.ConditionFailed as exc:
         if exc.conflict:
             raise

@@ -21,18 +21,25 @@ from typing import Any
 
 from ..ai_config import service as ai_config
 from ..companies import scope
-from ..core import clock, counters, keys, pagination, storage
+from ..core import clock, counters, keys, persist, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.extensions import Erasure
 from ..core.ids import new_id
-from ..core.query import page
 from ..core.schemas import Page
 from ..monitoring import predictions
 from ..monitoring.schemas import REGRESSION_TYPES, GroundTruth
 from ..registry import models
 from ..registry.labels import canonical_label, number, unwrap
 from .schemas import FeedbackDecision, FeedbackQuality, FeedbackQuery, PredictionFeedback, PredictionFeedbackCreate, QualityDay
-from .store import FeedbackCounter, FeedbackItem, company_feedback_counter, feedback_counter
+from .store import (
+    FeedbackCounter,
+    FeedbackItem,
+    company_feedback_counter,
+    feedback_counter,
+    feedback_of_user,
+    pending_feedback,
+    processed_feedback,
+)
 
 MAX_PER_RUN = 1000  # pending feedback one run of the task processes; the next run takes the rest
 COUNTS = ("processed", "ignored", "ratings", "positive", "negative", "corrections", "corrections_applied", "flags", "comments")
@@ -85,11 +92,10 @@ def erase_user(tenant_id: str, user_id: str, counted: list[storage.Op]) -> None:
     running total) and with its counts taken back from the version's and the company's quality series, so the
     series equal what the remaining feedback adds up to. A correction that became its prediction's ground truth
     leaves that ground truth (the prediction's, naming no user). Safe to retry: a deleted feedback is not found again."""
-    found = FeedbackItem.gsi2.query(keys.user_items(tenant_id, user_id), FeedbackItem.gsi2sk.startswith(keys.ML_FEEDBACK_OF_USER))
-    for hit in list(found):
+    for hit in feedback_of_user(tenant_id, user_id):
 
         def attempt(hit: FeedbackItem = hit) -> None:  # type: ignore[assignment]
-            item = storage.get(FeedbackItem, keys.Key(hit.pk, hit.sk))
+            item = persist.find(FeedbackItem, keys.Key(hit.pk, hit.sk))
             if item is None or item.user_id != user_id:
                 return
             taken = {name: -value for name, value in _deltas(item, item.status, item.outcome or {}).items()}
@@ -97,7 +103,7 @@ def erase_user(tenant_id: str, user_id: str, counted: list[storage.Op]) -> None:
             ops += (_counter_ops(tenant_id, item, taken) if item.status != "pending" else []) + counted
             storage.commit(ops)
 
-        storage.retrying(attempt, what="erasing the user's prediction feedback")
+        persist.retrying(attempt, what="erasing the user's prediction feedback")
 
 
 def get_feedback(tenant_id: str, prediction_id: str, feedback_id: str) -> PredictionFeedback:
@@ -122,10 +128,7 @@ def process_pending(tenant_id: str) -> dict[str, Any]:
     result: dict[str, Any] = {"policy": policy.feedback_processing, "processed": 0, "ignored": 0, "ground_truths_set": 0}
     if policy.feedback_processing == "manual":
         return result
-    queue = FeedbackItem.gsi3.query(keys.ml_feedback_by_status(tenant_id, "pending"), limit=MAX_PER_RUN)
-    for pending in list(queue):
-        if not isinstance(pending, FeedbackItem):
-            continue
+    for pending in pending_feedback(tenant_id, MAX_PER_RUN):
         done = process(tenant_id, pending, by="policy")
         if done is not None:
             result[done.status] += 1
@@ -152,9 +155,7 @@ def process(tenant_id: str, item: FeedbackItem, *, by: str, ignore: str | None =
     now = clock.iso(clock.now())
     item.status, item.outcome, item.processed_at, item.processed_by = status, outcome, now, by
     item.gsi3pk = keys.ml_feedback_by_status(tenant_id, status)
-    expected = item.version
-    item.version = expected + 1
-    ops: list[storage.Op] = [storage.Put(item, (FeedbackItem.status == "pending") & (FeedbackItem.version == expected))]
+    ops: list[storage.Op] = [persist.bump(item, FeedbackItem.status == "pending")]
     ops += _counter_ops(tenant_id, item, deltas)
     try:
         storage.commit(ops)
@@ -177,42 +178,39 @@ def corrected(prediction_type: str, raw: Any) -> Any:
 def list_for_prediction(tenant_id: str, prediction_id: str, query: FeedbackQuery) -> Page[PredictionFeedback]:
     predictions.get_prediction(tenant_id, prediction_id)  # 404 outside the request's company
     listing = f"feedback:{prediction_id}:{query.status or ''}:{query.feedback_type or ''}:{query.company_id or ''}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    found, last = page(
+    found, cursor = persist.list_page(
         FeedbackItem,
         keys.ml_prediction(tenant_id, prediction_id).pk,
+        owner=tenant_id,
+        listing=listing,
         limit=query.limit,
-        after=state.get("k"),
+        cursor=query.cursor,
         range_condition=FeedbackItem.sk.startswith(keys.ml_feedback_prefix()),
         filter_condition=_filters(query),
     )
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[PredictionFeedback](items=[view(item) for item in found], next_cursor=cursor)
 
 
 def list_for_version(tenant_id: str, model_name: str, model_version: str, query: FeedbackQuery) -> Page[PredictionFeedback]:
     model = models.load(tenant_id, model_name, model_version)
     listing = f"feedback:{model.id}:{query.status or ''}:{query.feedback_type or ''}:{query.company_id or ''}"
-    state = pagination.decode(tenant_id, listing, query.cursor) if query.cursor else {}
-    found, last = page(
+    found, cursor = persist.list_page(
         FeedbackItem,
         keys.ml_feedback_of_version(tenant_id, model.id),
-        index="gsi1",
+        owner=tenant_id,
+        listing=listing,
         limit=query.limit,
-        after=state.get("k"),
+        cursor=query.cursor,
+        index="gsi1",
         filter_condition=_filters(query),
         forward=False,
     )
-    cursor = pagination.encode(tenant_id, listing, {"k": last}) if last else None
     return Page[PredictionFeedback](items=[view(item) for item in found], next_cursor=cursor)
 
 
 def processed_of_version(tenant_id: str, model_id: str) -> list[FeedbackItem]:
     """A version's processed feedback, oldest first (retraining reads it)."""
-    found = FeedbackItem.gsi1.query(
-        keys.ml_feedback_of_version(tenant_id, model_id), filter_condition=FeedbackItem.status == "processed"
-    )
-    return [item for item in found if isinstance(item, FeedbackItem)]
+    return processed_feedback(tenant_id, model_id)
 
 
 def quality(tenant_id: str, model_name: str, model_version: str, days: int) -> FeedbackQuality:

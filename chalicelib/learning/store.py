@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from ..core import keys
 from ..core.table import TableItem
 
 
@@ -102,3 +103,23 @@ def feedback_counter(model_id: str) -> str:
 def company_feedback_counter(company: str) -> str:
     """Bucket `<day>` (the company percent-encoded in the name by the caller)."""
     return f"MLCOMPANYFB:{company}"
+
+
+def feedback_of_user(tenant_id: str, user_id: str) -> list[FeedbackItem]:
+    """The feedback an end user gave on predictions (GSI2)."""
+    found = FeedbackItem.gsi2.query(keys.user_items(tenant_id, user_id), FeedbackItem.gsi2sk.startswith(keys.ML_FEEDBACK_OF_USER))
+    return [item for item in found if isinstance(item, FeedbackItem)]
+
+
+def pending_feedback(tenant_id: str, limit: int) -> list[FeedbackItem]:
+    """Up to `limit` pending feedback, oldest first (GSI3)."""
+    found = FeedbackItem.gsi3.query(keys.ml_feedback_by_status(tenant_id, "pending"), limit=limit)
+    return [item for item in found if isinstance(item, FeedbackItem)]
+
+
+def processed_feedback(tenant_id: str, model_id: str) -> list[FeedbackItem]:
+    """A version's processed feedback, oldest first (GSI1)."""
+    found = FeedbackItem.gsi1.query(
+        keys.ml_feedback_of_version(tenant_id, model_id), filter_condition=FeedbackItem.status == "processed"
+    )
+    return [item for item in found if isinstance(item, FeedbackItem)]
