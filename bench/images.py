@@ -5,7 +5,7 @@ By default (`python -m bench images`) against the local stack over HTTP, as `mak
 like `make run` (`python -m devstack`, default settings: the offline models' latency, routing statistics cached
 10 s) on a temporary directory. Seed 000's florist asks for designs (POST /v1/designs: a style template, flowers
 and colours, 256x256), reads each back through its presigned link and rates it 0.0-5.0 (5 x the share of the asked
-colours present: chalicelib/images/compose.colour_match) through POST /v1/designs/{id}/feedback. The figure: the
+colours present: chalicelib/providers/compose.colour_match) through POST /v1/designs/{id}/feedback. The figure: the
 share of designs routed to petal in each block of 20, after N rated designs. tests/e2e/test_images_stack.py runs the
 same loop, shorter. `BENCH_IMAGES_MODE=in_process` runs the older loop below instead.
 
@@ -13,7 +13,7 @@ Seed 000's florist asks for designs (`image_social`, a bouquet of named flowers 
 routing choose between the two offline image models, which start level in the catalog (suitability 0.6 each):
 `local:petal` paints the colours asked for, `local:sprig` its own muted palette. Each design is read back through
 its presigned link and rated as a florist would at a glance: 1 + 4 x the share of the asked colours present in
-the image (chalicelib/images/compose.colour_match). Every call goes through the HTTP API (chalice's test client
+the image (chalicelib/providers/compose.colour_match). Every call goes through the HTTP API (chalice's test client
 over an in-process moto account). The figure: the share of designs routed to petal in each block of 20 and after N
 rated designs.
 """
@@ -41,7 +41,7 @@ STYLES = ["romantic-classic", "modern-minimalist", "rustic-natural", "elegant-fo
 
 def over_http(url: str, root_key: str, designs: int, seed: int = SEED) -> dict[str, Any]:
     """Designs made, read and rated through the HTTP API of a running stack; where routing sent each."""
-    from chalicelib.images import compose
+    from chalicelib.providers import compose
 
     http = requests.Session()
 
@@ -115,7 +115,7 @@ def run() -> dict[str, Any]:
 
 def in_process() -> dict[str, Any]:
     from chalicelib.core import blobs
-    from chalicelib.images import compose
+    from chalicelib.providers import compose
     from chalicelib.routing import service as routing
 
     os.environ["LEARNLOOP_LOCAL_LATENCY_SCALE"] = "0"

@@ -91,6 +91,14 @@ def local_model_families() -> tuple[extensions.LocalModelFamily, ...]:
     return (local_model.register,)  # local:ft-..., the training capability's fine-tuned models
 
 
+@cache
+def event_listeners() -> tuple[extensions.EventListener, ...]:
+    """What every event raised commits with it."""
+    from .webhooks import queue  # deferred: cold start (only a raised event needs the endpoints)
+
+    return (queue.delivery_ops,)  # a pending delivery to each webhook endpoint subscribed to the event's type
+
+
 # --- scheduled tasks: the functions run per tenant (each imports its capability when the task runs) ---------------
 
 
@@ -283,5 +291,6 @@ CONTRIBUTIONS = extensions.Contributions(
     user_erasers=user_erasers,
     local_model_families=local_model_families,
     tasks=tasks,
+    event_listeners=event_listeners,
 )
 extensions.install(CONTRIBUTIONS)

@@ -12,8 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 from ..core import clock, deadline
+from ..events import service as events
 from ..sessions import service as sessions
-from . import detector, events
+from . import detector
 
 DAYS = 8 * 7 + 1  # eight weeks of history and the day judged
 HOURS = 4 * 168 + 1

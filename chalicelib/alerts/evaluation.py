@@ -27,8 +27,9 @@ from ..analytics import rollups, summary
 from ..analytics.windows import Window
 from ..core import clock, keys, storage
 from ..core.logging import get_logger
+from ..events import service as events
 from ..model_stats import figures
-from . import events, targets
+from . import targets
 from .schemas import TargetEvaluation
 from .store import TargetEvaluationItem, TargetItem
 

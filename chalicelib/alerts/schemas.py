@@ -1,30 +1,12 @@
-"""What the targets and events routes take and give."""
+"""What the targets routes take and give (the events': chalicelib/events/schemas.py)."""
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal
 
 from pydantic import Field, JsonValue, model_validator
 
-from ..core.schemas import ListQuery, Name, RequestBody, Slug, View
-
-# Every event type, as a webhook endpoint subscribes to it (docs/alerts.md#event-types gives each payload).
-EventType = Literal[
-    "target.missed",
-    "target.recovered",
-    "anomaly.detected",
-    "drift.detected",
-    "data_quality.failed",
-    "governance.violation_opened",
-    "experiment.significant",
-    "experiment.srm_detected",
-    "budget.threshold_80",
-    "budget.threshold_100",
-    "training_job.succeeded",
-    "training_job.failed",
-    "registry.action_taken",
-]
-EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+from ..core.schemas import Name, RequestBody, Slug, View
 
 # The figures a target can be set on (alerts/figures.py computes each from the analytics package's own figures).
 Metric = Literal[
@@ -122,20 +104,3 @@ class TargetEvaluation(View):
     window_from: str
     window_to: str
     details: dict[str, JsonValue] = Field(default_factory=dict)
-
-
-class EventQuery(ListQuery):
-    type: EventType | None = None
-
-
-class Event(View):
-    """What a webhook delivers, and what `GET /v1/events` lists: `id` is the same on every retry (receivers dedupe on it)."""
-
-    id: str
-    event_id: str
-    type: EventType
-    tenant_id: str
-    created_at: str
-    subject: str = Field(description="What the event is about: a target, a model version, an experiment, a job...")
-    data: dict[str, JsonValue] = Field(default_factory=dict)
-    api_version: str = "v1"

@@ -50,16 +50,6 @@ class TargetEvaluationItem(TableItem, discriminator="alert_target_evaluation"):
     details = JSONAttribute(null=True)
 
 
-class EventItem(TableItem, discriminator="alert_event"):
-    """Something a tenant may want to be told; its id is derived from what happened, so it is written once."""
-
-    id = UnicodeAttribute()
-    type = UnicodeAttribute()
-    subject = UnicodeAttribute()
-    data = JSONAttribute(null=True)
-    created_at = UnicodeAttribute()
-
-
 def targets_of(tenant_id: str) -> list[TargetItem]:
     """Every target of the tenant."""
     return list(TargetItem.query(keys.alerts_partition(tenant_id), TableItem.sk.startswith(keys.target_prefix())))
@@ -76,23 +66,5 @@ def evaluations_page(
         listing=f"target-history:{target_id}",
         limit=limit,
         cursor=cursor,
-        forward=False,
-    )
-
-
-def events_page(tenant_id: str, type_: str | None, limit: int, cursor: str | None) -> tuple[list[EventItem], str | None]:
-    """A page of the events, newest first: every one (gsi1), or those of one type (gsi3)."""
-    if type_ is not None:
-        partition, index = keys.alert_events_of_type(tenant_id, type_), "gsi3"
-    else:
-        partition, index = keys.alert_events(tenant_id), "gsi1"
-    return persist.list_page(
-        EventItem,
-        partition,
-        owner=tenant_id,
-        listing=f"events:{type_ or ''}",
-        limit=limit,
-        cursor=cursor,
-        index=index,
         forward=False,
     )

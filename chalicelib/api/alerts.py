@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..alerts import evaluation, events, targets
-from ..alerts.schemas import Event, EventQuery, Target, TargetCreate, TargetEvaluation, TargetPatch
+from ..alerts import evaluation, targets
+from ..alerts.schemas import Target, TargetCreate, TargetEvaluation, TargetPatch
 from ..core.schemas import ListQuery, Page
+from ..events import service as events
+from ..events.schemas import Event, EventQuery
 from ..tenancy.schemas import Role
 from .http import Call, route
 

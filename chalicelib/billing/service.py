@@ -32,11 +32,11 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from ..alerts import hooks as alert_hooks
 from ..core import clock, deadline, keys
 from ..core.errors import RateLimited, StorageBusy
 from ..core.settings import get_settings
 from ..core.table import TableItem, connection
+from ..events import hooks as alert_hooks
 from ..tenancy.schemas import Limits
 
 # A hold outlives its month's budget by this much, then DynamoDB's TTL removes it.

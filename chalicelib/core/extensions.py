@@ -15,7 +15,9 @@ The points:
   deletion on the erasure's record (privacy runs them in the declared order);
 - **scheduled tasks** (`TaskSpec`): a name, a rate and the function run per tenant (the scheduler);
 - **local model families** (`LocalModelFamily`): offline models registered when a name no loaded model answers is
-  first asked for (providers/local.py).
+  first asked for (providers/local.py);
+- **event listeners** (`EventListener`): ops committed with every event raised (events/service.py), such as the
+  webhooks' deliveries.
 """
 
 from __future__ import annotations
@@ -169,6 +171,15 @@ class LocalModelFamily(Protocol):
     def __call__(self) -> None: ...
 
 
+# --- event listeners --------------------------------------------------------------------------
+
+
+class EventListener(Protocol):
+    """The ops to commit with a new event (in its transaction, so the event and what listens to it cannot part)."""
+
+    def __call__(self, tenant_id: str, event_id: str, event_type: str, /) -> list[Op]: ...
+
+
 # --- the list ----------------------------------------------------------------------------------
 
 
@@ -182,6 +193,7 @@ class Contributions:
     user_erasers: Callable[[], tuple[UserEraser, ...]]
     local_model_families: Callable[[], tuple[LocalModelFamily, ...]]
     tasks: Callable[[], tuple[TaskSpec, ...]]
+    event_listeners: Callable[[], tuple[EventListener, ...]]
 
 
 _installed: Contributions | None = None

@@ -222,35 +222,6 @@ class Faults:
             return kind
 
 
-class FaultyProvider:
-    """A provider whose calls meet the injected failures before they reach it."""
-
-    def __init__(self, inner: Any, faults: Faults) -> None:
-        self.inner = inner
-        self.faults = faults
-
-    def complete(self, request: Any) -> Any:
-        self._fail_or_pass()
-        return self.inner.complete(request)
-
-    def generate(self, request: Any) -> Any:
-        """An image provider's call (providers/images.py), behind the same failures as a text call."""
-        self._fail_or_pass()
-        return self.inner.generate(request)
-
-    def _fail_or_pass(self) -> None:
-        from ..providers.base import ProviderError
-
-        kind = self.faults.provider_fault()
-        if kind == "server_error":
-            raise ProviderError("server_error", "the provider answered 500 (injected)")
-        if kind == "timeout":
-            raise ProviderError("timeout", "the provider did not answer in time (injected)")
-        if kind == "rate_limited":
-            seconds = self.faults.spec.retry_after
-            raise ProviderError("rate_limited", f"the provider is rate limiting (429, Retry-After: {seconds}) (injected)")
-
-
 _active: dict[str, Faults] = {}
 _active_lock = threading.Lock()
 
@@ -277,12 +248,6 @@ def install(client: Any) -> None:
     faults = active()
     if faults is not None:
         faults.install(client)
-
-
-def wrap(provider: Any) -> Any:
-    """`provider`, or it behind the injected failures when `LEARNLOOP_CHAOS` is set."""
-    faults = active()
-    return provider if faults is None else FaultyProvider(provider, faults)
 
 
 def _transaction_keys(params: dict[str, Any]) -> list[tuple[str, str, str]]:

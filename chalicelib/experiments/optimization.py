@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..alerts import hooks as alert_hooks
 from ..core import clock, storage
 from ..core.errors import Conflict
 from ..core.logging import get_logger
+from ..events import hooks as alert_hooks
 from . import stats
 from .optimizer import Arm, decide
-from .results import Snapshot, compare, learned_policy, snapshot
+from .results import Snapshot, compare, get_results, learned_policy, snapshot
 from .rules import shares_of, stop
 from .schemas import Comparison, WeightOptimization
 from .service import save, save_with_new_weights
@@ -48,7 +48,7 @@ def optimize_experiments(tenant_id: str) -> dict[str, Any]:
     counts = {"experiments": 0, "changed": 0, "unchanged": 0, "burn_in": 0, "stopped": 0, "failed": 0}
     for item in iter_experiments(tenant_id, status="running"):
         try:  # significance and sample-ratio mismatch of every running experiment, each an event once
-            alert_hooks.experiment_results(tenant_id, item.id)
+            alert_hooks.experiment_results(tenant_id, item.id, get_results(tenant_id, item.id))
         except Exception:  # noqa: BLE001 - an alert that failed must not stop the optimiser; logged
             get_logger().exception("checking an experiment for events failed", extra={"experiment_id": item.id})
         if not item.auto_optimize:

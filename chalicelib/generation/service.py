@@ -23,7 +23,6 @@ from ..core import deadline, idempotency
 from ..core.errors import BlobUnavailable, DeadlineExceeded, NotFound, UpstreamFailed, ValidationFailed
 from ..core.logging import get_logger
 from ..core.settings import get_settings
-from ..images import generation as images
 from ..images.specs import IMAGE, ImageParams
 from ..prompts import service as prompts
 from ..prompts import templates
@@ -35,6 +34,7 @@ from ..routing.service import Decision, decide
 from ..sessions import service as sessions
 from ..sessions.schemas import GenerationRecord
 from ..tenancy.schemas import Limits
+from . import images
 from .chat import Chat
 from .schemas import Attempt, Generated, GenerationRequest, Usage
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from ..alerts import hooks as alert_hooks
 from ..core import clock, keys, persist, storage
 from ..core.errors import Conflict
 from ..core.schemas import Page
+from ..events import hooks as alert_hooks
 from .schemas import Violation, ViolationChange, ViolationPatch, ViolationQuery
 from .store import PolicyItem, ViolationItem, violations_page
 

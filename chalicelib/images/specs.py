@@ -97,8 +97,3 @@ def problems(spec: ImageSpec, params: ImageParams) -> list[tuple[str, str]]:
     if params.negative_prompt is not None and not spec.negative_prompt:
         found.append(("body.negative_prompt", "takes no negative prompt"))
     return found
-
-
-def dimensions(size: str) -> tuple[int, int]:
-    width, _, height = size.partition("x")
-    return int(width), int(height)

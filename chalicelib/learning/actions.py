@@ -20,12 +20,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from ..alerts import events
 from ..companies import scope
 from ..core import clock, keys, persist, storage
 from ..core.errors import Conflict, LearnloopError, NotFound, described
 from ..core.logging import get_logger
 from ..core.schemas import Page
+from ..events import service as events
 from ..governance.thresholds import ACTIONS
 from ..registry import deployments, models
 from ..registry.schemas import DeploymentListQuery, DeploymentPatch

@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..alerts import events as alert_events
-from ..alerts import hooks as alert_hooks
 from ..core import clock, keys, storage
 from ..core.ids import new_id
 from ..core.schemas import ListQuery, Page
+from ..events import hooks as alert_hooks
+from ..events import service as alert_events
 from ..governance import checks
 from ..registry import models
 from . import baselines, drift, performance, predictions, store

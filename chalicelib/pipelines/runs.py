@@ -18,14 +18,14 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..alerts import events as alert_events
-from ..alerts import hooks as alert_hooks
 from ..companies import scope
 from ..core import clock, keys, persist, storage
 from ..core.errors import Conflict, NotFound, described
 from ..core.ids import new_id
 from ..core.logging import get_logger
 from ..core.schemas import ListQuery, Page
+from ..events import hooks as alert_hooks
+from ..events import service as alert_events
 from ..governance import checks
 from ..monitoring import baselines, drift, predictions
 from ..registry import models

@@ -1,6 +1,6 @@
 """The offline image models: no key, no network, so the image loop runs on a laptop too.
 
-- `local:petal` renders every flower named in the colours asked for, with the container (chalicelib/images/compose.py's
+- `local:petal` renders every flower named in the colours asked for, with the container (chalicelib/providers/compose.py's
   detailed renderer); slower.
 - `local:sprig` renders fast, rough discs in its own muted palette, ignoring the colours asked for.
 
@@ -24,15 +24,14 @@ MODELS: dict[str, tuple[str, float]] = {"petal": ("detailed", 400.0), "sprig": (
 
 class LocalImages:
     def generate(self, request: ImageRequest) -> list[ProducedImage]:
-        from ..images import compose
-        from ..images.specs import dimensions
+        from . import compose  # deferred: cold start (the renderer loads with the first offline image)
 
         found = MODELS.get(request.model_name)
         if found is None:
             raise ProviderError("unavailable", f"no offline image model {request.model_id}")
         renderer, per_image_ms = found
         began = time.perf_counter()
-        width, height = dimensions(request.size)
+        width, height = (int(side) for side in request.size.split("x", 1))  # "1024x1024"
         images = [
             ProducedImage(
                 data=compose.render(request.prompt, width, height, renderer=renderer, variant=i, negative=request.negative_prompt)

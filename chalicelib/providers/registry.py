@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..core import faults
 from ..core.settings import get_settings
+from . import faulty
 from .base import Completion, CompletionRequest, Provider, ProviderError
 from .images import ImageProvider
 from .local import LocalProvider
@@ -24,7 +24,7 @@ def observe(observer: Observer) -> None:
 
 def provider_for(name: str) -> Provider:
     """The provider called `name`, behind the injected failures when `LEARNLOOP_CHAOS` is set."""
-    provider: Provider = faults.wrap(_provider(name)) if get_settings().chaos else _provider(name)
+    provider: Provider = faulty.wrap(_provider(name)) if get_settings().chaos else _provider(name)
     return _Observed(provider) if _observers else provider
 
 
@@ -43,7 +43,7 @@ def image_provider_for(name: str) -> ImageProvider:
     """The image provider called `name`: the offline models, Stability's REST API, or an OpenAI-compatible endpoint;
     behind the injected failures when `LEARNLOOP_CHAOS` is set, as text providers are."""
     provider = _image_provider(name)
-    return faults.wrap(provider) if get_settings().chaos else provider
+    return faulty.wrap(provider) if get_settings().chaos else provider
 
 
 def _image_provider(name: str) -> ImageProvider:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..alerts import hooks as alert_hooks
 from ..billing import service as billing
 from ..catalog import service as catalog
 from ..catalog.schemas import MappingPut, ModelPut
@@ -25,6 +24,7 @@ from ..core.logging import get_logger
 from ..core.query import page
 from ..core.schemas import Page
 from ..core.table import TableItem
+from ..events import hooks as alert_hooks
 from ..experiments import service as experiments
 from ..experiments.schemas import Experiment, ExperimentCreate, ExperimentPatch, VariantCreate
 from ..providers.base import ProviderError, count_tokens

@@ -18,11 +18,11 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from ..alerts import events
 from ..core import clock, deadline, keys, persist, storage
 from ..core.errors import Conflict, NotFound
 from ..core.schemas import Page
 from ..core.settings import get_settings
+from ..events import service as events
 from . import endpoints, outbound, queue, signing
 from .schemas import Delivery, DeliveryAttempt, DeliveryQuery
 from .store import DeliveryItem, EndpointItem, deliveries_page, due_deliveries

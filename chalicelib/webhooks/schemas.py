@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ..alerts.schemas import EVENT_TYPES
 from ..core.schemas import ListQuery, RequestBody, View
+from ..events.schemas import EVENT_TYPES
 
 MAX_URL = 2048
 

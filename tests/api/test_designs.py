@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from chalicelib.designs.service import stars_of
-from chalicelib.images import compose
+from chalicelib.providers import compose
 from tests.conftest import Api, Tenant, make_tenant
 
 SMALL = {"size": "256x256"}

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.images import compose
+from chalicelib.providers import compose
 from tests.conftest import Api, Tenant
 
 DESIGN = {

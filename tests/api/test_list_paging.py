@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from chalicelib.alerts import events
 from chalicelib.core import clock
+from chalicelib.events import service as events
 from tests.api.registry_helpers import activate, labelled, path, predict, register, truth
 from tests.conftest import ROOT_KEY, Api, Tenant, make_tenant
 

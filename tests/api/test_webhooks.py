@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.alerts import events
 from chalicelib.core import clock
+from chalicelib.events import service as events
 from chalicelib.webhooks import signing
 from tests.conftest import Api, Tenant
 from tests.fakes.webhook_receiver import WebhookReceiver

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chalicelib.alerts.schemas import EVENT_TYPES
+from chalicelib.events.schemas import EVENT_TYPES
 from tests.e2e.conftest import ROOT_KEY, start_stack
 from tests.fakes.webhook_receiver import WebhookReceiver
 

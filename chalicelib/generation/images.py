@@ -16,12 +16,12 @@ from ..catalog import service as catalog
 from ..catalog.schemas import TaskPut
 from ..core import deadline
 from ..core.errors import ValidationFailed
+from ..images import specs, storage
+from ..images.specs import ImageParams, ImageSpec
 from ..providers.base import Completion, ProviderError, count_tokens
 from ..providers.images import ImageRequest
 from ..providers.registry import image_provider_for
 from ..routing import scoring
-from . import specs, storage
-from .specs import ImageParams, ImageSpec
 
 VIDEO = "video_generation"
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..core import keys, storage
-from . import events
+from . import service as events
 
 BUDGET_LEVELS = ((0.8, "budget.threshold_80"), (1.0, "budget.threshold_100"))
 
@@ -86,12 +86,10 @@ def violation_opened(tenant_id: str, violation: Any) -> list[storage.Op]:
     return events.ops(tenant_id, "governance.violation_opened", violation.id, f"violation:{violation.id}", data)
 
 
-def experiment_results(tenant_id: str, experiment_id: str) -> int:
+def experiment_results(tenant_id: str, experiment_id: str, results: Any) -> int:
     """`experiment.significant` once per compared variant whose always-valid p-value (valid however often it is looked
-    at) falls to alpha; `experiment.srm_detected` once per experiment and weights period with a sample-ratio mismatch."""
-    from ..experiments.results import get_results
-
-    results = get_results(tenant_id, experiment_id)
+    at) falls to alpha; `experiment.srm_detected` once per experiment and weights period with a sample-ratio mismatch.
+    `results` are the experiment's results as the experiments capability computes them (`experiments.results`)."""
     emitted = 0
     subject = f"experiment:{experiment_id}"
     for c in results.comparisons:

@@ -1,4 +1,4 @@
-"""Events: written exactly once, listed as the in-app feed, and queued for the webhook endpoints that want them.
+"""Events: written exactly once, listed as the in-app feed, and handed to the event listeners (the webhook deliveries).
 
 An event's id is derived from its type and what happened (`dedupe`: the violation, the drift test and day, the
 job and its outcome...), and the event is put on condition that it does not exist, in the same transaction as its
@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..core import clock, keys, persist, storage
+from ..core import clock, extensions, keys, persist, storage
 from ..core.logging import get_logger
 from ..core.schemas import Page
 from .schemas import EVENT_TYPES, Event, EventQuery
@@ -30,8 +30,8 @@ def event_id(event_type: str, dedupe: str) -> str:
 
 
 def ops(tenant_id: str, event_type: str, dedupe: str, subject: str, data: dict[str, Any]) -> list[storage.Op]:
-    """The event's put (the first op; its condition fails when the event exists) and the puts of its deliveries."""
-    from ..webhooks import queue  # the webhooks package reads the event back to deliver it
+    """The event's put (the first op; its condition fails when the event exists) and its listeners' ops (the puts of
+    its webhook deliveries)."""
 
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type}")
@@ -52,7 +52,8 @@ def ops(tenant_id: str, event_type: str, dedupe: str, subject: str, data: dict[s
         gsi3pk=keys.alert_events_of_type(tenant_id, event_type),
         gsi3sk=sort,
     )
-    return [storage.Put(item, EventItem.pk.does_not_exist()), *queue.delivery_ops(tenant_id, item.id, item.type)]
+    listened = [op for listener in extensions.installed().event_listeners() for op in listener(tenant_id, item.id, item.type)]
+    return [storage.Put(item, EventItem.pk.does_not_exist()), *listened]
 
 
 def emit(tenant_id: str, event_type: str, dedupe: str, subject: str, data: dict[str, Any]) -> str | None:
