@@ -21,10 +21,9 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from ..core import blobs, clock, keys, pagination, storage
-from ..core.errors import Conflict, NotFound, described
+from ..core import blobs, clock, keys, persist, storage
+from ..core.errors import Conflict, described
 from ..core.ids import new_id
-from ..core.query import page
 from ..core.schemas import Page
 from ..core.settings import get_settings
 from ..sessions.store import SessionItem
@@ -34,7 +33,7 @@ from .examples import as_text, expected_output, is_example, quality_of
 from .redaction import CARD, EMAIL, PHONE, Redactor
 from .schemas import Dataset, DatasetCreate, DatasetFile, DatasetListQuery, Lineage, Progress
 from .splits import user_digest
-from .store import DatasetItem, ExampleItem, progress, walk_examples
+from .store import DatasetItem, ExampleItem, datasets_of, datasets_page, progress, walk_examples
 
 SESSION_BATCH = 100
 # At most this many examples are read for one dataset (the best-rated first).
@@ -288,10 +287,7 @@ def file_key(tenant_id: str, dataset_id: str, name: str) -> str:
 
 
 def load(tenant_id: str, dataset_id: str) -> DatasetItem:
-    item = storage.get(DatasetItem, keys.training_dataset(tenant_id, dataset_id))
-    if item is None:
-        raise NotFound(f"no dataset {dataset_id}")
-    return item
+    return persist.load(DatasetItem, keys.training_dataset(tenant_id, dataset_id), f"no dataset {dataset_id}")
 
 
 def get_dataset(tenant_id: str, dataset_id: str) -> Dataset:
@@ -299,16 +295,12 @@ def get_dataset(tenant_id: str, dataset_id: str) -> Dataset:
 
 
 def list_datasets(tenant_id: str, query: DatasetListQuery) -> Page[Dataset]:
-    after = pagination.decode(tenant_id, "training-datasets", query.cursor).get("k") if query.cursor else None
-    found, last = page(
-        DatasetItem, keys.training_datasets(tenant_id), index="gsi1", limit=query.limit, after=after, forward=False
-    )
-    cursor = pagination.encode(tenant_id, "training-datasets", {"k": last}) if last else None
+    found, cursor = datasets_page(tenant_id, query.limit, query.cursor)
     return Page[Dataset](items=[view(item) for item in found], next_cursor=cursor)
 
 
 def all_datasets(tenant_id: str) -> list[DatasetItem]:
-    return [item for item in DatasetItem.gsi1.query(keys.training_datasets(tenant_id)) if isinstance(item, DatasetItem)]
+    return datasets_of(tenant_id)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
-from ..core import keys
+from ..core import keys, persist
 from ..core.table import TableItem, string_list
 
 
@@ -182,3 +182,22 @@ def walk_examples(
                 f"{index}sk": getattr(item, f"{index}sk"),
             }
             yield item, {"m": month, "k": position}
+
+
+def datasets_page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[DatasetItem], str | None]:
+    """A page of the tenant's datasets, newest first (gsi1)."""
+    return persist.list_page(
+        DatasetItem,
+        keys.training_datasets(tenant_id),
+        owner=tenant_id,
+        listing="training-datasets",
+        limit=limit,
+        cursor=cursor,
+        index="gsi1",
+        forward=False,
+    )
+
+
+def datasets_of(tenant_id: str) -> list[DatasetItem]:
+    """Every dataset of the tenant, oldest first (gsi1)."""
+    return [item for item in DatasetItem.gsi1.query(keys.training_datasets(tenant_id)) if isinstance(item, DatasetItem)]
