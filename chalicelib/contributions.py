@@ -99,6 +99,14 @@ def event_listeners() -> tuple[extensions.EventListener, ...]:
     return (queue.delivery_ops,)  # a pending delivery to each webhook endpoint subscribed to the event's type
 
 
+@cache
+def deployment_challenges() -> tuple[extensions.ChallengeLookup, ...]:
+    """Who runs champion-challenger tests on deployments (monitoring tags each served prediction with its arm)."""
+    from .learning import challengers  # deferred: cold start (only a prediction served by a deployment asks)
+
+    return (challengers.running_challenge,)
+
+
 # --- scheduled tasks: the functions run per tenant (each imports its capability when the task runs) ---------------
 
 
@@ -292,5 +300,6 @@ CONTRIBUTIONS = extensions.Contributions(
     local_model_families=local_model_families,
     tasks=tasks,
     event_listeners=event_listeners,
+    deployment_challenges=deployment_challenges,
 )
 extensions.install(CONTRIBUTIONS)

@@ -17,7 +17,9 @@ The points:
 - **local model families** (`LocalModelFamily`): offline models registered when a name no loaded model answers is
   first asked for (providers/local.py);
 - **event listeners** (`EventListener`): ops committed with every event raised (events/service.py), such as the
-  webhooks' deliveries.
+  webhooks' deliveries;
+- **deployment challenges** (`ChallengeLookup`): the champion-challenger test a deployment runs, which monitoring tags
+  each prediction it serves with (monitoring/predictions.py; the challenges are the learning capability's).
 """
 
 from __future__ import annotations
@@ -180,6 +182,24 @@ class EventListener(Protocol):
     def __call__(self, tenant_id: str, event_id: str, event_type: str, /) -> list[Op]: ...
 
 
+# --- deployment challenges ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A running champion-challenger test on a deployment."""
+
+    id: str
+    champion_version: str
+    challenger_version: str
+
+
+class ChallengeLookup(Protocol):
+    """The challenge a deployment runs now, or None."""
+
+    def __call__(self, tenant_id: str, deployment_id: str, /) -> Challenge | None: ...
+
+
 # --- the list ----------------------------------------------------------------------------------
 
 
@@ -194,6 +214,7 @@ class Contributions:
     local_model_families: Callable[[], tuple[LocalModelFamily, ...]]
     tasks: Callable[[], tuple[TaskSpec, ...]]
     event_listeners: Callable[[], tuple[EventListener, ...]]
+    deployment_challenges: Callable[[], tuple[ChallengeLookup, ...]]
 
 
 _installed: Contributions | None = None

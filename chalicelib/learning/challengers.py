@@ -28,7 +28,7 @@ from pydantic import JsonValue
 from pynamodb.exceptions import UpdateError
 
 from ..companies import scope
-from ..core import clock, keys, persist, storage
+from ..core import clock, extensions, keys, persist, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
 from ..experiments import stats
@@ -317,3 +317,12 @@ def view(tenant_id: str, item: ChallengerItem, *, look: bool = False) -> Challen
         arms=arms,
         comparison=comparison,
     )
+
+
+def running_challenge(tenant_id: str, deployment_id: str) -> extensions.Challenge | None:
+    """The deployment's running challenge as monitoring tags predictions with it (a deployment challenge,
+    chalicelib/contributions.py)."""
+    found = running(tenant_id, deployment_id)
+    if found is None:
+        return None
+    return extensions.Challenge(found.id, found.champion_version, found.challenger_version)

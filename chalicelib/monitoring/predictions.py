@@ -15,7 +15,7 @@ from typing import Any
 
 from ..ai_config import service as ai_config
 from ..companies import scope
-from ..core import clock, counters, keys, persist, storage
+from ..core import clock, counters, extensions, keys, persist, storage
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.ids import new_id
 from ..core.table import TableItem
@@ -154,15 +154,14 @@ def _challenge(tenant_id: str, model_name: str, model_version: str, deployment_i
     """(challenge id, role) when the deployment that served the prediction runs a challenge this version is part of."""
     if deployment_id is None:
         return None, None
-    from ..learning import challengers  # the learning half's challenge (it builds on the registry)
-
     try:
         deployment = deployments.get_deployment(tenant_id, deployment_id)
     except NotFound:
         raise ValidationFailed.field("body.deployment_id", f"no deployment {deployment_id}") from None
     if deployment.model_name != model_name:
         raise ValidationFailed.field("body.deployment_id", f"deployment {deployment_id} serves {deployment.model_name}")
-    found = challengers.running(tenant_id, deployment_id)
+    lookups = extensions.installed().deployment_challenges()
+    found = next((c for c in (lookup(tenant_id, deployment_id) for lookup in lookups) if c is not None), None)
     if found is None or found.champion_version != deployment.model_version or deployment.status != "active":
         return None, None
     roles = {found.champion_version: "champion", found.challenger_version: "challenger"}
