@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from ..core import clock, counters, keys, storage
+from ..core import clock, counters, keys, persist, storage
 from ..core.errors import NotFound, PayloadTooLarge
 from ..core.ids import new_id
 from . import events, scoring
@@ -216,8 +216,7 @@ def feedback_change_ops(
     actions.append(SessionItem.updated_at.set(now))
     ops: list[storage.Op] = []
     if feedback is not None:
-        condition = FeedbackItem.pk.does_not_exist() if previous is None else FeedbackItem.version == previous.version
-        ops.append(storage.Put(feedback, condition))
+        ops.append(persist.replacing(feedback, previous))
     elif previous is not None:
         ops.append(storage.Delete(FeedbackItem(previous.pk, previous.sk), FeedbackItem.version == previous.version))
     ops.append(storage.Update(SessionItem(session.pk, session.sk), actions, rated_condition))
@@ -271,24 +270,12 @@ def hourly_counts(tenant_id: str, first_hour: str, last_hour: str) -> dict[str, 
 
 
 def _load_session(tenant_id: str, session_id: str) -> SessionItem:
-    session = storage.get(SessionItem, keys.session(tenant_id, session_id))
-    if session is None:
-        raise NotFound(f"no session {session_id}")
-    return session
+    return persist.load(SessionItem, keys.session(tenant_id, session_id), f"no session {session_id}")
 
 
 def _session_update(session: SessionItem, fields: list[str]) -> storage.Update:
     """SET the changed fields and bump the version, on condition nobody else changed the session meanwhile."""
-    expected = session.version
-    session.version = expected + 1
-    attributes = SessionItem.get_attributes()
-    actions: list[Action] = [
-        attributes[name].set(getattr(session, name)) if getattr(session, name) is not None else attributes[name].remove()
-        for name in dict.fromkeys(fields)
-    ]
-    actions.append(SessionItem.version.set(session.version))
-    key = SessionItem(session.pk, session.sk)
-    return storage.Update(key, actions, SessionItem.version == expected)
+    return persist.changed(session, {name: getattr(session, name) for name in dict.fromkeys(fields)})
 
 
 def _index_keys(tenant_id: str, user_id: str, category_key: str, created_at: str, session_id: str) -> dict[str, Any]:
@@ -381,8 +368,7 @@ def _feedback_item(
         text=data.text,
         device_type=data.device_type,
         created_at=created_at,
-        updated_at=now,
-        version=(previous.version if previous is not None else 0) + 1,
+        updated_at=now,  # its version: persist.replacing, where the feedback is written over `previous`
         gsi2pk=keys.user_items(tenant_id, data.user_id),
         gsi2sk=keys.feedback_of_user(created_at, feedback_id),
     )
