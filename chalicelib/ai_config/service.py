@@ -136,7 +136,7 @@ def check_category(tenant_id: str, model_name: str, model_type: str, label: str,
 
 def render_prompt(tenant_id: str, name: str, variables: dict[str, Any]) -> tuple[str, int] | None:
     """The active prompts configuration's template `name` rendered with `variables`, and its version; None without one."""
-    from ..prompts import templates  # imported when a generation names a configured prompt
+    from ..prompts import templates  # deferred: cold start (loads when a generation names a configured prompt)
 
     head = persist.find(ConfigHeadItem, keys.ai_config_head(tenant_id, "prompts"))
     if head is None:

@@ -28,6 +28,8 @@ from ..analytics.windows import Window
 from ..core import clock, keys, storage
 from ..core.logging import get_logger
 from ..events import service as events
+from ..experiments.results import get_results
+from ..experiments.service import experiments_of
 from ..model_stats import figures
 from . import targets
 from .schemas import TargetEvaluation
@@ -164,9 +166,6 @@ def figure(tenant_id: str, item: TargetItem, window: Window) -> tuple[float | No
 
 
 def _experiment_confidence(tenant_id: str, experiment_id: str | None) -> tuple[float | None, dict[str, Any]]:
-    from ..experiments.results import get_results
-    from ..experiments.service import experiments_of
-
     ids = [experiment_id] if experiment_id else [e.id for e in experiments_of(tenant_id, status="running")]
     best: dict[str, float | None] = {}
     for eid in ids:

@@ -22,6 +22,7 @@ from ..core import clock, counters, keys
 from ..core.table import TableItem
 from ..model_stats import figures
 from ..model_stats import service as model_stats
+from ..tenancy import service as tenancy
 from . import periods
 from .store import TOUCH, RolledDayItem, RollupItem, RollupState, TouchCounter
 from .windows import Window
@@ -165,8 +166,6 @@ def watermark_for(run_started: datetime) -> str:
 
 
 def first_day(tenant_id: str) -> str:
-    from ..tenancy import service as tenancy
-
     return tenancy.get_tenant(tenant_id).created_at[:10]
 
 

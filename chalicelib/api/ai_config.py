@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from ..ai_config import service
 from ..ai_config.schemas import AiConfig, ConfigDiff, ConfigDiffQuery, ConfigPut, ConfigRollback
+from ..core.errors import NotFound
 from ..core.schemas import ListQuery, Page
 from ..tenancy.schemas import Role
 from .http import Call, route
@@ -102,8 +103,6 @@ def rollback_ai_config(call: Call[ConfigRollback, None]) -> AiConfig:
 
 
 def _number(text: str) -> int:
-    from ..core.errors import NotFound
-
     if not text.isdigit() or not 0 < int(text) < 10**8:
         raise NotFound(f"no version {text}")
     return int(text)

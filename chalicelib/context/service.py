@@ -18,7 +18,7 @@ from ..core.errors import NotFound, ValidationFailed
 from ..core.extensions import Erasure
 from ..core.ids import new_id
 from ..core.query import page
-from ..core.schemas import Page
+from ..core.schemas import ClientId, Page
 from ..core.table import TableItem
 from ..sessions import service as sessions
 from ..sessions.schemas import SessionCreate
@@ -241,8 +241,6 @@ def _listed(tenant_id: str, user_id: str, store_id: str, now: str) -> list[Any]:
 
 def _check_ids(user_id: str, store_id: str) -> None:
     from pydantic import TypeAdapter, ValidationError
-
-    from ..core.schemas import ClientId
 
     try:
         TypeAdapter(ClientId).validate_python(user_id)

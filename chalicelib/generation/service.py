@@ -66,7 +66,7 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None, ch
     kind = images.output_kind(tenant_id, body.output_type, body.category_key, _category(tenant_id, body.category_key))
     prepared = _prepare(tenant_id, body, as_system=chat is not None)
     if body.context is not None:
-        from ..context import service as context
+        from ..context import service as context  # deferred: cold start (loads with the first generation with a context)
 
         window = context.contextual_prompt(tenant_id, body.user_id, body.context.store_id, prepared.text, None)
         prepared.message, prepared.text = prepared.text, window.prompt
@@ -210,7 +210,7 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None, ch
     record.confidence_score = confidence
     created = sessions.record_generation(tenant_id, record)
     if body.context is not None and prepared.message is not None:
-        from ..context import service as context
+        from ..context import service as context  # deferred: cold start (loads with the first generation with a context)
 
         output = completion.output if isinstance(completion.output, str) else str(completion.output)
         context.record_exchange(
@@ -292,7 +292,9 @@ def _prepare(tenant_id: str, body: GenerationRequest, as_system: bool = False) -
     # fill the experiment variant's prompt only).
     is_template = bool(body.variables) and not as_system
     if body.experiment_id is not None:
-        from ..experiments.assignment import variant_for  # experiments are optional in a generation
+        from ..experiments.assignment import (
+            variant_for,  # deferred: cold start (loads with the first generation in an experiment)
+        )
 
         variant, experiment_period = variant_for(tenant_id, body.experiment_id, body.user_id)
         experiment_id, variant_id = variant.experiment_id, variant.variant_id
@@ -332,7 +334,7 @@ def _prepare(tenant_id: str, body: GenerationRequest, as_system: bool = False) -
 
 def _configured_prompt(tenant_id: str, name: str, variables: dict[str, Any]) -> tuple[str, int] | None:
     """A name no prompt template has, from the active prompts configuration (the templates come first)."""
-    from ..ai_config import service as ai_config
+    from ..ai_config import service as ai_config  # deferred: cold start (loads when a name no template has is asked for)
 
     return ai_config.render_prompt(tenant_id, name, variables)
 

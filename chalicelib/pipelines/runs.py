@@ -31,6 +31,8 @@ from ..monitoring import baselines, drift, predictions
 from ..registry import models
 from ..registry import runs as training_runs
 from ..registry.schemas import MlModel
+from ..sessions import queries as sessions
+from ..sessions.schemas import SessionListQuery
 from . import definitions, quality, store
 from .schemas import TARGET_BASELINE, PipelineConfig, PipelineRun
 from .store import PipelineItem, PipelineRunItem
@@ -175,9 +177,6 @@ def read_source(tenant_id: str, table: str, config: PipelineConfig, now: datetim
     elif table == "sessions":
         if scope.current() is not None:  # sessions belong to no company: a company's pipeline reads none of them
             return
-        from ..sessions import queries as sessions
-        from ..sessions.schemas import SessionListQuery
-
         cursor, count = None, 0
         while count < config.max_records:
             query = SessionListQuery.model_validate(

@@ -42,7 +42,8 @@ _SESSION_COUNTS = {
 
 
 def create_session(tenant_id: str, data: SessionCreate) -> SessionCreated:
-    from ..experiments.assignment import resolve_variant  # checks the experiment, or assigns the user's variant
+    # deferred: cold start (the sessions family's reads never need experiments); checks the experiment or assigns a variant
+    from ..experiments.assignment import resolve_variant
 
     variant_id, experiment_period = resolve_variant(tenant_id, data.experiment_id, data.variant_id, data.user_id)
     return _record_new(

@@ -56,7 +56,7 @@ def _images(item: SessionItem) -> list[dict[str, Any]] | None:
     """Presigned links to an image generation's stored images (its output keeps only their references)."""
     if item.source != "generation" or not isinstance(item.output, dict) or "images" not in item.output:
         return None
-    from ..images import storage  # only sessions that hold images pay for it
+    from ..images import storage  # deferred: cold start (only sessions that hold images pay for it)
 
     return storage.views_of(item.output)
 

@@ -88,7 +88,7 @@ class OpenAITuner:
         self.settings = settings
 
     def _client(self) -> Any:
-        from ..providers.openai_compat import OpenAICompatibleProvider
+        from ..providers.openai_compat import OpenAICompatibleProvider  # deferred: cold start (the openai SDK)
 
         return OpenAICompatibleProvider(self.name, self.settings).client()
 
@@ -225,6 +225,6 @@ def _iso(timestamp: Any) -> str:
 def _translate(exc: BaseException) -> ProviderError:
     if isinstance(exc, ProviderError):
         return exc
-    from ..providers.openai_compat import translate
+    from ..providers.openai_compat import translate  # deferred: cold start (the openai SDK)
 
     return translate(exc)

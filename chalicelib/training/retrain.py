@@ -229,6 +229,7 @@ def _written_by_model(
 ) -> tuple[str | None, str]:
     """A rewrite by the category's routed model, when that is a provider model and its most expensive outcome fits
     the budget (reserved, then settled to the call's cost); (None, "") otherwise or on failure."""
+    # deferred: cold start (routing's decision loads only when a retraining rewrites a prompt)
     from ..routing.schemas import RouteBody
     from ..routing.service import decide
 
