@@ -13,13 +13,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from ..core import clock, keys, pagination, storage
+from ..core import clock, keys, persist, storage
 from ..core.errors import NotFound, ValidationFailed
 from ..core.extensions import Erasure
 from ..core.ids import new_id
-from ..core.query import page
 from ..core.schemas import ClientId, Page
-from ..core.table import TableItem
 from ..sessions import service as sessions
 from ..sessions.schemas import SessionCreate
 from . import prompting
@@ -38,7 +36,7 @@ from .schemas import (
     OptimizationCreate,
     StoreId,
 )
-from .store import ContextEntry, ContextItem
+from .store import ContextEntry, ContextItem, entries_of, user_context_items, windows_page
 
 CONVERSATION_CATEGORY = "conversation"
 _RINGS = {"CONV": (MAX_CONVERSATIONS, "conversation_seq"), "OPT": (MAX_OPTIMIZATIONS, "optimization_seq")}
@@ -112,15 +110,9 @@ def add_optimization(tenant_id: str, user_id: str, store_id: str, body: Optimiza
 
 def get_window(tenant_id: str, user_id: str, store_id: str) -> ContextWindow:
     _check_ids(user_id, store_id)
-    head = storage.get(ContextItem, keys.context_window(tenant_id, user_id, store_id))
+    head = persist.find(ContextItem, keys.context_window(tenant_id, user_id, store_id))
     cutoff = clock.iso(clock.now() - timedelta(days=RETENTION_DAYS))
-    entries = [
-        item
-        for item in TableItem.query(
-            keys.user_partition(tenant_id, user_id), TableItem.sk.startswith(keys.context_prefix(store_id)), consistent_read=True
-        )
-        if isinstance(item, ContextEntry) and item.created_at >= cutoff
-    ]
+    entries = [item for item in entries_of(tenant_id, user_id, store_id) if item.created_at >= cutoff]
     if head is None and not entries:
         raise NotFound(f"no context for user {user_id} and store {store_id}")
     conversations = sorted((e for e in entries if e.entry_kind == "CONV"), key=lambda e: e.seq)[-MAX_CONVERSATIONS:]
@@ -141,31 +133,16 @@ def get_window(tenant_id: str, user_id: str, store_id: str) -> ContextWindow:
 
 def list_windows(tenant_id: str, query: ContextListQuery) -> Page[ContextSummary]:
     """The tenant's context windows, the most recently updated first (one user's when asked)."""
-    after = pagination.decode(tenant_id, "contexts", query.cursor).get("k") if query.cursor else None
-    found, last = page(
-        ContextItem,
-        keys.context_windows_of(tenant_id),
-        index="gsi3",
-        limit=query.limit,
-        after=after,
-        filter_condition=(ContextItem.user_id == query.user_id) if query.user_id is not None else None,
-        forward=False,
-    )
-    cursor = pagination.encode(tenant_id, "contexts", {"k": last}) if last else None
+    found, cursor = windows_page(tenant_id, query.user_id, query.limit, query.cursor)
     items = [
-        ContextSummary(
+        ContextSummary.of(
+            item,
             id=f"{item.user_id}/{item.store_id}",
-            user_id=item.user_id,
-            store_id=item.store_id,
-            store_url=item.store_url,
-            store_type=item.store_type,
             current_issues=list(item.current_issues or []),
             conversations_recorded=int(item.conversation_seq or 0),
             optimizations_recorded=int(item.optimization_seq or 0),
-            updated_at=item.updated_at,
         )
         for item in found
-        if isinstance(item, ContextItem)
     ]
     return Page[ContextSummary](items=items, next_cursor=cursor)
 
@@ -189,8 +166,7 @@ def erase_user_data(erasure: Erasure) -> None:
     """Every context window of the user (their own partition: each store's head and its entries), counted as
     `contexts`, one per store (a user erasure, chalicelib/contributions.py)."""
     tenant_id, user_id = erasure.tenant_id, erasure.user_id
-    partition = keys.user_partition(tenant_id, user_id)
-    items = list(TableItem.query(partition, TableItem.sk.startswith(keys.context_prefix()), consistent_read=True))
+    items = user_context_items(tenant_id, user_id)
     stores = {item.sk.split("#")[1] for item in items}
     erasure.delete_counted(items, "contexts", {keys.context_window(tenant_id, user_id, store).sk: 1 for store in stores})
 
