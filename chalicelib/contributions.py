@@ -107,6 +107,14 @@ def deployment_challenges() -> tuple[extensions.ChallengeLookup, ...]:
     return (challengers.running_challenge,)
 
 
+@cache
+def violation_followers() -> tuple[extensions.ViolationFollower, ...]:
+    """What follows a governance violation opened."""
+    from .learning import actions  # deferred: cold start (only an opened violation needs the policy's actions)
+
+    return (actions.violation_opened,)  # the policy's rules.actions: retrain, roll back, notify
+
+
 # --- scheduled tasks: the functions run per tenant (each imports its capability when the task runs) ---------------
 
 
@@ -301,5 +309,6 @@ CONTRIBUTIONS = extensions.Contributions(
     tasks=tasks,
     event_listeners=event_listeners,
     deployment_challenges=deployment_challenges,
+    violation_followers=violation_followers,
 )
 extensions.install(CONTRIBUTIONS)

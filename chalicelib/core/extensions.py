@@ -19,7 +19,9 @@ The points:
 - **event listeners** (`EventListener`): ops committed with every event raised (events/service.py), such as the
   webhooks' deliveries;
 - **deployment challenges** (`ChallengeLookup`): the champion-challenger test a deployment runs, which monitoring tags
-  each prediction it serves with (monitoring/predictions.py; the challenges are the learning capability's).
+  each prediction it serves with (monitoring/predictions.py; the challenges are the learning capability's);
+- **violation followers** (`ViolationFollower`): what follows a governance violation opened (the policy's actions:
+  retrain, roll back, notify), once per violation, after the transaction that opened it (governance/violations.py).
 """
 
 from __future__ import annotations
@@ -200,6 +202,15 @@ class ChallengeLookup(Protocol):
     def __call__(self, tenant_id: str, deployment_id: str, /) -> Challenge | None: ...
 
 
+# --- violation followers ------------------------------------------------------------------------
+
+
+class ViolationFollower(Protocol):
+    """What follows a governance violation opened (`breach`: governance's `Breach`, with its policy and figure)."""
+
+    def __call__(self, tenant_id: str, breach: Any, /) -> object: ...
+
+
 # --- the list ----------------------------------------------------------------------------------
 
 
@@ -215,6 +226,7 @@ class Contributions:
     tasks: Callable[[], tuple[TaskSpec, ...]]
     event_listeners: Callable[[], tuple[EventListener, ...]]
     deployment_challenges: Callable[[], tuple[ChallengeLookup, ...]]
+    violation_followers: Callable[[], tuple[ViolationFollower, ...]]
 
 
 _installed: Contributions | None = None

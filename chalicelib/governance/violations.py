@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from ..core import clock, keys, persist, storage
+from ..core import clock, extensions, keys, persist, storage
 from ..core.errors import Conflict
 from ..core.schemas import Page
 from ..events import hooks as alert_hooks
@@ -34,9 +33,6 @@ VIOLATION_TYPES = {
     "data_quality": "data_quality",
 }
 MAX_HISTORY = 50
-# Modules with `violation_opened(tenant_id, breach)`: what follows a violation opened (the policy's `rules.actions`:
-# retrain, roll back, notify), called once per violation, after the transaction that opened it.
-ON_OPENED = ["chalicelib.learning.actions"]
 
 
 @dataclass(frozen=True)
@@ -92,8 +88,8 @@ def open_violations(tenant_id: str, breaches: list[Breach]) -> int:
         found = existing.get(wanted[vid])
         if found is None and storage.retrying(functools.partial(_open, tenant_id, breach), what="opening a violation"):
             opened += 1
-            for module in ON_OPENED:
-                importlib.import_module(module).violation_opened(tenant_id, breach)
+            for follower in extensions.installed().violation_followers():  # the policy's actions (learning)
+                follower(tenant_id, breach)
         elif isinstance(found, ViolationItem) and found.latest_value != breach.value:
             _refresh(found, breach.value)
     return opened

@@ -2,9 +2,10 @@
 
 A governance policy declares them in `rules.actions` (a list of `retrain`, `rollback`, `notify`); a drift, data-quality
 or performance policy then acts when its check opens a violation (the violation itself is always opened first,
-and its `governance.violation_opened` event goes to the webhooks). `governance.violations.ON_OPENED` calls
-`violation_opened` here after the violation's transaction. Each action has an id derived from (violation, action)
-and is claimed with a conditional put before it runs, so a check run again, or two at once, act once:
+and its `governance.violation_opened` event goes to the webhooks). Governance calls `violation_opened` here (a
+violation follower, chalicelib/contributions.py) after the violation's transaction. Each action has an id derived
+from (violation, action) and is claimed with a conditional put before it runs, so a check run again, or two at
+once, act once:
 
 - `retrain`: a new version registered like the violated one (`<version>-r<n>`) and a training run on its data
   (chalicelib/learning/retraining.py), recorded with its trigger;
