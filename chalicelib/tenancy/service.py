@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..core import clock, extensions, keys, pagination, storage
+from ..core import clock, extensions, keys, persist, storage
 from ..core.errors import Conflict, NotFound
 from ..core.ids import new_id
-from ..core.query import page
 from ..core.schemas import ListQuery, Page
 from . import platform
 from .auth import mint
@@ -27,7 +26,7 @@ from .schemas import (
     TenantStatus,
     TenantSuspend,
 )
-from .store import ApiKeyItem, DomainClaim, TenantItem, iter_tenant_ids
+from .store import ApiKeyItem, DomainClaim, TenantItem, iter_tenant_ids, keys_page, live_keys
 
 
 def _seed_ops(tenant_id: str, now: str) -> list[storage.Op]:
@@ -117,33 +116,19 @@ def create_api_key(tenant_id: str, data: ApiKeyCreate) -> ApiKeyCreated:
 
 
 def list_api_keys(tenant_id: str, query: ListQuery) -> Page[ApiKey]:
-    partition = keys.tenant(tenant_id).pk
-    after = pagination.decode(tenant_id, "api-keys", query.cursor) if query.cursor else None
-    items, last = page(
-        ApiKeyItem,
-        partition,
-        limit=query.limit,
-        after=after,
-        range_condition=ApiKeyItem.sk.startswith(keys.api_key_prefix()),
-        filter_condition=ApiKeyItem.revoked_at.does_not_exist(),
-    )
-    cursor = pagination.encode(tenant_id, "api-keys", last) if last else None
+    items, cursor = keys_page(tenant_id, query.limit, query.cursor)
     return Page[ApiKey](items=[_key_view(item) for item in items], next_cursor=cursor)
 
 
 def describe_key(tenant_id: str, key_id: str) -> Me:
     """The calling key's own record (it authenticated a moment ago, so it exists and is not revoked)."""
-    item = storage.get(ApiKeyItem, keys.api_key(tenant_id, key_id))
-    if item is None or item.revoked_at:
-        raise NotFound(f"no API key {key_id}")
+    item = persist.load(ApiKeyItem, keys.api_key(tenant_id, key_id), f"no API key {key_id}", where=_live)
     return Me(tenant_id=tenant_id, key_id=item.id, role=item.role, name=item.name, company_id=item.company_id)
 
 
 def revoke_api_key(tenant_id: str, key_id: str) -> None:
     key = keys.api_key(tenant_id, key_id)
-    item = storage.get(ApiKeyItem, key)
-    if item is None or item.revoked_at:
-        raise NotFound(f"no API key {key_id}")
+    item = persist.load(ApiKeyItem, key, f"no API key {key_id}", where=_live)
     ops: list[storage.Op] = [
         storage.Update(
             ApiKeyItem(key.pk, key.sk),
@@ -213,13 +198,8 @@ def create_recovery_key(tenant_id: str, data: RecoveryKeyCreate) -> RecoveryKeyC
     revoked: list[str] = []
     if data.revoke_other_keys:
         now = clock.iso(clock.now())
-        for item in ApiKeyItem.query(
-            keys.tenant(tenant_id).pk,
-            ApiKeyItem.sk.startswith(keys.api_key_prefix()),
-            filter_condition=ApiKeyItem.revoked_at.does_not_exist(),
-            consistent_read=True,
-        ):
-            if not isinstance(item, ApiKeyItem) or item.id == created.id:
+        for item in live_keys(tenant_id):
+            if item.id == created.id:
                 continue
             ops: list[storage.Op] = [
                 storage.Update(
@@ -265,9 +245,7 @@ def _new_key_item(tenant_id: str, name: str, role: Role, now: str) -> tuple[ApiK
 
 
 def _load_tenant(tenant_id: str) -> TenantItem:
-    tenant = storage.get(TenantItem, keys.tenant(tenant_id))
-    if tenant is None:
-        raise NotFound("no such tenant")
+    tenant = persist.load(TenantItem, keys.tenant(tenant_id), "no such tenant")
     return tenant
 
 
@@ -282,27 +260,15 @@ def _limits_view(item: TenantItem) -> Limits:
 
 
 def _tenant_view(item: TenantItem) -> Tenant:
-    return Tenant(
-        id=item.id,
-        tenant_id=item.id,
-        name=item.name,
-        domain=item.domain,
-        created_at=item.created_at,
-        limits=_limits_view(item),
-        suspended_at=item.suspended_at,
-    )
+    return Tenant.of(item, tenant_id=item.id, limits=_limits_view(item))
 
 
 def _key_view(item: ApiKeyItem) -> ApiKey:
-    return ApiKey(
-        id=item.id,
-        api_key_id=item.id,
-        name=item.name,
-        role=item.role,
-        prefix=item.prefix,
-        created_at=item.created_at,
-        company_id=item.company_id,
-    )
+    return ApiKey.of(item, api_key_id=item.id)
+
+
+def _live(item: ApiKeyItem) -> bool:
+    return not item.revoked_at
 
 
 def _created_view(item: ApiKeyItem, token: str) -> ApiKeyCreated:

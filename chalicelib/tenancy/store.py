@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
-from ..core import keys
+from ..core import keys, persist
 from ..core.table import TableItem
 
 
@@ -62,3 +62,29 @@ def iter_tenant_ids() -> Iterator[str]:
     for item in TenantItem.gsi1.query(keys.tenant_index_partition()):
         if isinstance(item, TenantItem):
             yield item.id
+
+
+def keys_page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[ApiKeyItem], str | None]:
+    """A page of the tenant's API keys that are not revoked (the cursor's state is the bare position)."""
+    return persist.list_page(
+        ApiKeyItem,
+        keys.tenant(tenant_id).pk,
+        owner=tenant_id,
+        listing="api-keys",
+        limit=limit,
+        cursor=cursor,
+        wrap=None,
+        range_condition=ApiKeyItem.sk.startswith(keys.api_key_prefix()),
+        filter_condition=ApiKeyItem.revoked_at.does_not_exist(),
+    )
+
+
+def live_keys(tenant_id: str) -> list[ApiKeyItem]:
+    """Every API key of the tenant that is not revoked."""
+    found = ApiKeyItem.query(
+        keys.tenant(tenant_id).pk,
+        ApiKeyItem.sk.startswith(keys.api_key_prefix()),
+        filter_condition=ApiKeyItem.revoked_at.does_not_exist(),
+        consistent_read=True,
+    )
+    return [item for item in found if isinstance(item, ApiKeyItem)]
