@@ -29,7 +29,7 @@ from pynamodb.exceptions import UpdateError
 
 from ..companies import scope
 from ..core import clock, extensions, keys, persist, storage
-from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core.errors import Conflict, ValidationFailed
 from ..core.ids import new_id
 from ..experiments import stats
 from ..monitoring import performance
@@ -284,10 +284,8 @@ def _lower(tenant_id: str, item: ChallengerItem, now_p: float) -> None:
 
 def _load(tenant_id: str, deployment_id: str) -> ChallengerItem:
     deployments.get_deployment(tenant_id, deployment_id)  # 404 outside the request's company
-    item = storage.get(ChallengerItem, keys.ml_challenger(tenant_id, deployment_id))
-    if item is None:
-        raise NotFound(f"deployment {deployment_id} has no challenger: PUT .../challenger sets one")
-    return item
+    key = keys.ml_challenger(tenant_id, deployment_id)
+    return persist.load(ChallengerItem, key, f"deployment {deployment_id} has no challenger: PUT .../challenger sets one")
 
 
 def view(tenant_id: str, item: ChallengerItem, *, look: bool = False) -> Challenger:

@@ -22,7 +22,7 @@ from typing import Any
 from ..ai_config import service as ai_config
 from ..companies import scope
 from ..core import clock, counters, keys, persist, storage
-from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core.errors import Conflict, ValidationFailed
 from ..core.extensions import Erasure
 from ..core.ids import new_id
 from ..core.schemas import Page
@@ -324,10 +324,9 @@ def _filters(query: FeedbackQuery) -> Any:
 
 
 def _load(tenant_id: str, prediction_id: str, feedback_id: str) -> FeedbackItem:
-    item = storage.get(FeedbackItem, keys.ml_feedback(tenant_id, prediction_id, feedback_id))
-    if item is None or not scope.visible(item.company_id):
-        raise NotFound(f"no feedback {feedback_id} on prediction {prediction_id}")
-    return item
+    key = keys.ml_feedback(tenant_id, prediction_id, feedback_id)
+    missing = f"no feedback {feedback_id} on prediction {prediction_id}"
+    return persist.load(FeedbackItem, key, missing, where=lambda item: scope.visible(item.company_id))
 
 
 def view(item: FeedbackItem) -> PredictionFeedback:
