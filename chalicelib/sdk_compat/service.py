@@ -18,9 +18,8 @@ from typing import Any
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from ..catalog import service as catalog
-from ..core import blobs, clock, storage
+from ..core import blobs, clock
 from ..core.errors import NotFound, PayloadTooLarge, ValidationFailed
-from ..core.keys import session as session_key
 from ..core.limits import PROMPT_MAX_CHARS
 from ..core.schemas import ClientId, Slug
 from ..generation import service as generation
@@ -214,14 +213,9 @@ def list_models(tenant_id: str) -> ModelList:
 
 def feedback(tenant_id: str, body: FeedbackRequest, headers: Mapping[str, str]) -> FeedbackRecorded:
     """Feedback on the session a call recorded; its user is the one named, else the header's, else the session's."""
-    from ..sessions.store import SessionItem
-
     user_id = body.user_id or _named("user_id", headers, {})
     if user_id is None:
-        session = storage.get(SessionItem, session_key(tenant_id, body.session_id))
-        if session is None:
-            raise NotFound(f"no session {body.session_id}")
-        user_id = str(session.user_id)
+        user_id = sessions.session_user(tenant_id, body.session_id)
     data = FeedbackCreate.model_validate(
         {
             **body.model_dump(exclude_none=True, exclude={"session_id", "user_id"}),

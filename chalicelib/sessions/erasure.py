@@ -13,22 +13,19 @@ from typing import Any
 
 from ..core import clock, keys, storage
 from ..core.extensions import Erasure
-from ..core.table import TableItem
 from ..images import storage as image_storage
 from .service import erasure_ops, feedback_change_ops
-from .store import FeedbackItem, SessionItem
+from .store import FeedbackItem, SessionItem, feedback_of_user, feedback_on, sessions_of_user
 
 
 def sessions_of(tenant_id: str, user_id: str) -> list[str]:
     """The ids of the user's sessions (GSI2, eventually consistent: a retry finds late arrivals)."""
-    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.SESSION_OF_USER))
-    return [item.id for item in found if isinstance(item, SessionItem)]
+    return [item.id for item in sessions_of_user(tenant_id, user_id)]
 
 
 def feedback_given_by(tenant_id: str, user_id: str) -> list[str]:
     """The ids of the sessions the user gave feedback on."""
-    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.FEEDBACK_OF_USER))
-    return [item.session_id for item in found if isinstance(item, FeedbackItem)]
+    return [item.session_id for item in feedback_of_user(tenant_id, user_id)]
 
 
 def erase_feedback(tenant_id: str, session_id: str, rater: str, extra: list[storage.Op]) -> bool:
@@ -49,10 +46,8 @@ def erase_feedback(tenant_id: str, session_id: str, rater: str, extra: list[stor
 
 def erase_session(tenant_id: str, session_id: str, feedback_extra: list[storage.Op], session_extra: list[storage.Op]) -> bool:
     """Remove a session and all the feedback on it; False when it is already gone."""
-    partition = keys.session_partition(tenant_id, session_id)
-    for item in list(TableItem.query(partition, TableItem.sk.startswith(keys.feedback_prefix()), consistent_read=True)):
-        if isinstance(item, FeedbackItem):
-            erase_feedback(tenant_id, session_id, item.user_id, feedback_extra)
+    for item in feedback_on(tenant_id, session_id):
+        erase_feedback(tenant_id, session_id, item.user_id, feedback_extra)
 
     def attempt() -> bool:
         session = storage.get(SessionItem, keys.session(tenant_id, session_id))

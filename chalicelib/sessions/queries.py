@@ -9,21 +9,14 @@ from ..core import clock, keys, limits, pagination
 from ..core.errors import NotFound
 from ..core.query import page
 from ..core.schemas import Page
-from ..core.table import TableItem
 from ..tenancy import service as tenancy
 from .schemas import Session, SessionDetail, SessionListQuery
-from .store import FeedbackItem, SessionItem
+from .store import SessionItem, session_partition
 from .views import feedback_view, session_view
 
 
 def get_session(tenant_id: str, session_id: str) -> SessionDetail:
-    session: SessionItem | None = None
-    feedback: list[FeedbackItem] = []
-    for item in TableItem.query(keys.session_partition(tenant_id, session_id), consistent_read=True):
-        if isinstance(item, SessionItem):
-            session = item
-        elif isinstance(item, FeedbackItem):
-            feedback.append(item)
+    session, feedback = session_partition(tenant_id, session_id)
     if session is None:
         raise NotFound(f"no session {session_id}")
     feedback.sort(key=lambda fb: (fb.created_at, fb.id))

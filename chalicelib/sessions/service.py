@@ -270,6 +270,11 @@ def hourly_counts(tenant_id: str, first_hour: str, last_hour: str) -> dict[str, 
 # --- helpers -----------------------------------------------------------------------------------
 
 
+def session_user(tenant_id: str, session_id: str) -> str:
+    """The end user a session belongs to; 404 naming the session when there is none."""
+    return str(_load_session(tenant_id, session_id).user_id)
+
+
 def _load_session(tenant_id: str, session_id: str) -> SessionItem:
     return persist.load(SessionItem, keys.session(tenant_id, session_id), f"no session {session_id}")
 

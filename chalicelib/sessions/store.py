@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from ..core import keys
 from ..core.table import TableItem
 
 
@@ -110,3 +111,34 @@ class HourCounter(DayCounter, discriminator="counter_hour"):
 
 DAY = "DAY"
 HOUR = "HOUR"
+
+
+def sessions_of_user(tenant_id: str, user_id: str) -> list[SessionItem]:
+    """The user's sessions (GSI2, eventually consistent: a retry finds late arrivals)."""
+    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.SESSION_OF_USER))
+    return [item for item in found if isinstance(item, SessionItem)]
+
+
+def feedback_of_user(tenant_id: str, user_id: str) -> list[FeedbackItem]:
+    """The feedback the user gave on sessions (GSI2)."""
+    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.FEEDBACK_OF_USER))
+    return [item for item in found if isinstance(item, FeedbackItem)]
+
+
+def feedback_on(tenant_id: str, session_id: str) -> list[FeedbackItem]:
+    """Every feedback on a session (its partition, read consistently)."""
+    partition = keys.session_partition(tenant_id, session_id)
+    found = TableItem.query(partition, TableItem.sk.startswith(keys.feedback_prefix()), consistent_read=True)
+    return [item for item in found if isinstance(item, FeedbackItem)]
+
+
+def session_partition(tenant_id: str, session_id: str) -> tuple[SessionItem | None, list[FeedbackItem]]:
+    """A session and its feedback, in one consistent Query of its partition."""
+    session: SessionItem | None = None
+    feedback: list[FeedbackItem] = []
+    for item in TableItem.query(keys.session_partition(tenant_id, session_id), consistent_read=True):
+        if isinstance(item, SessionItem):
+            session = item
+        elif isinstance(item, FeedbackItem):
+            feedback.append(item)
+    return session, feedback
