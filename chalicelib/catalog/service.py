@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core import clock, keys, pagination, storage
+from ..core import clock, keys, pagination, persist, storage
 from ..core.errors import NotFound, ValidationFailed
 from ..core.schemas import ListQuery, Page
 from ..core.settings import get_settings
@@ -18,7 +18,7 @@ from ..model_stats.evidence import Evidence
 from ..tenancy import platform
 from .defaults import DEFAULT_MAPPINGS, DEFAULT_MODELS, DEFAULT_TASKS
 from .schemas import Mapping, MappingPut, Model, ModelPut, ModelQuery, TaskCategory, TaskPut
-from .store import CategoryItem, MappingItem, ModelItem
+from .store import CategoryItem, MappingItem, ModelItem, catalog_items
 
 MODEL_ID = re.compile(r"^([a-z][a-z0-9_\-]{0,39}):[A-Za-z0-9][A-Za-z0-9_\-.:/@]{0,199}$")
 CATEGORY_KEY = re.compile(r"^[a-z0-9][a-z0-9_\-.:]{0,99}$")
@@ -75,7 +75,7 @@ def load(tenant_id: str, *, fresh: bool = False) -> Catalog:
         return cached[1]
     catalog = Catalog()
     others: list[TableItem] = []
-    for item in TableItem.query(keys.catalog_partition(tenant_id)):
+    for item in catalog_items(tenant_id):
         if isinstance(item, ModelItem):
             catalog.models[item.model_id] = item
         elif isinstance(item, CategoryItem):
@@ -117,10 +117,7 @@ def list_models(tenant_id: str, query: ModelQuery) -> Page[Model]:
 
 
 def get_model(tenant_id: str, model_id: str) -> Model:
-    item = storage.get(ModelItem, keys.catalog_model(tenant_id, model_id))
-    if item is None:
-        raise NotFound(f"no model {model_id} in the catalog")
-    return _model_view(item)
+    return _model_view(persist.load(ModelItem, keys.catalog_model(tenant_id, model_id), f"no model {model_id} in the catalog"))
 
 
 def put_model(tenant_id: str, model_id: str, body: ModelPut) -> tuple[Model, bool]:
@@ -133,7 +130,7 @@ def put_model(tenant_id: str, model_id: str, body: ModelPut) -> tuple[Model, boo
         )
     platform.check_prices(model_id, body.model_dump())
     now = clock.iso(clock.now())
-    existing = storage.get(ModelItem, keys.catalog_model(tenant_id, model_id))
+    existing = persist.find(ModelItem, keys.catalog_model(tenant_id, model_id))
     item = _model_item(tenant_id, model_id, body, existing.created_at if existing else now, now)
     if not body.is_active:
         item.deprecated_at = (existing.deprecated_at if existing else None) or now
@@ -144,9 +141,7 @@ def put_model(tenant_id: str, model_id: str, body: ModelPut) -> tuple[Model, boo
 
 def deprecate_model(tenant_id: str, model_id: str) -> None:
     key = keys.catalog_model(tenant_id, model_id)
-    item = storage.get(ModelItem, key)
-    if item is None:
-        raise NotFound(f"no model {model_id} in the catalog")
+    item = persist.load(ModelItem, key, f"no model {model_id} in the catalog")
     now = clock.iso(clock.now())
     spec = {**item.spec, "is_active": False}
     item.update(

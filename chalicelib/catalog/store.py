@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute
 
+from ..core import keys
 from ..core.table import TableItem
 
 
@@ -30,3 +31,8 @@ class MappingItem(TableItem, discriminator="model_task"):
     spec = JSONAttribute()  # the validated MappingPut fields
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+
+
+def catalog_items(tenant_id: str) -> list[TableItem]:
+    """Every item of the tenant's catalog partition: models, task categories, mappings and what else lives there."""
+    return list(TableItem.query(keys.catalog_partition(tenant_id)))

@@ -28,7 +28,7 @@ from ..core.errors import ValidationFailed
 from ..core.schemas import ClientId
 from ..core.table import TableItem
 from .schemas import Deleted, ErasureReport, ModelAction
-from .store import ErasureItem
+from .store import ErasureItem, replays_of_user
 
 _BATCH = 90
 
@@ -97,10 +97,7 @@ class Erasure:
 def erase_replays(erasure: extensions.Erasure) -> None:
     """The stored answers of Idempotency-Keys whose requests named the user (a generation's output, say), counted
     as `replays` (privacy's own user erasure: the records are core's)."""
-    found = TableItem.gsi2.query(
-        keys.user_items(erasure.tenant_id, erasure.user_id), TableItem.gsi2sk.startswith(keys.IDEMPOTENCY_OF_USER)
-    )
-    erasure.delete_counted(list(found), "replays")
+    erasure.delete_counted(replays_of_user(erasure.tenant_id, erasure.user_id), "replays")
 
 
 def _start(key: keys.Key, user_hash: str, now: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 
+from ..core import keys
 from ..core.table import TableItem, string_list
 
 
@@ -30,3 +31,9 @@ class ErasureItem(TableItem, discriminator="erasure"):
     started_at = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)
     runs = NumberAttribute(null=True)
+
+
+def replays_of_user(tenant_id: str, user_id: str) -> list[TableItem]:
+    """The stored answers of Idempotency-Keys whose requests named the user (GSI2; the records are core's items)."""
+    found = TableItem.gsi2.query(keys.user_items(tenant_id, user_id), TableItem.gsi2sk.startswith(keys.IDEMPOTENCY_OF_USER))
+    return list(found)
