@@ -14,7 +14,7 @@ import functools
 from typing import Any
 
 from ..catalog import service as catalog
-from ..core import clock, counters, keys, storage
+from ..core import clock, counters, keys, persist, storage
 from ..core.table import TableItem
 from ..model_stats import figures, preferences
 from ..model_stats import service as model_stats
@@ -113,11 +113,7 @@ def _apply(tenant_id: str, change: Change) -> None:
 
 
 def _versioned(item: TableItem, old: TableItem | None) -> storage.Put:
-    if old is None:
-        item.version = 1
-        return storage.Put(item, TableItem.pk.does_not_exist())
-    item.version = old.version + 1
-    return storage.Put(item, TableItem.version == old.version)
+    return persist.replacing(item, old)
 
 
 def materialise_mappings(tenant_id: str) -> int:

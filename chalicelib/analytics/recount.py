@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from ..core import keys
-from ..core.table import TableItem
 from ..model_stats import figures
 from ..sessions import scoring
-from ..sessions.service import creation_deltas
-from ..sessions.store import FeedbackItem, SessionItem
+from ..sessions import service as sessions
+from ..sessions.service import FeedbackItem, SessionItem, creation_deltas
 from . import periods
 from .rollups import Pair, Rows
 
@@ -28,19 +26,12 @@ def sessions_between(tenant_id: str, first: str, last: str) -> Any:
 
 
 def sessions_in(tenant_id: str, start: str, end: str) -> Any:
-    """Every session created at `start` or later and before `end` (ISO timestamps as recorded, or days), oldest first.
-
-    GSI1's sort key is `<created_at>#<id>`, so `between(start, end)` holds exactly [start, end)."""
-    month = start[:7]
-    while month <= end[:7]:
-        condition = TableItem.gsi1sk.between(start, end)
-        yield from SessionItem.gsi1.query(keys.sessions_by_month(tenant_id, month), condition)
-        month = periods.shift(periods.end_of("monthly", f"{month}-01"), 1)[:7]
+    """Every session created at `start` or later and before `end` (ISO timestamps as recorded, or days), oldest first."""
+    return sessions.sessions_created_in(tenant_id, start, end)
 
 
 def feedback_of(tenant_id: str, session_id: str) -> list[FeedbackItem]:
-    partition = keys.session_partition(tenant_id, session_id)
-    return list(FeedbackItem.query(partition, TableItem.sk.startswith(keys.feedback_prefix())))
+    return sessions.feedback_of_session(tenant_id, session_id)
 
 
 def session_rows(session: SessionItem, feedback: list[FeedbackItem]) -> dict[Pair, dict[str, float]]:

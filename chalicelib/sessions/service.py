@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
@@ -11,7 +12,7 @@ from pynamodb.expressions.update import Action
 from ..core import clock, counters, keys, persist, storage
 from ..core.errors import NotFound, PayloadTooLarge
 from ..core.ids import new_id
-from . import events, scoring
+from . import events, scoring, store
 from .schemas import (
     FeedbackCreate,
     FeedbackRecorded,
@@ -268,6 +269,16 @@ def hourly_counts(tenant_id: str, first_hour: str, last_hour: str) -> dict[str, 
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def sessions_created_in(tenant_id: str, start: str, end: str) -> Iterator[SessionItem]:
+    """Every session created in [start, end), oldest first: what the roll-ups and exports recount."""
+    return store.sessions_created_in(tenant_id, start, end)
+
+
+def feedback_of_session(tenant_id: str, session_id: str) -> list[FeedbackItem]:
+    """Every feedback on a session (eventually consistent), for the roll-ups and exports."""
+    return store.feedback_of_session(tenant_id, session_id)
 
 
 def session_user(tenant_id: str, session_id: str) -> str:

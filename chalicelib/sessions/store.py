@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from ..core import keys
@@ -142,3 +144,22 @@ def session_partition(tenant_id: str, session_id: str) -> tuple[SessionItem | No
         elif isinstance(item, FeedbackItem):
             feedback.append(item)
     return session, feedback
+
+
+def sessions_created_in(tenant_id: str, start: str, end: str) -> Iterator[SessionItem]:
+    """Every session created at `start` or later and before `end` (ISO timestamps as recorded, or days), oldest first,
+    month by month: GSI1's sort key is `<created_at>#<id>`, so `between(start, end)` holds exactly [start, end)."""
+    month = start[:7]
+    while month <= end[:7]:
+        condition = TableItem.gsi1sk.between(start, end)
+        for item in SessionItem.gsi1.query(keys.sessions_by_month(tenant_id, month), condition):
+            if isinstance(item, SessionItem):
+                yield item
+        year, number = int(month[:4]), int(month[5:7])
+        month = f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+
+
+def feedback_of_session(tenant_id: str, session_id: str) -> list[FeedbackItem]:
+    """Every feedback on a session (an eventually consistent read of its partition, for the roll-ups and exports)."""
+    partition = keys.session_partition(tenant_id, session_id)
+    return list(FeedbackItem.query(partition, TableItem.sk.startswith(keys.feedback_prefix())))
