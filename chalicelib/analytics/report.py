@@ -14,13 +14,12 @@ from typing import Any
 
 from ..core import clock, counters, keys
 from ..core.errors import NotFound
-from ..core.table import TableItem
 from ..experiments.stats import ALPHA, two_proportions
 from ..model_stats import figures
 from ..sessions import service as sessions
 from . import periods
 from .rollups import Rows, aggregate, day_rows
-from .store import VARIANT_DAY, ReportItem, VariantDayCounter
+from .store import VARIANT_DAY, ReportItem, VariantDayCounter, latest_report
 from .summary import day_figures
 
 
@@ -147,12 +146,7 @@ def performance_report(tenant_id: str) -> dict[str, Any]:
 
 
 def latest(tenant_id: str) -> dict[str, Any]:
-    found = ReportItem.query(
-        keys.reports_partition(tenant_id),
-        TableItem.sk.startswith(keys.performance_report_prefix()),
-        scan_index_forward=False,
-        limit=1,
-    )
-    for item in found:
+    item = latest_report(tenant_id)
+    if item is not None:
         return dict(item.report)
     raise NotFound("no performance report yet: the weekly task performance-report writes one (or run it now)")

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..core import clock, counters, keys
-from ..core.table import TableItem
 from ..model_stats import figures
 from ..model_stats import service as model_stats
 from ..tenancy import service as tenancy
 from . import periods
-from .store import TOUCH, RolledDayItem, RollupItem, RollupState, TouchCounter
+from .store import TOUCH, RolledDayItem, RollupItem, RollupState, TouchCounter, rolled_days, rollups_between, rollups_from
 from .windows import Window
 
 Pair = model_stats.Pair  # (category key, model id)
@@ -100,8 +99,7 @@ def snapshots(tenant_id: str, wanted: Iterable[str]) -> dict[str, dict[Pair, Rol
     """The rolled-day snapshots of the wanted days, one range read per run of consecutive days."""
     out: dict[str, dict[Pair, RolledDayItem]] = defaultdict(dict)
     for first, last in periods.runs(wanted):
-        condition = TableItem.sk.between(keys.rolled_day_prefix(first), keys.rolled_day_prefix(last) + "\uffff")
-        for item in RolledDayItem.query(keys.analytics_partition(tenant_id), condition):
+        for item in rolled_days(tenant_id, first, last):
             out[item.day][(item.category_key, item.model_id)] = item
     return dict(out)
 
@@ -126,7 +124,7 @@ def stored(tenant_id: str, period_type: str, start: str | None = None) -> dict[s
     """Roll-up items of one period (or of every period of the type): start -> pair -> item."""
     prefix = keys.rollup_prefix(period_type) + (f"{start}#" if start else "")
     out: dict[str, dict[Pair, RollupItem]] = defaultdict(dict)
-    for item in RollupItem.query(keys.analytics_partition(tenant_id), TableItem.sk.startswith(prefix)):
+    for item in rollups_from(tenant_id, prefix):
         out[item.period_start][(item.category_key, item.model_id)] = item
     return dict(out)
 
@@ -134,8 +132,7 @@ def stored(tenant_id: str, period_type: str, start: str | None = None) -> dict[s
 def stored_between(tenant_id: str, period_type: str, first_start: str, last_start: str) -> dict[str, dict[Pair, RollupItem]]:
     prefix = keys.rollup_prefix(period_type)
     out: dict[str, dict[Pair, RollupItem]] = defaultdict(dict)
-    condition = TableItem.sk.between(f"{prefix}{first_start}", f"{prefix}{last_start}#\uffff")
-    for item in RollupItem.query(keys.analytics_partition(tenant_id), condition):
+    for item in rollups_between(tenant_id, f"{prefix}{first_start}", f"{prefix}{last_start}#\uffff"):
         out[item.period_start][(item.category_key, item.model_id)] = item
     return dict(out)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from ..core import keys
 from ..core.table import TableItem
 from ..model_stats.figures import FIELDS
 from .latency import BUCKETS, field_name
@@ -75,3 +76,30 @@ class ReportItem(TableItem, discriminator="performance_report"):
     week_start = UnicodeAttribute()
     created_at = UnicodeAttribute()
     report = JSONAttribute()
+
+
+def rolled_days(tenant_id: str, first: str, last: str) -> list[RolledDayItem]:
+    """The rolled-day snapshots of the days [first, last] (one range read)."""
+    condition = TableItem.sk.between(keys.rolled_day_prefix(first), keys.rolled_day_prefix(last) + "\uffff")
+    return list(RolledDayItem.query(keys.analytics_partition(tenant_id), condition))
+
+
+def rollups_from(tenant_id: str, prefix: str) -> list[RollupItem]:
+    """The roll-up items whose sort key starts with `prefix` (one period type, or one period of it)."""
+    return list(RollupItem.query(keys.analytics_partition(tenant_id), TableItem.sk.startswith(prefix)))
+
+
+def rollups_between(tenant_id: str, low: str, high: str) -> list[RollupItem]:
+    """The roll-up items whose sort keys lie in [low, high]."""
+    return list(RollupItem.query(keys.analytics_partition(tenant_id), TableItem.sk.between(low, high)))
+
+
+def latest_report(tenant_id: str) -> ReportItem | None:
+    """The newest weekly performance report, or None."""
+    found = ReportItem.query(
+        keys.reports_partition(tenant_id),
+        TableItem.sk.startswith(keys.performance_report_prefix()),
+        scan_index_forward=False,
+        limit=1,
+    )
+    return next(iter(found), None)
