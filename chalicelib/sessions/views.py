@@ -11,44 +11,21 @@ from .store import FeedbackItem, SessionItem
 
 def session_view(item: SessionItem) -> Session:
     rating_count = int(item.rating_count or 0)
-    return Session(
-        id=item.id,
+    return Session.of(
+        item,
         session_id=item.id,
-        user_id=item.user_id,
-        category_key=item.category_key,
-        project_id=item.project_id,
-        input=item.input,
-        output=item.output,
-        corrected_output=item.corrected_output,
         manual_corrections=item.manual_corrections or [],
-        model_id=item.model_id,
-        experiment_id=item.experiment_id,
-        variant_id=item.variant_id,
         features=item.features or {},
-        target=item.target,
-        processing_time_ms=item.processing_time_ms,
         source=item.source or "external",
-        status=item.status,
-        prompt=item.prompt,
         usage={"input_tokens": int(item.input_tokens or 0), "output_tokens": int(item.output_tokens or 0)}
         if item.source == "generation"
         else None,
-        cost_usd=item.cost_usd,
-        latency_ms=item.latency_ms,
-        attempts=item.attempts,
-        selected_by=item.selected_by,
-        confidence_score=item.confidence_score,
-        candidates=item.candidates,
-        priority=item.priority,
-        complexity=item.complexity,
         images=_images(item),
         quality_score=quality(item),
         feedback_count=int(item.feedback_count or 0),
         rated_feedback_count=int(item.rated_count or 0),
         success_count=int(item.success_count or 0),
         average_rating=round(item.rating_sum / rating_count, 6) if rating_count else None,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
     )
 
 
@@ -66,19 +43,4 @@ def quality(item: SessionItem) -> float | None:
 
 
 def feedback_view(item: FeedbackItem) -> Feedback:
-    return Feedback(
-        id=item.id,
-        feedback_id=item.id,
-        session_id=item.session_id,
-        user_id=item.user_id,
-        rating=int(item.rating) if item.rating is not None else None,
-        thumbs=item.thumbs,
-        feedback_type=item.feedback_type,
-        helpful=item.helpful,
-        aspect=item.aspect,
-        text=item.text,
-        device_type=item.device_type,
-        quality_score=item.quality_score,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )
+    return Feedback.of(item, feedback_id=item.id, rating=int(item.rating) if item.rating is not None else None)
