@@ -189,16 +189,4 @@ def list_actions(tenant_id: str, query: ActionQuery) -> Page[RegistryAction]:
 
 
 def view(item: ActionItem) -> RegistryAction:
-    return RegistryAction(
-        id=item.id,
-        action_id=item.id,
-        action=item.action,
-        status=item.status,
-        cause=item.cause,
-        result=item.result,
-        model_name=item.model_name,
-        model_version=item.model_version,
-        company_id=item.company_id,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )
+    return RegistryAction.of(item, action_id=item.id)

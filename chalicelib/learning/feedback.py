@@ -330,26 +330,7 @@ def _load(tenant_id: str, prediction_id: str, feedback_id: str) -> FeedbackItem:
 
 
 def view(item: FeedbackItem) -> PredictionFeedback:
-    return PredictionFeedback(
-        id=item.id,
-        feedback_id=item.id,
-        prediction_id=item.prediction_id,
-        model_id=item.model_id,
-        model_name=item.model_name,
-        model_version=item.model_version,
-        company_id=item.company_id,
-        user_id=item.user_id,
-        feedback_type=item.feedback_type,
-        feedback_data=item.feedback_data,
-        is_positive=item.is_positive,
-        confidence=item.confidence,
-        impact=item.impact,
-        status=item.status,  # type: ignore[arg-type]
-        outcome=item.outcome,
-        processed_at=item.processed_at,
-        processed_by=item.processed_by,
-        created_at=item.created_at,
-    )
+    return PredictionFeedback.of(item, feedback_id=item.id)
 
 
 def erase_user_data(erasure: Erasure) -> None:
