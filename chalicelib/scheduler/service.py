@@ -22,7 +22,7 @@ from ..core.errors import Conflict, DeadlineExceeded, described
 from ..core.logging import get_logger
 from ..core.schemas import ListQuery, Page
 from ..core.settings import get_settings
-from ..tenancy.service import tenant_ids
+from ..tenancy.service import tenant_ids as all_tenant_ids
 from .registry import TaskSpec, all_tasks, get_task
 from .schemas import ScheduledTask, TaskRun
 from .store import TaskStateItem, task_states
@@ -119,7 +119,7 @@ def run_for_all_tenants(name: str, *, seconds: float | None = None) -> dict[str,
     spec = get_task(name)
     counts = {"tenants": 0, "succeeded": 0, "failed": 0, "skipped": 0}
     with deadline.within(seconds if seconds is not None else get_settings().lambda_timeout_seconds):
-        for tenant_id in tenant_ids():
+        for tenant_id in all_tenant_ids():
             counts["tenants"] += 1
             outcome = run_if_enabled(spec, tenant_id, seconds=deadline.left())
             counts[outcome] += 1
@@ -164,7 +164,7 @@ def run_if_enabled(
 def run_due(tenant_ids: list[str] | None = None) -> dict[str, int]:
     """The local runner's tick: every enabled task whose period has passed since its last run."""
     counts = {"succeeded": 0, "failed": 0, "skipped": 0}
-    tenants = tenant_ids if tenant_ids is not None else list(tenant_ids())
+    tenants = tenant_ids if tenant_ids is not None else list(all_tenant_ids())
     for spec in all_tasks():
         for tenant_id in tenants:
             counts[run_if_enabled(spec, tenant_id, only_if_due=True)] += 1
