@@ -1,6 +1,6 @@
 """Per-variant counters of sessions and feedback, moved in the same transaction as the session event.
 
-Listed in `chalicelib.sessions.events.SUBSCRIBERS`: for a session that carries an experiment
+A session counter (chalicelib/contributions.py): for a session that carries an experiment
 and a variant, every event's deltas (a new session; feedback recorded, replaced or changed;
 corrections) are ADDed to the variant's sharded counter, with the session id as the shard seed.
 The sessions service computes each delta as the difference a feedback makes to what was counted

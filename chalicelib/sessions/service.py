@@ -403,3 +403,24 @@ def _check_payload(item: SessionItem) -> None:
         raise PayloadTooLarge(
             f"the session's input, outputs and corrections together reach {size} bytes; the limit is {MAX_PAYLOAD_BYTES}"
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class Recorded:
+    """What a session recorded, as other capabilities read it (training's examples and datasets)."""
+
+    input: Any
+    output: Any
+    corrected_output: Any
+    features: dict[str, Any] | None
+    prompt: Any
+
+
+def recorded(tenant_id: str, session_ids: list[str], *, consistent: bool = True) -> dict[str, Recorded]:
+    """The sessions of `session_ids` that exist, by id, in one BatchGetItem (the others are left out)."""
+    found = storage.get_many([keys.session(tenant_id, sid) for sid in session_ids], consistent=consistent) if session_ids else {}
+    return {
+        item.id: Recorded(item.input, item.output, item.corrected_output, item.features, item.prompt)
+        for item in found.values()
+        if isinstance(item, SessionItem)
+    }

@@ -26,7 +26,7 @@ from ..core.errors import Conflict, described
 from ..core.ids import new_id
 from ..core.schemas import Page
 from ..core.settings import get_settings
-from ..sessions.store import SessionItem
+from ..sessions import service as sessions
 from . import formats
 from .assembly import Assembly, Candidate, Params, assemble
 from .examples import as_text, expected_output, is_example, quality_of
@@ -137,16 +137,16 @@ def load_candidates(tenant_id: str, items: list[ExampleItem], redact: Callable[[
     report(0, len(items))
     for start in range(0, len(items), SESSION_BATCH):
         chunk = items[start : start + SESSION_BATCH]
-        found = storage.get_many([keys.session(tenant_id, i.session_id) for i in chunk], consistent=False)
+        found = sessions.recorded(tenant_id, [i.session_id for i in chunk], consistent=False)
         for item in chunk:
-            session = found.get(keys.session(tenant_id, item.session_id))
-            if isinstance(session, SessionItem):
+            session = found.get(item.session_id)
+            if session is not None:
                 out.append(candidate(item, session, redact))
         report(min(start + SESSION_BATCH, len(items)), len(items))
     return out
 
 
-def candidate(item: ExampleItem, session: SessionItem, redact: Callable[[str], str]) -> Candidate:
+def candidate(item: ExampleItem, session: sessions.Recorded, redact: Callable[[str], str]) -> Candidate:
     expected, source = expected_output(item, session)
 
     def text(value: Any) -> str | None:

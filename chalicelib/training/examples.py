@@ -1,6 +1,6 @@
 """Training examples: one per session with feedback, kept in step with the session, reviewed by administrators.
 
-A sessions subscriber (`chalicelib.sessions.events.SUBSCRIBERS`): every feedback recorded, replaced
+A session counter (chalicelib/contributions.py): every feedback recorded, replaced
 or erased, and every change of a session's manual corrections, ADDs the same deltas to the session's
 example in the same transaction (creating it on the session's first feedback). So the example's
 quality score is the session's own (`chalicelib.sessions.scoring.session_quality`) at every moment,
@@ -21,7 +21,7 @@ from ..core.errors import NotFound, PayloadTooLarge
 from ..core.extensions import SessionFacts
 from ..core.schemas import Page
 from ..sessions import scoring
-from ..sessions.store import SessionItem
+from ..sessions import service as sessions
 from ..tenancy import service as tenancy
 from .schemas import Example, ExamplePatch, ExampleQuery
 from .store import ExampleItem, walk_examples
@@ -102,7 +102,7 @@ def is_example(item: ExampleItem) -> bool:
     return int(item.feedback_count or 0) > 0
 
 
-def expected_output(item: ExampleItem, session: SessionItem | None) -> tuple[Any, str | None]:
+def expected_output(item: ExampleItem, session: sessions.Recorded | None) -> tuple[Any, str | None]:
     """What the model should have answered, and where that comes from: an override, the user's correction, the AI."""
     if item.expected_output_override is not None:
         return item.expected_output_override, "override"
@@ -192,15 +192,11 @@ def patch_example(tenant_id: str, example: str, data: ExamplePatch) -> Example:
 
 def views(tenant_id: str, items: list[ExampleItem]) -> list[Example]:
     """The examples with their input, expected output and features read from their sessions (one BatchGetItem)."""
-    found = storage.get_many([keys.session(tenant_id, item.session_id) for item in items]) if items else {}
-    result = []
-    for item in items:
-        session = found.get(keys.session(tenant_id, item.session_id))
-        result.append(view(item, session if isinstance(session, SessionItem) else None))
-    return result
+    found = sessions.recorded(tenant_id, [item.session_id for item in items])
+    return [view(item, found.get(item.session_id)) for item in items]
 
 
-def view(item: ExampleItem, session: SessionItem | None) -> Example:
+def view(item: ExampleItem, session: sessions.Recorded | None) -> Example:
     expected, source = expected_output(item, session)
     return Example(
         id=item.id,
