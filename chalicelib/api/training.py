@@ -8,7 +8,7 @@ from ..audit import service as audit
 from ..core.schemas import Page
 from ..experiments.schemas import Experiment
 from ..tenancy.schemas import Role
-from ..training import datasets, examples, jobs, retrain
+from ..training import datasets, examples, jobs, lifecycle, retrain
 from ..training.schemas import (
     Dataset,
     DatasetCreate,
@@ -208,7 +208,7 @@ def cancel_training_job(call: Call[None, None]) -> Job:
     statuses=(404, 409),
 )
 def start_training_job_experiment(call: Call[JobExperimentCreate, None]) -> Experiment:
-    return jobs.start_experiment(call.tenant, call.params["job_id"], call.body)
+    return lifecycle.start_experiment(call.tenant, call.params["job_id"], call.body)
 
 
 @route(

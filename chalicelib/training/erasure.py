@@ -14,7 +14,7 @@ from typing import Any
 from ..core import keys, storage
 from ..core.extensions import Erasure
 from ..core.table import TableItem
-from . import datasets, jobs
+from . import datasets, lifecycle
 from .examples import is_example
 from .splits import user_digests
 from .store import ExampleItem
@@ -47,7 +47,7 @@ def erase_user(tenant_id: str, user_id: str, counted: list[storage.Op] | None = 
 
 def rebuild_model(tenant_id: str, model_id: str) -> str | None:
     """ "rebuilt" or "retired" for a local fine-tuned model trained on an erased user's lines; None for others."""
-    return jobs.rebuild_local_model(tenant_id, model_id)
+    return lifecycle.rebuild_local_model(tenant_id, model_id)
 
 
 def erase_user_data(erasure: Erasure) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 def poll_training_jobs(tenant_id: str) -> dict[str, Any]:
     """Every 5 minutes: advance each pending or running fine-tuning job once (a `local` job trains here)."""
-    from .jobs import poll_training_jobs as poll
+    from .lifecycle import poll_training_jobs as poll
 
     return poll(tenant_id)
 
