@@ -72,7 +72,7 @@ def evaluate_targets(tenant_id: str) -> dict[str, Any]:
 
 def evaluate(tenant_id: str, target_id: str) -> tuple[TargetEvaluation, int]:
     """Evaluate one target now (enabled or not); the evaluation and the number of events it emitted."""
-    return storage.retrying(lambda: _evaluate(tenant_id, target_id), what="evaluating the target")  # type: ignore[no-any-return]
+    return storage.retrying(lambda: _evaluate(tenant_id, target_id), what="evaluating the target")
 
 
 def _evaluate(tenant_id: str, target_id: str) -> tuple[TargetEvaluation, int]:

@@ -10,7 +10,7 @@ and quality, from the catalog), and the call itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ..catalog import service as catalog
 from ..catalog.schemas import TaskPut
@@ -34,7 +34,7 @@ class PaidButLost(ProviderError):
     """The provider made (and billed) the images, but they could not be fetched or read: the cost stays spent."""
 
 
-def output_kind(tenant_id: str, requested: str | None, category_key: str, category: TaskPut) -> str:
+def output_kind(tenant_id: str, requested: str | None, category_key: str, category: TaskPut) -> Literal["text", "image"]:
     """The output a generation makes: the one asked for, else the category's (images for a category that requires
     `image_generation`); 422 `unsupported_output` when no active, reachable model can make it."""
     wants_image = specs.IMAGE in category.required_capabilities
@@ -64,7 +64,7 @@ def output_kind(tenant_id: str, requested: str | None, category_key: str, catego
             raise UnsupportedOutput.field(
                 "body.output_type", "no active model with a configured provider can make images", "unsupported_output"
             )
-    return kind
+    return "image" if kind == "image" else "text"  # a video was refused above
 
 
 @dataclass

@@ -189,7 +189,10 @@ def _generate(tenant_id: str, body: GenerationRequest, limits: Limits | None, ch
     if answered is None:
         record.selected_by = "fallback" if len(sessions.failed_calls(record.attempts)) > 1 else selected_by
         created = sessions.record_generation(tenant_id, record)
-        details = [{"session_id": created.session_id}, *({"model_id": a.model_id, "error": a.error} for a in attempts)]
+        details: list[dict[str, Any]] = [
+            {"session_id": created.session_id},
+            *({"model_id": a.model_id, "error": a.error} for a in attempts),
+        ]
         if out_of_time:
             budget = get_settings().request_budget_seconds
             raise DeadlineExceeded(f"no model answered within the request's {budget:g} s budget", details=details)
@@ -304,7 +307,7 @@ def _prepare(tenant_id: str, body: GenerationRequest, as_system: bool = False) -
                 if variant.prompt is not None
                 else prompts.render(tenant_id, str(variant.prompt_name), body.variables, variant.prompt_version).text
             )
-            prompt = {"system": system, "variant_prompt": variant.prompt_name or "inline"}
+            prompt: dict[str, Any] | None = {"system": system, "variant_prompt": variant.prompt_name or "inline"}
             model_id = variant.model_id or model_id
             return Prepared(str(text), prompt, model_id, experiment_id, variant_id, experiment_period, system=system)
         if variant.prompt is not None:

@@ -94,7 +94,7 @@ def erase_user(tenant_id: str, user_id: str, counted: list[storage.Op]) -> None:
     leaves that ground truth (the prediction's, naming no user). Safe to retry: a deleted feedback is not found again."""
     for hit in feedback_of_user(tenant_id, user_id):
 
-        def attempt(hit: FeedbackItem = hit) -> None:  # type: ignore[assignment]
+        def attempt(hit: FeedbackItem = hit) -> None:
             item = persist.find(FeedbackItem, keys.Key(hit.pk, hit.sk))
             if item is None or item.user_id != user_id:
                 return

@@ -154,4 +154,4 @@ def test_the_list_holds_each_window_most_recently_updated_first(api: Api, tenant
     api.post(WINDOW + "/optimizations", {"action": "Image optimization", "result": "success"}, key=tenant.app)
     mine = api.get("/v1/contexts?user_id=merchant-1", key=tenant.read).body["items"]
     assert [(w["id"], w["optimizations_recorded"]) for w in mine] == [("merchant-1/mystore.myshopify.com", 1)]
-    assert [w["id"] for w in api.get("/v1/contexts", key=tenant.read).body["items"]][0] == "merchant-1/mystore.myshopify.com"
+    assert next(w["id"] for w in api.get("/v1/contexts", key=tenant.read).body["items"]) == "merchant-1/mystore.myshopify.com"
