@@ -46,10 +46,12 @@ run: install
 
 test: install browser vendor
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 unit api: install
 	$(BIN)/python -m pytest -q tests/$@
