@@ -17,10 +17,12 @@ posteriors, in process) at p95. Seeds: `BENCH_SEEDS` (default 1,2,3); `BENCH_REQ
 
 `BENCH_OFFLINE=1` runs the same workload without the API (about a second a seed): the same encoding, the
 same statistics (`request_model.observation_deltas` summed in memory, re-solved every 25 requests), the same
-objective (`objective.choose` with `request_level.SETTLE_SD`; per-category Beta posteriors until 20 rated
-answers), every request routed with its own Thompson draws; it leaves out the user's own preference, the
-reliability and the evidence of costs, which the API run keeps, so its seeds are not the API run's. Used to
-decide the estimator and the rule on many seeds (`BENCH_SEEDS=1-60`) before confirming them through the API.
+objective (`objective.choose` with `request_level.OPTIMISM`; per-category Beta posteriors until 20 rated
+answers), the user's own preference (`scoring`'s formula on each user's rated answers per model, updated at
+once as the API's user counters are), every request routed with its own Thompson draws. The requests, users,
+reactions and feedback are the API run's for the same seed (the same random stream); the Thompson draws, the
+reliability and the evidence of costs are not, so a seed's figures are close to, not equal to, the API run's.
+Used to decide the estimator and the rule on many seeds (`BENCH_SEEDS=1-60`) before confirming them through the API.
 """
 
 from __future__ import annotations
@@ -204,8 +206,10 @@ def offline(seeds: list[int]) -> dict[str, Any]:
         rng, draws = random.Random(seed), np.random.default_rng(seed)
         kinds = ["easy" if rng.random() < EASY_SHARE else "hard" for _ in range(REQUESTS)]
         texts = [easy_request(rng) if kind == "easy" else hard_request(rng) for kind in kinds]
+        users = [f"user-{rng.randrange(50)}" for _ in range(REQUESTS)]
         outcome = [rng.random() for _ in range(REQUESTS)]
         rated = [rng.random() < FEEDBACK_RATE for _ in range(REQUESTS)]
+        liked: dict[tuple[str, str], list[float]] = {}  # (user, model) -> [rated answers, quality sum]
         slots: dict[str, dict[int, int]] = {m: {} for m in MODELS}
         counts = {m: [0, 0.0] for m in MODELS}
         picks: list[str] = []
@@ -224,11 +228,12 @@ def offline(seeds: list[int]) -> dict[str, Any]:
                     seen[m][0],
                     price,
                     latency,
+                    user_shift=preference(liked.get((users[i], m))),
                 )
                 for m, (price, latency, _) in MODELS.items()
             ]
-            settle = request_level.SETTLE_SD if warm else None
-            model_id = objective.choose(arms, "balanced", rng=draws, settle_sd=settle).selected
+            optimism = request_level.OPTIMISM if warm else None
+            model_id = objective.choose(arms, "balanced", rng=draws, optimism=optimism).selected
             picks.append(model_id)
             if rated[i]:
                 score = 1.0 if outcome[i] < MODELS[model_id][2][kinds[i]] else 0.0
@@ -236,12 +241,25 @@ def offline(seeds: list[int]) -> dict[str, Any]:
                     slots[model_id][slot] = slots[model_id].get(slot, 0) + value
                 counts[model_id][0] += 1
                 counts[model_id][1] += score
+                mine = liked.setdefault((users[i], model_id), [0, 0.0])
+                mine[0] += 1
+                mine[1] += score
         last = slice(REQUESTS - REQUESTS // 4, None)
         quality = sum(MODELS[m][2][k] for m, k in zip(picks[last], kinds[last], strict=True)) / len(picks[last])
         cost = sum(MODELS[m][0] for m in picks[last]) / len(picks[last])
         q, c = quality / MODELS["sim:alpha"][2]["easy"], cost / MODELS["sim:alpha"][0]
         runs.append({"seed": seed, "quality_vs_best": round(q, 4), "cost_vs_best": round(c, 4), "met": q >= 0.95 and c <= 0.5})
     return {"offline": True, "requests": REQUESTS, "seeds": seeds, "runs": runs, "goal_met_in": sum(r["met"] for r in runs)}
+
+
+def preference(evidence: list[float] | None) -> float:
+    """The user's own preference for a model, as `routing.scoring.score` adds it, from their [rated answers, sum]."""
+    from chalicelib.routing import scoring
+
+    if not evidence or not evidence[0]:
+        return 0.0
+    count, total = evidence
+    return scoring.USER_WEIGHT * ((scoring.USER_PSEUDO * 0.5 + total) / (scoring.USER_PSEUDO + count) - 0.5)
 
 
 def tenant(client: Any, domain: str) -> str:

@@ -13,16 +13,18 @@ hands in one `Arm` per candidate, and `choose` applies the priority's objective:
 Exploration: a model with no rated answer on the category is picked before any rated one (an
 unbounded bonus for the untried, in the order the objective gives their prior means), so with K
 eligible models every one is tried within K routed and rated requests; among rated models the
-estimates compared are Thompson samples of their posteriors. With `settle_sd` (request-level routing), a
-rated candidate whose posterior sd is at most `settle_sd` is settled: it is compared on its posterior mean,
-and only the candidates still uncertain on this request are compared on a Thompson sample (exploration where
-it is needed; a settled estimate does not jitter across the band's edge from one request to the next).
+estimates compared are Thompson samples of their posteriors. With `optimism` (request-level routing) and a
+band rule (balanced, speed, a budget's downgrade), the band is drawn around the best Thompson sample and a
+rated candidate is within it when its sample or its upper bound (posterior mean + `optimism` x sd, capped
+at 1) reaches it: a cheaper model stays in the band until its posterior says it is out with some
+confidence (a 5% band is narrower than what a few hundred rated answers can resolve, and a cheap model
+that drifts just below it would otherwise never be tried again), while the bar it must reach is a
+Thompson sample, so an underestimated best model is still tried when its draw is high.
 Docs: docs/routing.md, "Routing".
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -94,15 +96,16 @@ def rule_of(priority: str, budget_pressure: float = 0.0) -> tuple[str, float]:
     return rule, tolerance
 
 
-def pick(values: np.ndarray, arms: Sequence[Arm], rule: str, tolerance: float) -> np.ndarray:
+def pick(values: np.ndarray, arms: Sequence[Arm], rule: str, tolerance: float, reference: np.ndarray | None = None) -> np.ndarray:
     """For each column of `values` (candidates x draws), the index of the arm the rule picks.
 
     best: the highest value (ties: cheaper, then first); cheapest / fastest: among the arms within
-    `tolerance` of the column's best, the lowest cost / latency (ties: the higher value, then first).
+    `tolerance` of the column's best, the lowest cost / latency (ties: the higher value, then first). With
+    `reference` (candidates x draws), the band is drawn around the best of `reference` instead of `values`.
     """
     import numpy as np
 
-    best = values.max(axis=0)
+    best = (values if reference is None else reference).max(axis=0)
     within = values >= (1 - tolerance) * best - 1e-12
     if rule == "best":
         key = -values + 1e-9 * _rank([a.cost_usd for a in arms])[:, None]
@@ -120,7 +123,7 @@ def choose(
     budget_pressure: float = 0.0,
     explore: bool = True,
     draws: int = DRAWS,
-    settle_sd: float | None = None,
+    optimism: float | None = None,
 ) -> Choice:
     """The objective's pick among `arms` (at least one), the order to fall back in, and the reasons."""
     import numpy as np
@@ -133,17 +136,23 @@ def choose(
     untried = [i for i, a in enumerate(arms) if a.rated <= 0] if explore and budget_pressure <= 0.5 else []
     cold = all(a.rated <= 0 for a in arms)
     # What each candidate is compared on: its prior mean while untried (so a cold tenant's route is the
-    # priors' order, not a lottery) or settled (its posterior sd at most `settle_sd`), else its Thompson sample;
-    # plus the user's own preference.
-    settled = [settle_sd is not None and getattr(a.posterior, "sd", math.inf) <= settle_sd for a in arms]
-    base = np.array([means[i] if arms[i].rated <= 0 or settled[i] else sampled[i, 0] for i in range(n)])
+    # priors' order, not a lottery), else its Thompson sample; plus the user's own preference.
+    base = np.array([means[i] if arms[i].rated <= 0 else sampled[i, 0] for i in range(n)])
+    reference: np.ndarray | None = None
+    if optimism is not None and rule != "best":
+        # Request-level routing's band rules: the band is drawn around the best Thompson sample, and a rated
+        # candidate is within it when its sample or its upper bound (mean + optimism x sd) reaches it.
+        reference = base + shifts
+        upper = np.array([a.reliability * min(1.0, _centre(a.posterior) + optimism * _sd(a.posterior)) for a in arms])
+        base = np.array([base[i] if arms[i].rated <= 0 else max(base[i], upper[i]) for i in range(n)])
     compared = base + shifts
 
     def order(values: np.ndarray, pool: list[int]) -> list[int]:
         ranked: list[int] = []
         left = list(pool)
         while left:
-            chosen = left[int(pick(values[left][:, None], [arms[i] for i in left], rule, tolerance)[0])]
+            bar = None if reference is None else reference[left][:, None]
+            chosen = left[int(pick(values[left][:, None], [arms[i] for i in left], rule, tolerance, bar)[0])]
             ranked.append(chosen)
             left.remove(chosen)
         return ranked
@@ -159,7 +168,8 @@ def choose(
     confidence = round(float(np.mean(picks == selected)), 4)
 
     explored = bool(untried) and not cold
-    objective = _objective_text(arms, compared, selected, first_pool, rule, tolerance, priority, budget_pressure)
+    around = compared if reference is None else reference
+    objective = _objective_text(arms, compared, around, selected, first_pool, rule, tolerance, priority, budget_pressure)
     if explored:
         objective = (
             f"exploration: no rated answer yet on this category, so it is tried before the rated models; among the "
@@ -169,7 +179,7 @@ def choose(
     reasons[arms[selected].model_id].append(objective)
     for i in range(n):
         if i != selected:
-            reasons[arms[i].model_id].append(_why_not(arms, compared, i, selected, first_pool, rule, tolerance))
+            reasons[arms[i].model_id].append(_why_not(arms, compared, around, i, selected, first_pool, rule, tolerance))
     return Choice(
         selected=arms[selected].model_id,
         ranking=[arms[i].model_id for i in ranking],
@@ -184,6 +194,14 @@ def choose(
     )
 
 
+def _centre(posterior: Posterior) -> float:
+    return float(getattr(posterior, "centre", posterior.mean))
+
+
+def _sd(posterior: Posterior) -> float:
+    return float(getattr(posterior, "sd", 0.0))
+
+
 def _rank(measure: Sequence[float]) -> np.ndarray:
     """Dense ranks (equal values share a rank), so ties fall to the estimate."""
     import numpy as np
@@ -195,6 +213,7 @@ def _rank(measure: Sequence[float]) -> np.ndarray:
 def _objective_text(
     arms: Sequence[Arm],
     compared: np.ndarray,
+    around: np.ndarray,
     selected: int,
     pool: list[int],
     rule: str,
@@ -202,8 +221,8 @@ def _objective_text(
     priority: str,
     budget_pressure: float,
 ) -> str:
-    best = max(pool, key=lambda i: compared[i])
-    mine, top = compared[selected], compared[best]
+    best = max(pool, key=lambda i: around[i])
+    mine, top = compared[selected], around[best]
     head = f"budget {budget_pressure:.0%} committed" if budget_pressure > 0.5 else priority
     if rule == "best":
         others = [compared[i] for i in pool if i != selected]
@@ -219,12 +238,19 @@ def _objective_text(
 
 
 def _why_not(
-    arms: Sequence[Arm], compared: np.ndarray, i: int, selected: int, pool: list[int], rule: str, tolerance: float
+    arms: Sequence[Arm],
+    compared: np.ndarray,
+    around: np.ndarray,
+    i: int,
+    selected: int,
+    pool: list[int],
+    rule: str,
+    tolerance: float,
 ) -> str:
     mine = compared[i]
     if i not in pool:
         return f"not picked: {arms[selected].model_id} had no rated answer yet and is tried first"
-    top = max(compared[j] for j in pool)
+    top = max(around[j] for j in pool)
     if rule == "best" or mine < (1 - tolerance) * top - 1e-12:
         gap = f"more than {tolerance:.0%} below" if rule != "best" else "below"
         return f"not picked: estimated satisfaction {mine:.2f} is {gap} the best ({top:.2f})"

@@ -6,9 +6,11 @@ per read (`request_model.state_of`) and evaluates it at the request's x. It deci
 request carries input or features and the statistics hold at least `WARM_AFTER` rated answers on
 the category (all eligible models together); otherwise routing is per-category, unchanged (the
 answer says which and why). The objective (`objective.choose`) then applies to the request-level
-posteriors as to the per-category ones: exploration of untried models, Thompson samples (only for
-the candidates whose posterior sd at this request is above `SETTLE_SD`; the others are compared on
-their posterior mean), the priority's rule, the budget's downgrade, the user's preference and each model's reliability.
+posteriors as to the per-category ones: exploration of untried models, Thompson samples, the priority's
+rule, the budget's downgrade, the user's preference and each model's reliability; under a band rule
+(balanced, speed, a budget's downgrade) the band is drawn around the best Thompson sample and a candidate is
+within it when its sample or its upper bound, mean + `OPTIMISM` sd, reaches it (optimistic for the cheaper
+model, a Thompson sample for the bar it must reach).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from .request_model import ArmState, Effect, RequestPosterior
 from .scoring import Scored
 
 WARM_AFTER = 20  # rated answers on the category (all eligible models) before request-level routing decides
-SETTLE_SD = 0.05  # a candidate whose posterior sd at the request is at most this is compared on its mean
+OPTIMISM = 1.0  # balanced / speed: a candidate is within the band when its sample or its mean + 1 sd reaches it
 SHOWN_TERMS = 5
 
 _cache: dict[tuple[str, str], tuple[float, dict[str, ArmState]]] = {}

@@ -3,8 +3,9 @@
 For a request encoded as x (`features.encode`, 40 entries, x[0] = 1), a model's probability of
 satisfying its user is theta(x) = x . beta, with the prior beta ~ N(mu0, s^2 L0^-1):
 mu0 = p e0 (p: the catalog's prior of the model on the category, as per-category routing uses it),
-L0 = diag(2, 1 x 15, 100 x 24) (`prior_precision`: the intercept weighs 2 pseudo-answers, as the
-per-category Beta prior does; each length weight a ridge prior of precision 1; each hashed bucket's weight
+L0 = diag(2, 3 x 15, 100 x 24) (`prior_precision`: the intercept weighs 2 pseudo-answers, as the
+per-category Beta prior does; each length weight a ridge prior of precision 3, so one answer at a length
+nobody else asked at moves its weight by at most a quarter of its surprise; each hashed bucket's weight
 precision 100, so a word or feature moves the estimate only once the answers that carry it outweigh
 that prior, and the prior's share of the posterior sd at a request stays small). Each rated answer observes r (its
 quality score, 0-1) at its request's x. The sufficient statistics are additive:
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 PRIOR_WEIGHT = 2.0  # pseudo-answers behind the intercept's prior (scoring.PRIOR_WEIGHT)
-RIDGE = 1.0  # prior precision of each length weight
+RIDGE = 3.0  # prior precision of each length weight
 HASHED_RIDGE = 100.0  # prior precision of each hashed word or feature bucket's weight
 NOISE_RANGE = (0.01, 0.25)
 PRIOR_NOISE = 0.25  # a coin's variance, held by PRIOR_WEIGHT pseudo-answers

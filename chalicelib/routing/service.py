@@ -131,7 +131,7 @@ def decide(
             request.priority,
             rng=rng,
             budget_pressure=request.budget_pressure,
-            settle_sd=request_level.SETTLE_SD if level.used else None,
+            optimism=request_level.OPTIMISM if level.used else None,
         )
     by_id = {s.model_id: s for s in eligible}
     ranked = [

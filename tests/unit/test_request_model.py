@@ -109,22 +109,28 @@ def test_the_length_is_a_piecewise_linear_basis_summing_to_one() -> None:
     assert all(features.FIRST_HASHED <= i < features.DIMENSION for i in hashed)
 
 
-def test_a_settled_candidate_is_compared_on_its_mean_an_uncertain_one_on_its_thompson_sample() -> None:
+def test_a_cheaper_candidate_is_within_the_band_on_its_upper_bound_the_bar_is_a_thompson_sample() -> None:
     from chalicelib.routing import objective
 
     def arm(model_id: str, centre: float, sd: float, cost: float) -> objective.Arm:
         return objective.Arm(model_id, request_model.RequestPosterior(centre, sd), 100, cost, 100)
 
-    def picks(arms: list[objective.Arm], settle_sd: float | None) -> list[str]:
+    def picks(arms: list[objective.Arm], optimism: float | None) -> list[str]:
         rng = [np.random.default_rng(s) for s in range(100)]
-        return [objective.choose(arms, "balanced", rng=r, settle_sd=settle_sd).selected for r in rng]
+        return [objective.choose(arms, "balanced", rng=r, optimism=optimism).selected for r in rng]
 
-    # Both settled (sd 0.04 <= 0.05): compared on their means, 0.86 is within 5% of 0.90, so the cheap one, always.
-    settled = [arm("premium", 0.90, 0.04, 0.01), arm("cheap", 0.86, 0.04, 0.0001)]
-    assert picks(settled, 0.05).count("cheap") == 100
-    # Compared on Thompson samples instead, the band moves with each draw and the premium model is often picked.
-    assert picks(settled, None).count("premium") == 36
-    # An uncertain candidate (sd 0.2 > 0.05) is still explored on its sample: picked when its draw beats the band.
-    uncertain = [arm("premium", 0.90, 0.04, 0.01), arm("cheap", 0.80, 0.2, 0.0001)]
-    # P(draw >= 0.95 x 0.90 = 0.855) = 1 - Phi((0.855 - 0.80) / 0.2) = 0.39: 47 of these 100 draws.
-    assert picks(uncertain, 0.05).count("cheap") == 47
+    # 0.86 is within 5% of 0.90. On Thompson samples alone the band moves with each draw and the premium model is
+    # often picked; with optimism 1 the cheap one is in the band while 0.86 + 0.04 >= 0.95 x the premium's sample,
+    # i.e. unless that sample is above 0.947 (P = 1 - Phi(1.18) = 0.12): 10 of these 100 draws.
+    close = [arm("premium", 0.90, 0.04, 0.01), arm("cheap", 0.86, 0.04, 0.0001)]
+    assert picks(close, None).count("premium") == 36
+    assert picks(close, 1.0).count("premium") == 10
+    # A cheap model well below the band stays out: 0.70 + 0.04 reaches 0.95 x the sample only below 0.78 (3 sd).
+    far = [arm("premium", 0.90, 0.04, 0.01), arm("cheap", 0.70, 0.04, 0.0001)]
+    assert picks(far, 1.0).count("premium") == 100
+    # An underestimated premium model is still tried when its own sample is high: the bar is its draw.
+    doubtful = [arm("premium", 0.75, 0.10, 0.01), arm("cheap", 0.70, 0.04, 0.0001)]
+    # P(sample > 0.74 / 0.95 = 0.779) = 1 - Phi(0.29) = 0.39: 36 of these 100 draws.
+    assert picks(doubtful, 1.0).count("premium") == 36
+    # The quality priority is the best sample, optimism or not.
+    assert objective.choose(close, "quality", rng=np.random.default_rng(0), optimism=1.0).rule == "best"
