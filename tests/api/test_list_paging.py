@@ -61,11 +61,20 @@ def seed(api: Api, tenant: Tenant) -> dict[str, dict[str, str]]:
         ok(api.put(f"/v1/prompts/{name}", {"template": f"{name} {{customer}}"}, key=admin))
     ok(api.post("/v1/catalog-templates/styles/install", key=admin), 200)
     ok(api.put("/v1/customers/cust-1", {"recipient_name": "Ada"}, key=app))
-    ok(api.put(f"/v1/contexts/{USER}/store-1", {"store_type": "florist"}, key=app), 200)
+    for store in ("store-1", "store-2"):
+        ok(api.put(f"/v1/contexts/{USER}/{store}", {"store_type": "florist"}, key=app), 200)
     pattern = ok(
         api.post(
             "/v1/patterns",
             {"pattern": "few_products", "description": "d", "category": "catalog", "store_type": "florist"},
+            key=admin,
+        )
+    )
+
+    ok(
+        api.post(
+            "/v1/patterns",
+            {"pattern": "slow_checkout", "description": "d", "category": "checkout", "store_type": "florist"},
             key=admin,
         )
     )
@@ -200,6 +209,7 @@ def seed(api: Api, tenant: Tenant) -> dict[str, dict[str, str]]:
             "dataset_id": dataset["id"],
             "job_id": jobs[0]["id"],
             "asset": "app.js",
+            "screen": "overview.js",
             "target_id": target["id"],
             "event_id": _first(api, tenant, "/v1/events"),
             "endpoint_id": endpoint_id,
