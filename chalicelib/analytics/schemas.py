@@ -333,39 +333,30 @@ class WeekBrief(Answer):
     satisfaction_score: float | None = None
 
 
-class ModelTrend(Answer):
+class Trend(Answer):
+    """This week against the last, and whether the change is more than chance."""
+
+    current: WeekBrief
+    previous: WeekBrief
+    trend: Literal["improving", "declining", "stable"]
+    reason: str
+    change: float | None = None
+    z: float | None = None
+    p_value: float | None = None
+
+
+class ModelTrend(Trend):
     category_key: str
     model_id: str
-    current: WeekBrief
-    previous: WeekBrief
-    trend: Literal["improving", "declining", "stable"]
-    reason: str
-    change: float | None = None
-    z: float | None = None
-    p_value: float | None = None
 
 
-class VariantTrend(Answer):
+class VariantTrend(Trend):
     experiment_id: str
     variant_id: str
-    current: WeekBrief
-    previous: WeekBrief
-    trend: Literal["improving", "declining", "stable"]
-    reason: str
-    change: float | None = None
-    z: float | None = None
-    p_value: float | None = None
 
 
-class CategoryTrend(Answer):
+class CategoryTrend(Trend):
     category_key: str
-    current: WeekBrief
-    previous: WeekBrief
-    trend: Literal["improving", "declining", "stable"]
-    reason: str
-    change: float | None = None
-    z: float | None = None
-    p_value: float | None = None
 
 
 class WeekTotals(Answer):

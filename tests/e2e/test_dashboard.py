@@ -9,7 +9,6 @@ chart shows what was recorded: each mark of the SVG charts carries its day and v
 from __future__ import annotations
 
 import os
-import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,20 +18,10 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import ROOT, ROOT_KEY, LocalStack, start_stack
+from tests.e2e.console_harness import CHROMIUM, FLAGS
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 MODEL_FIELDS = (
     "model_name provider capabilities cost_bucket cost_per_1k_input cost_per_1k_output cost_per_request context_window "
     "max_tokens average_speed_ms is_active is_recommended priority_rank description use_cases limitations"
